@@ -1,0 +1,105 @@
+// The common shape of every server-side component replica: a worker pool in front of a queue,
+// CPU cores shared by processor sharing, an optional disk, and synchronous downstream calls.
+//
+// A request that finds a free worker starts at once; otherwise it waits in the queue (that wait
+// is *contention*), and is rejected when the queue is full. A worker is held for the whole
+// request, downstream calls included (thread-per-request). What a request does once it holds a
+// worker is the subclass's `step()`: a small state machine built from the primitives below, each
+// of which calls `step()` again when it is done.
+//
+// Left out on purpose: CPU affinity, context-switch overhead, memory pressure, garbage-collection
+// pauses, priorities within the queue (it is FIFO).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "models/processor_sharing.hpp"
+#include "sim/engine.hpp"
+#include "sim/metrics.hpp"
+#include "sim/random.hpp"
+
+namespace archsim {
+
+// Where a call goes: the replicas of the callee, and how one is chosen.
+struct CallTarget {
+  std::string component;
+  std::vector<NodeId> replicas;
+  bool by_key = false;  // caches and databases: the key picks the replica (hash mod N); else round robin
+};
+
+struct ResolvedCall {
+  enum class Shape { Single, Parallel, Fanout };
+  Shape shape = Shape::Single;
+  std::vector<CallTarget> targets;  // Parallel: several; else one
+  int64_t fanout = 0;               // Fanout: replicas called, -1 = all
+};
+
+struct StationParams {
+  int64_t workers = -1;       // per replica; -1 = unbounded
+  int64_t queue = -1;         // per replica; -1 = unbounded
+  double cores = 1;           // CPU servers of the replica
+  double io_parallelism = 0;  // disk channels; 0 = no disk
+};
+
+class Station : public Node {
+ public:
+  Station(const StationParams& params, ComponentStats* stats, Rng rng);
+
+  void on_message(Context& ctx, MessagePtr msg) override;
+  void on_timer(Context& ctx, uint64_t tag) override;
+  void on_end(Context& ctx) override;
+
+ protected:
+  struct Job {
+    uint64_t id = 0;
+    MessagePtr request;   // the request being served; becomes the response
+    double arrived = 0;
+    double started = 0;   // when it got a worker
+    int phase = 0;        // the subclass's state
+    int pending = 0;      // outstanding downstream calls
+    Status status = Status::Ok;
+    bool measured = false;
+    size_t next_call = 0;  // for subclasses walking a call list
+    bool flag = false;     // for subclasses (e.g. a cache hit)
+  };
+
+  // Advances `job`: called when the job gets a worker and after each primitive completes.
+  virtual void step(Context& ctx, Job& job) = 0;
+
+  // Primitives. Each eventually calls step(job) again, except finish().
+  void run_cpu(Context& ctx, Job& job, double seconds);
+  void run_io(Context& ctx, Job& job, double seconds);
+  void run_delay(Context& ctx, Job& job, double seconds);
+  void call(Context& ctx, Job& job, const ResolvedCall& c);
+  // Sends the response, frees the worker and starts the next queued request.
+  void finish(Context& ctx, Job& job, Status status);
+
+  Rng& rng() { return rng_; }
+  ComponentStats& stats() { return *stats_; }
+
+ private:
+  void admit(Context& ctx, MessagePtr msg);
+  void start(Context& ctx, Job& job);
+  void reschedule_ps(Context& ctx, bool disk);
+  void complete_ps(Context& ctx, bool disk);
+  NodeId pick(const CallTarget& t, uint64_t key);
+
+  StationParams params_;
+  ComponentStats* stats_;
+  Rng rng_;
+  std::unordered_map<uint64_t, Job> jobs_;
+  std::deque<uint64_t> waiting_;
+  int64_t busy_workers_ = 0;
+  uint64_t next_job_ = 1;
+  ProcessorSharing cpu_, disk_;
+  TimerId cpu_timer_ = 0, disk_timer_ = 0;
+  double cpu_timer_at_ = -1, disk_timer_at_ = -1;
+  uint64_t round_robin_ = 0;
+  std::vector<uint64_t> done_;
+};
+
+}  // namespace archsim

@@ -1,0 +1,99 @@
+// The seam between the models and the simulation engine underneath.
+//
+// Models see a Context: the clock, sending a message to another node, timers. The engine runs
+// one Node per component replica and delivers its messages and timers; only sim/ knows whether
+// that is SimGrid (every hop a real SimGrid transfer over the platform's links) or the in-process
+// event loop used by unit tests. Messages are values owned by whoever holds them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace archsim {
+
+using NodeId = uint32_t;
+using TimerId = uint64_t;
+
+enum class Status : uint8_t { Ok, Rejected, Failed };
+
+struct Message {
+  bool is_response = false;
+  Status status = Status::Ok;
+  bool is_write = false;
+  uint16_t type = 0;          // request type index
+  uint64_t request_id = 0;    // end-to-end id given by the client
+  uint64_t call_id = 0;       // the caller's handle, echoed in the response
+  uint64_t key = 0;           // the key the request touches
+  NodeId from = 0;            // set by the engine when sent
+  double request_bytes = 0;   // size of the request on every hop
+  double response_bytes = 0;  // size of the response on every hop
+  double bytes() const { return is_response ? response_bytes : request_bytes; }
+};
+using MessagePtr = std::unique_ptr<Message>;
+
+class Context {
+ public:
+  virtual ~Context() = default;
+  virtual double now() const = 0;
+  virtual NodeId self() const = 0;
+  // Sends `msg` to `to`; it arrives after the network delay of its bytes.
+  virtual void send(NodeId to, MessagePtr msg) = 0;
+  // Calls the node's on_timer(tag) after `delay` seconds unless cancelled. REQUIRES: delay >= 0.
+  virtual TimerId start_timer(double delay, uint64_t tag) = 0;
+  virtual void cancel_timer(TimerId id) = 0;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  virtual void on_start(Context& ctx) {}
+  virtual void on_message(Context& ctx, MessagePtr msg) = 0;
+  virtual void on_timer(Context& ctx, uint64_t tag) = 0;
+  // Called once at the end of the run, at the end time.
+  virtual void on_end(Context& ctx) {}
+};
+
+// The network every engine builds: hosts in regions, each host with its own NIC (one link per
+// direction), regions joined by links. A route between two hosts is: the sender's NIC up-link,
+// the region links along the shortest path (one per direction), the receiver's NIC down-link.
+// Latencies are split so that a host-to-host round trip equals the configured rtt exactly.
+struct NetworkPlan {
+  double intra_region_rtt = 500e-6;
+  double host_bandwidth = 10e9;  // bits per second
+  struct RegionLink {
+    std::string name;     // "us-east<->eu-west"
+    double latency = 0;   // one-way seconds of the region link itself
+    double bandwidth = 0; // bits per second, each direction
+  };
+  std::vector<std::string> regions;
+  std::vector<RegionLink> links;
+  // route[a][b]: the region links (index, forward?) from region a to region b.
+  std::vector<std::vector<std::vector<std::pair<int, bool>>>> route;
+};
+
+struct LinkUsage {
+  std::string name;
+  double bandwidth;     // bits per second
+  double bytes = 0;     // sent in the measured window
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Adds a host in `region` running `node`. REQUIRES: before run(); node outlives the run.
+  virtual NodeId add_node(const std::string& name, int region, Node* node) = 0;
+  // Runs until `end` (simulated seconds); traffic is counted from `window_start`.
+  virtual void run(double end, double window_start) = 0;
+  // Bytes through each NIC (per node, "up" and "down") and region link during the window.
+  virtual double nic_bytes_up(NodeId n) const = 0;
+  virtual double nic_bytes_down(NodeId n) const = 0;
+  virtual std::vector<LinkUsage> region_link_usage() const = 0;
+  virtual uint64_t events() const = 0;
+};
+
+std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress);
+std::unique_ptr<Engine> make_local_engine(const NetworkPlan& plan);
+
+}  // namespace archsim

@@ -1,0 +1,481 @@
+#include "sim/loader.hpp"
+
+#include "sim/units.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace archsim {
+
+const char* to_string(ComponentKind k) {
+  switch (k) {
+    case ComponentKind::Client:
+      return "client";
+    case ComponentKind::LoadBalancer:
+      return "load_balancer";
+    case ComponentKind::Service:
+      return "service";
+    case ComponentKind::Cache:
+      return "cache";
+    case ComponentKind::Database:
+      return "database";
+  }
+  return "?";
+}
+
+const char* to_string(LbPolicy p) {
+  switch (p) {
+    case LbPolicy::RoundRobin:
+      return "round_robin";
+    case LbPolicy::Random:
+      return "random";
+    case LbPolicy::LeastConnections:
+      return "least_connections";
+    case LbPolicy::PowerOfTwo:
+      return "power_of_two";
+  }
+  return "?";
+}
+
+const Component* Topology::find(const std::string& n) const {
+  for (const auto& c : components)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+
+int Topology::index_of(const std::string& n) const {
+  for (size_t i = 0; i < components.size(); ++i)
+    if (components[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+constexpr int64_t kMaxReplicas = 100000;
+constexpr int64_t kMaxCores = 1024;
+constexpr int64_t kMaxWorkers = 10000000;
+
+class Loader {
+ public:
+  Loader(Source& src, Topology& topo) : src_(src), t_(topo) {}
+
+  void load(const YAML::Node& root) {
+    if (root.IsNull() || !root.IsDefined())
+      src_.fail_at({}, "the file is empty; a topology needs at least `components:` (see topologies/three-tier.yaml)");
+    MapReader top(src_, root, "the topology", {"name", "regions", "network", "latency_table", "components", "run"});
+    t_.name = top.has("name") ? read_string(src_, top.get("name"), "name") : "unnamed";
+    if (top.has("latency_table")) load_latency_table(top.get("latency_table"));
+    if (top.has("regions")) {
+      t_.regions = read_string_list(src_, top.get("regions"), "regions");
+      std::set<std::string> seen;
+      for (size_t i = 0; i < t_.regions.size(); ++i)
+        if (!seen.insert(t_.regions[i]).second) src_.fail(top.get("regions")[i], "region '" + t_.regions[i] + "' is listed twice");
+      if (t_.regions.empty()) src_.fail(top.get("regions"), "regions must list at least one region");
+    } else {
+      t_.regions = {"default"};
+    }
+    if (top.has("network")) load_network(top.get("network"));
+    if (top.has("run")) load_run(top.get("run"));
+    load_components(top.require("components"));
+  }
+
+ private:
+  void load_latency_table(const YAML::Node& node) {
+    MapReader m(src_, node, "latency_table", keys_of(node));
+    for (const auto& name : m.keys()) {
+      YAML::Node v = m.get(name);
+      double seconds;
+      bool override_builtin = false;
+      if (v.IsMap()) {
+        MapReader e(src_, v, "latency_table." + name, {"value", "override", "description"});
+        seconds = read_duration(src_, e.require("value"), t_.latency, "latency_table." + name);
+        if (e.has("override")) override_builtin = read_bool(src_, e.get("override"), "override");
+      } else {
+        seconds = read_duration(src_, v, t_.latency, "latency_table." + name);
+      }
+      if (t_.latency.is_builtin(name) && !override_builtin)
+        src_.fail_at(m.key_location(name),
+                     fmt::format("latency_table entry '{}' shadows a built-in entry; write `{}: {{value: {}, override: "
+                                 "true}}` if that is intended",
+                                 name, name, v.IsScalar() ? v.Scalar() : "..."));
+      t_.latency.set(name, seconds, "from " + src_.path());
+    }
+  }
+
+  std::vector<std::string> keys_of(const YAML::Node& node) {
+    std::vector<std::string> out;
+    if (node.IsMap())
+      for (auto it = node.begin(); it != node.end(); ++it)
+        if (it->first.IsScalar()) out.push_back(it->first.Scalar());
+    return out;
+  }
+
+  void check_region(const YAML::Node& node, const std::string& r) {
+    if (std::find(t_.regions.begin(), t_.regions.end(), r) != t_.regions.end()) return;
+    std::string hint = nearest(r, t_.regions);
+    src_.fail(node, fmt::format("unknown region '{}'{}; regions: {}", r,
+                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(t_.regions)));
+  }
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+
+  void load_network(const YAML::Node& node) {
+    MapReader m(src_, node, "network", {"intra_region_rtt", "host_bandwidth", "links"});
+    if (m.has("intra_region_rtt"))
+      t_.network.intra_region_rtt = read_duration(src_, m.get("intra_region_rtt"), t_.latency, "intra_region_rtt");
+    if (m.has("host_bandwidth"))
+      t_.network.host_bandwidth = read_bandwidth(src_, m.get("host_bandwidth"), "host_bandwidth");
+    if (m.has("links")) {
+      YAML::Node links = m.get("links");
+      if (!links.IsSequence()) src_.fail(links, "network.links must be a list of {between: [a, b], rtt, bandwidth}");
+      for (const auto& l : links) {
+        MapReader lm(src_, l, "a network link", {"between", "rtt", "bandwidth"});
+        RegionLink rl;
+        rl.loc = src_.location(l);
+        YAML::Node between = lm.require("between");
+        if (!between.IsSequence() || between.size() != 2)
+          src_.fail(between, "between must name exactly two regions, e.g. [us-east, eu-west]");
+        rl.a = read_string(src_, between[0], "between");
+        rl.b = read_string(src_, between[1], "between");
+        check_region(between[0], rl.a);
+        check_region(between[1], rl.b);
+        if (rl.a == rl.b) src_.fail(between, "a link must join two different regions");
+        for (const auto& other : t_.network.links)
+          if ((other.a == rl.a && other.b == rl.b) || (other.a == rl.b && other.b == rl.a))
+            src_.fail(between, fmt::format("regions {} and {} are already linked (line {})", rl.a, rl.b, other.loc.line));
+        rl.rtt = read_duration(src_, lm.require("rtt"), t_.latency, "rtt");
+        if (rl.rtt < t_.network.intra_region_rtt)
+          src_.fail(lm.get("rtt"), fmt::format("the rtt between regions ({}) cannot be below the intra-region rtt ({})",
+                                               format_duration(rl.rtt), format_duration(t_.network.intra_region_rtt)));
+        rl.bandwidth = lm.has("bandwidth") ? read_bandwidth(src_, lm.get("bandwidth"), "bandwidth") : 10e9;
+        t_.network.links.push_back(rl);
+      }
+    }
+  }
+
+  void load_run(const YAML::Node& node) {
+    MapReader m(src_, node, "run", {"duration", "warmup", "seed"});
+    if (m.has("duration")) t_.run.duration = read_duration(src_, m.get("duration"), t_.latency, "run.duration", false);
+    if (m.has("warmup")) t_.run.warmup = read_duration(src_, m.get("warmup"), t_.latency, "run.warmup");
+    if (m.has("seed")) t_.run.seed = static_cast<uint64_t>(read_int(src_, m.get("seed"), "run.seed", 0, INT64_MAX));
+    if (t_.run.warmup >= t_.run.duration)
+      src_.fail(m.has("warmup") ? m.get("warmup") : m.get("duration"),
+                fmt::format("run.warmup ({}) must be shorter than run.duration ({})", format_duration(t_.run.warmup),
+                            format_duration(t_.run.duration)));
+  }
+
+  void load_components(const YAML::Node& node) {
+    if (!node.IsMap() || node.size() == 0)
+      src_.fail(node, "components must be a map of component names to their description");
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) src_.fail(it->first, "component names must be plain names");
+      std::string name = it->first.Scalar();
+      if (!seen.insert(name).second) src_.fail(it->first, fmt::format("duplicate component name '{}'", name));
+      if (name.empty() || name.find_first_of("/ .:\t") != std::string::npos)
+        src_.fail(it->first, fmt::format("component name '{}' must not be empty or contain '/', '.', ':' or spaces", name));
+      t_.components.push_back(load_component(name, it->first, it->second));
+    }
+  }
+
+  Component load_component(const std::string& name, const YAML::Node& key, const YAML::Node& node) {
+    Component c;
+    c.name = name;
+    c.loc = src_.location(key);
+    c.region = t_.regions.front();
+    if (!node.IsMap()) src_.fail(node, fmt::format("component '{}' must be a map with at least `kind:`", name));
+    YAML::Node kind_node;
+    for (auto it = node.begin(); it != node.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "kind") kind_node.reset(it->second);
+    if (!kind_node.IsDefined())
+      src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database)", name));
+    std::string kind = read_string(src_, kind_node, "kind");
+    std::vector<std::string> kinds = {"client", "load_balancer", "service", "cache", "database"};
+    const std::string what = "component '" + name + "'";
+    if (kind == "client") {
+      c.kind = ComponentKind::Client;
+      MapReader m(src_, node, what, {"kind", "region", "arrival", "requests", "target", "timeout"});
+      common(c, m);
+      load_arrival(c, m.require("arrival"));
+      load_requests(c, m.require("requests"));
+      c.target = read_string(src_, m.require("target"), "target");
+      c.target_loc = src_.location(m.get("target"));
+      if (m.has("timeout")) c.timeout = read_duration(src_, m.get("timeout"), t_.latency, "timeout", false);
+    } else if (kind == "load_balancer") {
+      c.kind = ComponentKind::LoadBalancer;
+      MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay"});
+      common(c, m);
+      c.workers = -1;
+      if (m.has("policy")) {
+        std::string p = read_string(src_, m.get("policy"), "policy");
+        if (p == "round_robin") c.policy = LbPolicy::RoundRobin;
+        else if (p == "random") c.policy = LbPolicy::Random;
+        else if (p == "least_connections") c.policy = LbPolicy::LeastConnections;
+        else if (p == "power_of_two") c.policy = LbPolicy::PowerOfTwo;
+        else {
+          std::string hint = nearest(p, {"round_robin", "random", "least_connections", "power_of_two"});
+          src_.fail(m.get("policy"),
+                    fmt::format("unknown policy '{}'{}; known: round_robin, random, least_connections, power_of_two", p,
+                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+        }
+      }
+      c.lb_targets = read_string(src_, m.require("targets"), "targets");
+      c.lb_targets_loc = src_.location(m.get("targets"));
+      if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
+    } else if (kind == "service") {
+      c.kind = ComponentKind::Service;
+      MapReader m(src_, node, what, {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls"});
+      common(c, m);
+      station(c, m);
+      if (m.has("calls")) load_calls(c, m.get("calls"));
+    } else if (kind == "cache") {
+      c.kind = ComponentKind::Cache;
+      MapReader m(src_, node, what,
+                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend"});
+      common(c, m);
+      station(c, m);
+      c.capacity = read_int(src_, m.require("capacity"), "capacity", 1, int64_t(1) << 40);
+      if (m.has("hit")) c.hit = read_distribution(src_, m.get("hit"), t_.latency, "hit");
+      c.backend = read_string(src_, m.require("backend"), "backend");
+      c.backend_loc = src_.location(m.get("backend"));
+    } else if (kind == "database") {
+      c.kind = ComponentKind::Database;
+      MapReader m(src_, node, what,
+                  {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism"});
+      common(c, m);
+      c.cores = 8;
+      c.workers = 100;
+      if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
+      if (m.has("cores")) c.cores = read_int(src_, m.get("cores"), "cores", 1, kMaxCores);
+      if (m.has("max_connections"))
+        c.workers = read_int(src_, m.get("max_connections"), "max_connections", 1, kMaxWorkers);
+      c.queue = -1;  // connections beyond the limit wait; they do not fail
+      if (m.has("io_parallelism"))
+        c.io_parallelism = read_int(src_, m.get("io_parallelism"), "io_parallelism", 1, 4096);
+      if (m.has("read")) c.read_profile = load_profile(m.get("read"), "read");
+      if (m.has("write")) c.write_profile = load_profile(m.get("write"), "write");
+    } else {
+      std::string hint = nearest(kind, kinds);
+      src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: client, load_balancer, service, cache, database", kind,
+                                       hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+    }
+    return c;
+  }
+
+  void common(Component& c, const MapReader& m) {
+    if (m.has("region")) {
+      c.region = read_string(src_, m.get("region"), "region");
+      check_region(m.get("region"), c.region);
+    }
+  }
+
+  void station(Component& c, const MapReader& m) {
+    if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
+    if (m.has("cores")) c.cores = read_int(src_, m.get("cores"), "cores", 1, kMaxCores);
+    if (m.has("workers")) c.workers = read_int_or_unbounded(src_, m.get("workers"), "workers", 1, kMaxWorkers);
+    if (m.has("queue")) c.queue = read_int_or_unbounded(src_, m.get("queue"), "queue", 0, kMaxWorkers);
+    if (m.has("cpu")) c.cpu = read_distribution(src_, m.get("cpu"), t_.latency, "cpu");
+    if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
+  }
+
+  OpProfile load_profile(const YAML::Node& node, const std::string& what) {
+    MapReader m(src_, node, what, {"io", "cpu"});
+    OpProfile p;
+    if (m.has("io")) p.io = read_distribution(src_, m.get("io"), t_.latency, what + ".io");
+    if (m.has("cpu")) p.cpu = read_distribution(src_, m.get("cpu"), t_.latency, what + ".cpu");
+    return p;
+  }
+
+  void load_arrival(Component& c, const YAML::Node& node) {
+    MapReader m(src_, node, "arrival", {"process", "rate", "users", "think_time", "file"});
+    ArrivalSpec& a = c.arrival;
+    a.loc = src_.location(node);
+    std::string p = m.has("process") ? read_string(src_, m.get("process"), "process") : "poisson";
+    auto forbid = [&](const std::string& key) {
+      if (m.has(key)) src_.fail_at(m.key_location(key), fmt::format("'{}' does not apply to a {} arrival process", key, p));
+    };
+    if (p == "poisson" || p == "constant") {
+      a.process = p == "poisson" ? ArrivalSpec::Process::Poisson : ArrivalSpec::Process::Constant;
+      a.rate = read_rate(src_, m.require("rate"), "rate");
+      forbid("users");
+      forbid("think_time");
+      forbid("file");
+    } else if (p == "closed") {
+      a.process = ArrivalSpec::Process::Closed;
+      a.users = read_int(src_, m.require("users"), "users", 1, 10000000);
+      a.think_time = m.has("think_time") ? read_distribution(src_, m.get("think_time"), t_.latency, "think_time")
+                                         : Distribution::constant(0);
+      forbid("rate");
+      forbid("file");
+    } else if (p == "trace") {
+      a.process = ArrivalSpec::Process::Trace;
+      std::string f = read_string(src_, m.require("file"), "file");
+      std::string dir = src_.path();
+      auto slash = dir.rfind('/');
+      a.trace_file = (f.size() && f[0] == '/') || slash == std::string::npos ? f : dir.substr(0, slash + 1) + f;
+      std::ifstream probe(a.trace_file);
+      if (!probe) src_.fail(m.get("file"), fmt::format("cannot open trace file '{}'", a.trace_file));
+      forbid("rate");
+      forbid("users");
+      forbid("think_time");
+    } else {
+      std::string hint = nearest(p, {"poisson", "constant", "closed", "trace"});
+      src_.fail(m.get("process"), fmt::format("unknown arrival process '{}'{}; known: poisson, constant, closed, trace", p,
+                                              hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+    }
+  }
+
+  void load_requests(Component& c, const YAML::Node& node) {
+    if (!node.IsMap() || node.size() == 0)
+      src_.fail(node, "requests must map request type names to {weight, keys}, e.g. read: {weight: 0.95}");
+    double total = 0;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      RequestType r;
+      r.name = read_string(src_, it->first, "request type");
+      r.loc = src_.location(it->first);
+      for (const auto& other : c.requests)
+        if (other.name == r.name) src_.fail(it->first, fmt::format("duplicate request type '{}'", r.name));
+      r.op = r.name == "write" ? Op::Write : Op::Read;
+      MapReader m(src_, it->second, "request type '" + r.name + "'",
+                  {"weight", "keys", "op", "request_size", "response_size"});
+      if (m.has("weight")) r.weight = read_number(src_, m.get("weight"), "weight", 0, 1e12);
+      if (r.weight <= 0) src_.fail(m.get("weight"), "weight must be greater than zero");
+      if (m.has("op")) {
+        std::string op = read_string(src_, m.get("op"), "op");
+        if (op == "read") r.op = Op::Read;
+        else if (op == "write") r.op = Op::Write;
+        else src_.fail(m.get("op"), fmt::format("op must be read or write, got '{}'", op));
+      }
+      if (m.has("keys")) r.keys = load_keys(m.get("keys"));
+      if (m.has("request_size")) r.request_bytes = read_size(src_, m.get("request_size"), "request_size");
+      if (m.has("response_size")) r.response_bytes = read_size(src_, m.get("response_size"), "response_size");
+      total += r.weight;
+      c.requests.push_back(r);
+    }
+    if (c.requests.size() > 200) src_.fail(node, "at most 200 request types are supported");
+    for (auto& r : c.requests) r.weight /= total;
+  }
+
+  KeyDistribution load_keys(const YAML::Node& node) {
+    MapReader m(src_, node, "keys", {"count", "distribution", "s", "hot_fraction", "hot_share"});
+    int64_t count = m.has("count") ? read_int(src_, m.get("count"), "keys.count", 1, int64_t(1) << 48) : 1000000;
+    std::string d = m.has("distribution") ? read_string(src_, m.get("distribution"), "distribution") : "uniform";
+    if (d == "uniform") return KeyDistribution::uniform(static_cast<uint64_t>(count));
+    if (d == "zipf") {
+      double s = read_number(src_, m.require("s"), "s", 0, 20);
+      if (s <= 0) src_.fail(m.get("s"), "zipf exponent s must be greater than zero (use distribution: uniform for 0)");
+      return KeyDistribution::zipf(static_cast<uint64_t>(count), s);
+    }
+    if (d == "hotset") {
+      double f = read_number(src_, m.require("hot_fraction"), "hot_fraction", 0, 1);
+      double sh = read_number(src_, m.require("hot_share"), "hot_share", 0, 1);
+      if (f <= 0 || f >= 1) src_.fail(m.get("hot_fraction"), "hot_fraction must be strictly between 0 and 1");
+      return KeyDistribution::hotset(static_cast<uint64_t>(count), f, sh);
+    }
+    std::string hint = nearest(d, {"uniform", "zipf", "hotset"});
+    src_.fail(m.get("distribution"), fmt::format("unknown key distribution '{}'{}; known: uniform, zipf, hotset", d,
+                                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+  }
+
+  void load_calls(Component& c, const YAML::Node& node) {
+    if (node.IsSequence()) {
+      c.calls["*"] = load_call_list(node);
+    } else if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        std::string type = read_string(src_, it->first, "request type in calls");
+        if (c.calls.count(type)) src_.fail(it->first, fmt::format("calls for '{}' are given twice", type));
+        c.calls[type] = load_call_list(it->second);
+      }
+    } else {
+      src_.fail(node, "calls must be a list of components, or a map from request type to such a list");
+    }
+  }
+
+  std::vector<CallSpec> load_call_list(const YAML::Node& node) {
+    if (!node.IsSequence()) src_.fail(node, "expected a list of calls, e.g. [cache, db]");
+    std::vector<CallSpec> out;
+    for (const auto& n : node) {
+      CallSpec cs;
+      cs.loc = src_.location(n);
+      if (n.IsScalar()) {
+        cs.targets.push_back(read_string(src_, n, "call"));
+        cs.target_locs.push_back(cs.loc);
+      } else if (n.IsMap() && n["parallel"]) {
+        MapReader m(src_, n, "a parallel call group", {"parallel"});
+        YAML::Node list = m.get("parallel");
+        if (!list.IsSequence() || list.size() == 0) src_.fail(list, "parallel must list the components called together");
+        cs.shape = CallSpec::Shape::Parallel;
+        for (const auto& t : list) {
+          cs.targets.push_back(read_string(src_, t, "parallel call"));
+          cs.target_locs.push_back(src_.location(t));
+        }
+      } else if (n.IsMap()) {
+        MapReader m(src_, n, "a call", {"to", "fanout"});
+        cs.targets.push_back(read_string(src_, m.require("to"), "to"));
+        cs.target_locs.push_back(src_.location(m.get("to")));
+        if (m.has("fanout")) {
+          cs.shape = CallSpec::Shape::Fanout;
+          YAML::Node f = m.get("fanout");
+          if (f.IsScalar() && f.Scalar() == "all") cs.fanout = -1;
+          else cs.fanout = read_int(src_, f, "fanout", 1, kMaxReplicas);
+        }
+      } else {
+        src_.fail(n, "a call is a component name, {parallel: [a, b]} or {to: name, fanout: all}");
+      }
+      out.push_back(cs);
+    }
+    return out;
+  }
+
+  Source& src_;
+  Topology& t_;
+};
+
+Topology parse(Source& src, YAML::Node root, const std::vector<std::string>& overrides, const std::string& path) {
+  for (const auto& o : overrides) apply_override(src, root, o);
+  Topology t;
+  t.file = path;
+  Loader(src, t).load(root);
+  return t;
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& path) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    if (e.mark.is_null()) throw ConfigError(fmt::format("{}: error: invalid YAML: {}", path, e.msg));
+    throw ConfigError(fmt::format("{}:{}:{}: error: invalid YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+}
+
+}  // namespace
+
+Topology load_topology_text(const std::string& text, const std::string& path, const std::vector<std::string>& overrides) {
+  Source src(path);
+  YAML::Node root = parse_yaml(text, path);
+  return parse(src, root, overrides, path);
+}
+
+Topology load_topology(const std::string& path, const std::vector<std::string>& overrides) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) throw ConfigError(fmt::format("{}: error: no such file", path));
+  if (S_ISDIR(st.st_mode)) throw ConfigError(fmt::format("{}: error: is a directory; give a topology YAML file", path));
+  if (st.st_size > 4 * 1024 * 1024)
+    throw ConfigError(fmt::format("{}: error: file is {} bytes; topologies over 4 MiB are refused", path, st.st_size));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: error: cannot be read (check its permissions)", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_topology_text(ss.str(), path, overrides);
+}
+
+}  // namespace archsim

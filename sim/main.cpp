@@ -1,0 +1,125 @@
+// archsim: replay a workload through a distributed-system design and see where it breaks.
+//
+//   archsim run FILE [--set path=value]... [--seed N] [--json] [--out DIR]
+//   archsim validate FILE
+//   archsim latency-table
+//   archsim graph FILE
+//
+// Exit codes: 0 success, 2 bad input (one message on stderr, nothing else written), 1 internal error.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "sim/loader.hpp"
+#include "sim/report.hpp"
+#include "sim/scenario.hpp"
+#include "sim/units.hpp"
+#include "sim/validate.hpp"
+
+using namespace archsim;
+
+namespace {
+
+constexpr int kBadInput = 2;
+constexpr int kInternal = 1;
+
+Topology load_checked(const std::string& file, const std::vector<std::string>& sets, bool print_warnings) {
+  Topology t = load_topology(file, sets);
+  auto warnings = validate_topology(t);
+  if (print_warnings)
+    for (const auto& w : warnings) std::cerr << w << "\n";
+  return t;
+}
+
+int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
+            const std::string& out_dir) {
+  std::vector<std::string> all = sets;
+  if (seed) all.push_back(fmt::format("run.seed={}", *seed));
+  Topology t = load_checked(file, all, true);
+  RunOptions options;
+  options.progress = !json && isatty(STDERR_FILENO);
+  RunResult r = run_scenario(t, options);
+  if (!out_dir.empty()) write_outputs(r, out_dir);
+  if (json) std::cout << summary_json(r).dump(2) << "\n";
+  else std::cout << terminal_summary(r);
+  std::cout.flush();
+  return 0;
+}
+
+int cmd_validate(const std::string& file, const std::vector<std::string>& sets) {
+  Topology t = load_checked(file, sets, true);
+  size_t hosts = 0;
+  for (const auto& c : t.components) hosts += static_cast<size_t>(c.replicas);
+  std::cout << fmt::format("{}: ok ({} components, {} hosts, {} regions)\n", file, t.components.size(), hosts,
+                           t.regions.size());
+  return 0;
+}
+
+int cmd_latency_table() {
+  LatencyTable table;
+  std::cout << fmt::format("{:<22} {:>10}  {}\n", "name", "latency", "what");
+  for (const auto& e : table.entries())
+    std::cout << fmt::format("{:<22} {:>10}  {}\n", e.name, format_duration(e.seconds), e.description);
+  std::cout << "\nNetwork entries are round trips: a link's one-way latency is half its rtt.\n";
+  return 0;
+}
+
+int cmd_graph(const std::string& file, const std::vector<std::string>& sets) {
+  Topology t = load_checked(file, sets, false);
+  std::ostringstream ss;
+  write_dot(t, ss);
+  std::cout << ss.str();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"archsim: simulate a distributed-system design and see where it breaks"};
+  app.require_subcommand(1);
+  std::string file, out_dir;
+  std::vector<std::string> sets;
+  std::optional<uint64_t> seed;
+  bool json = false;
+
+  auto* run = app.add_subcommand("run", "run a topology and print its summary");
+  run->add_option("file", file, "topology YAML file")->required();
+  run->add_option("--set", sets, "override a value: --set components.app.replicas=16")->take_all();
+  run->add_option("--seed", seed, "random seed (overrides run.seed)");
+  run->add_flag("--json", json, "print the summary as one JSON object on stdout");
+  run->add_option("--out", out_dir, "write summary.json and CSV files into this directory");
+
+  auto* validate = app.add_subcommand("validate", "check a topology without running it");
+  validate->add_option("file", file, "topology YAML file")->required();
+  validate->add_option("--set", sets, "override a value")->take_all();
+
+  auto* table = app.add_subcommand("latency-table", "print the built-in latency table");
+  auto* graph = app.add_subcommand("graph", "print the design as a Graphviz DOT graph");
+  graph->add_option("file", file, "topology YAML file")->required();
+  graph->add_option("--set", sets, "override a value")->take_all();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kBadInput;
+  }
+
+  try {
+    if (*run) return cmd_run(file, sets, seed, json, out_dir);
+    if (*validate) return cmd_validate(file, sets);
+    if (*table) return cmd_latency_table();
+    if (*graph) return cmd_graph(file, sets);
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "archsim: internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+  return kInternal;
+}

@@ -1,0 +1,404 @@
+#include "sim/report.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/units.hpp"
+#include "sim/validate.hpp"
+
+namespace archsim {
+namespace {
+
+// Six significant digits: readable, and identical for identical runs.
+double r6(double x) {
+  if (!std::isfinite(x)) return 0;
+  return std::stod(fmt::format("{:.6g}", x));
+}
+double ms(double s) { return r6(s * 1e3); }
+
+struct Util {
+  std::optional<double> workers, cpu, io;
+  double network = 0;
+};
+
+Util util_of(const ComponentResult& c) {
+  const ComponentStats& s = c.stats;
+  Util u;
+  double reps = static_cast<double>(s.replicas);
+  if (s.workers_per_replica > 0) u.workers = s.busy_workers.mean() / (static_cast<double>(s.workers_per_replica) * reps);
+  if (s.cores_per_replica > 0) u.cpu = s.busy_cores.mean() / (static_cast<double>(s.cores_per_replica) * reps);
+  if (s.io_per_replica > 0) u.io = s.busy_io.mean() / (static_cast<double>(s.io_per_replica) * reps);
+  u.network = c.network_util;
+  return u;
+}
+
+double capacity_of(const ComponentStats& s, const std::string& resource) {
+  double reps = static_cast<double>(s.replicas);
+  if (resource == "cpu") return static_cast<double>(s.cores_per_replica) * reps;
+  if (resource == "io") return static_cast<double>(s.io_per_replica) * reps;
+  return static_cast<double>(s.workers_per_replica) * reps;
+}
+
+// The first measured second in which `series / capacity` reached `threshold`; +inf if never.
+double first_second_at(const std::vector<double>& series, double capacity, double threshold, double from) {
+  for (size_t s = static_cast<size_t>(std::floor(from)); s < series.size(); ++s)
+    if (capacity > 0 && series[s] / capacity >= threshold) return static_cast<double>(s);
+  return INFINITY;
+}
+
+nlohmann::ordered_json latency_json(const LatencyHistogram& h) {
+  nlohmann::ordered_json j;
+  j["count"] = h.count();
+  j["mean"] = ms(h.mean());
+  j["p50"] = ms(h.quantile(0.50));
+  j["p90"] = ms(h.quantile(0.90));
+  j["p95"] = ms(h.quantile(0.95));
+  j["p99"] = ms(h.quantile(0.99));
+  j["p999"] = ms(h.quantile(0.999));
+  j["max"] = ms(h.max());
+  return j;
+}
+
+LatencyHistogram all_latencies(const RunResult& r) {
+  LatencyHistogram h;
+  for (const auto& c : r.clients) h.merge(c.all);
+  return h;
+}
+
+LatencyHistogram type_latencies(const RunResult& r, size_t type) {
+  LatencyHistogram h;
+  for (const auto& c : r.clients) h.merge(c.by_type[type]);
+  return h;
+}
+
+nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(r6(*v)) : nlohmann::json(nullptr); }
+
+std::string pct(double x) { return fmt::format("{:.1f}%", 100 * x); }
+
+}  // namespace
+
+Verdict bottleneck(const RunResult& r) {
+  constexpr double kSaturated = 0.9;
+  struct Candidate {
+    const ComponentResult* c;
+    std::string resource;
+    double util;
+    double first;  // first second at saturation
+    int order;     // the flowchart's order: cpu, io, network
+  };
+  std::vector<Candidate> saturated;
+  for (const auto& c : r.components) {
+    Util u = util_of(c);
+    if (u.cpu && *u.cpu >= kSaturated)
+      saturated.push_back({&c, "cpu", *u.cpu,
+                           first_second_at(c.stats.busy_cores.per_second(), capacity_of(c.stats, "cpu"), kSaturated,
+                                           r.window_start),
+                           0});
+    if (u.io && *u.io >= kSaturated)
+      saturated.push_back({&c, "io", *u.io,
+                           first_second_at(c.stats.busy_io.per_second(), capacity_of(c.stats, "io"), kSaturated,
+                                           r.window_start),
+                           1});
+    if (u.network >= kSaturated) saturated.push_back({&c, "network", u.network, r.window_start, 2});
+  }
+  LatencyHistogram all = all_latencies(r);
+  if (!saturated.empty()) {
+    std::sort(saturated.begin(), saturated.end(), [](const Candidate& a, const Candidate& b) {
+      if (a.first != b.first) return a.first < b.first;
+      if (a.order != b.order) return a.order < b.order;
+      return a.util > b.util;
+    });
+    const Candidate& w = saturated.front();
+    const ComponentStats& s = w.c->stats;
+    Verdict v;
+    v.component = s.name;
+    v.resource = w.resource;
+    std::string what;
+    if (w.resource == "cpu")
+      what = fmt::format("CPU at {} of {} cores ({} replicas x {})", pct(w.util), s.cores_per_replica * s.replicas,
+                         s.replicas, s.cores_per_replica);
+    else if (w.resource == "io")
+      what = fmt::format("disk at {} of {} I/O channels ({} replicas x {})", pct(w.util), s.io_per_replica * s.replicas,
+                         s.replicas, s.io_per_replica);
+    else
+      what = fmt::format("a NIC at {} of {}", pct(w.util), fmt::format("{:g} Gbps", r.topology->network.host_bandwidth / 1e9));
+    v.evidence = fmt::format("{}: {} over the measured window; mean queue {:.1f}, residence p99 {:.3g} ms; end-to-end "
+                             "p99 {:.3g} ms",
+                             s.name, what, s.queue_len.mean(), s.residence.quantile(0.99) * 1e3,
+                             all.quantile(0.99) * 1e3);
+    if (saturated.size() > 1) {
+      v.evidence += "; also saturated later:";
+      for (size_t i = 1; i < saturated.size() && i < 4; ++i)
+        v.evidence += fmt::format(" {} {} {}", saturated[i].c->stats.name, saturated[i].resource, pct(saturated[i].util));
+    }
+    return v;
+  }
+  for (const auto& l : r.region_links) {
+    double u = l.bytes * 8 / (l.bandwidth * r.window());
+    if (u >= kSaturated)
+      return {l.name, "network",
+              fmt::format("region link {} carries {} of its {:g} Gbps; end-to-end p99 {:.3g} ms", l.name, pct(u),
+                          l.bandwidth / 1e9, all.quantile(0.99) * 1e3)};
+  }
+  // Contention: time lost waiting for a worker / connection / queue slot while the hardware idles.
+  const ComponentResult* worst = nullptr;
+  double worst_wait = 0;
+  for (const auto& c : r.components) {
+    const ComponentStats& s = c.stats;
+    double wait = s.wait_count ? s.wait_sum / static_cast<double>(s.wait_count) : 0;
+    bool counts = s.rejected > 0 || (all.mean() > 0 && wait >= 0.1 * all.mean());
+    if (counts && (worst == nullptr || wait > worst_wait || (wait == worst_wait && s.rejected > worst->stats.rejected))) {
+      worst = &c;
+      worst_wait = wait;
+    }
+  }
+  if (worst) {
+    const ComponentStats& s = worst->stats;
+    Util u = util_of(*worst);
+    std::string pool = s.kind == "database" ? "connections" : "workers";
+    Verdict v;
+    v.component = s.name;
+    v.resource = "contention";
+    v.evidence = fmt::format(
+        "{}: requests waited {:.3g} ms on average for one of its {} {} ({} of the {:.3g} ms mean end-to-end latency){}, "
+        "while CPU is at {}{}",
+        s.name, worst_wait * 1e3, s.workers_per_replica * s.replicas, pool,
+        pct(all.mean() > 0 ? worst_wait / all.mean() : 0), all.mean() * 1e3,
+        s.rejected ? fmt::format(" and {} were rejected by a full queue", s.rejected) : "", pct(u.cpu.value_or(0)),
+        u.io ? fmt::format(" and disk at {}", pct(*u.io)) : "");
+    return v;
+  }
+  // Nothing saturated: name the busiest resource so the user knows the headroom.
+  std::string busiest = "none";
+  double best = 0;
+  for (const auto& c : r.components) {
+    Util u = util_of(c);
+    for (auto [name, val] : {std::pair<const char*, double>{"CPU", u.cpu.value_or(0)}, {"disk", u.io.value_or(0)},
+                             {"network", u.network}})
+      if (val > best) {
+        best = val;
+        busiest = fmt::format("{} {}", c.stats.name, name);
+      }
+  }
+  return {"", "none",
+          fmt::format("no resource is saturated and no request waits long; the busiest is {} at {}", busiest, pct(best))};
+}
+
+nlohmann::ordered_json summary_json(const RunResult& r) {
+  const Topology& t = *r.topology;
+  nlohmann::ordered_json j;
+  j["topology"] = t.name;
+  j["seed"] = t.run.seed;
+  j["sim_time_s"] = r6(r.window());
+  j["warmup_s"] = r6(r.window_start);
+  uint64_t gen = 0, comp = 0, rej = 0, to = 0, fail = 0, infl = 0;
+  for (const auto& c : r.clients) {
+    gen += c.generated;
+    comp += c.completed;
+    rej += c.rejected;
+    to += c.timed_out;
+    fail += c.failed_downstream;
+    infl += c.in_flight_at_end;
+  }
+  j["requests"] = {{"generated", gen},   {"completed", comp}, {"failed", rej + to + fail},
+                   {"rejected", rej},    {"timed_out", to},   {"in_flight_at_end", infl}};
+  LatencyHistogram all = all_latencies(r);
+  nlohmann::ordered_json lat = latency_json(all);
+  nlohmann::ordered_json by_type = nlohmann::ordered_json::object();
+  for (size_t i = 0; i < r.type_names.size(); ++i) by_type[r.type_names[i]] = latency_json(type_latencies(r, i));
+  lat["by_type"] = by_type;
+  j["latency_ms"] = lat;
+  j["throughput_rps"] = r6(static_cast<double>(comp) / r.window());
+
+  nlohmann::ordered_json comps = nlohmann::ordered_json::object();
+  for (const auto& c : r.components) {
+    const ComponentStats& s = c.stats;
+    Util u = util_of(c);
+    nlohmann::ordered_json cj;
+    cj["kind"] = s.kind;
+    cj["replicas"] = s.replicas;
+    cj["throughput_rps"] = r6(static_cast<double>(s.completed) / r.window());
+    cj["utilization"] = {{"workers", opt(u.workers)}, {"cpu", opt(u.cpu)}, {"io", opt(u.io)}, {"network", r6(u.network)}};
+    cj["mean_queue_len"] = r6(s.queue_len.mean());
+    cj["max_queue_len"] = r6(s.queue_len.max());
+    cj["mean_residence_ms"] = ms(s.residence.mean());
+    cj["p50_residence_ms"] = ms(s.residence.quantile(0.5));
+    cj["p99_residence_ms"] = ms(s.residence.quantile(0.99));
+    cj["mean_wait_ms"] = ms(s.wait_count ? s.wait_sum / static_cast<double>(s.wait_count) : 0);
+    cj["arrivals"] = s.arrivals;
+    cj["completed"] = s.completed;
+    cj["failed"] = s.failed;
+    cj["rejected"] = s.rejected;
+    if (s.kind == "cache") {
+      uint64_t lookups = s.hits + s.misses;
+      cj["hit_ratio"] = lookups ? r6(static_cast<double>(s.hits) / static_cast<double>(lookups)) : 0.0;
+    }
+    // Little's law: mean number in the component vs arrival rate x mean residence.
+    double lambda = static_cast<double>(s.completed + s.failed) / r.window();
+    double w = s.residence.count() ? s.residence.mean() : 0;
+    cj["littles_law"] = {{"L", r6(s.in_system.mean())}, {"lambda_W", r6(lambda * w)}};
+    comps[s.name] = cj;
+  }
+  j["components"] = comps;
+  if (!r.region_links.empty()) {
+    nlohmann::ordered_json links = nlohmann::ordered_json::object();
+    for (const auto& l : r.region_links)
+      links[l.name] = {{"bandwidth_gbps", r6(l.bandwidth / 1e9)},
+                       {"utilization", r6(l.bytes * 8 / (l.bandwidth * r.window()))}};
+    j["region_links"] = links;
+  }
+  Verdict v = bottleneck(r);
+  j["bottleneck"] = {{"component", v.component}, {"resource", v.resource}, {"evidence", v.evidence}};
+  return j;
+}
+
+std::string terminal_summary(const RunResult& r) {
+  const Topology& t = *r.topology;
+  std::string out;
+  uint64_t gen = 0, comp = 0, failed = 0, infl = 0;
+  for (const auto& c : r.clients) {
+    gen += c.generated;
+    comp += c.completed;
+    failed += c.rejected + c.timed_out + c.failed_downstream;
+    infl += c.in_flight_at_end;
+  }
+  out += fmt::format("{}: {:g} s simulated after {:g} s warm-up, seed {}\n", t.name, r.window(), r.window_start, t.run.seed);
+  out += fmt::format("requests: {} generated, {} completed, {} failed, {} in flight at the end\n\n", gen, comp, failed, infl);
+  out += fmt::format("{:<14} {:<14} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component", "kind", "thru/s",
+                     "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms");
+  auto cell = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", 100 * *v) : std::string("-"); };
+  for (const auto& c : r.components) {
+    const ComponentStats& s = c.stats;
+    Util u = util_of(c);
+    std::string kind = s.kind + (s.replicas > 1 ? fmt::format(" x{}", s.replicas) : "");
+    out += fmt::format("{:<14} {:<14} {:>10.1f} {:>8} {:>7} {:>7} {:>7} {:>9.2f} {:>8.0f} {:>9.3f} {:>9.3f}\n", s.name,
+                       kind, static_cast<double>(s.completed) / r.window(), cell(u.workers), cell(u.cpu), cell(u.io),
+                       fmt::format("{:.1f}%", 100 * u.network), s.queue_len.mean(), s.queue_len.max(),
+                       s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3);
+    if (s.kind == "cache" && s.hits + s.misses > 0)
+      out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
+                         100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
+  }
+  out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
+                     "p99", "p99.9", "max");
+  auto row = [&](const std::string& name, const LatencyHistogram& h) {
+    out += fmt::format("{:<10} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f}\n", name, h.mean() * 1e3,
+                       h.quantile(0.5) * 1e3, h.quantile(0.9) * 1e3, h.quantile(0.95) * 1e3, h.quantile(0.99) * 1e3,
+                       h.quantile(0.999) * 1e3, h.max() * 1e3);
+  };
+  row("all", all_latencies(r));
+  for (size_t i = 0; i < r.type_names.size(); ++i) row(r.type_names[i], type_latencies(r, i));
+  Verdict v = bottleneck(r);
+  out += "\nbottleneck: ";
+  if (v.resource == "none") out += "none. " + v.evidence + "\n";
+  else out += fmt::format("{} is {}-bound. {}\n", v.component, v.resource == "contention" ? "contention" : v.resource, v.evidence);
+  return out;
+}
+
+namespace {
+
+class AtomicFile {
+ public:
+  AtomicFile(const std::string& dir, const std::string& name)
+      : final_(dir + "/" + name), tmp_(dir + "/." + name + ".tmp"), out_(tmp_) {
+    if (!out_) throw std::runtime_error("cannot write " + tmp_);
+  }
+  std::ofstream& out() { return out_; }
+  void commit() {
+    out_.close();
+    if (!out_ || std::rename(tmp_.c_str(), final_.c_str()) != 0) throw std::runtime_error("cannot write " + final_);
+  }
+
+ private:
+  std::string final_, tmp_;
+  std::ofstream out_;
+};
+
+}  // namespace
+
+void write_outputs(const RunResult& r, const std::string& dir) {
+  ::mkdir(dir.c_str(), 0755);
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error("cannot create directory " + dir);
+
+  {
+    AtomicFile f(dir, "summary.json");
+    f.out() << summary_json(r).dump(2) << "\n";
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "components.csv");
+    f.out() << "component,kind,replicas,throughput_rps,util_workers,util_cpu,util_io,util_network,mean_queue_len,"
+               "max_queue_len,mean_residence_ms,p50_residence_ms,p99_residence_ms,mean_wait_ms,rejected,hit_ratio\n";
+    for (const auto& c : r.components) {
+      const ComponentStats& s = c.stats;
+      Util u = util_of(c);
+      auto o = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
+      uint64_t lookups = s.hits + s.misses;
+      f.out() << fmt::format("{},{},{},{:.6g},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{}\n", s.name,
+                             s.kind, s.replicas, static_cast<double>(s.completed) / r.window(), o(u.workers), o(u.cpu),
+                             o(u.io), u.network, s.queue_len.mean(), s.queue_len.max(), s.residence.mean() * 1e3,
+                             s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3,
+                             s.wait_count ? s.wait_sum / static_cast<double>(s.wait_count) * 1e3 : 0.0, s.rejected,
+                             s.kind == "cache" && lookups
+                                 ? fmt::format("{:.6g}", static_cast<double>(s.hits) / static_cast<double>(lookups))
+                                 : std::string());
+    }
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "latency_histogram.csv");
+    f.out() << "type,low_ms,high_ms,count\n";
+    auto dump = [&](const std::string& name, const LatencyHistogram& h) {
+      h.for_each_bucket([&](double lo, double hi, uint64_t n) {
+        f.out() << fmt::format("{},{:.6g},{:.6g},{}\n", name, lo * 1e3, hi * 1e3, n);
+      });
+    };
+    dump("all", all_latencies(r));
+    for (size_t i = 0; i < r.type_names.size(); ++i) dump(r.type_names[i], type_latencies(r, i));
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "timeseries.csv");
+    f.out() << "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len\n";
+    size_t seconds = static_cast<size_t>(std::ceil(r.window_end - 1e-9));
+    for (size_t sec = 0; sec < seconds; ++sec) {
+      for (const auto& c : r.clients) {
+        const auto& rows = c.series.rows();
+        SecondRow row = sec < rows.size() ? rows[sec] : SecondRow{};
+        f.out() << fmt::format("{},{},{},{:.6g},{:.6g},{},,\n", sec, c.name, row.completed, row.p50 * 1e3,
+                               row.p99 * 1e3, row.errors);
+      }
+      for (const auto& c : r.components) {
+        const ComponentStats& s = c.stats;
+        const auto& rows = s.series.rows();
+        SecondRow row = sec < rows.size() ? rows[sec] : SecondRow{};
+        auto at = [&](const TimeWeighted& tw) { return sec < tw.per_second().size() ? tw.per_second()[sec] : 0.0; };
+        double util = 0;
+        for (const char* res : {"cpu", "io", "workers"}) {
+          double cap = capacity_of(s, res);
+          const TimeWeighted& tw = std::string(res) == "cpu" ? s.busy_cores : std::string(res) == "io" ? s.busy_io : s.busy_workers;
+          if (cap > 0) util = std::max(util, at(tw) / cap);
+        }
+        f.out() << fmt::format("{},{},{},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", sec, s.name, row.completed, row.p50 * 1e3,
+                               row.p99 * 1e3, row.errors, util, at(s.queue_len));
+      }
+    }
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "topology.dot");
+    write_dot(*r.topology, f.out());
+    f.commit();
+  }
+}
+
+}  // namespace archsim

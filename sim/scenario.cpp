@@ -1,0 +1,245 @@
+#include "sim/scenario.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+#include <map>
+#include <stdexcept>
+
+#include "models/cache.hpp"
+#include "models/client.hpp"
+#include "models/database.hpp"
+#include "models/load_balancer.hpp"
+#include "models/service.hpp"
+#include "sim/validate.hpp"
+
+namespace archsim {
+
+NetworkPlan network_plan(const Topology& t) {
+  NetworkPlan plan;
+  plan.intra_region_rtt = t.network.intra_region_rtt;
+  plan.host_bandwidth = t.network.host_bandwidth;
+  plan.regions = t.regions;
+  for (const auto& l : t.network.links) {
+    NetworkPlan::RegionLink rl;
+    rl.name = l.a + "<->" + l.b;
+    // A host-to-host one-way trip is NIC up + region link + NIC down; the NICs carry
+    // intra_region_rtt / 2 of it, so the link carries the rest of rtt / 2.
+    rl.latency = l.rtt / 2 - t.network.intra_region_rtt / 2;
+    rl.bandwidth = l.bandwidth;
+    plan.links.push_back(rl);
+  }
+  size_t n = t.regions.size();
+  plan.route.assign(n, std::vector<std::vector<std::pair<int, bool>>>(n));
+  for (size_t a = 0; a < n; ++a)
+    for (size_t b = 0; b < n; ++b) {
+      if (a == b) continue;
+      auto path = region_path(t, t.regions[a], t.regions[b]);
+      for (size_t k = 0; k + 1 < path.size(); ++k)
+        for (size_t li = 0; li < t.network.links.size(); ++li) {
+          const auto& l = t.network.links[li];
+          if (l.a == path[k] && l.b == path[k + 1]) plan.route[a][b].emplace_back(static_cast<int>(li), true);
+          else if (l.b == path[k] && l.a == path[k + 1]) plan.route[a][b].emplace_back(static_cast<int>(li), false);
+        }
+    }
+  return plan;
+}
+
+namespace {
+
+int region_index(const Topology& t, const std::string& r) {
+  for (size_t i = 0; i < t.regions.size(); ++i)
+    if (t.regions[i] == r) return static_cast<int>(i);
+  return 0;
+}
+
+StationParams station_params(const Component& c) {
+  StationParams p;
+  p.workers = c.workers;
+  p.queue = c.queue;
+  p.cores = static_cast<double>(c.cores);
+  p.io_parallelism = c.kind == ComponentKind::Database ? static_cast<double>(c.io_parallelism) : 0;
+  return p;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Topology& t, const RunOptions& options) {
+  RunResult r;
+  r.topology = &t;
+  r.window_start = t.run.warmup;
+  r.window_end = t.run.duration;
+
+  // Global request types, in order of first appearance.
+  std::map<std::string, uint16_t> type_index;
+  for (const auto& c : t.components)
+    if (c.kind == ComponentKind::Client)
+      for (const auto& rt : c.requests)
+        if (!type_index.count(rt.name)) {
+          type_index[rt.name] = static_cast<uint16_t>(r.type_names.size());
+          r.type_names.push_back(rt.name);
+        }
+
+  // Node ids are handed out in file order, one per replica.
+  std::map<std::string, std::vector<NodeId>> replicas;
+  NodeId next = 0;
+  for (const auto& c : t.components) {
+    int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
+    for (int64_t i = 0; i < n; ++i) replicas[c.name].push_back(next++);
+  }
+  auto target = [&](const std::string& name) {
+    CallTarget ct;
+    ct.component = name;
+    ct.replicas = replicas.at(name);
+    const Component* c = t.find(name);
+    ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
+    return ct;
+  };
+  auto resolve = [&](const CallSpec& cs) {
+    ResolvedCall rc;
+    rc.shape = cs.shape == CallSpec::Shape::Single     ? ResolvedCall::Shape::Single
+               : cs.shape == CallSpec::Shape::Parallel ? ResolvedCall::Shape::Parallel
+                                                       : ResolvedCall::Shape::Fanout;
+    for (const auto& name : cs.targets) rc.targets.push_back(target(name));
+    rc.fanout = cs.fanout;
+    return rc;
+  };
+
+  auto engine = options.engine == EngineKind::SimGrid ? make_simgrid_engine(network_plan(t), options.progress)
+                                                      : make_local_engine(network_plan(t));
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::map<std::string, ComponentResult*> by_name;
+
+  for (const auto& c : t.components) {
+    int region = region_index(t, c.region);
+    const auto& ids = replicas.at(c.name);
+    if (c.kind == ComponentKind::Client) {
+      ClientStats& cs = r.clients.emplace_back();
+      cs.name = c.name;
+      cs.window_start = r.window_start;
+      cs.type_names = r.type_names;
+      cs.by_type.resize(r.type_names.size());
+      Client::Params p;
+      switch (c.arrival.process) {
+        case ArrivalSpec::Process::Poisson: p.process = Client::Process::Poisson; break;
+        case ArrivalSpec::Process::Constant: p.process = Client::Process::Constant; break;
+        case ArrivalSpec::Process::Closed: p.process = Client::Process::Closed; break;
+        case ArrivalSpec::Process::Trace: p.process = Client::Process::Trace; break;
+      }
+      p.rate = c.arrival.rate;
+      p.users = c.arrival.users;
+      p.think_time = c.arrival.think_time;
+      p.trace_file = c.arrival.trace_file;
+      p.types.resize(r.type_names.size());
+      for (auto& tp : p.types) tp.weight = 0;
+      for (const auto& rt : c.requests) {
+        auto& tp = p.types[type_index.at(rt.name)];
+        tp.weight = rt.weight;
+        tp.is_write = rt.op == Op::Write;
+        tp.keys = rt.keys;
+        tp.request_bytes = rt.request_bytes;
+        tp.response_bytes = rt.response_bytes;
+      }
+      p.targets = replicas.at(c.target);
+      p.timeout = c.timeout;
+      nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
+      NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
+      if (id != ids[0]) throw std::logic_error("node ids out of order");
+      continue;
+    }
+    ComponentResult& cr = r.components.emplace_back();
+    cr.spec = &c;
+    ComponentStats& st = cr.stats;
+    st.name = c.name;
+    st.kind = to_string(c.kind);
+    st.replicas = static_cast<int64_t>(ids.size());
+    st.workers_per_replica = c.workers;
+    st.cores_per_replica = c.cores;
+    st.io_per_replica = c.kind == ComponentKind::Database ? c.io_parallelism : 0;
+    st.configure(r.window_start, r.window_end);
+    by_name[c.name] = &cr;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Rng rng = Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i));
+      switch (c.kind) {
+        case ComponentKind::LoadBalancer: {
+          LoadBalancer::Params p{c.policy, replicas.at(c.lb_targets), c.delay};
+          nodes.push_back(std::make_unique<LoadBalancer>(std::move(p), &st, rng));
+          st.workers_per_replica = -1;
+          st.cores_per_replica = 0;
+          break;
+        }
+        case ComponentKind::Service: {
+          Service::Params p;
+          p.station = station_params(c);
+          p.cpu = c.cpu;
+          p.delay = c.delay;
+          p.calls_by_type.resize(r.type_names.size());
+          for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
+            auto it = c.calls.find(r.type_names[ti]);
+            if (it == c.calls.end()) it = c.calls.find("*");
+            if (it == c.calls.end()) continue;
+            for (const auto& cs : it->second) p.calls_by_type[ti].push_back(resolve(cs));
+          }
+          nodes.push_back(std::make_unique<Service>(std::move(p), &st, rng));
+          break;
+        }
+        case ComponentKind::Cache: {
+          Cache::Params p;
+          p.station = station_params(c);
+          p.capacity = static_cast<uint64_t>(c.capacity);
+          p.hit = c.hit;
+          p.cpu = c.cpu;
+          CallSpec backend;
+          backend.targets = {c.backend};
+          p.backend = resolve(backend);
+          nodes.push_back(std::make_unique<Cache>(std::move(p), &st, rng));
+          break;
+        }
+        case ComponentKind::Database: {
+          Database::Params p;
+          p.station = station_params(c);
+          p.read_io = c.read_profile.io;
+          p.read_cpu = c.read_profile.cpu;
+          p.write_io = c.write_profile.io;
+          p.write_cpu = c.write_profile.cpu;
+          nodes.push_back(std::make_unique<Database>(std::move(p), &st, rng));
+          break;
+        }
+        case ComponentKind::Client:
+          break;
+      }
+      NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region, nodes.back().get());
+      if (id != ids[i]) throw std::logic_error("node ids out of order");
+    }
+  }
+
+  auto wall0 = std::chrono::steady_clock::now();
+  engine->run(t.run.duration, t.run.warmup);
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  r.events = engine->events();
+
+  double T = r.window();
+  for (auto& cr : r.components) {
+    double bw = t.network.host_bandwidth;
+    for (NodeId id : replicas.at(cr.spec->name)) {
+      double up = engine->nic_bytes_up(id) * 8 / (bw * T);
+      double down = engine->nic_bytes_down(id) * 8 / (bw * T);
+      cr.network_util = std::max({cr.network_util, up, down});
+    }
+  }
+  r.region_links = engine->region_link_usage();
+
+  // Every request is accounted for exactly once.
+  for (const auto& cs : r.clients) {
+    uint64_t ended = cs.completed + cs.rejected + cs.timed_out + cs.failed_downstream + cs.in_flight_at_end;
+    if (ended != cs.generated)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: client '{}' generated {} requests but {} completed + {} rejected + {} timed out + {} "
+          "failed + {} in flight = {}",
+          cs.name, cs.generated, cs.completed, cs.rejected, cs.timed_out, cs.failed_downstream, cs.in_flight_at_end,
+          ended));
+  }
+  return r;
+}
+
+}  // namespace archsim

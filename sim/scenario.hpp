@@ -1,0 +1,49 @@
+// Wiring and running: a Topology becomes an engine with one node per component replica, runs for
+// the configured time, and leaves its statistics in a RunResult. The end-of-run invariants are
+// checked here (every request accounted for exactly once); a broken one is an internal error that
+// names the reason.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/engine.hpp"
+#include "sim/metrics.hpp"
+#include "sim/topology.hpp"
+
+namespace archsim {
+
+struct ComponentResult {
+  const Component* spec = nullptr;
+  ComponentStats stats;
+  double network_util = 0;  // the busiest NIC direction of its replicas over the window
+};
+
+struct RunResult {
+  const Topology* topology = nullptr;
+  double window_start = 0, window_end = 0;
+  std::vector<std::string> type_names;  // global request type index → name
+  std::deque<ClientStats> clients;
+  std::deque<ComponentResult> components;  // every non-client component, in file order
+  std::vector<LinkUsage> region_links;
+  uint64_t events = 0;
+  double wall_seconds = 0;
+
+  double window() const { return window_end - window_start; }
+};
+
+enum class EngineKind { SimGrid, Local };
+
+struct RunOptions {
+  EngineKind engine = EngineKind::SimGrid;
+  bool progress = false;  // a progress line on stderr (only shown on a terminal)
+};
+
+// REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.
+RunResult run_scenario(const Topology& t, const RunOptions& options);
+
+// The network plan of a topology (regions, region links, shortest routes).
+NetworkPlan network_plan(const Topology& t);
+
+}  // namespace archsim

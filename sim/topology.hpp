@@ -1,0 +1,134 @@
+// A topology: what exists. The loaded, checked form of a topology YAML file (schema v1).
+//
+// Plain data with defaults; the loader fills it and the scenario turns it into engine nodes.
+// Every field that came from the file remembers its location so that semantic checks (dangling
+// references, cycles) can name file:line:col.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/distribution.hpp"
+#include "sim/key_distribution.hpp"
+#include "sim/latency_table.hpp"
+#include "sim/yaml_source.hpp"
+
+namespace archsim {
+
+enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database };
+const char* to_string(ComponentKind k);
+
+enum class Op { Read, Write };
+
+struct RequestType {
+  std::string name;
+  double weight = 1;
+  Op op = Op::Read;  // what a database does with it; `write` by default for a type named "write"
+  KeyDistribution keys = KeyDistribution::uniform(1000000);
+  double request_bytes = 1024;   // bytes of each request message on every hop
+  double response_bytes = 1024;  // bytes of each response message on every hop
+  Location loc;
+};
+
+struct ArrivalSpec {
+  enum class Process { Poisson, Constant, Closed, Trace };
+  Process process = Process::Poisson;
+  double rate = 0;                        // requests per second (poisson, constant)
+  int64_t users = 0;                      // closed loop: concurrent users, each waits for its answer
+  Distribution think_time;                // closed loop: pause between an answer and the next request
+  std::string trace_file;                 // trace: CSV of `t_s[,type[,key]]`, path relative to the topology
+  Location loc;
+};
+
+// One entry of a `calls:` list: a single call, a parallel group, or a fan-out to many replicas.
+struct CallSpec {
+  enum class Shape { Single, Parallel, Fanout };
+  Shape shape = Shape::Single;
+  std::vector<std::string> targets;  // one for Single and Fanout
+  int64_t fanout = 0;                // Fanout: number of replicas called; -1 = all
+  std::vector<Location> target_locs;
+  Location loc;
+};
+
+enum class LbPolicy { RoundRobin, Random, LeastConnections, PowerOfTwo };
+const char* to_string(LbPolicy p);
+
+struct OpProfile {
+  Distribution io;   // on the replica's disk
+  Distribution cpu;  // on the replica's cores
+};
+
+struct Component {
+  std::string name;
+  ComponentKind kind = ComponentKind::Service;
+  std::string region;
+  Location loc;
+
+  // Every server-side component is a station: replicas with cores, a worker pool and a queue.
+  int64_t replicas = 1;
+  int64_t cores = 1;      // CPU cores per replica; more requests than cores share them (processor sharing)
+  int64_t workers = -1;   // concurrent requests per replica (-1 = unbounded); a worker is held to the end
+  int64_t queue = -1;     // waiting requests per replica (-1 = unbounded); full → rejected
+  Distribution cpu;       // CPU demand per request
+  Distribution delay;     // time holding a worker without CPU (e.g. an external API)
+  std::map<std::string, std::vector<CallSpec>> calls;  // by request type; "*" applies to every type
+
+  // client
+  ArrivalSpec arrival;
+  std::vector<RequestType> requests;
+  std::string target;
+  Location target_loc;
+  double timeout = 0;  // seconds; 0 = none
+
+  // load_balancer
+  LbPolicy policy = LbPolicy::RoundRobin;
+  std::string lb_targets;
+  Location lb_targets_loc;
+
+  // cache
+  int64_t capacity = 0;  // entries
+  Distribution hit;      // service time of a hit
+  std::string backend;
+  Location backend_loc;
+
+  // database
+  OpProfile read_profile, write_profile;
+  int64_t io_parallelism = 8;  // concurrent I/Os the disk serves at full speed; more share it
+};
+
+struct RegionLink {
+  std::string a, b;
+  double rtt = 0;         // seconds, host to host
+  double bandwidth = 0;   // bits per second
+  Location loc;
+};
+
+struct NetworkSpec {
+  double intra_region_rtt = 500e-6;  // host to host within a region
+  double host_bandwidth = 10e9;      // each host's NIC, bits per second, each direction
+  std::vector<RegionLink> links;
+};
+
+struct RunSpec {
+  double duration = 60;  // total simulated seconds
+  double warmup = 0;     // seconds excluded from the measurement at the start
+  uint64_t seed = 1;
+};
+
+struct Topology {
+  std::string name;
+  std::string file;  // where it was loaded from
+  std::vector<std::string> regions;
+  NetworkSpec network;
+  LatencyTable latency;
+  std::vector<Component> components;  // file order
+  RunSpec run;
+
+  const Component* find(const std::string& name) const;
+  int index_of(const std::string& name) const;
+};
+
+}  // namespace archsim
