@@ -1,1 +1,184 @@
+// Loading and validating topologies: every class of schema error names file:line:col and says
+// what to do. The documents are small and built here; the first line of each is line 1.
 #include <catch2/catch.hpp>
+
+#include "sim/loader.hpp"
+#include "sim/validate.hpp"
+
+using namespace archsim;
+
+namespace {
+
+// A valid two-component design; tests replace one line to break it.
+const char* kBase =
+    "name: t\n"                                            // 1
+    "components:\n"                                        // 2
+    "  users:\n"                                           // 3
+    "    kind: client\n"                                   // 4
+    "    arrival: {process: poisson, rate: 100/s}\n"       // 5
+    "    requests:\n"                                      // 6
+    "      read: {weight: 1}\n"                            // 7
+    "    target: app\n"                                    // 8
+    "  app:\n"                                             // 9
+    "    kind: service\n"                                  // 10
+    "    cpu: 1ms\n"                                       // 11
+    "run: {duration: 10s}\n";                              // 12
+
+std::string replace_line(const std::string& doc, int line, const std::string& text) {
+  std::string out;
+  int n = 1;
+  size_t start = 0;
+  while (start < doc.size()) {
+    size_t end = doc.find('\n', start);
+    std::string l = doc.substr(start, end - start);
+    out += (n == line ? text : l) + "\n";
+    start = end + 1;
+    ++n;
+  }
+  return out;
+}
+
+// The ConfigError message of loading and validating `doc`, or "" when it is fine.
+std::string error_of(const std::string& doc, const std::vector<std::string>& sets = {}) {
+  try {
+    Topology t = load_topology_text(doc, "t.yaml", sets);
+    validate_topology(t);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Loader: the base document is valid", "[loader]") {
+  CHECK(error_of(kBase) == "");
+  Topology t = load_topology_text(kBase, "t.yaml");
+  CHECK(t.components.size() == 2);
+  CHECK(t.components[0].arrival.rate == 100.0);
+  CHECK(t.regions == std::vector<std::string>{"default"});
+  CHECK(t.network.intra_region_rtt == 500e-6);
+}
+
+TEST_CASE("Loader: each schema error names its line and column", "[loader]") {
+  SECTION("YAML syntax errors point at the broken spot") {
+    std::string e = error_of(replace_line(kBase, 11, "    cpu: [1ms"));
+    CHECK(e.rfind("t.yaml:12:", 0) == 0);
+    CHECK(e.find("invalid YAML") != std::string::npos);
+  }
+  SECTION("an unknown key suggests the nearest valid one") {
+    CHECK(error_of(replace_line(kBase, 11, "    replicsa: 3")) ==
+          "t.yaml:11:5: error: unknown key 'replicsa' in component 'app'; did you mean 'replicas'?");
+  }
+  SECTION("a duration without unit asks for one") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: 5")) ==
+          "t.yaml:11:10: error: cpu: duration '5' has no unit; write it with one, e.g. 500us, 1.5ms or 2s");
+  }
+  SECTION("an unknown unit lists the known ones") {
+    std::string e = error_of(replace_line(kBase, 5, "    arrival: {process: poisson, rate: 100/fortnight}"));
+    CHECK(e.rfind("t.yaml:5:39: error: rate: unknown unit '/fortnight'", 0) == 0);
+  }
+  SECTION("a wrong type says what was expected") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: [1ms, 2ms]")) ==
+          "t.yaml:11:10: error: cpu must be a map of keys to values, found a list");
+  }
+  SECTION("a negative duration is refused") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: -1ms")) == "t.yaml:11:10: error: cpu must not be negative, got -1ms");
+  }
+  SECTION("a zero rate is refused") {
+    CHECK(error_of(replace_line(kBase, 5, "    arrival: {process: poisson, rate: 0/s}")) ==
+          "t.yaml:5:39: error: rate must be greater than zero, got 0/s");
+  }
+  SECTION("an absurd replica count is refused") {
+    CHECK(error_of(replace_line(kBase, 11, "    replicas: 1e12")) ==
+          "t.yaml:11:15: error: replicas must be between 1 and 100000, got 1e12");
+  }
+  SECTION("a dangling reference suggests the component meant") {
+    CHECK(error_of(replace_line(kBase, 8, "    target: ap")) ==
+          "t.yaml:8:13: error: target 'ap' of 'users' names no component; did you mean 'app'?");
+  }
+  SECTION("a self-call is refused") {
+    CHECK(error_of(replace_line(kBase, 11, "    calls: [app]")) == "t.yaml:11:13: error: 'app' calls itself");
+  }
+  SECTION("a call cycle is refused at the edge that closes it") {
+    std::string doc = replace_line(kBase, 11, "    calls: [b]\n  b:\n    kind: service\n    calls: [app]");
+    CHECK(error_of(doc) ==
+          "t.yaml:14:13: error: call cycle: 'b' calls 'app', which leads back to 'b'; requests would never finish");
+  }
+  SECTION("a duplicate component name is refused") {
+    std::string doc = replace_line(kBase, 11, "    cpu: 1ms\n  app:\n    kind: service");
+    CHECK(error_of(doc) == "t.yaml:12:3: error: duplicate component name 'app'");
+  }
+  SECTION("a duplicate key is refused") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: 1ms\n    cpu: 2ms")) ==
+          "t.yaml:12:5: error: duplicate key 'cpu' in component 'app' (first at line 11)");
+  }
+  SECTION("an unknown kind suggests the nearest") {
+    CHECK(error_of(replace_line(kBase, 10, "    kind: servise")) ==
+          "t.yaml:10:11: error: unknown kind 'servise' (did you mean 'service'?); known: client, load_balancer, "
+          "service, cache, database");
+  }
+  SECTION("an unknown region is refused") {
+    CHECK(error_of(replace_line(kBase, 11, "    region: mars")) ==
+          "t.yaml:11:13: error: unknown region 'mars'; regions: default");
+  }
+  SECTION("shadowing a built-in latency needs override: true") {
+    std::string doc = replace_line(kBase, 1, "name: t\nlatency_table:\n  same_dc_rtt: 1ms");
+    CHECK(error_of(doc).rfind("t.yaml:3:3: error: latency_table entry 'same_dc_rtt' shadows a built-in entry", 0) == 0);
+    std::string ok = replace_line(kBase, 1, "name: t\nlatency_table:\n  same_dc_rtt: {value: 1ms, override: true}");
+    CHECK(error_of(ok) == "");
+    CHECK(load_topology_text(ok, "t.yaml").network.intra_region_rtt == 500e-6);
+  }
+  SECTION("a latency-table name can be used as a duration, and a typo in one is caught") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: ssd_random_read")) == "");
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: ssd_randon_read")) ==
+          "t.yaml:11:10: error: cpu: 'ssd_randon_read' is neither a duration nor a latency-table entry; did you mean "
+          "'ssd_random_read'?");
+  }
+  SECTION("a lognormal needs p99 above the median") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: {dist: lognormal, median: 2ms, p99: 1ms}")) ==
+          "t.yaml:11:46: error: cpu: p99 must be greater than the median");
+  }
+  SECTION("empirical probabilities must add up to one") {
+    CHECK(error_of(replace_line(kBase, 11, "    cpu: {dist: empirical, values: [[1ms, 0.5], [2ms, 0.4]]}")) ==
+          "t.yaml:11:36: error: cpu.values: probabilities add up to 0.9, not 1");
+  }
+  SECTION("warm-up must be shorter than the run") {
+    CHECK(error_of(replace_line(kBase, 12, "run: {duration: 10s, warmup: 10s}")) ==
+          "t.yaml:12:30: error: run.warmup (10s) must be shorter than run.duration (10s)");
+  }
+  SECTION("an empty file says what a topology needs") {
+    CHECK(error_of("").rfind("t.yaml: error: the file is empty", 0) == 0);
+  }
+  SECTION("regions without a link between them cannot call each other") {
+    std::string doc = replace_line(kBase, 1, "name: t\nregions: [a, b]");
+    doc = replace_line(doc, 12, "    region: b");
+    CHECK(error_of(doc) == "t.yaml:9:13: error: 'users' (region a) calls 'app' (region b), but no network link joins "
+                           "the two regions; add one under network.links");
+  }
+}
+
+TEST_CASE("Loader: --set overrides any scalar and names itself in errors", "[loader]") {
+  Topology t = load_topology_text(kBase, "t.yaml", {"components.app.replicas=16", "run.duration=30s"});
+  CHECK(t.components[1].replicas == 16);
+  CHECK(t.run.duration == 30.0);
+  SECTION("a bad value names the override, not a line of the file") {
+    CHECK(error_of(kBase, {"components.app.cpu=5"}) ==
+          "--set components.app.cpu=5: error: cpu: duration '5' has no unit; write it with one, e.g. 500us, 1.5ms or 2s");
+  }
+  SECTION("a path that does not exist is refused") {
+    CHECK(error_of(kBase, {"components.nope.replicas=2"}) ==
+          "--set components.nope.replicas=2: error: 'components.nope' does not exist in t.yaml");
+  }
+  SECTION("a new key under an existing map goes through the strict loader") {
+    CHECK(error_of(kBase, {"components.app.replicsa=2"}).find("did you mean 'replicas'?") != std::string::npos);
+  }
+}
+
+TEST_CASE("Validate: unreachable components are reported as warnings", "[loader]") {
+  std::string doc = replace_line(kBase, 11, "    cpu: 1ms\n  orphan:\n    kind: service");
+  Topology t = load_topology_text(doc, "t.yaml");
+  auto warnings = validate_topology(t);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "t.yaml:12:3: warning: no client can reach 'orphan'; it will receive no requests");
+}

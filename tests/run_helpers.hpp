@@ -1,0 +1,26 @@
+// Running archsim as a child process from tests: SimGrid allows one Engine per process, so every
+// simulation a test needs runs in its own `archsim` process.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace archsim::testing {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs build/archsim with `args` (no shell involved).
+Outcome run_archsim(const std::vector<std::string>& args);
+// `archsim run FILE --json [extra...]`; fails the test (REQUIRE) unless it exits 0 with JSON.
+nlohmann::json run_json(const std::string& file, const std::vector<std::string>& extra = {});
+// Writes `text` to a fresh temporary file named `name` and returns its path.
+std::string write_temp(const std::string& name, const std::string& text);
+// A path under the source tree.
+std::string source_path(const std::string& relative);
+
+}  // namespace archsim::testing
