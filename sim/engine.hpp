@@ -27,6 +27,7 @@ struct Message {
   uint64_t call_id = 0;       // the caller's handle, echoed in the response
   uint64_t key = 0;           // the key the request touches
   NodeId from = 0;            // set by the engine when sent
+  double sent_at = 0;         // set by the engine when sent
   double request_bytes = 0;   // size of the request on every hop
   double response_bytes = 0;  // size of the response on every hop
   double bytes() const { return is_response ? response_bytes : request_bytes; }

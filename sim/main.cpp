@@ -36,12 +36,13 @@ Topology load_checked(const std::string& file, const std::vector<std::string>& s
 }
 
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
-            const std::string& out_dir) {
+            const std::string& out_dir, const std::string& engine) {
   std::vector<std::string> all = sets;
   if (seed) all.push_back(fmt::format("run.seed={}", *seed));
   Topology t = load_checked(file, all, true);
   RunOptions options;
   options.progress = !json && isatty(STDERR_FILENO);
+  options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
   RunResult r = run_scenario(t, options);
   if (!out_dir.empty()) write_outputs(r, out_dir);
   if (json) std::cout << summary_json(r).dump(2) << "\n";
@@ -92,6 +93,11 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "random seed (overrides run.seed)");
   run->add_flag("--json", json, "print the summary as one JSON object on stdout");
   run->add_option("--out", out_dir, "write summary.json and CSV files into this directory");
+  std::string engine = "simgrid";
+  run->add_option("--engine", engine,
+                  "simgrid (default: every hop a SimGrid transfer) or local (an in-process event loop without link "
+                  "contention, for comparison)")
+      ->check(CLI::IsMember({"simgrid", "local"}));
 
   auto* validate = app.add_subcommand("validate", "check a topology without running it");
   validate->add_option("file", file, "topology YAML file")->required();
@@ -110,7 +116,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, sets, seed, json, out_dir);
+    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine);
     if (*validate) return cmd_validate(file, sets);
     if (*table) return cmd_latency_table();
     if (*graph) return cmd_graph(file, sets);
