@@ -1,1 +1,123 @@
+// The command line: exit codes, one clear message on bad input and nothing else written, JSON
+// alone on stdout, the files of --out, validate, graph and latency-table.
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/run_helpers.hpp"
+
+using namespace archsim::testing;
+
+namespace {
+bool exists(const std::string& p) {
+  struct stat st{};
+  return stat(p.c_str(), &st) == 0;
+}
+std::string first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string l;
+  std::getline(in, l);
+  return l;
+}
+const char* kSmall =
+    "name: small\n"
+    "components:\n"
+    "  users:\n"
+    "    kind: client\n"
+    "    arrival: {process: poisson, rate: 200/s}\n"
+    "    requests: {get: {weight: 1}}\n"
+    "    target: app\n"
+    "  app: {kind: service, cpu: 1ms, calls: [db]}\n"
+    "  db: {kind: database, read: {io: 1ms}}\n"
+    "run: {duration: 3s, warmup: 1s}\n";
+}  // namespace
+
+TEST_CASE("CLI: bad input exits 2 with one file:line:col message and writes nothing", "[cli]") {
+  std::string file = write_temp("bad.yaml", "components:\n  app: {kind: service, replicas: -3}\n");
+  std::string out_dir = file + ".out";
+  Outcome o = run_archsim({"run", file, "--out", out_dir});
+  CHECK(o.exit_code == 2);
+  CHECK(o.out.empty());
+  CHECK(o.err == file + ":2:34: error: replicas must be between 1 and 100000, got -3\n");
+  CHECK_FALSE(exists(out_dir));
+
+  SECTION("a missing file, a directory and a bad --set all exit 2") {
+    CHECK(run_archsim({"run", "/nonexistent.yaml"}).exit_code == 2);
+    CHECK(run_archsim({"validate", "/tmp"}).err == "/tmp: error: is a directory; give a topology YAML file\n");
+    std::string good = write_temp("good.yaml", kSmall);
+    Outcome s = run_archsim({"run", good, "--set", "components.app.cores=many"});
+    CHECK(s.exit_code == 2);
+    CHECK(s.err == "--set components.app.cores=many: error: cores must be a whole number, got 'many'\n");
+  }
+  SECTION("an unknown subcommand or flag exits 2") {
+    CHECK(run_archsim({"fly"}).exit_code == 2);
+    CHECK(run_archsim({"run", file, "--jsno"}).exit_code == 2);
+  }
+}
+
+TEST_CASE("CLI: --json prints the summary and nothing else on stdout", "[cli]") {
+  std::string file = write_temp("small.yaml", kSmall);
+  Outcome o = run_archsim({"run", file, "--json"});
+  REQUIRE(o.exit_code == 0);
+  auto j = nlohmann::json::parse(o.out);  // throws if anything else were on stdout
+  for (const char* key : {"seed", "sim_time_s", "requests", "latency_ms", "components", "bottleneck"})
+    CHECK(j.contains(key));
+  for (const char* key : {"generated", "completed", "failed", "rejected", "timed_out", "in_flight_at_end"})
+    CHECK(j["requests"].contains(key));
+  for (const char* key : {"mean", "p50", "p90", "p95", "p99", "p999", "max", "by_type"}) CHECK(j["latency_ms"].contains(key));
+  for (const char* key : {"kind", "throughput_rps", "utilization", "mean_queue_len", "max_queue_len", "mean_residence_ms",
+                          "rejected"})
+    CHECK(j["components"]["app"].contains(key));
+  CHECK(j["sim_time_s"] == 2);
+  // The database serves 200/s x 1 ms of I/O on 8 channels: 2.5% busy.
+  CHECK(j["components"]["db"]["utilization"]["io"].get<double>() == Approx(0.025).margin(0.004));
+}
+
+TEST_CASE("CLI: --out writes the summary, CSVs and the DOT graph", "[cli]") {
+  std::string file = write_temp("small.yaml", kSmall);
+  std::string dir = file + ".out";
+  Outcome o = run_archsim({"run", file, "--out", dir});
+  REQUIRE(o.exit_code == 0);
+  CHECK(o.out.find("bottleneck:") != std::string::npos);
+  CHECK(first_line(dir + "/latency_histogram.csv") == "type,low_ms,high_ms,count");
+  CHECK(first_line(dir + "/timeseries.csv") == "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len");
+  CHECK(first_line(dir + "/components.csv").rfind("component,kind,replicas,throughput_rps,", 0) == 0);
+  CHECK(first_line(dir + "/topology.dot") == "digraph G {");
+  std::ifstream summary(dir + "/summary.json");
+  auto j = nlohmann::json::parse(summary);
+  CHECK(j["requests"]["generated"].get<int>() > 300);
+
+  SECTION("the histogram's counts add up to the completed requests") {
+    std::ifstream in(dir + "/latency_histogram.csv");
+    std::string line;
+    std::getline(in, line);
+    long total = 0;
+    while (std::getline(in, line))
+      if (line.rfind("all,", 0) == 0) total += std::stol(line.substr(line.rfind(',') + 1));
+    CHECK(total == j["requests"]["completed"].get<long>());
+  }
+  SECTION("the time series has one row per second and component") {
+    std::ifstream in(dir + "/timeseries.csv");
+    std::string line;
+    int rows = -1;
+    while (std::getline(in, line)) ++rows;
+    CHECK(rows == 3 * 3);  // 3 s x (users, app, db)
+  }
+}
+
+TEST_CASE("CLI: validate, graph and latency-table", "[cli]") {
+  std::string file = write_temp("small.yaml", kSmall);
+  Outcome v = run_archsim({"validate", file});
+  CHECK(v.exit_code == 0);
+  CHECK(v.out == file + ": ok (3 components, 3 hosts, 1 regions)\n");
+  Outcome g = run_archsim({"graph", file});
+  CHECK(g.exit_code == 0);
+  CHECK(g.out.find("0->1") != std::string::npos);
+  CHECK(g.out.find("1->2") != std::string::npos);
+  Outcome t = run_archsim({"latency-table"});
+  CHECK(t.exit_code == 0);
+  CHECK(t.out.find("cross_continent_rtt") != std::string::npos);
+  CHECK(t.out.find("150ms") != std::string::npos);
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Second command of the README: install, build, and run the whole test suite under ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure -j2
