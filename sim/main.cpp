@@ -35,11 +35,30 @@ Topology load_checked(const std::string& file, const std::vector<std::string>& s
   return t;
 }
 
+// Beyond these a run is refused unless --force: hours of wall time or more memory than the machine.
+constexpr double kMaxRequests = 2e8;
+constexpr double kMaxMemoryBytes = 16e9;
+
+void check_cost(const Topology& t, const std::string& file) {
+  CostEstimate e = estimate_cost(t);
+  if (e.requests > kMaxRequests)
+    throw ConfigError(fmt::format(
+        "{}: error: this run would simulate about {:.3g} requests (about {:.0f} minutes of wall time); shorten "
+        "run.duration or lower the rate, or pass --force to run it anyway",
+        file, e.requests, e.wall_seconds / 60));
+  if (e.memory_bytes > kMaxMemoryBytes)
+    throw ConfigError(fmt::format(
+        "{}: error: this run would need about {:.1f} GB of memory ({} hosts); shrink the topology, or pass --force "
+        "to run it anyway",
+        file, e.memory_bytes / 1e9, e.hosts));
+}
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
-            const std::string& out_dir, const std::string& engine) {
+            const std::string& out_dir, const std::string& engine, bool force) {
   std::vector<std::string> all = sets;
   if (seed) all.push_back(fmt::format("run.seed={}", *seed));
   Topology t = load_checked(file, all, true);
+  if (!force) check_cost(t, file);
   RunOptions options;
   options.progress = !json && isatty(STDERR_FILENO);
   options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
@@ -98,6 +117,8 @@ int main(int argc, char** argv) {
                   "simgrid (default: every hop a SimGrid transfer) or local (an in-process event loop without link "
                   "contention, for comparison)")
       ->check(CLI::IsMember({"simgrid", "local"}));
+  bool force = false;
+  run->add_flag("--force", force, "run even when the estimated time or memory is absurd");
 
   auto* validate = app.add_subcommand("validate", "check a topology without running it");
   validate->add_option("file", file, "topology YAML file")->required();
@@ -116,7 +137,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine);
+    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force);
     if (*validate) return cmd_validate(file, sets);
     if (*table) return cmd_latency_table();
     if (*graph) return cmd_graph(file, sets);

@@ -188,6 +188,7 @@ Verdict bottleneck(const RunResult& r) {
         busiest = fmt::format("{} {}", c.stats.name, name);
       }
   }
+  if (best == 0) return {"", "none", "no resource is saturated and no request waits; every resource is idle"};
   return {"", "none",
           fmt::format("no resource is saturated and no request waits long; the busiest is {} at {}", busiest, pct(best))};
 }

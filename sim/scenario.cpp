@@ -45,6 +45,36 @@ NetworkPlan network_plan(const Topology& t) {
   return plan;
 }
 
+CostEstimate estimate_cost(const Topology& t) {
+  CostEstimate e;
+  size_t calls = 1;
+  for (const auto& c : t.components) {
+    e.hosts += c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : static_cast<size_t>(c.replicas);
+    for (const auto& [type, list] : c.calls)
+      for (const auto& call : list) calls += call.shape == CallSpec::Shape::Fanout ? static_cast<size_t>(std::max<int64_t>(call.fanout, 1)) : call.targets.size();
+    if (c.kind == ComponentKind::Cache) e.memory_bytes += 96.0 * static_cast<double>(c.capacity) * static_cast<double>(c.replicas);
+    if (c.kind != ComponentKind::Client) continue;
+    switch (c.arrival.process) {
+      case ArrivalSpec::Process::Poisson:
+      case ArrivalSpec::Process::Constant:
+        e.requests += c.arrival.rate * t.run.duration;
+        break;
+      case ArrivalSpec::Process::Closed:
+        // At most one request per user per think time, and at least one per millisecond of latency.
+        e.requests += static_cast<double>(c.arrival.users) * t.run.duration / std::max(c.arrival.think_time.mean(), 1e-3);
+        e.memory_bytes += 64.0 * static_cast<double>(c.arrival.users);
+        break;
+      case ArrivalSpec::Process::Trace:
+        break;
+    }
+  }
+  double hops = 2.0 * static_cast<double>(calls + 1);
+  e.wall_seconds = e.requests * hops * 2e-6;
+  double h = static_cast<double>(e.hosts);
+  e.memory_bytes += h * h * 200.0 + h * 20e3 + 64e6;  // routes, per-host state, the engine itself
+  return e;
+}
+
 namespace {
 
 int region_index(const Topology& t, const std::string& r) {

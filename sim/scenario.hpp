@@ -43,6 +43,16 @@ struct RunOptions {
 // REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.
 RunResult run_scenario(const Topology& t, const RunOptions& options);
 
+// What a run will cost, estimated before it starts, so an absurd configuration is refused up
+// front instead of dying out of memory hours later.
+struct CostEstimate {
+  double requests = 0;      // simulated requests over the whole run
+  double wall_seconds = 0;  // at about 40 us of wall time per request-hop
+  double memory_bytes = 0;  // hosts, routes, cache entries
+  size_t hosts = 0;
+};
+CostEstimate estimate_cost(const Topology& t);
+
 // The network plan of a topology (regions, region links, shortest routes).
 NetworkPlan network_plan(const Topology& t);
 

@@ -86,7 +86,7 @@ MapReader::MapReader(const Source& src, const YAML::Node& node, const std::strin
     : src_(src), node_(node), what_(what) {
   if (!node.IsMap()) src.fail(node, fmt::format("{} must be a map of keys to values, found {}", what, type_name(node)));
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;  // a copy: the iterator hands out a temporary
     if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be plain names", what));
     std::string key = k.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {

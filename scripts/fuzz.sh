@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Fuzzes the topology loader and validator with libFuzzer for a given time.
+#   scripts/fuzz.sh [SECONDS=60] [JOBS=1]
+# Seeds the corpus from topologies/, tests/topologies/ and tests/bad_inputs/; keeps what it learns
+# in build-fuzz/corpus and writes any crashing input to build-fuzz/crash-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+jobs=${2:-1}
+
+need=()
+for p in clang libclang-rt-14-dev libyaml-cpp-dev libfmt-dev libboost-graph-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y --no-install-recommends -qq "${need[@]}" >/dev/null
+fi
+
+mkdir -p build-fuzz/corpus
+sources=(sim/units.cpp sim/random.cpp sim/distribution.cpp sim/key_distribution.cpp sim/latency_table.cpp
+         sim/yaml_source.cpp sim/loader.cpp sim/validate.cpp)
+if [ ! -x build-fuzz/fuzz_loader ] || [ -n "$(find "${sources[@]}" tests/fuzz_loader.cpp sim/*.hpp -newer build-fuzz/fuzz_loader)" ]; then
+  clang++ -std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    tests/fuzz_loader.cpp "${sources[@]}" -lyaml-cpp -lfmt -o build-fuzz/fuzz_loader
+fi
+seeds=(build-fuzz/corpus topologies tests/topologies)
+[ -d tests/bad_inputs ] && seeds+=(tests/bad_inputs)
+./build-fuzz/fuzz_loader -max_total_time="$seconds" -jobs="$jobs" -workers="$jobs" -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix=build-fuzz/ -print_final_stats=1 "${seeds[@]}"
