@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Second command of the README: install, build, and run the whole test suite under ctest.
+# Second command of the README: install, build, and run the whole test suite under ctest, then
+# the sanitizer subset (scripts/sanitize.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j2
+bash scripts/sanitize.sh
