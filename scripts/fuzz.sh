@@ -26,5 +26,6 @@ if [ ! -x build-fuzz/fuzz_loader ] || [ -n "$(find "${sources[@]}" tests/fuzz_lo
 fi
 seeds=(build-fuzz/corpus topologies tests/topologies)
 [ -d tests/bad_inputs ] && seeds+=(tests/bad_inputs)
-./build-fuzz/fuzz_loader -max_total_time="$seconds" -jobs="$jobs" -workers="$jobs" -timeout=10 -rss_limit_mb=2048 \
+parallel=(); [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+./build-fuzz/fuzz_loader -max_total_time="$seconds" "${parallel[@]}" -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix=build-fuzz/ -print_final_stats=1 "${seeds[@]}"

@@ -1,0 +1,103 @@
+// Client: the arrival processes and the timeout, in-process on the local engine.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "models/client.hpp"
+#include "models/service.hpp"
+#include "tests/run_helpers.hpp"
+
+using namespace archsim;
+
+namespace {
+NetworkPlan instant_network() {
+  NetworkPlan p;
+  p.intra_region_rtt = 0;
+  p.host_bandwidth = 1e15;
+  p.regions = {"default"};
+  p.route.assign(1, std::vector<std::vector<std::pair<int, bool>>>(1));
+  return p;
+}
+Client::Params one_type() {
+  Client::Params p;
+  p.types.resize(1);
+  p.targets = {1};
+  return p;
+}
+}  // namespace
+
+TEST_CASE("Client: a closed loop of one user alternates thinking and waiting", "[client]") {
+  // System under consideration: 1 user, think time 10 ms, a service taking 10 ms, for 1 s.
+  // Expectations: one request per 20 ms cycle: 50 requests (the first starts within the first
+  // think time, so 49 or 50 complete), never two at once.
+  auto engine = make_local_engine(instant_network());
+  ClientStats cs;
+  cs.by_type.resize(1);
+  ComponentStats ss;
+  ss.configure(0, 1);
+  Client::Params p = one_type();
+  p.process = Client::Process::Closed;
+  p.users = 1;
+  p.think_time = Distribution::constant(10e-3);
+  Service::Params sp;
+  sp.delay = Distribution::constant(10e-3);
+  Client client(p, &cs, Rng(1));
+  Service svc(sp, &ss, Rng(2));
+  engine->add_node("users", 0, &client);
+  engine->add_node("svc", 0, &svc);
+  engine->run(1, 0);
+  CHECK(cs.completed >= 49);
+  CHECK(cs.completed <= 50);
+  CHECK(ss.in_system.max() == 1);
+  CHECK(cs.all.mean() == Approx(10e-3));
+}
+
+TEST_CASE("Client: a trace replays its timestamps, types and keys", "[client]") {
+  // System under consideration: a trace of three requests at 0.1, 0.2 and 0.5 s, the last with an
+  // explicit key, against an instant service.
+  // Expectations: exactly three requests, answered at once.
+  std::string trace = archsim::testing::write_temp("trace.csv", "t_s,type,key\n0.1,0\n0.2,0\n0.5,0,42\n");
+  auto engine = make_local_engine(instant_network());
+  ClientStats cs;
+  cs.by_type.resize(1);
+  ComponentStats ss;
+  ss.configure(0, 1);
+  Client::Params p = one_type();
+  p.process = Client::Process::Trace;
+  p.trace_file = trace;
+  Client client(p, &cs, Rng(1));
+  Service svc(Service::Params{}, &ss, Rng(2));
+  engine->add_node("users", 0, &client);
+  engine->add_node("svc", 0, &svc);
+  engine->run(1, 0);
+  CHECK(cs.generated == 3);
+  CHECK(cs.completed == 3);
+}
+
+TEST_CASE("Client: a request not answered in time fails once, even if answered later", "[client]") {
+  // System under consideration: constant arrivals every 100 ms, a 50 ms timeout, a service taking
+  // 80 ms, for 1 s.
+  // Expectations: requests leave at 0.1, 0.2, ... 1.0 s; each of the first nine times out at
+  // +50 ms (its answer at +80 ms is ignored); the tenth is still waiting at the end.
+  auto engine = make_local_engine(instant_network());
+  ClientStats cs;
+  cs.by_type.resize(1);
+  ComponentStats ss;
+  ss.configure(0, 1);
+  Client::Params p = one_type();
+  p.process = Client::Process::Constant;
+  p.rate = 10;
+  p.timeout = 50e-3;
+  Service::Params sp;
+  sp.delay = Distribution::constant(80e-3);
+  Client client(p, &cs, Rng(1));
+  Service svc(sp, &ss, Rng(2));
+  engine->add_node("users", 0, &client);
+  engine->add_node("svc", 0, &svc);
+  engine->run(1.0001, 0);
+  CHECK(cs.generated == 10);
+  CHECK(cs.timed_out == 9);
+  CHECK(cs.in_flight_at_end == 1);
+  CHECK(cs.completed == 0);
+  CHECK(ss.completed == 9);  // the service finished all but the last, which was still running
+}
