@@ -13,6 +13,7 @@ packages=(
   libfmt-dev
   nlohmann-json3-dev
   python3 python3-matplotlib
+  chromium
 )
 
 missing=()

@@ -1,11 +1,15 @@
 #include "sim/loader.hpp"
 
+#include "sim/estimate.hpp"
 #include "sim/units.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -59,6 +63,10 @@ namespace {
 constexpr int64_t kMaxReplicas = 100000;
 constexpr int64_t kMaxCores = 1024;
 constexpr int64_t kMaxWorkers = 10000000;
+// Beyond these, the linear searches of the validator and the per-pair routing of the scenario take minutes.
+constexpr size_t kMaxComponents = 10000;
+constexpr size_t kMaxRegions = 64;
+constexpr size_t kMaxRequestTypes = 200;  // over all clients
 
 class Loader {
  public:
@@ -76,6 +84,9 @@ class Loader {
       for (size_t i = 0; i < t_.regions.size(); ++i)
         if (!seen.insert(t_.regions[i]).second) src_.fail(top.get("regions")[i], "region '" + t_.regions[i] + "' is listed twice");
       if (t_.regions.empty()) src_.fail(top.get("regions"), "regions must list at least one region");
+      if (t_.regions.size() > kMaxRegions)
+        src_.fail(top.get("regions")[kMaxRegions],
+                  fmt::format("at most {} regions are supported; this is region {}", kMaxRegions, kMaxRegions + 1));
     } else {
       t_.regions = {"default"};
     }
@@ -95,6 +106,7 @@ class Loader {
         MapReader e(src_, v, "latency_table." + name, {"value", "override", "description"});
         seconds = read_duration(src_, e.require("value"), t_.latency, "latency_table." + name);
         if (e.has("override")) override_builtin = read_bool(src_, e.get("override"), "override");
+        if (e.has("description")) read_string(src_, e.get("description"), "description");
       } else {
         seconds = read_duration(src_, v, t_.latency, "latency_table." + name);
       }
@@ -181,6 +193,9 @@ class Loader {
       if (!it->first.IsScalar()) src_.fail(it->first, "component names must be plain names");
       std::string name = it->first.Scalar();
       if (!seen.insert(name).second) src_.fail(it->first, fmt::format("duplicate component name '{}'", name));
+      if (seen.size() > kMaxComponents)
+        src_.fail(it->first, fmt::format("at most {} components are supported; this is component {}", kMaxComponents,
+                                         kMaxComponents + 1));
       if (name.empty() || name.find_first_of("/ .:\t") != std::string::npos)
         src_.fail(it->first, fmt::format("component name '{}' must not be empty or contain '/', '.', ':' or spaces", name));
       t_.components.push_back(load_component(name, it->first, it->second));
@@ -194,16 +209,20 @@ class Loader {
     c.region = t_.regions.front();
     if (!node.IsMap()) src_.fail(node, fmt::format("component '{}' must be a map with at least `kind:`", name));
     YAML::Node kind_node;
+    bool has_kind = false;  // a default YAML::Node is a defined null, so IsDefined() cannot tell
     for (auto it = node.begin(); it != node.end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == "kind") kind_node.reset(it->second);
-    if (!kind_node.IsDefined())
+      if (it->first.IsScalar() && it->first.Scalar() == "kind") {
+        kind_node.reset(it->second);
+        has_kind = true;
+      }
+    if (!has_kind)
       src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database)", name));
     std::string kind = read_string(src_, kind_node, "kind");
     std::vector<std::string> kinds = {"client", "load_balancer", "service", "cache", "database"};
     const std::string what = "component '" + name + "'";
     if (kind == "client") {
       c.kind = ComponentKind::Client;
-      MapReader m(src_, node, what, {"kind", "region", "arrival", "requests", "target", "timeout"});
+      MapReader m(src_, node, what, {"kind", "region", "arrival", "requests", "target", "timeout", "cost"});
       common(c, m);
       load_arrival(c, m.require("arrival"));
       load_requests(c, m.require("requests"));
@@ -212,7 +231,7 @@ class Loader {
       if (m.has("timeout")) c.timeout = read_duration(src_, m.get("timeout"), t_.latency, "timeout", false);
     } else if (kind == "load_balancer") {
       c.kind = ComponentKind::LoadBalancer;
-      MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay"});
+      MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay", "cost"});
       common(c, m);
       c.workers = -1;
       if (m.has("policy")) {
@@ -233,14 +252,14 @@ class Loader {
       if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
     } else if (kind == "service") {
       c.kind = ComponentKind::Service;
-      MapReader m(src_, node, what, {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls"});
+      MapReader m(src_, node, what, {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls", "cost"});
       common(c, m);
       station(c, m);
       if (m.has("calls")) load_calls(c, m.get("calls"));
     } else if (kind == "cache") {
       c.kind = ComponentKind::Cache;
       MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend"});
+                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend", "cost"});
       common(c, m);
       station(c, m);
       c.capacity = read_int(src_, m.require("capacity"), "capacity", 1, int64_t(1) << 40);
@@ -250,7 +269,7 @@ class Loader {
     } else if (kind == "database") {
       c.kind = ComponentKind::Database;
       MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism"});
+                  {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism", "cost"});
       common(c, m);
       c.cores = 8;
       c.workers = 100;
@@ -276,6 +295,48 @@ class Loader {
       c.region = read_string(src_, m.get("region"), "region");
       check_region(m.get("region"), c.region);
     }
+    if (m.has("cost")) c.cost = load_cost(m.get("cost"));
+  }
+
+  // `cost: {preset: managed_db_16core}` or `{per_replica_month: $400, per_gb_month: $0.023,
+  // stored_gb: 500, per_gb_egress: $0.09}`; explicit keys override a preset's values.
+  Cost load_cost(const YAML::Node& node) {
+    MapReader m(src_, node, "cost", {"preset", "per_replica_month", "per_gb_month", "stored_gb", "per_gb_egress"});
+    Cost cost;
+    cost.given = true;
+    cost.loc = src_.location(node);
+    if (m.has("preset")) {
+      cost.preset = read_string(src_, m.get("preset"), "preset");
+      std::vector<std::string> names;
+      const CostPreset* found = nullptr;
+      for (const auto& p : cost_presets()) {
+        names.push_back(p.name);
+        if (cost.preset == p.name) found = &p;
+      }
+      if (!found) {
+        std::string hint = nearest(cost.preset, names);
+        src_.fail(m.get("preset"), fmt::format("unknown cost preset '{}'{}; known: {}", cost.preset,
+                                               hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(names)));
+      }
+      cost.per_replica_month = found->per_replica_month;
+      cost.per_gb_month = found->per_gb_month;
+      cost.per_gb_egress = found->per_gb_egress;
+    }
+    auto usd = [&](const char* key) {
+      YAML::Node v = m.get(key);
+      std::string text = read_string(src_, v, key);
+      if (!text.empty() && text[0] == '$') text.erase(0, 1);
+      std::string why;
+      std::optional<double> x = parse_number(text, &why);
+      if (!x || *x < 0 || *x > 1e12)
+        src_.fail(v, fmt::format("{} must be an amount in USD such as $400 or 0.023, got '{}'", key, v.Scalar()));
+      return *x;
+    };
+    if (m.has("per_replica_month")) cost.per_replica_month = usd("per_replica_month");
+    if (m.has("per_gb_month")) cost.per_gb_month = usd("per_gb_month");
+    if (m.has("per_gb_egress")) cost.per_gb_egress = usd("per_gb_egress");
+    if (m.has("stored_gb")) cost.stored_gb = read_number(src_, m.get("stored_gb"), "stored_gb", 0, 1e15);
+    return cost;
   }
 
   void station(Component& c, const MapReader& m) {
@@ -322,6 +383,9 @@ class Loader {
       std::string dir = src_.path();
       auto slash = dir.rfind('/');
       a.trace_file = (f.size() && f[0] == '/') || slash == std::string::npos ? f : dir.substr(0, slash + 1) + f;
+      struct stat st{};
+      if (stat(a.trace_file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        src_.fail(m.get("file"), fmt::format("trace file '{}' is not a regular file", a.trace_file));
       std::ifstream probe(a.trace_file);
       if (!probe) src_.fail(m.get("file"), fmt::format("cannot open trace file '{}'", a.trace_file));
       forbid("rate");
@@ -344,6 +408,9 @@ class Loader {
       r.loc = src_.location(it->first);
       for (const auto& other : c.requests)
         if (other.name == r.name) src_.fail(it->first, fmt::format("duplicate request type '{}'", r.name));
+      request_types_.insert(r.name);
+      if (request_types_.size() > kMaxRequestTypes)
+        src_.fail(it->first, fmt::format("at most {} request types are supported (over all clients)", kMaxRequestTypes));
       r.op = r.name == "write" ? Op::Write : Op::Read;
       MapReader m(src_, it->second, "request type '" + r.name + "'",
                   {"weight", "keys", "op", "request_size", "response_size"});
@@ -361,7 +428,6 @@ class Loader {
       total += r.weight;
       c.requests.push_back(r);
     }
-    if (c.requests.size() > 200) src_.fail(node, "at most 200 request types are supported");
     for (auto& r : c.requests) r.weight /= total;
   }
 
@@ -438,6 +504,7 @@ class Loader {
 
   Source& src_;
   Topology& t_;
+  std::set<std::string> request_types_;
 };
 
 Topology parse(Source& src, YAML::Node root, const std::vector<std::string>& overrides, const std::string& path) {
@@ -448,12 +515,260 @@ Topology parse(Source& src, YAML::Node root, const std::vector<std::string>& ove
   return t;
 }
 
-YAML::Node parse_yaml(const std::string& text, const std::string& path) {
+// Bounds on what a file may hold, checked before the document is built. A topology needs a few levels of nesting and
+// a few thousand values; yaml-cpp spends about 4 us and 400 bytes on each value, so 4 MiB of `[a, a, ...]` would
+// take seconds and a gigabyte.
+constexpr size_t kMaxNesting = 64;
+constexpr long kMaxValues = 200000;
+
+// 1-based line and byte column of byte `pos` of `text`, as yaml-cpp counts them (a leading byte-order mark is not).
+Location location_of(const std::string& text, size_t pos) {
+  Location loc{1, 1};
+  for (size_t i = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0; i < pos && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++loc.line;
+      loc.col = 1;
+    } else {
+      ++loc.col;
+    }
+  }
+  return loc;
+}
+
+// The byte offset of a 0-based line and column (a yaml-cpp mark); npos when it is outside the text.
+size_t offset_of(const std::string& text, int line, int column) {
+  size_t pos = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+  for (int l = 0; l < line; ++l) {
+    pos = text.find('\n', pos);
+    if (pos == std::string::npos) return pos;
+    ++pos;
+  }
+  pos += static_cast<size_t>(column);
+  return pos < text.size() ? pos : std::string::npos;
+}
+
+// Scans the bytes before YAML sees them, up to `stop`: refuses control characters (a NUL cuts the text short for
+// yaml-cpp) and invalid UTF-8 (it would reach the JSON summary), and bounds how deeply `[` and `{` nest (yaml-cpp's
+// scanner reads a whole run of opening brackets ahead of its own depth limit: seconds and a gigabyte for a few
+// million). Returns the flow brackets still open at `stop`, innermost last, as (bracket, offset).
+std::vector<std::pair<char, size_t>> prescan(const std::string& text, const Source& src,
+                                             size_t stop = std::string::npos) {
+  std::vector<std::pair<char, size_t>> open;
+  enum { Plain, Comment, Double, Single } state = Plain;
+  bool escaped = false;
+  auto fail = [&](size_t pos, const std::string& message) { src.fail_at(location_of(text, pos), message); };
+  size_t end = std::min(stop, text.size());
+  for (size_t i = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0; i < end; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_sequence_length(text, i);
+      if (n == 0) fail(i, fmt::format("byte 0x{:02x} is not valid UTF-8; save the file as UTF-8 text", c));
+      i += n - 1;
+      escaped = false;
+      continue;
+    }
+    if (c == 0) fail(i, "the file contains a NUL byte; a topology is a UTF-8 text file");
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+      fail(i, fmt::format("the file contains the control character 0x{:02x}; a topology is plain UTF-8 text", c));
+    char prev = i == 0 ? '\n' : text[i - 1];
+    bool space_before = prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r';
+    bool token_start = space_before || prev == '[' || prev == '{' || prev == ',' || prev == ':';
+    switch (state) {
+      case Comment:
+        if (c == '\n') state = Plain;
+        break;
+      case Double:
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') state = Plain;
+        break;
+      case Single:
+        if (c == '\'') {
+          if (i + 1 < end && text[i + 1] == '\'') ++i;
+          else state = Plain;
+        }
+        break;
+      case Plain:
+        if (c == '#' && space_before) {
+          state = Comment;
+        } else if (c == '"' && token_start) {
+          state = Double;
+        } else if (c == '\'' && token_start) {
+          state = Single;
+        } else if ((c == '[' || c == '{') && token_start) {
+          open.emplace_back(static_cast<char>(c), i);
+          if (open.size() > kMaxNesting)
+            fail(i, fmt::format("lists and maps are nested more than {} levels deep; a topology needs only a few",
+                                kMaxNesting));
+        } else if ((c == ']' || c == '}') && !open.empty() && open.back().first == (c == ']' ? '[' : '{')) {
+          open.pop_back();
+        }
+        break;
+    }
+  }
+  return open;
+}
+
+// Walks the parser's events once before the document is built: counts the values, bounds the nesting of block
+// lists and maps, and catches a quoted string that is never closed (yaml-cpp 0.7 silently runs it to the end of
+// the file).
+class Census : public YAML::EventHandler {
+ public:
+  Census(const std::string& text, const Source& src) : text_(text), src_(src) {
+    line_starts_.push_back(text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0);
+    for (size_t i = 0; i < text.size(); ++i)
+      if (text[i] == '\n') line_starts_.push_back(i + 1);
+  }
+  YAML::Mark document;  // where the last document started
+
+  void OnDocumentStart(const YAML::Mark& m) override { document = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { value(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { value(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+    value(m);
+    check_quotes(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    open(m);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    open(m);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void fail(const YAML::Mark& m, const std::string& message) const { src_.fail_at({m.line + 1, m.column + 1}, message); }
+  void value(const YAML::Mark& m) {
+    if (++values_ > kMaxValues)
+      fail(m, fmt::format("the file holds more than {} values; a topology needs far fewer", kMaxValues));
+  }
+  void open(const YAML::Mark& m) {
+    value(m);
+    if (++depth_ > kMaxNesting)
+      fail(m, fmt::format("lists and maps are nested more than {} levels deep; a topology needs only a few",
+                          kMaxNesting));
+  }
+  void check_quotes(const YAML::Mark& m) {
+    if (m.line < 0 || static_cast<size_t>(m.line) >= line_starts_.size()) return;
+    size_t p = line_starts_[static_cast<size_t>(m.line)] + static_cast<size_t>(m.column);
+    while (p < text_.size()) {  // past the node's &anchor and !tag
+      char c = text_[p];
+      if (c == '&' || c == '!') {
+        while (p < text_.size() && !std::isspace(static_cast<unsigned char>(text_[p]))) ++p;
+      } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        ++p;
+      } else {
+        break;
+      }
+    }
+    if (p >= text_.size() || (text_[p] != '"' && text_[p] != '\'')) return;
+    char q = text_[p];
+    for (size_t i = p + 1; i < text_.size(); ++i) {
+      if (q == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == q) {
+        if (q == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') ++i;
+        else return;
+      }
+    }
+    src_.fail_at(location_of(text_, p), fmt::format("invalid YAML: this {}-quoted string is never closed; add the "
+                                                    "closing {}",
+                                                    q == '"' ? "double" : "single", q));
+  }
+
+  const std::string& text_;
+  const Source& src_;
+  std::vector<size_t> line_starts_;
+  long values_ = 0;
+  size_t depth_ = 0;
+};
+
+// A yaml-cpp parse error as a line that says what to do.
+[[noreturn]] void fail_yaml(const std::string& text, const Source& src, const YAML::Exception& e) {
+  if (e.mark.is_null()) throw ConfigError(fmt::format("{}: error: invalid YAML: {}", src.path(), e.msg));
+  Location loc{e.mark.line + 1, e.mark.column + 1};
+  // A tab in the indentation of the broken line is the likeliest cause, whatever yaml-cpp calls it.
+  size_t line_start = offset_of(text, e.mark.line, 0);
+  for (size_t i = line_start; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i)
+    if (text[i] == '\t')
+      src.fail_at(location_of(text, i), "invalid YAML: a tab character in the indentation; YAML indents with spaces");
+  std::string msg = e.msg;
+  auto is = [&](const char* m) { return msg == m; };
+  // An unclosed bracket: name the one left open where yaml-cpp stopped; when its mark is before any (it reports
+  // 1:1 at the end of a file without a final newline), point at the one left open at the end.
+  auto unclosed = [&](char bracket) -> std::string {
+    char closing = bracket == '[' ? ']' : '}';
+    for (bool at_end : {false, true}) {
+      auto open = prescan(text, src, at_end ? std::string::npos : offset_of(text, e.mark.line, e.mark.column));
+      for (auto it = open.rbegin(); it != open.rend(); ++it)
+        if (it->first == bracket) {
+          Location at = location_of(text, it->second);
+          std::string m = fmt::format("invalid YAML: the '{}' at line {}, column {} is never closed; add the matching "
+                                      "'{}' (or a missing comma)",
+                                      bracket, at.line, at.col, closing);
+          if (at_end) src.fail_at(at, m);
+          return m.substr(std::string("invalid YAML: ").size());
+        }
+    }
+    return fmt::format("a '{}' is not closed by a matching '{}' before this point", bracket, closing);
+  };
+  auto stray_closing = [&]() -> std::string {
+    size_t at = offset_of(text, e.mark.line, e.mark.column);
+    if (at == std::string::npos || (text[at] != ']' && text[at] != '}'))
+      return "a closing bracket here has no matching opening one";
+    char opening = text[at] == ']' ? '[' : '{';
+    auto open = prescan(text, src, at);
+    if (!open.empty() && open.back().first != opening) {
+      Location o = location_of(text, open.back().second);
+      return fmt::format("this '{}' comes before the '{}' at line {}, column {} is closed", text[at], open.back().first,
+                         o.line, o.col);
+    }
+    return fmt::format("this '{}' has no matching '{}'", text[at], opening);
+  };
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e))
+    msg = "lists and maps are nested too deeply; a topology needs only a few levels";
+  else if (is(YAML::ErrorMsg::END_OF_MAP_FLOW))
+    msg = unclosed('{');
+  else if (is(YAML::ErrorMsg::END_OF_SEQ_FLOW))
+    msg = unclosed('[');
+  else if (is(YAML::ErrorMsg::END_OF_MAP))
+    msg = "this line does not continue the map above it; keys of one map start in the same column, and `key:` "
+          "lines do not mix with `- ` items at one level";
+  else if (is(YAML::ErrorMsg::END_OF_SEQ))
+    msg = "this line does not continue the list above it; items of one list start with '- ' in the same column";
+  else if (is(YAML::ErrorMsg::MAP_VALUE))
+    msg = "unexpected ':' here; check the indentation of this line, and quote a value that contains ': '";
+  else if (is(YAML::ErrorMsg::BLOCK_ENTRY))
+    msg = "unexpected '- ' list item here; check the indentation of this line";
+  else if (is(YAML::ErrorMsg::FLOW_END))
+    msg = stray_closing();
+  else if (is(YAML::ErrorMsg::TAB_IN_INDENTATION))
+    msg = "a tab character in the indentation; YAML indents with spaces";
+  else if (is(YAML::ErrorMsg::UNKNOWN_ANCHOR))
+    msg = "this alias (*name) refers to no anchor (&name) defined before it";
+  else if (is(YAML::ErrorMsg::UNKNOWN_TOKEN))
+    msg = "a value cannot start with '@' or '`' (reserved in YAML); quote it";
+  else if (msg.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0)
+    msg += " (in a double-quoted string; write \\\\ for a backslash, or use single quotes)";
+  src.fail_at(loc, "invalid YAML: " + msg);
+}
+
+// Parses the text as one YAML document, after the checks above.
+YAML::Node parse_yaml(const std::string& text, const Source& src) {
+  prescan(text, src);
   try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    Census census(text, src);
+    parser.HandleNextDocument(census);
+    if (parser.HandleNextDocument(census))
+      src.fail_at({census.document.line + 1, census.document.column + 1},
+                  "a second YAML document starts here; a topology file holds one document (remove the '---')");
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) throw ConfigError(fmt::format("{}: error: invalid YAML: {}", path, e.msg));
-    throw ConfigError(fmt::format("{}:{}:{}: error: invalid YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+    fail_yaml(text, src, e);
   }
 }
 
@@ -461,7 +776,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& path) {
 
 Topology load_topology_text(const std::string& text, const std::string& path, const std::vector<std::string>& overrides) {
   Source src(path);
-  YAML::Node root = parse_yaml(text, path);
+  YAML::Node root = parse_yaml(text, src);
   return parse(src, root, overrides, path);
 }
 
@@ -469,13 +784,19 @@ Topology load_topology(const std::string& path, const std::vector<std::string>& 
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) throw ConfigError(fmt::format("{}: error: no such file", path));
   if (S_ISDIR(st.st_mode)) throw ConfigError(fmt::format("{}: error: is a directory; give a topology YAML file", path));
-  if (st.st_size > 4 * 1024 * 1024)
+  constexpr std::streamsize kMaxBytes = 4 * 1024 * 1024;
+  if (st.st_size > kMaxBytes)
     throw ConfigError(fmt::format("{}: error: file is {} bytes; topologies over 4 MiB are refused", path, st.st_size));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("{}: error: cannot be read (check its permissions)", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_topology_text(ss.str(), path, overrides);
+  // Read at most one byte past the limit: a pipe or a device (/dev/zero) has no size to check up front.
+  std::string text(static_cast<size_t>(kMaxBytes) + 1, '\0');
+  in.read(text.data(), kMaxBytes + 1);
+  if (in.bad()) throw ConfigError(fmt::format("{}: error: cannot be read", path));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > static_cast<size_t>(kMaxBytes))
+    throw ConfigError(fmt::format("{}: error: more than 4 MiB to read; topologies over 4 MiB are refused", path));
+  return load_topology_text(text, path, overrides);
 }
 
 }  // namespace archsim

@@ -4,6 +4,9 @@
 //   archsim validate FILE
 //   archsim latency-table
 //   archsim graph FILE
+//   archsim estimate --dau N --reads-per-user N ... | estimate FILE   back-of-envelope, no simulation
+//   archsim plot DIR                                   figures of a run or experiment folder
+//   archsim report DIR [--topology FILE] [--set ...]  DIR/report.html
 //
 // Exit codes: 0 success, 2 bad input (one message on stderr, nothing else written), 1 internal error.
 #include <CLI/CLI.hpp>
@@ -11,10 +14,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "sim/experiment.hpp"
+#include "sim/estimate.hpp"
 #include "sim/loader.hpp"
+#include "sim/plot_report.hpp"
 #include "sim/report.hpp"
 #include "sim/scenario.hpp"
 #include "sim/units.hpp"
@@ -54,7 +61,7 @@ void check_cost(const Topology& t, const std::string& file) {
 }
 
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
-            const std::string& out_dir, const std::string& engine, bool force) {
+            const std::string& out_dir, const std::string& engine, bool force, bool analytic = false) {
   std::vector<std::string> all = sets;
   if (seed) all.push_back(fmt::format("run.seed={}", *seed));
   Topology t = load_checked(file, all, true);
@@ -63,9 +70,17 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
   options.progress = !json && isatty(STDERR_FILENO);
   options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
   RunResult r = run_scenario(t, options);
-  if (!out_dir.empty()) write_outputs(r, out_dir);
-  if (json) std::cout << summary_json(r).dump(2) << "\n";
-  else std::cout << terminal_summary(r);
+  if (!out_dir.empty()) write_outputs(r, out_dir, all);
+  if (json && analytic) {
+    nlohmann::ordered_json j = summary_json(r);
+    add_analytic_comparison(j, t);
+    std::cout << j.dump(2) << "\n";
+  } else if (json) {
+    std::cout << summary_json(r).dump(2) << "\n";
+  } else {
+    std::cout << terminal_summary(r);
+    if (analytic) std::cout << "\n" << analytic_text(analyze_topology(t));
+  }
   std::cout.flush();
   return 0;
 }
@@ -93,6 +108,81 @@ int cmd_graph(const std::string& file, const std::vector<std::string>& sets) {
   std::ostringstream ss;
   write_dot(t, ss);
   std::cout << ss.str();
+  return 0;
+}
+
+// plot / report: the Python scripts in plots/ draw the figures and write report.html; see docs/plots.md.
+int cmd_plot(const std::string& dir) { return run_plot_script("plot.py", {dir}); }
+
+int cmd_report(const std::string& dir, const std::string& topology, const std::vector<std::string>& sets) {
+  std::string topo = topology;
+  std::vector<std::string> overrides = sets;
+  if (topo.empty() && ::access((dir + "/topology.yaml").c_str(), R_OK) == 0) {
+    // A run folder carries its topology and the overrides it ran with.
+    topo = dir + "/topology.yaml";
+    std::ifstream in(dir + "/overrides.txt");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) overrides.push_back(line);
+  }
+  std::vector<std::string> args{dir};
+  std::string tmp;
+  if (!topo.empty()) {
+    nlohmann::json a = assumptions_json(load_checked(topo, overrides, false));
+    char tpl[] = "/tmp/archsim-assumptions-XXXXXX";
+    int fd = ::mkstemp(tpl);
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file");
+    tmp = tpl;
+    std::string text = a.dump(2);
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write " + tmp);
+    args.insert(args.end(), {"--assumptions", tmp});
+  }
+  int code = run_plot_script("report.py", args);
+  if (!tmp.empty()) ::unlink(tmp.c_str());
+  return code;
+}
+
+// estimate: the seed's back-of-envelope calculator, or the analytic view of a topology (sim/estimate.hpp).
+struct EstimateArgs {
+  std::string dau, reads = "0", writes = "0", payload = "0B", peak = "3", retention = "1y", replication = "1",
+                   media_fraction = "0", media_size = "0B", viral_views = "0", viral_window = "1h", units = "decimal";
+};
+
+int cmd_estimate(const std::string& file, const std::vector<std::string>& sets, const EstimateArgs& a, bool json) {
+  if (!file.empty()) {
+    AnalyticModel m = analyze_topology(load_checked(file, sets, true));
+    std::cout << (json ? analytic_json(m).dump(2) + "\n" : analytic_text(m));
+    return 0;
+  }
+  if (a.dau.empty()) throw ConfigError("estimate: error: give a topology FILE or --dau (with --reads-per-user ...)");
+  auto fail = [](const std::string& flag, const std::string& why) {
+    return ConfigError(fmt::format("estimate: error: {}: {}", flag, why));
+  };
+  auto get = [&](const std::string& flag, std::optional<double> v, const std::string& why) {
+    if (!v) throw fail(flag, why);
+    return *v;
+  };
+  std::string why;
+  CapacityInputs in;
+  in.dau = get("--dau", parse_count(a.dau, &why), why);
+  in.reads_per_user = get("--reads-per-user", parse_count(a.reads, &why), why);
+  in.writes_per_user = get("--writes-per-user", parse_count(a.writes, &why), why);
+  in.payload_bytes = get("--payload", parse_size(a.payload, &why), why);
+  in.peak_multiplier = get("--peak-multiplier", parse_number(a.peak, &why), why);
+  in.retention_days = get("--retention", parse_retention_days(a.retention, &why), why);
+  in.replication = get("--replication", parse_number(a.replication, &why), why);
+  in.media_fraction = get("--media-fraction", parse_number(a.media_fraction, &why), why);
+  in.media_bytes = get("--media-size", parse_size(a.media_size, &why), why);
+  in.viral_views = get("--viral-views", parse_count(a.viral_views, &why), why);
+  in.viral_window_s = get("--viral-window", parse_duration(a.viral_window, &why), why);
+  if (in.peak_multiplier < 1) throw fail("--peak-multiplier", "must be at least 1");
+  if (in.replication < 1) throw fail("--replication", "must be at least 1");
+  if (in.media_fraction < 0 || in.media_fraction > 1) throw fail("--media-fraction", "must be between 0 and 1");
+  if (in.viral_window_s <= 0) throw fail("--viral-window", "must be longer than 0");
+  in.units = a.units == "binary" ? UnitSystem::Binary : UnitSystem::Decimal;
+  CapacityEstimate e = estimate_capacity(in);
+  std::cout << (json ? capacity_json(e).dump(2) + "\n" : capacity_text(e));
   return 0;
 }
 
@@ -129,6 +219,50 @@ int main(int argc, char** argv) {
   graph->add_option("file", file, "topology YAML file")->required();
   graph->add_option("--set", sets, "override a value")->take_all();
 
+  std::string dir, topology;
+  auto* plot = app.add_subcommand("plot", "draw the figures of a run or experiment folder into DIR/figures/");
+  plot->add_option("dir", dir, "a folder written by `run --out` or `experiment --out`")->required();
+  auto* report = app.add_subcommand("report", "write DIR/report.html: one self-contained page for a run or experiment");
+  report->add_option("dir", dir, "a folder written by `run --out` or `experiment --out`")->required();
+  report->add_option("--topology", topology, "the topology file the run used, for the assumptions (default: DIR/topology.yaml)");
+  report->add_option("--set", sets, "the overrides the run used")->take_all();
+
+  // archsim experiment FILE [--jobs N] [--out DIR]: many runs of a topology; see docs/experiments.md.
+  std::string exp_file, exp_out;
+  std::vector<std::string> exp_sets;
+  int exp_jobs = 0;
+  std::optional<int> exp_reps;
+  auto* experiment = app.add_subcommand("experiment", "run an experiment's points as parallel `archsim run` processes");
+  experiment->add_option("file", exp_file, "experiment YAML file")->required();
+  experiment->add_option("--jobs", exp_jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  experiment->add_option("--out", exp_out, "results folder (default: results/<experiment name>)");
+  experiment->add_option("--set", exp_sets, "override a value in every point (after the file's set:)")->take_all();
+  experiment->add_option("--replications", exp_reps, "at most this many replications per point")->check(CLI::PositiveNumber);
+
+  // archsim estimate: see cmd_estimate and docs/estimates.md.
+  EstimateArgs est;
+  auto* estimate = app.add_subcommand("estimate", "back-of-envelope numbers without simulating: a capacity calculator "
+                                                  "(--dau ...) or the analytic view of a topology FILE");
+  estimate->add_option("file", file, "topology YAML file (omit for the calculator)");
+  estimate->add_option("--set", sets, "override a value in the topology")->take_all();
+  estimate->add_flag("--json", json, "print the estimate as JSON");
+  estimate->add_option("--dau", est.dau, "daily active users: 100M, 20k, 1B");
+  estimate->add_option("--reads-per-user", est.reads, "reads per user per day");
+  estimate->add_option("--writes-per-user", est.writes, "writes per user per day");
+  estimate->add_option("--payload", est.payload, "bytes per write and per read: 500B, 3MiB (KB = 1000 B, KiB = 1024 B)");
+  estimate->add_option("--peak-multiplier", est.peak, "peak over average traffic (default 3)");
+  estimate->add_option("--retention", est.retention, "how long writes are kept: 5y, 90d, 12w (default 1y = 365 d)");
+  estimate->add_option("--replication", est.replication, "copies of every stored byte (default 1)");
+  estimate->add_option("--media-fraction", est.media_fraction, "share of writes with a media object (0.1 = 10%)");
+  estimate->add_option("--media-size", est.media_size, "bytes per media object: 200KB");
+  estimate->add_option("--viral-views", est.viral_views, "views of one hot media object (1M) within --viral-window");
+  estimate->add_option("--viral-window", est.viral_window, "the window of --viral-views (default 1h)");
+  estimate->add_option("--units", est.units, "how printed sizes count: decimal (GB = 1e9 B, default) or binary (GiB)")
+      ->check(CLI::IsMember({"decimal", "binary"}));
+  bool analytic = false;
+  run->add_flag("--analytic", analytic,
+                "add the analytic estimate (sim/estimate.hpp) per component and flag >10% differences from the run");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -137,10 +271,14 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force);
+    if (*experiment) return run_experiment_file(exp_file, exp_sets, {exp_jobs, exp_out, "", exp_reps});
+    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force, analytic);
+    if (*estimate) return cmd_estimate(file, sets, est, json);
     if (*validate) return cmd_validate(file, sets);
     if (*table) return cmd_latency_table();
     if (*graph) return cmd_graph(file, sets);
+    if (*plot) return cmd_plot(dir);
+    if (*report) return cmd_report(dir, topology, sets);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/estimate.hpp"
 #include "sim/units.hpp"
 #include "sim/validate.hpp"
 
@@ -258,6 +259,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   }
   Verdict v = bottleneck(r);
   j["bottleneck"] = {{"component", v.component}, {"resource", v.resource}, {"evidence", v.evidence}};
+  if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
   return j;
 }
 
@@ -301,6 +303,7 @@ std::string terminal_summary(const RunResult& r) {
   out += "\nbottleneck: ";
   if (v.resource == "none") out += "none. " + v.evidence + "\n";
   else out += fmt::format("{} is {}-bound. {}\n", v.component, v.resource == "contention" ? "contention" : v.resource, v.evidence);
+  if (has_costs(t)) out += cost_line(r);
   return out;
 }
 
@@ -325,7 +328,7 @@ class AtomicFile {
 
 }  // namespace
 
-void write_outputs(const RunResult& r, const std::string& dir) {
+void write_outputs(const RunResult& r, const std::string& dir, const std::vector<std::string>& overrides) {
   ::mkdir(dir.c_str(), 0755);
   struct stat st{};
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error("cannot create directory " + dir);
@@ -393,6 +396,17 @@ void write_outputs(const RunResult& r, const std::string& dir) {
                                row.p99 * 1e3, row.errors, util, at(s.queue_len));
       }
     }
+    f.commit();
+  }
+  {
+    std::ifstream in(r.topology->file, std::ios::binary);
+    AtomicFile f(dir, "topology.yaml");
+    f.out() << in.rdbuf();
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "overrides.txt");
+    for (const auto& o : overrides) f.out() << o << "\n";
     f.commit();
   }
   {

@@ -20,8 +20,10 @@ Verdict bottleneck(const RunResult& r);
 nlohmann::ordered_json summary_json(const RunResult& r);
 std::string terminal_summary(const RunResult& r);
 // Writes summary.json, components.csv, latency_histogram.csv, timeseries.csv and topology.dot
-// into `dir` (created if needed). Each file is written under a temporary name and renamed, so an
-// interrupted run leaves no complete-looking partial file.
-void write_outputs(const RunResult& r, const std::string& dir);
+// into `dir` (created if needed), with a copy of the topology file (topology.yaml) and the `--set`
+// overrides of the run (overrides.txt, one per line) so the folder says what was simulated. Each
+// file is written under a temporary name and renamed, so an interrupted run leaves no
+// complete-looking partial file.
+void write_outputs(const RunResult& r, const std::string& dir, const std::vector<std::string>& overrides = {});
 
 }  // namespace archsim

@@ -61,6 +61,18 @@ struct OpProfile {
   Distribution cpu;  // on the replica's cores
 };
 
+// What a component costs to run (`cost:` in the topology; docs/estimates.md). USD; a month is
+// 730 hours and a GB is 1e9 bytes, as cloud bills count them.
+struct Cost {
+  bool given = false;
+  std::string preset;             // the preset the values started from, "" for none
+  double per_replica_month = 0;   // USD per replica per month (instances, managed services)
+  double per_gb_month = 0;        // USD per GB stored per month (object storage, disks)
+  double stored_gb = 0;           // GB stored: the simulator does not track stored bytes, so it is given
+  double per_gb_egress = 0;       // USD per GB of responses the component sends
+  Location loc;
+};
+
 struct Component {
   std::string name;
   ComponentKind kind = ComponentKind::Service;
@@ -97,6 +109,8 @@ struct Component {
   // database
   OpProfile read_profile, write_profile;
   int64_t io_parallelism = 8;  // concurrent I/Os the disk serves at full speed; more share it
+
+  Cost cost;  // any kind
 };
 
 struct RegionLink {

@@ -13,6 +13,19 @@ struct Unit {
   double factor;
 };
 
+// The text quoted for a message; a long one (a 400-digit number) is cut short.
+std::string quoted(std::string_view text) {
+  if (text.size() <= 40) return fmt::format("'{}'", text);
+  return fmt::format("'{}...' ({} characters)", text.substr(0, 20), text.size());
+}
+
+// Why a number is not finite: too large for a double (1e400, 400 digits), or a spelled-out inf or nan.
+std::string not_finite(std::string_view what, std::string_view text) {
+  bool spelled = text.find_first_of("iInN") != std::string_view::npos && text.find_first_of("eE") == std::string_view::npos;
+  std::string subject = what.empty() ? quoted(text) : fmt::format("{} {}", what, quoted(text));
+  return fmt::format("{} {}", subject, spelled ? "is not a finite number" : "is too large");
+}
+
 // Splits "1.5ms" into 1.5 and "ms". Returns false when no number leads the text.
 bool split_number(std::string_view text, double* value, std::string_view* unit) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
@@ -38,23 +51,23 @@ std::optional<double> parse_with_units(std::string_view text, std::string* why, 
   double value = 0;
   std::string_view unit;
   if (!split_number(text, &value, &unit)) {
-    if (why) *why = fmt::format("expected a {} such as {}, got '{}'", what, example, text);
+    if (why) *why = fmt::format("expected a {} such as {}, got {}", what, example, quoted(text));
     return std::nullopt;
   }
   if (!std::isfinite(value)) {
-    if (why) *why = fmt::format("{} '{}' is not a finite number", what, text);
+    if (why) *why = not_finite(what, text);
     return std::nullopt;
   }
   if (unit.empty()) {
     if (zero_without_unit && value == 0) return 0.0;
-    if (why) *why = fmt::format("{} '{}' has no unit; write it with one, e.g. {}", what, text, example);
+    if (why) *why = fmt::format("{} {} has no unit; write it with one, e.g. {}", what, quoted(text), example);
     return std::nullopt;
   }
   for (size_t i = 0; i < n; ++i) {
     if (units[i].name == unit) {
       double r = value * units[i].factor;
       if (!std::isfinite(r)) {
-        if (why) *why = fmt::format("{} '{}' overflows", what, text);
+        if (why) *why = fmt::format("{} {} is too large", what, quoted(text));
         return std::nullopt;
       }
       return r;
@@ -65,7 +78,7 @@ std::optional<double> parse_with_units(std::string_view text, std::string* why, 
     if (!known.empty()) known += ", ";
     known += units[i].name;
   }
-  if (why) *why = fmt::format("unknown unit '{}' in {} '{}'; known units: {}", unit, what, text, known);
+  if (why) *why = fmt::format("unknown unit {} in {} {}; known units: {}", quoted(unit), what, quoted(text), known);
   return std::nullopt;
 }
 
@@ -107,11 +120,11 @@ std::optional<double> parse_number(std::string_view text, std::string* why) {
   double value = 0;
   std::string_view unit;
   if (!split_number(text, &value, &unit) || !unit.empty()) {
-    if (why) *why = fmt::format("expected a number, got '{}'", text);
+    if (why) *why = fmt::format("expected a number, got {}", quoted(text));
     return std::nullopt;
   }
   if (!std::isfinite(value)) {
-    if (why) *why = fmt::format("'{}' is not a finite number", text);
+    if (why) *why = not_finite("", text);
     return std::nullopt;
   }
   return value;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 namespace archsim {
 namespace {
@@ -33,16 +34,26 @@ std::vector<std::string> names_of(const Topology& t) {
   return v;
 }
 
+// Component indices by name (Topology::index_of is a linear search, too slow for every edge of a large design).
+using Index = std::unordered_map<std::string, int>;
+Index index_of(const Topology& t) {
+  Index idx;
+  for (size_t i = 0; i < t.components.size(); ++i) idx.emplace(t.components[i].name, static_cast<int>(i));
+  return idx;
+}
+
 // Resolves a reference from `from` to `name`; fails when it names nothing or something that
 // cannot be called.
-int resolve(const Topology& t, const Component& from, const std::string& name, Location loc, const char* role) {
-  int idx = t.index_of(name);
+int resolve(const Topology& t, const Index& index, const Component& from, const std::string& name, Location loc,
+            const char* role) {
+  auto found = index.find(name);
+  int idx = found == index.end() ? -1 : found->second;
   if (idx < 0) {
     std::string hint = nearest(name, names_of(t));
     fail(t, loc, fmt::format("{} '{}' of '{}' names no component{}", role, name, from.name,
                              hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
   }
-  if (idx == t.index_of(from.name)) fail(t, loc, fmt::format("'{}' calls itself", from.name));
+  if (name == from.name) fail(t, loc, fmt::format("'{}' calls itself", from.name));
   if (t.components[static_cast<size_t>(idx)].kind == ComponentKind::Client)
     fail(t, loc, fmt::format("{} '{}' of '{}' is a client; clients only send requests", role, name, from.name));
   return idx;
@@ -56,25 +67,26 @@ struct Edge {
 
 std::vector<Edge> edges_of(const Topology& t) {
   std::vector<Edge> edges;
+  Index index = index_of(t);
   for (size_t i = 0; i < t.components.size(); ++i) {
     const Component& c = t.components[i];
     int from = static_cast<int>(i);
     switch (c.kind) {
       case ComponentKind::Client:
-        edges.push_back({from, resolve(t, c, c.target, c.target_loc, "target"), "", c.target_loc});
+        edges.push_back({from, resolve(t, index, c, c.target, c.target_loc, "target"), "", c.target_loc});
         break;
       case ComponentKind::LoadBalancer:
-        edges.push_back({from, resolve(t, c, c.lb_targets, c.lb_targets_loc, "targets"), "", c.lb_targets_loc});
+        edges.push_back({from, resolve(t, index, c, c.lb_targets, c.lb_targets_loc, "targets"), "", c.lb_targets_loc});
         break;
       case ComponentKind::Cache:
-        edges.push_back({from, resolve(t, c, c.backend, c.backend_loc, "backend"), "miss", c.backend_loc});
+        edges.push_back({from, resolve(t, index, c, c.backend, c.backend_loc, "backend"), "miss", c.backend_loc});
         break;
       case ComponentKind::Service:
       case ComponentKind::Database:
         for (const auto& [type, list] : c.calls)
           for (const auto& call : list)
             for (size_t k = 0; k < call.targets.size(); ++k)
-              edges.push_back({from, resolve(t, c, call.targets[k], call.target_locs[k], "call"),
+              edges.push_back({from, resolve(t, index, c, call.targets[k], call.target_locs[k], "call"),
                                type == "*" ? "" : type, call.target_locs[k]});
         break;
     }
@@ -148,11 +160,12 @@ std::vector<std::string> validate_topology(const Topology& t) {
       }
 
   // Fan-out wider than the target.
+  Index index = index_of(t);
   for (const auto& c : t.components)
     for (const auto& [type, list] : c.calls)
       for (const auto& call : list)
         if (call.shape == CallSpec::Shape::Fanout && call.fanout > 0) {
-          const Component* target = t.find(call.targets[0]);
+          const Component* target = &t.components[static_cast<size_t>(index.at(call.targets[0]))];
           if (call.fanout > target->replicas)
             fail(t, call.loc, fmt::format("fanout {} to '{}' exceeds its {} replicas", call.fanout, target->name,
                                           target->replicas));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <set>
 
 #include "sim/units.hpp"
 
@@ -49,17 +50,20 @@ static size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  // Nothing is suggested for absurdly long words: the edit distance costs their product of lengths.
+  if (word.size() > 100) return "";
   std::string best;
   size_t best_d = std::numeric_limits<size_t>::max();
+  size_t limit = std::max<size_t>(2, word.size() / 3);
   for (const auto& c : candidates) {
+    if (c.size() > word.size() + limit || word.size() > c.size() + limit) continue;  // too far apart anyway
     size_t d = edit_distance(word, c);
     if (d < best_d) {
       best_d = d;
       best = c;
     }
   }
-  size_t limit = std::max<size_t>(2, word.size() / 3);
-  if (best_d <= limit) return best;
+  if (best_d <= limit && best_d < word.size()) return best;  // "k0" is not a typo of "op"
   // A prefix match ("repl" for "replicas") also counts.
   for (const auto& c : candidates)
     if (word.size() >= 3 && c.rfind(word, 0) == 0) return c;
@@ -85,11 +89,12 @@ MapReader::MapReader(const Source& src, const YAML::Node& node, const std::strin
                      std::vector<std::string> allowed)
     : src_(src), node_(node), what_(what) {
   if (!node.IsMap()) src.fail(node, fmt::format("{} must be a map of keys to values, found {}", what, type_name(node)));
+  std::set<std::string> allowed_set(allowed.begin(), allowed.end());  // a latency table allows all of its own keys
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node k = it->first;  // a copy: the iterator hands out a temporary
     if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be plain names", what));
     std::string key = k.Scalar();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+    if (!allowed_set.count(key)) {
       std::string hint = nearest(key, allowed);
       if (!hint.empty())
         src.fail(k, fmt::format("unknown key '{}' in {}; did you mean '{}'?", key, what, hint));
@@ -134,14 +139,25 @@ std::string read_string(const Source& src, const YAML::Node& node, const std::st
   return s;
 }
 
+// A value as shown in a message; a long one (a 400-digit number) is cut short.
+static std::string cut(const std::string& s) {
+  if (s.size() <= 40) return s;
+  return fmt::format("{}... ({} characters)", s.substr(0, 20), s.size());
+}
+
+// Whether `v` lies in [min, max] and converts to int64_t (2^63 compares equal to INT64_MAX as a double).
+static bool in_range(std::optional<double> v, int64_t min, int64_t max) {
+  return v && *v >= static_cast<double>(min) && *v <= static_cast<double>(max) && *v < 0x1p63;
+}
+
 int64_t read_int(const Source& src, const YAML::Node& node, const std::string& what, int64_t min, int64_t max) {
   const std::string& s = scalar(src, node, what);
   std::string why;
   auto v = parse_number(s, &why);
-  if (!v) src.fail(node, fmt::format("{} must be a whole number, got '{}'", what, s));
-  if (*v != std::floor(*v)) src.fail(node, fmt::format("{} must be a whole number, got '{}'", what, s));
-  if (*v < static_cast<double>(min) || *v > static_cast<double>(max))
-    src.fail(node, fmt::format("{} must be between {} and {}, got {}", what, min, max, s));
+  bool too_large = !v && why.find("is too large") != std::string::npos;  // a number, beyond a double
+  if ((!v && !too_large) || (v && *v != std::floor(*v)))
+    src.fail(node, fmt::format("{} must be a whole number, got '{}'", what, cut(s)));
+  if (!in_range(v, min, max)) src.fail(node, fmt::format("{} must be between {} and {}, got {}", what, min, max, cut(s)));
   return static_cast<int64_t>(*v);
 }
 
@@ -151,10 +167,11 @@ int64_t read_int_or_unbounded(const Source& src, const YAML::Node& node, const s
   const std::string& s = scalar(src, node, what);
   std::string why;
   auto v = parse_number(s, &why);
-  if (!v || *v != std::floor(*v))
-    src.fail(node, fmt::format("{} must be a whole number or 'unbounded', got '{}'", what, s));
-  if (*v < static_cast<double>(min) || *v > static_cast<double>(max))
-    src.fail(node, fmt::format("{} must be between {} and {} (or 'unbounded'), got {}", what, min, max, s));
+  bool too_large = !v && why.find("is too large") != std::string::npos;
+  if ((!v && !too_large) || (v && *v != std::floor(*v)))
+    src.fail(node, fmt::format("{} must be a whole number or 'unbounded', got '{}'", what, cut(s)));
+  if (!in_range(v, min, max))
+    src.fail(node, fmt::format("{} must be between {} and {} (or 'unbounded'), got {}", what, min, max, cut(s)));
   return static_cast<int64_t>(*v);
 }
 
@@ -163,7 +180,8 @@ double read_number(const Source& src, const YAML::Node& node, const std::string&
   std::string why;
   auto v = parse_number(s, &why);
   if (!v) src.fail(node, fmt::format("{}: {}", what, why));
-  if (*v < min || *v > max) src.fail(node, fmt::format("{} must be between {:g} and {:g}, got {}", what, min, max, s));
+  if (*v < min || *v > max)
+    src.fail(node, fmt::format("{} must be between {:g} and {:g}, got {}", what, min, max, cut(s)));
   return *v;
 }
 
@@ -171,7 +189,7 @@ bool read_bool(const Source& src, const YAML::Node& node, const std::string& wha
   const std::string& s = scalar(src, node, what);
   if (s == "true") return true;
   if (s == "false") return false;
-  src.fail(node, fmt::format("{} must be true or false, got '{}'", what, s));
+  src.fail(node, fmt::format("{} must be true or false, got '{}'", what, cut(s)));
 }
 
 double read_duration(const Source& src, const YAML::Node& node, const LatencyTable& table, const std::string& what,
@@ -189,18 +207,18 @@ double read_duration(const Source& src, const YAML::Node& node, const LatencyTab
         std::string hint = nearest(s, table.names());
         if (!hint.empty())
           src.fail(node, fmt::format("{}: '{}' is neither a duration nor a latency-table entry; did you mean '{}'?",
-                                     what, s, hint));
+                                     what, cut(s), hint));
         src.fail(node, fmt::format("{}: '{}' is neither a duration (e.g. 500us) nor a latency-table entry "
                                    "(`archsim latency-table` lists them)",
-                                   what, s));
+                                   what, cut(s)));
       }
       src.fail(node, fmt::format("{}: {}", what, why));
     }
     v = *d;
   }
-  if (v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, s));
+  if (v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, cut(s)));
   if (!allow_zero && v == 0) src.fail(node, fmt::format("{} must be greater than zero", what));
-  if (v > 1e9) src.fail(node, fmt::format("{} of {} is absurdly long (over 30 years)", what, s));
+  if (v > 1e9) src.fail(node, fmt::format("{} of {} is absurdly long (over 30 years)", what, cut(s)));
   return v;
 }
 
@@ -209,8 +227,8 @@ double read_size(const Source& src, const YAML::Node& node, const std::string& w
   std::string why;
   auto v = parse_size(s, &why);
   if (!v) src.fail(node, fmt::format("{}: {}", what, why));
-  if (*v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, s));
-  if (*v > 1e18) src.fail(node, fmt::format("{} of {} is absurdly large", what, s));
+  if (*v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, cut(s)));
+  if (*v > 1e18) src.fail(node, fmt::format("{} of {} is absurdly large", what, cut(s)));
   return *v;
 }
 
@@ -219,8 +237,8 @@ double read_rate(const Source& src, const YAML::Node& node, const std::string& w
   std::string why;
   auto v = parse_rate(s, &why);
   if (!v) src.fail(node, fmt::format("{}: {}", what, why));
-  if (*v <= 0) src.fail(node, fmt::format("{} must be greater than zero, got {}", what, s));
-  if (*v > 1e9) src.fail(node, fmt::format("{} of {} is beyond what a simulation can replay (max 1G/s)", what, s));
+  if (*v <= 0) src.fail(node, fmt::format("{} must be greater than zero, got {}", what, cut(s)));
+  if (*v > 1e9) src.fail(node, fmt::format("{} of {} is beyond what a simulation can replay (max 1G/s)", what, cut(s)));
   return *v;
 }
 
@@ -229,8 +247,8 @@ double read_bandwidth(const Source& src, const YAML::Node& node, const std::stri
   std::string why;
   auto v = parse_bandwidth(s, &why);
   if (!v) src.fail(node, fmt::format("{}: {}", what, why));
-  if (*v <= 0) src.fail(node, fmt::format("{} must be greater than zero, got {}", what, s));
-  if (*v > 1e15) src.fail(node, fmt::format("{} of {} is absurdly large", what, s));
+  if (*v <= 0) src.fail(node, fmt::format("{} must be greater than zero, got {}", what, cut(s)));
+  if (*v > 1e15) src.fail(node, fmt::format("{} of {} is absurdly large", what, cut(s)));
   return *v;
 }
 
@@ -300,11 +318,37 @@ std::vector<std::string> read_string_list(const Source& src, const YAML::Node& n
     return out;
   }
   if (!node.IsSequence()) src.fail(node, fmt::format("{} must be a name or a list of names", what));
-  for (const auto& n : node) out.push_back(read_string(src, n, what));
+  for (const auto& n : node) out.push_back(read_string(src, n, "each entry of " + what));
   return out;
 }
 
+size_t utf8_sequence_length(const std::string& text, size_t i) {
+  auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  unsigned c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  unsigned c1 = byte(i + 1);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+    return 0;  // overlong, a UTF-16 surrogate, or beyond U+10FFFF
+  return n;
+}
+
 void apply_override(Source& src, YAML::Node& root, const std::string& assignment) {
+  // Control characters and invalid UTF-8 would reach the summary (the JSON writer throws on them).
+  for (size_t i = 0, n; i < assignment.size(); i += n) {
+    unsigned char c = static_cast<unsigned char>(assignment[i]);
+    n = utf8_sequence_length(assignment, i);
+    if (n == 0 || c < 0x20 || c == 0x7F) {
+      std::string shown;
+      for (unsigned char b : assignment)
+        shown += b < 0x20 || b >= 0x7F ? fmt::format("\\x{:02x}", b) : std::string(1, static_cast<char>(b));
+      throw ConfigError(fmt::format("--set {}: error: {} 0x{:02x} cannot be part of a value; values are UTF-8 text",
+                                    shown, n == 0 ? "the invalid UTF-8 byte" : "the control character", c));
+    }
+  }
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set components.app.replicas=16",
@@ -352,6 +396,10 @@ void apply_override(Source& src, YAML::Node& root, const std::string& assignment
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("--set {}: error: value is not valid YAML: {}", assignment, e.msg));
   }
+  if (parsed.IsNull())
+    throw ConfigError(fmt::format("--set {}: error: no value after '=' (a '#' starts a comment; quote the value if it "
+                                  "holds one)",
+                                  assignment));
   if (!parsed.IsScalar())
     throw ConfigError(fmt::format("--set {}: error: only single values can be set (a number, a duration, a word)",
                                   assignment));
@@ -359,7 +407,10 @@ void apply_override(Source& src, YAML::Node& root, const std::string& assignment
   if (cur.IsMap()) {
     cur[last] = parsed.Scalar();
     for (auto it = cur.begin(); it != cur.end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == last) src.add_override(it->second, assignment);
+      if (it->first.IsScalar() && it->first.Scalar() == last) {
+        src.add_override(it->first, assignment);  // a new key may be the error ("unknown key")
+        src.add_override(it->second, assignment);
+      }
   } else if (cur.IsSequence()) {
     char* end = nullptr;
     unsigned long idx = std::strtoul(last.c_str(), &end, 10);

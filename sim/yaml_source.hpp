@@ -97,6 +97,9 @@ Distribution read_distribution(const Source& src, const YAML::Node& node, const 
                                const std::string& what);
 std::vector<std::string> read_string_list(const Source& src, const YAML::Node& node, const std::string& what);
 
+// The length of the UTF-8 sequence starting at text[i] (1 for ASCII), or 0 when it is not valid UTF-8.
+size_t utf8_sequence_length(const std::string& text, size_t i);
+
 // Applies `--set a.b.c=value` to the document. Fails (as a ConfigError) when the parent path does
 // not exist or the value is not a scalar.
 void apply_override(Source& src, YAML::Node& root, const std::string& assignment);

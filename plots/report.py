@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""DIR/report.html: one self-contained page for an archsim run or experiment folder.
+
+    python3 plots/report.py DIR [--assumptions FILE]      (what `archsim report DIR` runs)
+
+The page needs no network and no other file: figures are embedded as base64 PNG, the style is
+inline, and a small inline script sets `data-images-loaded="N/N"` on <body> once every image has
+decoded (headless-browser tests read it). It runs plot.py's figures first when any is missing.
+
+--assumptions FILE is the JSON `archsim report` writes from the topology (sim/plot_report.cpp):
+the key numbers with units resolved by the C++ loader. Without it the page states what the run
+folder itself knows (topology name, components, kinds, replicas, window, seed) and says so.
+"""
+import base64
+import html
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402
+
+CSS = """
+body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em} th,td{border:1px solid #ccc;padding:.25em .6em}
+th{background:#f3f3f3;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
+.verdict{background:#fff4f4;border-left:5px solid #d62728;padding:.6em 1em;margin:.8em 0}
+figure{margin:1.2em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#555;font-size:.9em}
+.muted{color:#777}
+"""
+
+SCRIPT = """
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.setAttribute('data-images-loaded', ok + '/' + imgs.length);
+});
+"""
+
+
+def esc(x):
+    return html.escape("" if x is None else str(x))
+
+
+def fmt(v, digits=4):
+    if v is None:
+        return "–"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if isinstance(v, float):
+        if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
+            return f"{v:.{digits}g}"
+        return f"{v:,.{max(0, digits - len(str(int(abs(v)))))}f}" if abs(v) < 10 ** digits else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def table(headers, rows, numeric=None):
+    numeric = numeric if numeric is not None else [False] + [True] * (len(headers) - 1)
+    out = ["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr>"]
+    for r in rows:
+        out.append("<tr>" + "".join(f"<td class='n'>{esc(fmt(c))}</td>" if numeric[i] else f"<td>{esc(fmt(c))}</td>"
+                                    for i, c in enumerate(r)) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def figures_html(d, index):
+    parts = []
+    for f in index:
+        with open(os.path.join(d, f["png"]), "rb") as fh:
+            data = base64.b64encode(fh.read()).decode("ascii")
+        parts.append(f"<figure id='fig-{esc(f['name'])}'><img alt='{esc(f['title'])}' "
+                     f"src='data:image/png;base64,{data}'><figcaption><b>{esc(f['title'])}</b> "
+                     f"{esc(f['caption'])} <span class='muted'>(also {esc(f['svg'])})</span></figcaption></figure>")
+    return "\n".join(parts) or "<p class='muted'>No figure could be drawn from this folder's files.</p>"
+
+
+def ensure_figures(d):
+    """The figure index, drawing the figures first when any is missing."""
+    p = os.path.join(d, "figures", "index.json")
+    if os.path.exists(p):
+        with open(p) as f:
+            index = json.load(f).get("figures", [])
+        if index and all(os.path.exists(os.path.join(d, x["png"])) for x in index):
+            return index
+    return plot.make_figures(d)[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Assumptions
+
+def assumptions_from_topology(a):
+    out = []
+    run = a.get("run", {})
+    net = a.get("network", {})
+    out.append(f"<p>From the topology file <code>{esc(a.get('file'))}</code>: run of "
+               f"{fmt(run.get('duration_s'))} s simulated, the first {fmt(run.get('warmup_s'))} s warm-up, seed "
+               f"{esc(run.get('seed'))}. Network: host-to-host round trip {fmt(net.get('intra_region_rtt_ms'))} ms "
+               f"within a region, NICs of {fmt(net.get('host_bandwidth_gbps'))} Gbps each way.</p>")
+    links = net.get("links") or []
+    if links:
+        out.append(table(["region link", "rtt (ms)", "bandwidth (Gbps)"],
+                         [[f"{l['a']} ↔ {l['b']}", l.get("rtt_ms"), l.get("bandwidth_gbps")] for l in links]))
+    clients = [c for c in a.get("components", []) if c.get("kind") == "client"]
+    servers = [c for c in a.get("components", []) if c.get("kind") != "client"]
+    if clients:
+        rows = []
+        for c in clients:
+            mix = ", ".join(f"{m['type']} {100 * m['share']:.0f}% ({m['op']})" for m in c.get("mix", []))
+            rows.append([c["name"], c.get("arrival"), mix, c.get("target"), c.get("timeout")])
+        out.append("<h3>Clients</h3>" + table(["client", "arrival", "request mix", "target", "timeout"], rows,
+                                               [False] * 5))
+    if servers:
+        rows = []
+        for c in servers:
+            extra = []
+            for k in ("policy", "targets", "capacity", "hit", "backend", "read", "write", "io_parallelism", "delay",
+                      "region"):
+                if k in c:
+                    extra.append(f"{k}: {c[k]}")
+            rows.append([c["name"], c.get("kind"), c.get("replicas"), c.get("cores"), c.get("workers"), c.get("queue"),
+                         c.get("cpu", "–"), "; ".join(extra)])
+        out.append("<h3>Components</h3>" + table(
+            ["component", "kind", "replicas", "cores / replica", "workers / replica", "queue / replica",
+             "CPU per request", "other"], rows, [False, False, True, True, True, True, False, False]))
+    return "\n".join(out)
+
+
+def assumptions_from_summary(s, d):
+    comps = s.get("components") or {}
+    rows = [[name, c.get("kind"), c.get("replicas")] for name, c in comps.items()]
+    return (f"<p class='muted'>This folder carries no copy of the topology (no <code>topology.yaml</code>), so "
+            f"only what the run recorded is known: topology <b>{esc(s.get('topology'))}</b>, seed "
+            f"{esc(s.get('seed'))}, a measured window of {fmt(s.get('sim_time_s'))} s after "
+            f"{fmt(s.get('warmup_s'))} s of warm-up. Client rates, the request mix, cores, workers and the "
+            f"network rtt are not recorded here; pass <code>archsim report {esc(d)} --topology FILE</code> "
+            f"(with the run's <code>--set</code> overrides) to state them.</p>"
+            + table(["component", "kind", "replicas"], rows, [False, False, True]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+def page(title, body):
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+            f"<style>{CSS}</style></head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body></html>\n")
+
+
+def run_report(d, assumptions):
+    run = plot.Run(d)
+    s = run.summary
+    lat = s.get("latency_ms") or {}
+    req = s.get("requests") or {}
+    b_comp, b_res, evidence = run.bottleneck()
+    index = ensure_figures(d)
+    body = [f"<h1>{esc(run.topology)}: run report</h1>",
+            f"<p class='muted'>{esc(os.path.abspath(d))} · seed {esc(s.get('seed'))} · "
+            f"{fmt(s.get('sim_time_s'))} s measured after {fmt(s.get('warmup_s'))} s warm-up</p>",
+            "<h2>Headline</h2>",
+            table(["throughput (req/s)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)", "generated", "completed", "failed",
+                   "rejected", "timed out", "bottleneck"],
+                  [[s.get("throughput_rps"), lat.get("p50"), lat.get("p99"), lat.get("p999"), req.get("generated"),
+                    req.get("completed"), req.get("failed"), req.get("rejected"), req.get("timed_out"),
+                    f"{b_comp}/{b_res}" if b_comp else "–"]], [True] * 9 + [False])]
+    by_type = lat.get("by_type") or {}
+    if by_type:
+        body.append(table(["request type", "count", "mean (ms)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)", "max (ms)"],
+                          [[t, v.get("count"), v.get("mean"), v.get("p50"), v.get("p99"), v.get("p999"), v.get("max")]
+                           for t, v in by_type.items()]))
+    body.append("<h2>Verdict</h2>")
+    body.append(f"<div class='verdict'><b>{esc(b_comp or 'no component')} is "
+                f"{esc(b_res or 'not')}-bound.</b> {esc(evidence)}</div>" if b_comp else
+                "<div class='verdict'>No bottleneck verdict recorded.</div>")
+    if run.faults:
+        body.append("<p>Faults injected: " + "; ".join(
+            f"{esc(f.get('kind'))} from {fmt(plot.num(f.get('at_s')))} s to {fmt(plot.num(f.get('until_s')))} s"
+            + (f" on {esc(f.get('component'))}" if f.get("component") else "") for f in run.faults) + ".</p>")
+    if run.components:
+        def pct(r, col):
+            v = plot.num(r.get(col))
+            return None if v is None else f"{100 * v:.1f}%"
+        rows = [[r.get("component"), r.get("kind"), plot.num(r.get("replicas")), plot.num(r.get("throughput_rps")),
+                 pct(r, "util_cpu"), pct(r, "util_io"), pct(r, "util_workers"), pct(r, "util_network"),
+                 plot.num(r.get("mean_queue_len")), plot.num(r.get("mean_wait_ms")),
+                 plot.num(r.get("p99_residence_ms")), plot.num(r.get("rejected"))] for r in run.components]
+        body.append(table(["component", "kind", "replicas", "thru (req/s)", "cpu", "io", "workers", "network",
+                           "mean queue", "mean wait (ms)", "p99 residence (ms)", "rejected"], rows,
+                          [False, False] + [True] * 10))
+    body.append("<h2>Assumptions</h2>")
+    body.append(assumptions_from_topology(assumptions) if assumptions else assumptions_from_summary(s, d))
+    body.append("<h2>Figures</h2>")
+    body.append(figures_html(d, index))
+    return page(f"{run.topology}: run report", "\n".join(body))
+
+
+def experiment_report(d, assumptions):
+    exp = plot.Experiment(d)
+    index = ensure_figures(d)
+    first = exp.first_summary() or {}
+    metrics = [("throughput_rps", "throughput (req/s)"), ("latency_ms.p50", "p50 (ms)"), ("latency_ms.p99", "p99 (ms)"),
+               ("requests.failed", "failed"), ("cost.monthly_usd", "cost (USD/month)")]
+    metrics = [m for m in metrics if exp.has(m[0])]
+    headers = ["point"] + [plot.short(k) for k in exp.params] + [f"{lab} ± 95% CI" for _, lab in metrics] + \
+        ["replications", "bottleneck"]
+    rows = []
+    for p in exp.points:
+        cells = [p["id"]] + [p["params"].get(k) for k in exp.params]
+        for m, _ in metrics:
+            mean, ci = exp.metric(p, m)
+            cells.append(None if mean is None else f"{fmt(mean)} ± {fmt(ci or 0.0)}")
+        n = p.get("replications") or next((v.get("n") for v in p["metrics"].values() if v.get("n")), None)
+        cells += [n, exp.bottleneck(p) or "–"]
+        rows.append(cells)
+    verdict = []
+    nums, cats = exp.numeric_params(), exp.categorical_params()
+    if nums and not cats and exp.has("latency_ms.p99"):
+        x = next((k for k in nums if plot.is_load(k)), nums[0])
+        pts = sorted(exp.points, key=lambda p: plot.quantity(p["params"][x])[0])
+        if len(nums) == 1:
+            k = plot.knee_index([exp.metric(p, "latency_ms.p99")[0] for p in pts])
+            verdict.append(f"The knee: p99 first exceeds twice its minimum at {esc(plot.short(x))} = "
+                           f"{esc(pts[k]['params'][x])} (p99 {fmt(exp.metric(pts[k], 'latency_ms.p99')[0])} ms)."
+                           if k is not None else "No knee: p99 stays within twice its minimum over the sweep.")
+    if exp.has("latency_ms.p99"):
+        best = min((p for p in exp.points if exp.metric(p, "latency_ms.p99")[0] is not None),
+                   key=lambda p: exp.metric(p, "latency_ms.p99")[0])
+        worst = max((p for p in exp.points if exp.metric(p, "latency_ms.p99")[0] is not None),
+                    key=lambda p: exp.metric(p, "latency_ms.p99")[0])
+        verdict.append(f"Lowest p99: {esc(exp.label(best))} ({fmt(exp.metric(best, 'latency_ms.p99')[0])} ms); "
+                       f"highest: {esc(exp.label(worst))} ({fmt(exp.metric(worst, 'latency_ms.p99')[0])} ms).")
+    bottlenecks = [exp.bottleneck(p) for p in exp.points if exp.bottleneck(p)]
+    if bottlenecks:
+        seen = []
+        for b in bottlenecks:
+            if b not in seen:
+                seen.append(b)
+        verdict.append("Bottlenecks across the points (most frequent over replications): " + esc(", ".join(seen)) + ".")
+    body = [f"<h1>{esc(exp.topology)}: experiment {esc(exp.name)}</h1>",
+            f"<p class='muted'>{esc(os.path.abspath(d))} · {len(exp.points)} points · varied: "
+            f"{esc(', '.join(exp.params) or 'nothing')}</p>"]
+    if exp.meta.get("description"):
+        body.append(f"<p>{esc(exp.meta['description'])}</p>")
+    body += ["<h2>Verdict</h2>", "<div class='verdict'>" + "<br>".join(verdict or ["No p99 recorded."]) + "</div>",
+             "<h2>Points</h2>", table(headers, rows, [False] * len(headers)), "<h2>Assumptions</h2>"]
+    if assumptions:
+        body.append(assumptions_from_topology(assumptions))
+    elif first:
+        body.append("<p>The base design, as recorded by the first point's first run:</p>")
+        body.append(assumptions_from_summary(first, d))
+    else:
+        body.append(f"<p class='muted'>Topology {esc(exp.topology)}; no run folder under points/ and no topology "
+                    "copy, so nothing more is known here.</p>")
+    body += ["<h2>Figures</h2>", figures_html(d, index)]
+    return page(f"{exp.topology}: experiment {exp.name}", "\n".join(body))
+
+
+def main(argv):
+    args = argv[1:]
+    assumptions = None
+    if "--assumptions" in args:
+        i = args.index("--assumptions")
+        with open(args[i + 1]) as f:
+            assumptions = json.load(f)
+        del args[i:i + 2]
+    if len(args) != 1:
+        print("usage: report.py DIR [--assumptions FILE]", file=sys.stderr)
+        return 2
+    d = args[0]
+    try:
+        kind = plot.folder_kind(d)
+        text = run_report(d, assumptions) if kind == "run" else experiment_report(d, assumptions)
+    except plot.BadInput as e:
+        print(e, file=sys.stderr)
+        return 2
+    out = os.path.join(d, "report.html")
+    with open(out + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(out + ".tmp", out)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

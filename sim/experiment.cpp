@@ -1,0 +1,759 @@
+#include "sim/experiment.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "sim/loader.hpp"
+#include "sim/validate.hpp"
+#include "sim/yaml_source.hpp"
+
+extern char** environ;
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+namespace {
+
+std::string read_file_text(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) throw ConfigError(fmt::format("{}: error: no such file", path));
+  if (S_ISDIR(st.st_mode))
+    throw ConfigError(fmt::format("{}: error: is a directory; give an experiment YAML file", path));
+  if (st.st_size > 1024 * 1024)
+    throw ConfigError(fmt::format("{}: error: file is {} bytes; experiments over 1 MiB are refused", path, st.st_size));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: error: cannot be read (check its permissions)", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+YAML::Node parse_text(const std::string& text, const Source& src) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    src.fail_at({e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1},
+                fmt::format("not valid YAML: {}", e.msg));
+  }
+}
+
+// A single value to set: a scalar, as `--set` takes it.
+std::string read_scalar_value(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar())
+    src.fail(node, fmt::format("{} must be a single value (a number, a duration, a word), not a list or a map", what));
+  return node.Scalar();
+}
+
+// A map of `path: value` overrides. Keys are dotted paths into the topology, so they cannot be
+// listed up front; they are checked against the topology by check_experiment().
+std::vector<Override> read_overrides(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap()) src.fail(node, fmt::format("{} must be a map of path: value (e.g. components.app.replicas: 4)", what));
+  std::vector<Override> out;
+  std::map<std::string, int> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be dotted paths", what));
+    if (seen.count(k.Scalar()))
+      src.fail(k, fmt::format("duplicate path '{}' in {} (first at line {})", k.Scalar(), what, seen[k.Scalar()]));
+    seen[k.Scalar()] = src.location(k).line;
+    out.push_back({k.Scalar(), read_scalar_value(src, it->second, fmt::format("{} '{}'", what, k.Scalar())),
+                   src.where(it->second)});
+  }
+  return out;
+}
+
+// A map of `path: [values]` (sweep and zip).
+struct Axis {
+  std::string path;
+  std::vector<Override> values;
+};
+std::vector<Axis> read_axes(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap())
+    src.fail(node, fmt::format("{} must be a map of path: [values] (e.g. components.app.replicas: [2, 4, 8])", what));
+  std::vector<Axis> out;
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;
+    const YAML::Node v = it->second;
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be dotted paths", what));
+    if (!seen.insert(k.Scalar()).second) src.fail(k, fmt::format("duplicate path '{}' in {}", k.Scalar(), what));
+    if (!v.IsSequence() || v.size() == 0)
+      src.fail(v, fmt::format("{} '{}' must be a non-empty list of values, e.g. [2, 4, 8]", what, k.Scalar()));
+    Axis a{k.Scalar(), {}};
+    for (size_t i = 0; i < v.size(); ++i)
+      a.values.push_back({a.path, read_scalar_value(src, v[i], fmt::format("each value of {} '{}'", what, a.path)),
+                          src.where(v[i])});
+    out.push_back(std::move(a));
+  }
+  if (out.empty()) src.fail(node, fmt::format("{} needs at least one path", what));
+  return out;
+}
+
+// Folder-safe text: "5k/s" → "5k_s".
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ? c : '_';
+  return out;
+}
+
+void check_name(const Source& src, const YAML::Node& key, const std::string& what) {
+  const std::string& n = key.Scalar();
+  if (n.empty() || n == "baseline" || slug(n) != n || n[0] == '.')
+    src.fail(key, fmt::format("{} name '{}' must be made of letters, digits, '.', '-' and '+' (and not be 'baseline')",
+                              what, n));
+}
+
+struct Choice {  // one variant or mutation
+  std::string name;
+  std::string topology;
+  std::vector<Override> overrides;
+};
+
+}  // namespace
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets) {
+  Source src(path);
+  YAML::Node root = parse_text(read_file_text(path), src);
+  MapReader top(src, root, "the experiment",
+                {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
+                 "replications", "until"});
+  Experiment e;
+  e.file = path;
+  e.name = top.has("name") ? read_string(src, top.get("name"), "name") : fs::path(path).stem().string();
+  if (e.name.empty() || slug(e.name) != e.name)
+    src.fail(top.has("name") ? top.get("name") : root,
+             fmt::format("the experiment name '{}' must be made of letters, digits, '.', '-' and '+' (it names the "
+                         "results folder)",
+                         e.name));
+  e.description = read_string(src, top.require("description"), "description");
+  fs::path dir = fs::path(path).parent_path();
+  auto resolve = [&](const YAML::Node& n, const std::string& what) {
+    std::string t = read_string(src, n, what);
+    std::string full = fs::path(t).is_absolute() ? t : (dir / t).lexically_normal().string();
+    if (!fs::is_regular_file(full))
+      src.fail(n, fmt::format("{} '{}' is not a file (looked for {}; the path is relative to the experiment file)", what,
+                              t, full));
+    return full;
+  };
+  e.topology = resolve(top.require("topology"), "topology");
+  if (top.has("seed")) e.seed = static_cast<uint64_t>(read_int(src, top.get("seed"), "seed", 0, INT64_MAX / 2));
+  if (top.has("replications"))
+    e.replications = static_cast<int>(read_int(src, top.get("replications"), "replications", 1, 1000));
+
+  std::vector<Override> base;
+  if (top.has("set")) base = read_overrides(src, top.get("set"), "set");
+  for (const auto& s : extra_sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set run.duration=5s", s));
+    base.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s});
+  }
+
+  if (top.has("until")) {
+    YAML::Node u = top.get("until");
+    MapReader ur(src, u, "until", {"metric", "half_width"});
+    StopRule rule;
+    rule.metric = read_string(src, ur.require("metric"), "until.metric");
+    YAML::Node hw = ur.require("half_width");
+    std::string text = read_scalar_value(src, hw, "until.half_width");
+    if (!text.empty() && text.back() == '%') {
+      rule.relative = true;
+      char* end = nullptr;
+      double pct = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size() - 1 || !(pct > 0))
+        src.fail(hw, fmt::format("until.half_width must be a percentage of the mean such as 2%, got '{}'", text));
+      rule.half_width = pct / 100;
+    } else {
+      rule.half_width = read_number(src, hw, "until.half_width (a percentage such as 2%, or a value in the metric's unit)",
+                                    1e-12, 1e300);
+    }
+    if (e.replications < 2)
+      src.fail(u, "until needs replications of at least 2 (replications is the maximum, and a CI needs two runs)");
+    e.until = rule;
+  }
+
+  // The dimensions, combined as a product: variants × mutations × zip × sweep.
+  std::vector<Choice> variants{{"", e.topology, {}}};
+  if (top.has("compare")) {
+    YAML::Node c = top.get("compare");
+    if (!c.IsMap() || c.size() < 2)
+      src.fail(c, "compare must be a map of two or more named variants, each {topology: FILE} and/or {set: {...}}");
+    variants.clear();
+    for (auto it = c.begin(); it != c.end(); ++it) {
+      const YAML::Node k = it->first;
+      check_name(src, k, "a variant");
+      MapReader vr(src, it->second, fmt::format("compare variant '{}'", k.Scalar()), {"description", "topology", "set"});
+      if (!vr.has("topology") && !vr.has("set"))
+        src.fail(it->second, fmt::format("compare variant '{}' needs a topology, a set, or both", k.Scalar()));
+      if (vr.has("description")) read_string(src, vr.get("description"), "description");
+      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e.topology, {}};
+      if (vr.has("set")) v.overrides = read_overrides(src, vr.get("set"), fmt::format("set of variant '{}'", v.name));
+      for (const auto& p : variants)
+        if (p.name == v.name) src.fail(k, fmt::format("duplicate variant '{}'", v.name));
+      variants.push_back(std::move(v));
+    }
+    e.has_variants = true;
+  }
+  std::vector<Choice> mutations{{"", "", {}}};
+  if (top.has("mutations")) {
+    YAML::Node m = top.get("mutations");
+    if (!m.IsMap() || m.size() == 0)
+      src.fail(m, "mutations must be a map of named changes, each {description: ..., set: {path: value}}");
+    mutations = {{"baseline", "", {}}};
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      const YAML::Node k = it->first;
+      check_name(src, k, "a mutation");
+      MapReader mr(src, it->second, fmt::format("mutation '{}'", k.Scalar()), {"description", "set"});
+      if (mr.has("description")) read_string(src, mr.get("description"), "description");
+      Choice c{k.Scalar(), "", read_overrides(src, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()))};
+      for (const auto& p : mutations)
+        if (p.name == c.name) src.fail(k, fmt::format("duplicate mutation '{}'", c.name));
+      mutations.push_back(std::move(c));
+    }
+    e.has_mutations = true;
+  }
+  // Grid rows: each a list of overrides. The zip's rows pair up; the sweep multiplies (last path fastest).
+  std::vector<std::vector<Override>> grid{{}};
+  if (top.has("zip")) {
+    std::vector<Axis> zip = read_axes(src, top.get("zip"), "zip");
+    for (const auto& a : zip)
+      if (a.values.size() != zip[0].values.size())
+        src.fail(top.get("zip")[a.path],
+                 fmt::format("zip lists must have the same length: '{}' has {} values, '{}' has {}", a.path,
+                             a.values.size(), zip[0].path, zip[0].values.size()));
+    grid.clear();
+    for (size_t i = 0; i < zip[0].values.size(); ++i) {
+      std::vector<Override> row;
+      for (const auto& a : zip) row.push_back(a.values[i]);
+      grid.push_back(std::move(row));
+    }
+  }
+  std::vector<std::string> grid_paths;
+  if (top.has("sweep")) {
+    for (const auto& a : read_axes(src, top.get("sweep"), "sweep")) {
+      std::vector<std::vector<Override>> next;
+      for (const auto& row : grid)
+        for (const auto& v : a.values) {
+          next.push_back(row);
+          next.back().push_back(v);
+        }
+      grid = std::move(next);
+    }
+  }
+  if (top.has("zip") && top.has("sweep"))
+    for (const auto& o : grid.front())
+      if (std::count_if(grid.front().begin(), grid.front().end(), [&](const Override& x) { return x.path == o.path; }) > 1)
+        src.fail(top.get("sweep"), fmt::format("'{}' is both in zip and in sweep", o.path));
+  for (const auto& o : grid.front()) grid_paths.push_back(o.path);
+  // A grid value's id is the path's last name, or the whole path when two paths share a last name.
+  auto short_name = [&](const std::string& p) {
+    std::string last = p.substr(p.rfind('.') + 1);
+    for (const auto& q : grid_paths)
+      if (q != p && q.substr(q.rfind('.') + 1) == last) return p;
+    return last;
+  };
+
+  std::set<std::string> ids;
+  auto note_path = [&](const std::string& p) {
+    if (std::find(e.parameter_paths.begin(), e.parameter_paths.end(), p) == e.parameter_paths.end())
+      e.parameter_paths.push_back(p);
+  };
+  for (const auto& v : variants)
+    for (const auto& m : mutations)
+      for (const auto& row : grid) {
+        ExperimentPoint p;
+        p.topology = v.topology;
+        p.variant = v.name;
+        p.mutation = m.name;
+        std::vector<std::string> parts;
+        if (!v.name.empty()) parts.push_back(v.name);
+        if (!m.name.empty()) parts.push_back(m.name);
+        for (const auto& o : row) parts.push_back(short_name(o.path) + "=" + slug(o.value));
+        for (const auto& part : parts) p.id += (p.id.empty() ? "" : "_") + part;
+        if (p.id.empty()) p.id = "base";
+        if (!ids.insert(p.id).second)
+          src.fail(root, fmt::format("two points share the id '{}'; give the values distinct spellings", p.id));
+        p.overrides = base;
+        for (const auto* set : {&v.overrides, &m.overrides, &row})
+          for (const auto& o : *set) {
+            p.overrides.push_back(o);
+            auto it = std::find_if(p.parameters.begin(), p.parameters.end(),
+                                   [&](const auto& kv) { return kv.first == o.path; });
+            if (it != p.parameters.end()) it->second = o.value;
+            else p.parameters.push_back({o.path, o.value});
+            note_path(o.path);
+          }
+        e.points.push_back(std::move(p));
+      }
+  return e;
+}
+
+namespace {
+std::vector<std::string> assignments(const ExperimentPoint& p) {
+  std::vector<std::string> out;
+  for (const auto& o : p.overrides) out.push_back(o.assignment());
+  return out;
+}
+}  // namespace
+
+void check_experiment(const Experiment& e) {
+  std::set<std::string> components;
+  for (const auto& p : e.points) {
+    try {
+      Topology t = load_topology(p.topology, assignments(p));
+      validate_topology(t);
+      for (const auto& c : t.components) components.insert(c.name);
+    } catch (const ConfigError& err) {
+      // "--set a.b=v: error: ..." names an override: point at the line of the experiment that wrote it.
+      std::string msg = err.what();
+      const std::string tag = ": error: ";
+      auto at = msg.find(tag);
+      if (msg.rfind("--set ", 0) == 0 && at != std::string::npos) {
+        std::string assignment = msg.substr(6, at - 6);
+        for (const auto& o : p.overrides)
+          if (o.assignment() == assignment)
+            throw ConfigError(o.where.rfind("--set ", 0) == 0
+                                  ? msg
+                                  : fmt::format("{}: error: {}: {} (point '{}')", o.where, assignment,
+                                                msg.substr(at + tag.size()), p.id));
+      }
+      throw ConfigError(fmt::format("{}: error: point '{}': {}", e.file, p.id, msg));
+    }
+  }
+  if (e.until) {
+    const std::string& m = e.until->metric;
+    std::string head = m.substr(0, m.find('.'));
+    static const std::vector<std::string> heads{"throughput_rps", "latency_ms", "requests", "components", "sim_time_s"};
+    bool ok = std::find(heads.begin(), heads.end(), head) != heads.end();
+    if (ok && head == "components") {
+      std::string rest = m.size() > head.size() ? m.substr(head.size() + 1) : "";
+      ok = components.count(rest.substr(0, rest.find('.'))) != 0;
+    }
+    if (!ok)
+      throw ConfigError(fmt::format("{}: error: until.metric '{}' is not a summary metric; use a results.csv column such "
+                                    "as latency_ms.p99, throughput_rps or components.<name>.utilization.cpu",
+                                    e.file, m));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+double student_t975(int df) {
+  static const double table[] = {12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+                                 2.2010,  2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+                                 2.0796,  2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423};
+  if (df <= 30) return table[df - 1];
+  // Cornish-Fisher expansion around the normal quantile: within 1e-4 beyond 30 degrees of freedom.
+  const double z = 1.959963985, n = df;
+  return z + (z * z * z + z) / (4 * n) + (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * n * n);
+}
+
+Estimate estimate(const std::vector<double>& values) {
+  Estimate r;
+  r.n = static_cast<int>(values.size());
+  if (r.n == 0) return r;
+  double sum = 0;
+  for (double v : values) sum += v;
+  r.mean = sum / r.n;
+  if (r.n < 2) return r;
+  double ss = 0;
+  for (double v : values) ss += (v - r.mean) * (v - r.mean);
+  r.ci95_half_width = student_t975(r.n - 1) * std::sqrt(ss / (r.n - 1)) / std::sqrt(static_cast<double>(r.n));
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+namespace {
+
+// One run's outcome: the flattened summary, or the error.
+struct RunRecord {
+  int replication = 0;
+  uint64_t seed = 0;
+  bool ok = false;
+  std::string error;
+  std::vector<std::pair<std::string, json>> metrics;  // summary path → number, string or null
+};
+
+// summary.json → ("latency_ms.p99", 12.3), ... Free text (the verdict's evidence) and what the row
+// already says (topology, seed, component kinds) are left out.
+void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std::string, json>>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object()) flatten(*it, key, out);
+    else if (key == "topology" || key == "seed" || key == "bottleneck.evidence") continue;
+    else if (it->is_string() && key.rfind("components.", 0) == 0 && key.size() > 5 && key.substr(key.size() - 5) == ".kind")
+      continue;
+    else if (it->is_number() || it->is_string() || it->is_null()) out.push_back({key, *it});
+  }
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+=/:,%") ==
+                        std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string cell_of(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+  if (v.is_number()) return fmt::format("{}", v.get<double>());
+  return v.dump();
+}
+
+// A parameter value as JSON: a number when the text is one, else the text ("5k/s").
+json value_json(const std::string& s) {
+  char* end = nullptr;
+  double d = std::strtod(s.c_str(), &end);
+  if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) {
+    if (d == std::floor(d) && std::abs(d) < 1e15) return static_cast<int64_t>(d);
+    return d;
+  }
+  return s;
+}
+
+void write_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+std::string self_exe() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot find the archsim binary (/proc/self/exe)");
+  return p.string();
+}
+
+std::string format_seconds(double s) {
+  long t = std::lround(s);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+// The error of a failed run: the first line of its stderr that says "error", else the first line.
+std::string first_error(const std::string& stderr_path, int status) {
+  std::ifstream in(stderr_path);
+  std::string line, first;
+  while (std::getline(in, line)) {
+    if (first.empty()) first = line;
+    if (line.find("error") != std::string::npos) return line;
+  }
+  if (!first.empty()) return first;
+  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
+  return fmt::format("exited with code {} and no message", WEXITSTATUS(status));
+}
+
+struct PointState {
+  std::vector<RunRecord> records;  // finished runs, any order
+  int next = 1;                    // next replication number to launch
+  int running = 0;
+};
+
+}  // namespace
+
+int run_experiment(const Experiment& e, const ExperimentOptions& options) {
+  const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const int max_reps = options.max_replications ? std::min(*options.max_replications, e.replications) : e.replications;
+  const int min_reps = e.until ? std::min(2, max_reps) : max_reps;
+  const std::string out = options.out_dir.empty() ? "results/" + e.name : options.out_dir;
+  const std::string bin = options.archsim.empty() ? self_exe() : options.archsim;
+  fs::create_directories(out + "/points");
+
+  auto run_dir = [&](size_t p, int k) { return fmt::format("{}/points/{}/r{}", out, e.points[p].id, k); };
+  auto command = [&](size_t p, int k) {
+    std::vector<std::string> argv{bin, "run", e.points[p].topology};
+    for (const auto& a : assignments(e.points[p])) {
+      argv.push_back("--set");
+      argv.push_back(a);
+    }
+    argv.push_back("--seed");
+    argv.push_back(std::to_string(e.seed + static_cast<uint64_t>(k) - 1));
+    argv.push_back("--out");
+    argv.push_back(run_dir(p, k));
+    return argv;
+  };
+  auto command_line = [&](size_t p, int k) {
+    std::string s;
+    for (const auto& a : command(p, k)) s += (s.empty() ? "" : " ") + shell_quote(a);
+    return s;
+  };
+
+  {  // Every run's command, for running the same points elsewhere (one line per run).
+    std::string text;
+    for (size_t p = 0; p < e.points.size(); ++p)
+      for (int k = 1; k <= max_reps; ++k) text += command_line(p, k) + "\n";
+    write_atomically(out + "/commands.txt", text);
+  }
+
+  std::vector<PointState> state(e.points.size());
+  auto record_of = [&](int k) {
+    RunRecord r;
+    r.replication = k;
+    r.seed = e.seed + static_cast<uint64_t>(k) - 1;
+    return r;
+  };
+  auto read_summary = [&](size_t p, int k, RunRecord& r) {
+    std::ifstream in(run_dir(p, k) + "/summary.json");
+    json j = json::parse(in);
+    flatten(j, "", r.metrics);
+    r.ok = true;
+  };
+  auto satisfied = [&](const PointState& s) {
+    std::vector<double> xs;
+    for (const auto& r : s.records)
+      for (const auto& [k, v] : r.metrics)
+        if (k == e.until->metric && v.is_number()) xs.push_back(v.get<double>());
+    Estimate est = estimate(xs);
+    if (!est.ci95_half_width) return false;
+    double limit = e.until->relative ? e.until->half_width * std::abs(est.mean) : e.until->half_width;
+    return *est.ci95_half_width <= limit;
+  };
+  // The next replication of point p to launch, or 0 when none should start now.
+  auto next_of = [&](size_t p) {
+    PointState& s = state[p];
+    if (s.next > max_reps) return 0;
+    if (!e.until || s.next <= min_reps) return s.next;
+    if (s.running > 0 || satisfied(s)) return 0;  // decide on complete information
+    return s.next;
+  };
+
+  // Resume: a run is finished when its folder has a summary.json and its command has not changed.
+  int resumed = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    fs::create_directories(fmt::format("{}/points/{}", out, e.points[p].id));
+    while (int k = next_of(p)) {
+      std::string dir = run_dir(p, k);
+      std::ifstream cmd(dir + ".cmd");
+      std::string previous;
+      std::getline(cmd, previous);
+      if (!fs::exists(dir + "/summary.json") || previous != command_line(p, k)) break;
+      RunRecord r = record_of(k);
+      try {
+        read_summary(p, k, r);
+      } catch (const std::exception&) {
+        break;  // unreadable: run it again
+      }
+      state[p].records.push_back(std::move(r));
+      state[p].next = k + 1;
+      ++resumed;
+    }
+  }
+
+  int total_planned = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) total_planned += max_reps;
+  fmt::print(stderr, "experiment {}: {} points x {} replications{}; {} runs already done; {} parallel runs; out {}\n",
+             e.name, e.points.size(), max_reps, e.until ? " at most" : "", resumed, jobs, out);
+
+  struct Running {
+    size_t point;
+    int k;
+    std::chrono::steady_clock::time_point start;
+  };
+  std::map<pid_t, Running> running;
+  const auto t0 = std::chrono::steady_clock::now();
+  int done = 0, failed = 0;
+  double busy_seconds = 0;
+
+  auto launch = [&](size_t p, int k) {
+    std::string dir = run_dir(p, k);
+    std::error_code ec;
+    fs::remove(dir + "/summary.json", ec);  // a stale summary must not pass for this run's
+    write_atomically(dir + ".cmd", command_line(p, k) + "\n");
+    std::vector<std::string> argv = command(p, k);
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    std::string err_path = dir + ".stderr";
+    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", bin, std::strerror(rc)));
+    running[pid] = {p, k, std::chrono::steady_clock::now()};
+    state[p].running++;
+    state[p].next = k + 1;
+  };
+
+  while (true) {
+    for (size_t p = 0; p < e.points.size() && static_cast<int>(running.size()) < jobs; ++p)
+      while (static_cast<int>(running.size()) < jobs)
+        if (int k = next_of(p)) launch(p, k);
+        else break;
+    if (running.empty()) break;
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("waitpid failed");
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    Running r = it->second;
+    running.erase(it);
+    PointState& s = state[r.point];
+    s.running--;
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
+    busy_seconds += took;
+    RunRecord rec = record_of(r.k);
+    std::string dir = run_dir(r.point, r.k);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(dir + "/summary.json")) {
+      try {
+        read_summary(r.point, r.k, rec);
+      } catch (const std::exception& ex) {
+        rec.error = fmt::format("unreadable summary.json: {}", ex.what());
+      }
+    } else {
+      rec.error = first_error(dir + ".stderr", status);
+    }
+    ++done;
+    if (!rec.ok) ++failed;
+    // ETA: the runs still possible, at the mean wall time per run so far, spread over the job slots.
+    int remaining = 0;
+    for (size_t p = 0; p < e.points.size(); ++p)
+      remaining += std::max(0, max_reps - state[p].next + 1) + state[p].running;
+    double eta = busy_seconds / done * remaining / jobs;
+    fmt::print(stderr, "[{} done, {} failed, {} to go, ETA {}] {} r{} {} in {:.1f}s{}\n", done, failed, remaining,
+               format_seconds(eta), e.points[r.point].id, r.k, rec.ok ? "ok" : "FAILED", took,
+               rec.ok ? "" : ": " + rec.error);
+    s.records.push_back(std::move(rec));
+  }
+
+  // results.csv: one row per run.
+  std::vector<std::string> metric_names;
+  {
+    std::set<std::string> seen;
+    for (const auto& s : state)
+      for (const auto& r : s.records)
+        for (const auto& [k, v] : r.metrics)
+          if (seen.insert(k).second) metric_names.push_back(k);
+  }
+  std::string csv = "point,replication,seed";
+  if (e.has_variants) csv += ",variant";
+  if (e.has_mutations) csv += ",mutation";
+  for (const auto& p : e.parameter_paths) csv += "," + csv_cell(p);
+  for (const auto& m : metric_names) csv += "," + csv_cell(m);
+  csv += ",error\n";
+  json points = json::array();
+  int ok_runs = 0, failed_runs = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    const ExperimentPoint& pt = e.points[p];
+    auto& records = state[p].records;
+    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.replication < b.replication; });
+    std::map<std::string, std::vector<double>> numbers;
+    std::map<std::string, std::map<std::string, int>> words;
+    json failures = json::array();
+    for (const auto& r : records) {
+      std::map<std::string, json> m(r.metrics.begin(), r.metrics.end());
+      csv += fmt::format("{},{},{}", csv_cell(pt.id), r.replication, r.seed);
+      if (e.has_variants) csv += "," + csv_cell(pt.variant);
+      if (e.has_mutations) csv += "," + csv_cell(pt.mutation);
+      for (const auto& path : e.parameter_paths) {
+        auto it = std::find_if(pt.parameters.begin(), pt.parameters.end(), [&](const auto& kv) { return kv.first == path; });
+        csv += "," + (it == pt.parameters.end() ? std::string() : csv_cell(it->second));
+      }
+      for (const auto& name : metric_names) {
+        auto it = m.find(name);
+        csv += "," + (it == m.end() ? std::string() : csv_cell(cell_of(it->second)));
+        if (it == m.end()) continue;
+        if (it->second.is_number()) numbers[name].push_back(it->second.get<double>());
+        else if (it->second.is_string()) words[name][it->second.get<std::string>()]++;
+      }
+      csv += "," + csv_cell(r.error) + "\n";
+      if (r.ok) ++ok_runs;
+      else {
+        ++failed_runs;
+        failures.push_back({{"replication", r.replication}, {"seed", r.seed}, {"error", r.error}});
+      }
+    }
+    json params = json::object(), metrics = json::object(), categorical = json::object();
+    for (const auto& [k, v] : pt.parameters) params[k] = value_json(v);
+    for (const auto& [name, xs] : numbers) {
+      Estimate est = estimate(xs);
+      metrics[name] = {{"mean", est.mean},
+                       {"ci95_half_width", est.ci95_half_width ? json(*est.ci95_half_width) : json(nullptr)},
+                       {"n", est.n}};
+    }
+    for (const auto& [name, counts] : words) categorical[name] = counts;
+    json entry = {{"id", pt.id}, {"topology", pt.topology}, {"parameters", params}};
+    if (e.has_variants) entry["variant"] = pt.variant;
+    if (e.has_mutations) entry["mutation"] = pt.mutation;
+    entry["sets"] = assignments(pt);
+    entry["runs"] = static_cast<int>(records.size());
+    entry["failed"] = failures;
+    entry["metrics"] = metrics;
+    entry["categorical"] = categorical;
+    points.push_back(entry);
+  }
+  json results = {{"experiment", e.name},
+                  {"description", e.description},
+                  {"file", e.file},
+                  {"topology", e.topology},
+                  {"replications", max_reps},
+                  {"seed", e.seed},
+                  {"parameters", e.parameter_paths},
+                  {"points", points}};
+  if (e.until)
+    results["until"] = {{"metric", e.until->metric},
+                        {"half_width", e.until->half_width},
+                        {"relative", e.until->relative}};
+  write_atomically(out + "/results.csv", csv);
+  write_atomically(out + "/results.json", results.dump(2) + "\n");
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print(stderr, "experiment {}: {} runs ok, {} failed ({} run now, {} resumed) in {}; wrote {}/results.csv and {}/results.json\n",
+             e.name, ok_runs, failed_runs, done, resumed, format_seconds(wall), out, out);
+  return failed_runs > 0 ? kSomeRunsFailed : 0;
+}
+
+int run_experiment_file(const std::string& file, const std::vector<std::string>& extra_sets,
+                        const ExperimentOptions& options) {
+  Experiment e = load_experiment(file, extra_sets);
+  check_experiment(e);
+  return run_experiment(e, options);
+}
+
+}  // namespace archsim

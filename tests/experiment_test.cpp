@@ -1,0 +1,378 @@
+// `archsim experiment`: points from sweep/zip/mutations/compare, results.csv and results.json,
+// common random numbers, Student-t confidence intervals, resume, failures, and the three shipped
+// experiments at small scale.
+//
+// System under test: the archsim binary, run as a child process; it runs each point as its own
+// `archsim run` child. Most cases use a tiny topology (200 req/s for 1.5 s) so a run costs a
+// process start; the shipped experiments run with short durations and one replication.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/run_helpers.hpp"
+
+using namespace archsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kTiny =
+    "name: tiny\n"
+    "components:\n"
+    "  users:\n"
+    "    kind: client\n"
+    "    arrival: {process: poisson, rate: 200/s}\n"
+    "    requests: {get: {weight: 0.9}, put: {weight: 0.1, op: write}}\n"
+    "    target: app\n"
+    "  app: {kind: service, replicas: 1, cores: 1, cpu: 1ms, calls: [db]}\n"
+    "  db: {kind: database, read: {io: 1ms}}\n"
+    "run: {duration: 1.5s, warmup: 0.5s}\n";
+
+// Writes the tiny topology and an experiment next to it; returns the experiment's path.
+std::string write_experiment(const std::string& body) {
+  std::string topo = write_temp("tiny.yaml", kTiny);
+  std::string path = fs::path(topo).parent_path() / "exp.yaml";
+  std::ofstream(path) << "topology: tiny.yaml\n" << body;
+  return path;
+}
+
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+};
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells{""};
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) cells.emplace_back();
+    else cells.back() += c;
+  }
+  return cells;
+}
+
+Table read_csv(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  Table t;
+  std::getline(in, line);
+  t.header = split_csv_line(line);
+  while (std::getline(in, line)) {
+    auto cells = split_csv_line(line);
+    REQUIRE(cells.size() == t.header.size());
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < cells.size(); ++i) row[t.header[i]] = cells[i];
+    t.rows.push_back(row);
+  }
+  return t;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// The results.json entry of point `id`.
+nlohmann::json point(const nlohmann::json& results, const std::string& id) {
+  for (const auto& p : results["points"])
+    if (p["id"] == id) return p;
+  FAIL("no point " << id);
+  return {};
+}
+
+double mean_of(const nlohmann::json& p, const std::string& metric) {
+  return p["metrics"][metric]["mean"].get<double>();
+}
+
+int count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+Outcome experiment(const std::string& file, const std::string& out, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"experiment", file, "--out", out, "--jobs", "2"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Outcome o = run_archsim(args);
+  INFO("stderr: " << o.err);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("Experiment: a sweep is a grid and a zip pairs its lists", "[experiment]") {
+  // Expectations: sweep 2 x 2 values times 2 zip pairs = 8 points, the last sweep path varying
+  // fastest; each point's folder holds its run; the ids name the values.
+  std::string file = write_experiment(
+      "description: grid\n"
+      "zip:\n"
+      "  components.users.requests.get.weight: [0.9, 0.5]\n"
+      "  components.users.requests.put.weight: [0.1, 0.5]\n"
+      "sweep:\n"
+      "  components.app.replicas: [1, 2]\n"
+      "  components.users.arrival.rate: [100/s, 200/s]\n");
+  std::string out = file + ".out";
+  Outcome o = experiment(file, out);
+  REQUIRE(o.exit_code == 0);
+  auto results = read_json(out + "/results.json");
+  std::vector<std::string> ids;
+  for (const auto& p : results["points"]) ids.push_back(p["id"]);
+  // Two paths share the last name "weight": their ids would be ambiguous, so ids use whole paths.
+  std::vector<std::string> expected;
+  for (const char* zip : {"components.users.requests.get.weight=0.9_components.users.requests.put.weight=0.1",
+                          "components.users.requests.get.weight=0.5_components.users.requests.put.weight=0.5"})
+    for (const char* replicas : {"replicas=1", "replicas=2"})
+      for (const char* rate : {"rate=100_s", "rate=200_s"}) expected.push_back(fmt::format("{}_{}_{}", zip, replicas, rate));
+  CHECK(ids == expected);
+  auto p = point(results, "components.users.requests.get.weight=0.5_components.users.requests.put.weight=0.5_replicas=2_"
+                          "rate=200_s");
+  CHECK(p["parameters"]["components.app.replicas"] == 2);
+  CHECK(p["parameters"]["components.users.arrival.rate"] == "200/s");
+  CHECK(p["parameters"]["components.users.requests.put.weight"] == 0.5);
+  CHECK(results["points"].size() == 8);
+  // The rate reached the run: the 200/s points measured twice the throughput of the 100/s ones.
+  auto slow = point(results, "components.users.requests.get.weight=0.9_components.users.requests.put.weight=0.1_"
+                             "replicas=1_rate=100_s");
+  CHECK(mean_of(p, "throughput_rps") / mean_of(slow, "throughput_rps") == Approx(2).epsilon(0.25));
+  CHECK(fs::exists(out + "/points/" + p["id"].get<std::string>() + "/r1/summary.json"));
+}
+
+TEST_CASE("Experiment: results.csv has the documented columns, one row per point and replication", "[experiment]") {
+  std::string file = write_experiment(
+      "description: columns\n"
+      "sweep: {components.app.cores: [1, 2]}\n"
+      "replications: 3\n");
+  std::string out = file + ".out";
+  REQUIRE(experiment(file, out).exit_code == 0);
+  Table t = read_csv(out + "/results.csv");
+  REQUIRE(t.header.size() > 10);
+  CHECK(std::vector<std::string>(t.header.begin(), t.header.begin() + 4) ==
+        std::vector<std::string>{"point", "replication", "seed", "components.app.cores"});
+  CHECK(t.header.back() == "error");
+  std::set<std::string> columns(t.header.begin(), t.header.end());
+  for (const char* c : {"throughput_rps", "latency_ms.p99", "latency_ms.mean", "requests.failed", "requests.completed",
+                        "components.app.utilization.cpu", "components.db.utilization.io", "bottleneck.component",
+                        "bottleneck.resource", "latency_ms.by_type.get.p99"})
+    CHECK(columns.count(c) == 1);
+  REQUIRE(t.rows.size() == 2 * 3);
+
+  SECTION("common random numbers: replication k of every point runs with the same seed") {
+    std::map<std::string, std::set<std::string>> seeds_by_replication;
+    for (const auto& r : t.rows) seeds_by_replication[r.at("replication")].insert(r.at("seed"));
+    CHECK(seeds_by_replication["1"] == std::set<std::string>{"1"});
+    CHECK(seeds_by_replication["2"] == std::set<std::string>{"2"});
+    CHECK(seeds_by_replication["3"] == std::set<std::string>{"3"});
+    // The same seed means the same arrivals: a point's requests do not depend on its cores.
+    for (const auto& a : t.rows)
+      for (const auto& b : t.rows)
+        if (a.at("seed") == b.at("seed")) CHECK(a.at("requests.generated") == b.at("requests.generated"));
+  }
+  SECTION("results.json lists each point's parameters and each metric's mean, ci95_half_width and n") {
+    auto p = point(read_json(out + "/results.json"), "cores=2");
+    CHECK(p["parameters"]["components.app.cores"] == 2);
+    CHECK(p["metrics"]["latency_ms.p99"]["n"] == 3);
+    CHECK(p["metrics"]["latency_ms.p99"]["ci95_half_width"].is_number());
+    CHECK(p["categorical"]["bottleneck.resource"].is_object());
+    // Each run's command is written out, so the same points can run elsewhere.
+    std::ifstream cmds(out + "/commands.txt");
+    std::string first;
+    std::getline(cmds, first);
+    CHECK(first.find(" run ") != std::string::npos);
+    CHECK(first.find("--set components.app.cores=1 --seed 1 --out " + out + "/points/cores=1/r1") != std::string::npos);
+  }
+}
+
+TEST_CASE("Experiment: the 95% CI of 5 replications is Student t over the per-replication rows", "[experiment]") {
+  // Expectations: half width = t(0.975, 4) x s / sqrt(5), t = 2.7764, s the sample standard deviation.
+  std::string file = write_experiment("description: ci\nreplications: 5\n");
+  std::string out = file + ".out";
+  REQUIRE(experiment(file, out).exit_code == 0);
+  Table t = read_csv(out + "/results.csv");
+  REQUIRE(t.rows.size() == 5);
+  auto p = point(read_json(out + "/results.json"), "base");
+  for (const char* metric : {"latency_ms.p99", "throughput_rps", "components.app.utilization.cpu"}) {
+    std::vector<double> xs;
+    for (const auto& r : t.rows) xs.push_back(std::stod(r.at(metric)));
+    double mean = 0, ss = 0;
+    for (double x : xs) mean += x / 5;
+    for (double x : xs) ss += (x - mean) * (x - mean);
+    double half = 2.7764 * std::sqrt(ss / 4) / std::sqrt(5.0);
+    INFO(metric);
+    CHECK(p["metrics"][metric]["n"] == 5);
+    CHECK(p["metrics"][metric]["mean"].get<double>() == Approx(mean).epsilon(1e-9));
+    CHECK(p["metrics"][metric]["ci95_half_width"].get<double>() == Approx(half).epsilon(1e-4));
+    CHECK(half > 0);
+  }
+}
+
+TEST_CASE("Experiment: until stops replicating once the CI is tight enough", "[experiment]") {
+  SECTION("a loose target stops every point at the minimum of 2") {
+    std::string file = write_experiment(
+        "description: until\nsweep: {components.app.cores: [1, 2]}\nreplications: 6\n"
+        "until: {metric: latency_ms.mean, half_width: 500%}\n");
+    REQUIRE(experiment(file, file + ".out").exit_code == 0);
+    CHECK(read_csv(file + ".out/results.csv").rows.size() == 2 * 2);
+  }
+  SECTION("an impossible target runs the maximum") {
+    std::string file = write_experiment(
+        "description: until\nreplications: 4\nuntil: {metric: latency_ms.mean, half_width: 0.0000001}\n");
+    REQUIRE(experiment(file, file + ".out").exit_code == 0);
+    CHECK(read_csv(file + ".out/results.csv").rows.size() == 4);
+  }
+  SECTION("a metric that is not in the summary is refused before anything runs") {
+    std::string file = write_experiment("description: until\nreplications: 4\nuntil: {metric: p99_ms, half_width: 2%}\n");
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("until.metric 'p99_ms' is not a summary metric") != std::string::npos);
+    CHECK_FALSE(fs::exists(file + ".out"));
+  }
+}
+
+TEST_CASE("Experiment: a rerun resumes, running only the runs without a summary.json", "[experiment]") {
+  std::string file = write_experiment("description: resume\nsweep: {components.app.cores: [1, 2, 3]}\nreplications: 2\n");
+  std::string out = file + ".out";
+  Outcome first = experiment(file, out);
+  REQUIRE(first.exit_code == 0);
+  CHECK(count(first.err, " ok in ") == 6);
+  auto kept = fs::last_write_time(out + "/points/cores=1/r1/summary.json");
+  fs::remove_all(out + "/points/cores=2");
+
+  Outcome second = experiment(file, out);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.err.find("4 runs already done") != std::string::npos);
+  CHECK(count(second.err, " ok in ") == 2);
+  CHECK(count(second.err, "cores=2 r") == 2);
+  CHECK(fs::last_write_time(out + "/points/cores=1/r1/summary.json") == kept);
+  // The results cover every run, resumed or not.
+  CHECK(read_csv(out + "/results.csv").rows.size() == 6);
+
+  SECTION("a run whose command changed (another --set) is not taken as finished") {
+    Outcome third = experiment(file, out, {"--set", "run.duration=1.2s"});
+    REQUIRE(third.exit_code == 0);
+    CHECK(count(third.err, " ok in ") == 6);
+  }
+}
+
+TEST_CASE("Experiment: a failing point is reported and the others complete", "[experiment]") {
+  // 200M/s for 1.5 s loads and validates, but `archsim run` refuses to simulate 3e8 requests.
+  std::string file = write_experiment(
+      "description: failure\nsweep: {components.users.arrival.rate: [100/s, 200M/s, 300/s]}\n");
+  std::string out = file + ".out";
+  Outcome o = experiment(file, out);
+  CHECK(o.exit_code == 3);
+  CHECK(o.err.find("rate=200M_s r1 FAILED") != std::string::npos);
+  CHECK(o.err.find("2 runs ok, 1 failed") != std::string::npos);
+  Table t = read_csv(out + "/results.csv");
+  REQUIRE(t.rows.size() == 3);
+  CHECK(t.rows[0].at("error").empty());
+  CHECK(t.rows[1].at("error").find("error") != std::string::npos);
+  CHECK(t.rows[1].at("latency_ms.p99").empty());
+  CHECK(t.rows[2].at("error").empty());
+  auto failed = point(read_json(out + "/results.json"), "rate=200M_s");
+  CHECK(failed["failed"].size() == 1);
+  CHECK(failed["failed"][0]["error"].get<std::string>().find("error") != std::string::npos);
+}
+
+TEST_CASE("Experiment: bad experiment files fail at load time with file:line:col and exit 2", "[experiment]") {
+  SECTION("an unknown key suggests the nearest one") {
+    std::string file = write_experiment("description: x\nsweeep: {components.app.cores: [1]}\n");
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err == file + ":3:1: error: unknown key 'sweeep' in the experiment; did you mean 'sweep'?\n");
+  }
+  SECTION("zip lists of different lengths") {
+    std::string file = write_experiment("description: x\nzip:\n  components.app.cores: [1, 2]\n  run.seed: [1]\n");
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find(file + ":5:13: error: zip lists must have the same length") == 0);
+  }
+  SECTION("a typo in an override path fails before any point runs, naming its line") {
+    std::string file = write_experiment("description: x\nsweep:\n  components.app.replicas: [1, 2]\n"
+                                        "mutations:\n  slow: {set: {components.ap.cpu: 5ms}}\n");
+    std::string out = file + ".out";
+    Outcome o = experiment(file, out);
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find(file + ":6:35: error: components.ap.cpu=5ms: 'components.ap' does not exist") == 0);
+    CHECK_FALSE(fs::exists(out));
+  }
+  SECTION("a value the topology rejects fails before any point runs") {
+    std::string file = write_experiment("description: x\nsweep: {components.app.replicas: [1, -2]}\n");
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find(file + ":3:38: error: components.app.replicas=-2: replicas must be between 1") == 0);
+  }
+  SECTION("a missing description or topology") {
+    std::string topo = write_temp("t.yaml", kTiny);
+    std::string file = fs::path(topo).parent_path() / "e.yaml";
+    std::ofstream(file) << "topology: nope.yaml\ndescription: x\n";
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find(file + ":1:11: error: topology 'nope.yaml' is not a file") == 0);
+    std::ofstream(file) << "topology: t.yaml\n";
+    CHECK(experiment(file, file + ".out").err == file + ":1:1: error: the experiment needs 'description'\n");
+  }
+}
+
+// The shipped experiments, each at small scale (short runs, one replication): the headline holds.
+
+TEST_CASE("Shipped experiment hockey-stick: p99 is flat, then explodes past the knee", "[experiment][shipped]") {
+  std::string out = write_temp("hs", "") + ".out";
+  Outcome o = experiment(source_path("experiments/hockey-stick.yaml"), out,
+                         {"--replications", "1", "--set", "run.duration=1.2s", "--set", "run.warmup=0.4s"});
+  REQUIRE(o.exit_code == 0);
+  auto r = read_json(out + "/results.json");
+  double low = mean_of(point(r, "rate=5k_s"), "latency_ms.p99");
+  double knee = mean_of(point(r, "rate=18k_s"), "latency_ms.p99");
+  double high = mean_of(point(r, "rate=25k_s"), "latency_ms.p99");
+  CHECK(knee < 2 * low);  // flat up to the knee
+  CHECK(high > 5 * low);  // then the hockey stick
+  CHECK(mean_of(point(r, "rate=25k_s"), "components.app.utilization.cpu") > 0.97);
+  CHECK(point(r, "rate=25k_s")["categorical"]["bottleneck.component"]["app"] == 1);
+}
+
+TEST_CASE("Shipped experiment constraint-mutations: each change against the baseline", "[experiment][shipped]") {
+  std::string out = write_temp("cm", "") + ".out";
+  Outcome o = experiment(source_path("experiments/constraint-mutations.yaml"), out,
+                         {"--replications", "1", "--set", "run.duration=1.5s", "--set", "run.warmup=0.5s"});
+  REQUIRE(o.exit_code == 0);
+  auto r = read_json(out + "/results.json");
+  REQUIRE(r["points"].size() == 4);
+  auto base = point(r, "baseline");
+  auto cut = point(r, "budget-cut-80");
+  CHECK(mean_of(base, "latency_ms.p99") < 10);  // the seed's target holds as designed
+  CHECK(mean_of(cut, "latency_ms.p99") > 10 * mean_of(base, "latency_ms.p99"));
+  CHECK(cut["categorical"]["bottleneck.component"]["redirect"] == 1);
+  // A hundredfold writes saturate PostgreSQL's disk.
+  auto writes = point(r, "write-volume-x100");
+  CHECK(mean_of(writes, "components.postgres.utilization.io") > 0.9);
+  CHECK(writes["categorical"]["bottleneck.component"]["postgres"] == 1);
+  CHECK(point(r, "read-write-reversed")["mutation"] == "read-write-reversed");
+}
+
+TEST_CASE("Shipped experiment cache-vs-replicas: both variants, the cache shields the database",
+          "[experiment][shipped]") {
+  std::string out = write_temp("cvr", "") + ".out";
+  Outcome o = experiment(source_path("experiments/cache-vs-replicas.yaml"), out,
+                         {"--replications", "1", "--set", "run.duration=1.5s", "--set", "run.warmup=0.5s"});
+  REQUIRE(o.exit_code == 0);
+  auto r = read_json(out + "/results.json");
+  auto cache = point(r, "cache");
+  auto sharded = point(r, "sharded-db");
+  CHECK(cache["variant"] == "cache");
+  CHECK(sharded["parameters"]["components.postgres.replicas"] == 4);
+  CHECK(mean_of(cache, "latency_ms.p99") > 0);
+  CHECK(mean_of(sharded, "latency_ms.p99") > 0);
+  CHECK(mean_of(cache, "components.postgres.arrivals") < 0.2 * mean_of(sharded, "components.postgres.arrivals"));
+  Table t = read_csv(out + "/results.csv");
+  CHECK(t.rows.size() == 2);
+  CHECK(t.header[3] == "variant");
+}

@@ -1,0 +1,285 @@
+// `archsim plot` and `archsim report`: figures of a run folder and of synthetic experiment folders,
+// and a report page that a real browser renders.
+//
+// System under test: build/archsim (run, plot, report) as child processes; plots/plot.py and
+// plots/report.py under Debian's python3-matplotlib; headless Chromium (Debian's `chromium`).
+// Expectations: every figure exists as PNG and SVG and is more than a blank canvas; report.html
+// embeds its figures (no network, no other file), every <img> decodes in Chromium, and the
+// screenshot of the page is not blank. The sweep figures are drawn from results.csv/results.json
+// written here, so they do not wait for `archsim experiment`.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/run_helpers.hpp"
+
+using namespace archsim::testing;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+long file_size(const std::string& p) {
+  struct stat st{};
+  return stat(p.c_str(), &st) == 0 ? static_cast<long>(st.st_size) : -1;
+}
+
+std::string fresh_dir(const std::string& tag) {
+  std::string tpl = "/tmp/archsim-report-" + tag + "-XXXXXX";
+  std::vector<char> buf(tpl.begin(), tpl.end());
+  buf.push_back('\0');
+  return mkdtemp(buf.data());
+}
+
+// Runs argv[0] (found on PATH) with stdout into `out_path`, stderr into `out_path`.err; kills the
+// whole process group after `timeout_s`. Returns the exit code (124 on timeout).
+int run_command(const std::vector<std::string>& args, const std::string& out_path, int timeout_s) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open((out_path + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (true) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return 124;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string python() { return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
+
+std::string chromium() {
+  const char* env = std::getenv("ARCHSIM_CHROMIUM");
+  if (env && *env) return env;
+  for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
+    if (access(p, X_OK) == 0) return p;
+  return "";
+}
+
+std::vector<std::string> chromium_args(const std::string& profile) {
+  return {chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+          "--disable-component-update", "--no-first-run", "--user-data-dir=" + profile};
+}
+
+// A PNG that is a real figure: the signature, and more than a blank canvas's few bytes.
+void check_figure(const std::string& dir, const std::string& name) {
+  std::string png = dir + "/figures/" + name + ".png", svg = dir + "/figures/" + name + ".svg";
+  INFO(png);
+  REQUIRE(file_size(png) > 20000);
+  CHECK(slurp(png).substr(1, 3) == "PNG");
+  REQUIRE(file_size(svg) > 10000);
+  CHECK(slurp(svg).find("<svg") != std::string::npos);
+}
+
+// Number of distinct RGB colours in a PNG, counted by matplotlib.image.
+int distinct_colors(const std::string& png) {
+  std::string out = png + ".colors";
+  int code = run_command({python(), "-c",
+                          "import sys, matplotlib.image as mi\n"
+                          "a = mi.imread(sys.argv[1])[:, :, :3].reshape(-1, 3)\n"
+                          "print(len({tuple(p) for p in (a * 255).astype('uint8').tolist()}))\n",
+                          png},
+                         out, 120);
+  REQUIRE(code == 0);
+  return std::stoi(slurp(out));
+}
+
+// Opens report.html in headless Chromium: every image decoded, and the screenshot is not blank.
+void check_in_browser(const std::string& dir, int expected_images) {
+  REQUIRE_FALSE(chromium().empty());  // scripts/install-deps.sh installs Debian's chromium
+  std::string url = "file://" + dir + "/report.html";
+  std::vector<std::string> dom = chromium_args(fresh_dir("profile"));
+  dom.insert(dom.end(), {"--dump-dom", url});
+  std::string dom_out = dir + "/dom.html";
+  REQUIRE(run_command(dom, dom_out, 180) == 0);
+  std::string text = slurp(dom_out);
+  std::string want = "data-images-loaded=\"" + std::to_string(expected_images) + "/" +
+                     std::to_string(expected_images) + "\"";
+  INFO("chromium stderr: " << slurp(dom_out + ".err").substr(0, 2000));
+  CHECK(text.find(want) != std::string::npos);
+
+  std::string shot = dir + "/screenshot.png";
+  std::vector<std::string> ss = chromium_args(fresh_dir("profile"));
+  ss.insert(ss.end(), {"--screenshot=" + shot, "--window-size=1200,3000", url});
+  REQUIRE(run_command(ss, dir + "/screenshot.log", 180) == 0);
+  REQUIRE(file_size(shot) > 10000);
+  CHECK(distinct_colors(shot) > 50);
+}
+
+void check_self_contained(const std::string& html) {
+  CHECK(html.find("data:image/png;base64,") != std::string::npos);
+  CHECK(html.find("src='http") == std::string::npos);
+  CHECK(html.find("src=\"http") == std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("Report: a run folder gets its four figures and a page that renders in Chromium", "[report]") {
+  // System under consideration: three-tier for 3 s (1 s warm-up); app CPU near 94% is the verdict.
+  std::string dir = fresh_dir("run") + "/run";
+  Outcome r = run_archsim({"run", source_path("topologies/three-tier.yaml"), "--set", "run.duration=3s", "--set",
+                           "run.warmup=1s", "--out", dir});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+
+  Outcome p = run_archsim({"plot", dir});
+  INFO(p.err);
+  REQUIRE(p.exit_code == 0);
+  for (const char* name : {"latency_cdf", "latency_histogram", "timeseries", "utilization"}) check_figure(dir, name);
+
+  // The run folder carries its topology and overrides: the assumptions carry the key numbers.
+  Outcome full = run_archsim({"report", dir});
+  INFO(full.err);
+  REQUIRE(full.exit_code == 0);
+  std::string html = slurp(dir + "/report.html");
+  check_self_contained(html);
+  CHECK(html.find("app is cpu-bound") != std::string::npos);
+  CHECK(html.find("read 95% (read)") != std::string::npos);
+  CHECK(html.find("within a region") != std::string::npos);
+  check_in_browser(dir, 4);
+
+  SECTION("without its topology copy the page says what the folder knows, and that the rest is not known") {
+    std::remove((dir + "/topology.yaml").c_str());
+    Outcome bare = run_archsim({"report", dir});
+    INFO(bare.err);
+    REQUIRE(bare.exit_code == 0);
+    CHECK(slurp(dir + "/report.html").find("carries no copy of the topology") != std::string::npos);
+  }
+}
+
+TEST_CASE("Report: plot and report refuse a folder that is neither a run nor an experiment", "[report]") {
+  std::string empty = fresh_dir("empty");
+  Outcome p = run_archsim({"plot", empty});
+  CHECK(p.exit_code == 2);
+  CHECK(p.err.find("neither summary.json") != std::string::npos);
+  CHECK(run_archsim({"report", "/nonexistent-archsim-dir"}).exit_code == 2);
+}
+
+TEST_CASE("Report: sweep figures from a synthetic results.csv and results.json", "[report]") {
+  // Expectations: a one-parameter load sweep with costs draws the hockey stick (knee at 30k/s,
+  // where p99 first passes twice its minimum) and p99 against cost; a two-parameter sweep adds a
+  // heatmap; a `compare:` experiment draws comparison bars. Only results.csv for the heatmap one,
+  // to check the figures come from either file.
+  std::string base = fresh_dir("sweep");
+
+  SECTION("a load sweep with replications and costs") {
+    std::string dir = base + "/load";
+    mkdir(dir.c_str(), 0755);
+    std::ostringstream csv, json;
+    csv << "point,replication,seed,components.users.arrival.rate,throughput_rps,latency_ms.p50,latency_ms.p99,"
+           "requests.failed,components.app.utilization.cpu,bottleneck.component,bottleneck.resource,"
+           "cost.monthly_usd\n";
+    const char* rates[] = {"10k/s", "15k/s", "20k/s", "25k/s", "30k/s", "35k/s"};
+    double p99[] = {9, 10, 12, 16, 40, 400};
+    json << "{\"experiment\": \"load-sweep\", \"topology\": \"three-tier\", \"points\": [";
+    for (int i = 0; i < 6; ++i) {
+      for (int k = 1; k <= 3; ++k)
+        csv << "p" << i << "," << k << "," << k << "," << rates[i] << "," << (10000 + 5000 * i) << ","
+            << 3 + 0.1 * i << "," << p99[i] * (1 + 0.05 * (k - 2)) << ",0," << 0.45 + 0.1 * i << ",app,cpu,"
+            << 1000 + 150 * i << "\n";
+      json << (i ? "," : "") << "{\"id\": \"p" << i << "\", \"parameters\": {\"components.users.arrival.rate\": \""
+           << rates[i] << "\"}, \"metrics\": {\"latency_ms.p99\": {\"mean\": " << p99[i]
+           << ", \"ci95_half_width\": " << p99[i] * 0.12 << ", \"n\": 3}, \"latency_ms.p50\": {\"mean\": " << 3 + 0.1 * i
+           << ", \"ci95_half_width\": 0.1, \"n\": 3}, \"throughput_rps\": {\"mean\": " << 10000 + 5000 * i
+           << ", \"ci95_half_width\": 50, \"n\": 3}, \"cost.monthly_usd\": {\"mean\": " << 1000 + 150 * i
+           << ", \"ci95_half_width\": 0, \"n\": 3}}}";
+    }
+    json << "]}\n";
+    write(dir + "/results.csv", csv.str());
+    write(dir + "/results.json", json.str());
+    Outcome p = run_archsim({"plot", dir});
+    INFO(p.err);
+    REQUIRE(p.exit_code == 0);
+    check_figure(dir, "sweep_p99");
+    check_figure(dir, "cost_p99");
+    Outcome rep = run_archsim({"report", dir});
+    INFO(rep.err);
+    REQUIRE(rep.exit_code == 0);
+    std::string html = slurp(dir + "/report.html");
+    check_self_contained(html);
+    CHECK(html.find("The knee: p99 first exceeds twice its minimum at users.arrival.rate = 30k/s") !=
+          std::string::npos);
+    CHECK(html.find("app/cpu") != std::string::npos);
+  }
+
+  SECTION("a two-parameter sweep, results.csv only") {
+    std::string dir = base + "/grid";
+    mkdir(dir.c_str(), 0755);
+    std::ostringstream csv;
+    csv << "point,replication,seed,components.users.arrival.rate,components.app.replicas,throughput_rps,"
+           "latency_ms.p50,latency_ms.p99,requests.failed,bottleneck.component\n";
+    int pt = 0;
+    for (int replicas : {6, 8, 10})
+      for (int rate : {10, 20, 30}) {
+        for (int k = 1; k <= 2; ++k)
+          csv << "p" << pt << "," << k << "," << k << "," << rate << "k/s," << replicas << "," << rate * 1000 << ",3,"
+              << 5.0 * rate / replicas + k << ",0,app\n";
+        ++pt;
+      }
+    write(dir + "/results.csv", csv.str());
+    Outcome p = run_archsim({"plot", dir});
+    INFO(p.err);
+    REQUIRE(p.exit_code == 0);
+    check_figure(dir, "sweep_p99");
+    check_figure(dir, "sweep_heatmap");
+  }
+
+  SECTION("a compare: experiment with a variant column") {
+    std::string dir = base + "/compare";
+    mkdir(dir.c_str(), 0755);
+    std::ostringstream csv;
+    csv << "point,replication,seed,variant,throughput_rps,latency_ms.p50,latency_ms.p99,requests.failed,"
+           "bottleneck.component,bottleneck.resource\n";
+    const char* variants[] = {"baseline", "bigger-cache", "more-replicas"};
+    for (int i = 0; i < 3; ++i)
+      for (int k = 1; k <= 3; ++k)
+        csv << "p" << i << "," << k << "," << k << "," << variants[i] << "," << 20000 - i << ",3," << 15 - 4 * i + k
+            << "," << (i == 0 ? 12 : 0) << "," << (i == 2 ? "db" : "app") << ",cpu\n";
+    write(dir + "/results.csv", csv.str());
+    Outcome p = run_archsim({"plot", dir});
+    INFO(p.err);
+    REQUIRE(p.exit_code == 0);
+    check_figure(dir, "compare");
+    Outcome rep = run_archsim({"report", dir});
+    INFO(rep.err);
+    REQUIRE(rep.exit_code == 0);
+    std::string html = slurp(dir + "/report.html");
+    CHECK(html.find("more-replicas") != std::string::npos);
+    check_in_browser(dir, 1);
+  }
+}
