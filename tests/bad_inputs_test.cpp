@@ -40,7 +40,8 @@ void write_file(const std::string& path, const std::string& bytes) {
 // `archsim validate <file> [extra]` must say the same first.
 void check_refused(const std::string& file, const std::string& expected, const std::vector<std::string>& extra = {}) {
   INFO("input: " << file);
-  std::string out_dir = fresh_dir() + "/out";
+  std::string scratch = fresh_dir();
+  std::string out_dir = scratch + "/out";
   std::vector<std::string> run{"run", file};
   run.insert(run.end(), extra.begin(), extra.end());
   run.insert(run.end(), {"--out", out_dir});
@@ -59,6 +60,7 @@ void check_refused(const std::string& file, const std::string& expected, const s
   CHECK(v.exit_code == 2);
   CHECK(first_line(v.err) == expected);
   CHECK(v.out.empty());
+  fs::remove_all(scratch);
 }
 
 // A valid design, for the --set cases.
@@ -130,6 +132,7 @@ TEST_CASE("Bad input: every malformed topology exits 2 with its one-line message
       check_refused(locked, locked + ": error: cannot be read (check its permissions)");
       chmod(locked.c_str(), 0644);
     }
+    fs::remove_all(dir);
   }
 
   SECTION("bytes that are not UTF-8 text") {
@@ -151,6 +154,7 @@ TEST_CASE("Bad input: every malformed topology exits 2 with its one-line message
     write_file(control, "name: shop\ncomponents:\n  app\x1b: {kind: service}\n");
     check_refused(control,
                   control + ":3:6: error: the file contains the control character 0x1b; a topology is plain UTF-8 text");
+    fs::remove_all(dir);
   }
 
   SECTION("bombs too big to commit fail fast") {
@@ -167,6 +171,7 @@ TEST_CASE("Bad input: every malformed topology exits 2 with its one-line message
     for (int i = 0; i < 2000000; ++i) text += "a,";
     write_file(wide, text + "a]\n");
     check_refused(wide, wide + ":1:400002: error: the file holds more than 200000 values; a topology needs far fewer");
+    fs::remove_all(dir);
   }
 
   SECTION("bad --set values and paths name the override") {
