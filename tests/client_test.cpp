@@ -8,16 +8,9 @@
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;
+using archsim::testing::instant_network;
 
 namespace {
-NetworkPlan instant_network() {
-  NetworkPlan p;
-  p.intra_region_rtt = 0;
-  p.host_bandwidth = 1e15;
-  p.regions = {"default"};
-  p.route.assign(1, std::vector<std::vector<std::pair<int, bool>>>(1));
-  return p;
-}
 Client::Params one_type() {
   Client::Params p;
   p.types.resize(1);

@@ -17,22 +17,13 @@
 #include "tests/run_helpers.hpp"
 
 using archsim::testing::run_json;
+using archsim::testing::run_once;
 using archsim::testing::source_path;
+using archsim::testing::topology;
 using nlohmann::json;
 
 namespace {
 
-std::string topology(const std::string& name) { return source_path("tests/topologies/" + name); }
-
-// Catch2 runs a TEST_CASE body once per SECTION; each simulation runs once and is shared.
-const json& run_once(const std::string& file, const std::vector<std::string>& extra = {}) {
-  static std::map<std::vector<std::string>, json> done;
-  std::vector<std::string> key{file};
-  key.insert(key.end(), extra.begin(), extra.end());
-  auto it = done.find(key);
-  if (it == done.end()) it = done.emplace(key, run_json(file, extra)).first;
-  return it->second;
-}
 
 // Erlang C: the probability that an arrival to an M/M/c queue with offered load a = λ/μ waits.
 double erlang_c(int c, double a) {

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 namespace archsim::testing {
 
@@ -71,5 +72,25 @@ std::string write_temp(const std::string& name, const std::string& text) {
 }
 
 std::string source_path(const std::string& relative) { return std::string(ARCHSIM_SOURCE_DIR) + "/" + relative; }
+
+std::string topology(const std::string& name) { return source_path("tests/topologies/" + name); }
+
+const nlohmann::json& run_once(const std::string& file, const std::vector<std::string>& extra) {
+  static std::map<std::vector<std::string>, nlohmann::json> done;
+  std::vector<std::string> key{file};
+  key.insert(key.end(), extra.begin(), extra.end());
+  auto it = done.find(key);
+  if (it == done.end()) it = done.emplace(key, run_json(file, extra)).first;
+  return it->second;
+}
+
+NetworkPlan instant_network() {
+  NetworkPlan p;
+  p.intra_region_rtt = 0;
+  p.host_bandwidth = 1e15;
+  p.regions = {"default"};
+  p.route.assign(1, std::vector<std::vector<std::pair<int, bool>>>(1));
+  return p;
+}
 
 }  // namespace archsim::testing

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/engine.hpp"
+
 namespace archsim::testing {
 
 struct Outcome {
@@ -22,5 +24,12 @@ nlohmann::json run_json(const std::string& file, const std::vector<std::string>&
 std::string write_temp(const std::string& name, const std::string& text);
 // A path under the source tree.
 std::string source_path(const std::string& relative);
+// A test topology: tests/topologies/<name>.
+std::string topology(const std::string& name);
+// run_json, run once per distinct (file, arguments) in the process: Catch2 runs a TEST_CASE body
+// once per SECTION, and the sections share the simulation.
+const nlohmann::json& run_once(const std::string& file, const std::vector<std::string>& extra = {});
+// One region, zero latency, practically infinite bandwidth: for in-process model tests.
+NetworkPlan instant_network();
 
 }  // namespace archsim::testing

@@ -8,8 +8,10 @@
 #include "models/service.hpp"
 #include "sim/engine.hpp"
 #include "sim/topology.hpp"
+#include "tests/run_helpers.hpp"
 
 using namespace archsim;
+using archsim::testing::instant_network;
 
 namespace {
 
@@ -36,15 +38,6 @@ class Probe : public Node {
   int count_;
   uint64_t key_;
 };
-
-NetworkPlan instant_network() {
-  NetworkPlan p;
-  p.intra_region_rtt = 0;
-  p.host_bandwidth = 1e15;
-  p.regions = {"default"};
-  p.route.assign(1, std::vector<std::vector<std::pair<int, bool>>>(1));
-  return p;
-}
 
 ComponentStats stats_for(double end) {
   ComponentStats s;
