@@ -18,11 +18,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 mkdir -p build-fuzz/corpus
-sources=(sim/units.cpp sim/random.cpp sim/distribution.cpp sim/key_distribution.cpp sim/latency_table.cpp
-         sim/yaml_source.cpp sim/loader.cpp sim/validate.cpp)
-if [ ! -x build-fuzz/fuzz_loader ] || [ -n "$(find "${sources[@]}" tests/fuzz_loader.cpp sim/*.hpp -newer build-fuzz/fuzz_loader)" ]; then
+# The archsim_core sources (the loader reaches the cost presets, which reach the rest).
+sources=($(ls sim/*.cpp models/*.cpp | grep -v -e sim/main.cpp -e sim/plot_report.cpp))
+if [ ! -x build-fuzz/fuzz_loader ] || [ -n "$(find "${sources[@]}" tests/fuzz_loader.cpp sim/*.hpp models/*.hpp -newer build-fuzz/fuzz_loader)" ]; then
   clang++ -std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    tests/fuzz_loader.cpp "${sources[@]}" -lyaml-cpp -lfmt -o build-fuzz/fuzz_loader
+    tests/fuzz_loader.cpp "${sources[@]}" $(pkg-config --cflags --libs simgrid) -lyaml-cpp -lfmt -o build-fuzz/fuzz_loader
 fi
 seeds=(build-fuzz/corpus topologies tests/topologies)
 [ -d tests/bad_inputs ] && seeds+=(tests/bad_inputs)
