@@ -17,28 +17,38 @@ Client::Params one_type() {
   p.targets = {1};
   return p;
 }
+
+// A client in front of a service whose requests hold a worker for `service_time`, on an instant
+// network, run for `seconds`.
+struct ClientRun {
+  ClientStats client;
+  ComponentStats service;
+  ClientRun(const Client::Params& p, double service_time, double seconds) {
+    client.by_type.resize(1);
+    service.configure(0, seconds);
+    Service::Params sp;
+    sp.delay = Distribution::constant(service_time);
+    Client c(p, &client, Rng(1));
+    Service svc(sp, &service, Rng(2));
+    auto engine = make_local_engine(instant_network());
+    engine->add_node("users", 0, &c);
+    engine->add_node("svc", 0, &svc);
+    engine->run(seconds, 0);
+  }
+};
 }  // namespace
 
 TEST_CASE("Client: a closed loop of one user alternates thinking and waiting", "[client]") {
   // System under consideration: 1 user, think time 10 ms, a service taking 10 ms, for 1 s.
   // Expectations: one request per 20 ms cycle: 50 requests (the first starts within the first
   // think time, so 49 or 50 complete), never two at once.
-  auto engine = make_local_engine(instant_network());
-  ClientStats cs;
-  cs.by_type.resize(1);
-  ComponentStats ss;
-  ss.configure(0, 1);
   Client::Params p = one_type();
   p.process = Client::Process::Closed;
   p.users = 1;
   p.think_time = Distribution::constant(10e-3);
-  Service::Params sp;
-  sp.delay = Distribution::constant(10e-3);
-  Client client(p, &cs, Rng(1));
-  Service svc(sp, &ss, Rng(2));
-  engine->add_node("users", 0, &client);
-  engine->add_node("svc", 0, &svc);
-  engine->run(1, 0);
+  ClientRun run(p, 10e-3, 1);
+  const ClientStats& cs = run.client;
+  const ComponentStats& ss = run.service;
   CHECK(cs.completed >= 49);
   CHECK(cs.completed <= 50);
   CHECK(ss.in_system.max() == 1);
@@ -50,19 +60,11 @@ TEST_CASE("Client: a trace replays its timestamps, types and keys", "[client]") 
   // explicit key, against an instant service.
   // Expectations: exactly three requests, answered at once.
   std::string trace = archsim::testing::write_temp("trace.csv", "t_s,type,key\n0.1,0\n0.2,0\n0.5,0,42\n");
-  auto engine = make_local_engine(instant_network());
-  ClientStats cs;
-  cs.by_type.resize(1);
-  ComponentStats ss;
-  ss.configure(0, 1);
   Client::Params p = one_type();
   p.process = Client::Process::Trace;
   p.trace_file = trace;
-  Client client(p, &cs, Rng(1));
-  Service svc(Service::Params{}, &ss, Rng(2));
-  engine->add_node("users", 0, &client);
-  engine->add_node("svc", 0, &svc);
-  engine->run(1, 0);
+  ClientRun run(p, 0, 1);
+  const ClientStats& cs = run.client;
   CHECK(cs.generated == 3);
   CHECK(cs.completed == 3);
 }
@@ -72,22 +74,13 @@ TEST_CASE("Client: a request not answered in time fails once, even if answered l
   // 80 ms, for 1 s.
   // Expectations: requests leave at 0.1, 0.2, ... 1.0 s; each of the first nine times out at
   // +50 ms (its answer at +80 ms is ignored); the tenth is still waiting at the end.
-  auto engine = make_local_engine(instant_network());
-  ClientStats cs;
-  cs.by_type.resize(1);
-  ComponentStats ss;
-  ss.configure(0, 1);
   Client::Params p = one_type();
   p.process = Client::Process::Constant;
   p.rate = 10;
   p.timeout = 50e-3;
-  Service::Params sp;
-  sp.delay = Distribution::constant(80e-3);
-  Client client(p, &cs, Rng(1));
-  Service svc(sp, &ss, Rng(2));
-  engine->add_node("users", 0, &client);
-  engine->add_node("svc", 0, &svc);
-  engine->run(1.0001, 0);
+  ClientRun run(p, 80e-3, 1.0001);
+  const ClientStats& cs = run.client;
+  const ComponentStats& ss = run.service;
   CHECK(cs.generated == 10);
   CHECK(cs.timed_out == 9);
   CHECK(cs.in_flight_at_end == 1);
