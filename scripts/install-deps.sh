@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages archsim needs, only those that are missing.
+# Installs the Debian 12 packages archsim needs, only those that are missing; with arguments,
+# those packages instead (scripts/slurm-test.sh installs Slurm this way).
 # Idempotent: runs `apt-get update` only when something has to be installed.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ packages=(
   python3 python3-matplotlib
   chromium
 )
+if [ $# -gt 0 ]; then packages=("$@"); fi
 
 missing=()
 for p in "${packages[@]}"; do

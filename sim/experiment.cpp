@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "sim/loader.hpp"
+#include "sim/slurm.hpp"
 #include "sim/validate.hpp"
 #include "sim/yaml_source.hpp"
 
@@ -412,15 +413,6 @@ void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std
   }
 }
 
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+=/:,%") ==
-                        std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string csv_cell(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -492,85 +484,207 @@ struct PointState {
 
 }  // namespace
 
-int run_experiment(const Experiment& e, const ExperimentOptions& options) {
-  const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  const int max_reps = options.max_replications ? std::min(*options.max_replications, e.replications) : e.replications;
-  const int min_reps = e.until ? std::min(2, max_reps) : max_reps;
-  const std::string out = options.out_dir.empty() ? "results/" + e.name : options.out_dir;
-  const std::string bin = options.archsim.empty() ? self_exe() : options.archsim;
-  fs::create_directories(out + "/points");
+namespace {
 
-  auto run_dir = [&](size_t p, int k) { return fmt::format("{}/points/{}/r{}", out, e.points[p].id, k); };
-  auto command = [&](size_t p, int k) {
-    std::vector<std::string> argv{bin, "run", e.points[p].topology};
-    for (const auto& a : assignments(e.points[p])) {
+// Where each run of an experiment writes and the command that produces it. The same command runs
+// a point under every executor, which is what makes their results identical.
+class RunLayout {
+ public:
+  RunLayout(const Experiment& e, const ExperimentOptions& options)
+      : e_(e),
+        out_(options.out_dir.empty() ? "results/" + e.name : options.out_dir),
+        bin_(options.archsim.empty() ? self_exe() : options.archsim),
+        max_reps_(options.max_replications ? std::min(*options.max_replications, e.replications) : e.replications),
+        min_reps_(e.until ? std::min(2, max_reps_) : max_reps_) {}
+
+  const std::string& out() const { return out_; }
+  const std::string& bin() const { return bin_; }
+  int max_reps() const { return max_reps_; }
+  int min_reps() const { return min_reps_; }
+  uint64_t seed(int k) const { return e_.seed + static_cast<uint64_t>(k) - 1; }
+
+  std::string dir(size_t p, int k) const { return fmt::format("{}/points/{}/r{}", out_, e_.points[p].id, k); }
+  std::vector<std::string> command(size_t p, int k) const {
+    std::vector<std::string> argv{bin_, "run", e_.points[p].topology};
+    for (const auto& a : assignments(e_.points[p])) {
       argv.push_back("--set");
       argv.push_back(a);
     }
     argv.push_back("--seed");
-    argv.push_back(std::to_string(e.seed + static_cast<uint64_t>(k) - 1));
+    argv.push_back(std::to_string(seed(k)));
     argv.push_back("--out");
-    argv.push_back(run_dir(p, k));
+    argv.push_back(dir(p, k));
     return argv;
-  };
-  auto command_line = [&](size_t p, int k) {
-    std::string s;
-    for (const auto& a : command(p, k)) s += (s.empty() ? "" : " ") + shell_quote(a);
-    return s;
-  };
-
-  {  // Every run's command, for running the same points elsewhere (one line per run).
-    std::string text;
-    for (size_t p = 0; p < e.points.size(); ++p)
-      for (int k = 1; k <= max_reps; ++k) text += command_line(p, k) + "\n";
-    write_atomically(out + "/commands.txt", text);
   }
-
-  std::vector<PointState> state(e.points.size());
-  auto record_of = [&](int k) {
+  std::string command_line(size_t p, int k) const { return archsim::command_line(command(p, k)); }
+  // A run is finished when its folder has a summary.json written by the same command.
+  bool finished(size_t p, int k) const {
+    std::string d = dir(p, k);
+    std::ifstream cmd(d + ".cmd");
+    std::string previous;
+    std::getline(cmd, previous);
+    return fs::exists(d + "/summary.json") && previous == command_line(p, k);
+  }
+  RunRecord record(int k) const {
     RunRecord r;
     r.replication = k;
-    r.seed = e.seed + static_cast<uint64_t>(k) - 1;
+    r.seed = seed(k);
     return r;
-  };
-  auto read_summary = [&](size_t p, int k, RunRecord& r) {
-    std::ifstream in(run_dir(p, k) + "/summary.json");
+  }
+  void read_summary(size_t p, int k, RunRecord& r) const {
+    std::ifstream in(dir(p, k) + "/summary.json");
     json j = json::parse(in);
     flatten(j, "", r.metrics);
     r.ok = true;
-  };
-  auto satisfied = [&](const PointState& s) {
-    std::vector<double> xs;
-    for (const auto& r : s.records)
-      for (const auto& [k, v] : r.metrics)
-        if (k == e.until->metric && v.is_number()) xs.push_back(v.get<double>());
-    Estimate est = estimate(xs);
-    if (!est.ci95_half_width) return false;
-    double limit = e.until->relative ? e.until->half_width * std::abs(est.mean) : e.until->half_width;
-    return *est.ci95_half_width <= limit;
-  };
+  }
+  // Every run's command, for running the same points elsewhere (one line per run).
+  void write_commands() const {
+    fs::create_directories(out_ + "/points");
+    std::string text;
+    for (size_t p = 0; p < e_.points.size(); ++p) {
+      fs::create_directories(fmt::format("{}/points/{}", out_, e_.points[p].id));
+      for (int k = 1; k <= max_reps_; ++k) text += command_line(p, k) + "\n";
+    }
+    write_atomically(out_ + "/commands.txt", text);
+  }
+
+ private:
+  const Experiment& e_;
+  std::string out_, bin_;
+  int max_reps_, min_reps_;
+};
+
+// Whether the `until` rule is met by these runs of one point.
+bool until_satisfied(const Experiment& e, const std::vector<RunRecord>& records) {
+  std::vector<double> xs;
+  for (const auto& r : records)
+    for (const auto& [k, v] : r.metrics)
+      if (k == e.until->metric && v.is_number()) xs.push_back(v.get<double>());
+  Estimate est = estimate(xs);
+  if (!est.ci95_half_width) return false;
+  double limit = e.until->relative ? e.until->half_width * std::abs(est.mean) : e.until->half_width;
+  return *est.ci95_half_width <= limit;
+}
+
+// results.csv (one row per run) and results.json (per point means and CIs). Returns the number of
+// failed runs.
+int write_results(const Experiment& e, const RunLayout& layout, std::vector<PointState>& state) {
+  const std::string& out = layout.out();
+  std::vector<std::string> metric_names;
+  {
+    std::set<std::string> seen;
+    for (const auto& s : state)
+      for (const auto& r : s.records)
+        for (const auto& [k, v] : r.metrics)
+          if (seen.insert(k).second) metric_names.push_back(k);
+  }
+  std::string csv = "point,replication,seed";
+  if (e.has_variants) csv += ",variant";
+  if (e.has_mutations) csv += ",mutation";
+  for (const auto& p : e.parameter_paths) csv += "," + csv_cell(p);
+  for (const auto& m : metric_names) csv += "," + csv_cell(m);
+  csv += ",error\n";
+  json points = json::array();
+  int failed_runs = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    const ExperimentPoint& pt = e.points[p];
+    auto& records = state[p].records;
+    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.replication < b.replication; });
+    std::map<std::string, std::vector<double>> numbers;
+    std::map<std::string, std::map<std::string, int>> words;
+    json failures = json::array();
+    for (const auto& r : records) {
+      std::map<std::string, json> m(r.metrics.begin(), r.metrics.end());
+      csv += fmt::format("{},{},{}", csv_cell(pt.id), r.replication, r.seed);
+      if (e.has_variants) csv += "," + csv_cell(pt.variant);
+      if (e.has_mutations) csv += "," + csv_cell(pt.mutation);
+      for (const auto& path : e.parameter_paths) {
+        auto it = std::find_if(pt.parameters.begin(), pt.parameters.end(), [&](const auto& kv) { return kv.first == path; });
+        csv += "," + (it == pt.parameters.end() ? std::string() : csv_cell(it->second));
+      }
+      for (const auto& name : metric_names) {
+        auto it = m.find(name);
+        csv += "," + (it == m.end() ? std::string() : csv_cell(cell_of(it->second)));
+        if (it == m.end()) continue;
+        if (it->second.is_number()) numbers[name].push_back(it->second.get<double>());
+        else if (it->second.is_string()) words[name][it->second.get<std::string>()]++;
+      }
+      csv += "," + csv_cell(r.error) + "\n";
+      if (!r.ok) {
+        ++failed_runs;
+        failures.push_back({{"replication", r.replication}, {"seed", r.seed}, {"error", r.error}});
+      }
+    }
+    json params = json::object(), metrics = json::object(), categorical = json::object();
+    for (const auto& [k, v] : pt.parameters) params[k] = value_json(v);
+    for (const auto& [name, xs] : numbers) {
+      Estimate est = estimate(xs);
+      metrics[name] = {{"mean", est.mean},
+                       {"ci95_half_width", est.ci95_half_width ? json(*est.ci95_half_width) : json(nullptr)},
+                       {"n", est.n}};
+    }
+    for (const auto& [name, counts] : words) categorical[name] = counts;
+    json entry = {{"id", pt.id}, {"topology", pt.topology}, {"parameters", params}};
+    if (e.has_variants) entry["variant"] = pt.variant;
+    if (e.has_mutations) entry["mutation"] = pt.mutation;
+    entry["sets"] = assignments(pt);
+    entry["runs"] = static_cast<int>(records.size());
+    entry["failed"] = failures;
+    entry["metrics"] = metrics;
+    entry["categorical"] = categorical;
+    points.push_back(entry);
+  }
+  json results = {{"experiment", e.name},
+                  {"description", e.description},
+                  {"file", e.file},
+                  {"topology", e.topology},
+                  {"replications", layout.max_reps()},
+                  {"seed", e.seed},
+                  {"parameters", e.parameter_paths},
+                  {"points", points}};
+  if (e.until)
+    results["until"] = {{"metric", e.until->metric},
+                        {"half_width", e.until->half_width},
+                        {"relative", e.until->relative}};
+  write_atomically(out + "/results.csv", csv);
+  write_atomically(out + "/results.json", results.dump(2) + "\n");
+  return failed_runs;
+}
+
+int count_runs(const std::vector<PointState>& state) {
+  int n = 0;
+  for (const auto& s : state) n += static_cast<int>(s.records.size());
+  return n;
+}
+
+}  // namespace
+
+int run_experiment(const Experiment& e, const ExperimentOptions& options) {
+  const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const RunLayout layout(e, options);
+  const int max_reps = layout.max_reps(), min_reps = layout.min_reps();
+  const std::string& out = layout.out();
+  const std::string& bin = layout.bin();
+  layout.write_commands();
+
+  std::vector<PointState> state(e.points.size());
   // The next replication of point p to launch, or 0 when none should start now.
   auto next_of = [&](size_t p) {
     PointState& s = state[p];
     if (s.next > max_reps) return 0;
     if (!e.until || s.next <= min_reps) return s.next;
-    if (s.running > 0 || satisfied(s)) return 0;  // decide on complete information
+    if (s.running > 0 || until_satisfied(e, s.records)) return 0;  // decide on complete information
     return s.next;
   };
 
-  // Resume: a run is finished when its folder has a summary.json and its command has not changed.
+  // Resume: finished runs are read, not run again.
   int resumed = 0;
   for (size_t p = 0; p < e.points.size(); ++p) {
-    fs::create_directories(fmt::format("{}/points/{}", out, e.points[p].id));
     while (int k = next_of(p)) {
-      std::string dir = run_dir(p, k);
-      std::ifstream cmd(dir + ".cmd");
-      std::string previous;
-      std::getline(cmd, previous);
-      if (!fs::exists(dir + "/summary.json") || previous != command_line(p, k)) break;
-      RunRecord r = record_of(k);
+      if (!layout.finished(p, k)) break;
+      RunRecord r = layout.record(k);
       try {
-        read_summary(p, k, r);
+        layout.read_summary(p, k, r);
       } catch (const std::exception&) {
         break;  // unreadable: run it again
       }
@@ -580,8 +694,6 @@ int run_experiment(const Experiment& e, const ExperimentOptions& options) {
     }
   }
 
-  int total_planned = 0;
-  for (size_t p = 0; p < e.points.size(); ++p) total_planned += max_reps;
   fmt::print(stderr, "experiment {}: {} points x {} replications{}; {} runs already done; {} parallel runs; out {}\n",
              e.name, e.points.size(), max_reps, e.until ? " at most" : "", resumed, jobs, out);
 
@@ -596,11 +708,11 @@ int run_experiment(const Experiment& e, const ExperimentOptions& options) {
   double busy_seconds = 0;
 
   auto launch = [&](size_t p, int k) {
-    std::string dir = run_dir(p, k);
+    std::string dir = layout.dir(p, k);
     std::error_code ec;
     fs::remove(dir + "/summary.json", ec);  // a stale summary must not pass for this run's
-    write_atomically(dir + ".cmd", command_line(p, k) + "\n");
-    std::vector<std::string> argv = command(p, k);
+    write_atomically(dir + ".cmd", layout.command_line(p, k) + "\n");
+    std::vector<std::string> argv = layout.command(p, k);
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -639,11 +751,11 @@ int run_experiment(const Experiment& e, const ExperimentOptions& options) {
     s.running--;
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
     busy_seconds += took;
-    RunRecord rec = record_of(r.k);
-    std::string dir = run_dir(r.point, r.k);
+    RunRecord rec = layout.record(r.k);
+    std::string dir = layout.dir(r.point, r.k);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(dir + "/summary.json")) {
       try {
-        read_summary(r.point, r.k, rec);
+        layout.read_summary(r.point, r.k, rec);
       } catch (const std::exception& ex) {
         rec.error = fmt::format("unreadable summary.json: {}", ex.what());
       }
@@ -663,96 +775,135 @@ int run_experiment(const Experiment& e, const ExperimentOptions& options) {
     s.records.push_back(std::move(rec));
   }
 
-  // results.csv: one row per run.
-  std::vector<std::string> metric_names;
-  {
-    std::set<std::string> seen;
-    for (const auto& s : state)
-      for (const auto& r : s.records)
-        for (const auto& [k, v] : r.metrics)
-          if (seen.insert(k).second) metric_names.push_back(k);
-  }
-  std::string csv = "point,replication,seed";
-  if (e.has_variants) csv += ",variant";
-  if (e.has_mutations) csv += ",mutation";
-  for (const auto& p : e.parameter_paths) csv += "," + csv_cell(p);
-  for (const auto& m : metric_names) csv += "," + csv_cell(m);
-  csv += ",error\n";
-  json points = json::array();
-  int ok_runs = 0, failed_runs = 0;
-  for (size_t p = 0; p < e.points.size(); ++p) {
-    const ExperimentPoint& pt = e.points[p];
-    auto& records = state[p].records;
-    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.replication < b.replication; });
-    std::map<std::string, std::vector<double>> numbers;
-    std::map<std::string, std::map<std::string, int>> words;
-    json failures = json::array();
-    for (const auto& r : records) {
-      std::map<std::string, json> m(r.metrics.begin(), r.metrics.end());
-      csv += fmt::format("{},{},{}", csv_cell(pt.id), r.replication, r.seed);
-      if (e.has_variants) csv += "," + csv_cell(pt.variant);
-      if (e.has_mutations) csv += "," + csv_cell(pt.mutation);
-      for (const auto& path : e.parameter_paths) {
-        auto it = std::find_if(pt.parameters.begin(), pt.parameters.end(), [&](const auto& kv) { return kv.first == path; });
-        csv += "," + (it == pt.parameters.end() ? std::string() : csv_cell(it->second));
-      }
-      for (const auto& name : metric_names) {
-        auto it = m.find(name);
-        csv += "," + (it == m.end() ? std::string() : csv_cell(cell_of(it->second)));
-        if (it == m.end()) continue;
-        if (it->second.is_number()) numbers[name].push_back(it->second.get<double>());
-        else if (it->second.is_string()) words[name][it->second.get<std::string>()]++;
-      }
-      csv += "," + csv_cell(r.error) + "\n";
-      if (r.ok) ++ok_runs;
-      else {
-        ++failed_runs;
-        failures.push_back({{"replication", r.replication}, {"seed", r.seed}, {"error", r.error}});
-      }
-    }
-    json params = json::object(), metrics = json::object(), categorical = json::object();
-    for (const auto& [k, v] : pt.parameters) params[k] = value_json(v);
-    for (const auto& [name, xs] : numbers) {
-      Estimate est = estimate(xs);
-      metrics[name] = {{"mean", est.mean},
-                       {"ci95_half_width", est.ci95_half_width ? json(*est.ci95_half_width) : json(nullptr)},
-                       {"n", est.n}};
-    }
-    for (const auto& [name, counts] : words) categorical[name] = counts;
-    json entry = {{"id", pt.id}, {"topology", pt.topology}, {"parameters", params}};
-    if (e.has_variants) entry["variant"] = pt.variant;
-    if (e.has_mutations) entry["mutation"] = pt.mutation;
-    entry["sets"] = assignments(pt);
-    entry["runs"] = static_cast<int>(records.size());
-    entry["failed"] = failures;
-    entry["metrics"] = metrics;
-    entry["categorical"] = categorical;
-    points.push_back(entry);
-  }
-  json results = {{"experiment", e.name},
-                  {"description", e.description},
-                  {"file", e.file},
-                  {"topology", e.topology},
-                  {"replications", max_reps},
-                  {"seed", e.seed},
-                  {"parameters", e.parameter_paths},
-                  {"points", points}};
-  if (e.until)
-    results["until"] = {{"metric", e.until->metric},
-                        {"half_width", e.until->half_width},
-                        {"relative", e.until->relative}};
-  write_atomically(out + "/results.csv", csv);
-  write_atomically(out + "/results.json", results.dump(2) + "\n");
+  int failed_runs = write_results(e, layout, state);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr, "experiment {}: {} runs ok, {} failed ({} run now, {} resumed) in {}; wrote {}/results.csv and {}/results.json\n",
-             e.name, ok_runs, failed_runs, done, resumed, format_seconds(wall), out, out);
+             e.name, count_runs(state) - failed_runs, failed_runs, done, resumed, format_seconds(wall), out, out);
   return failed_runs > 0 ? kSomeRunsFailed : 0;
+}
+
+int gather_experiment(const Experiment& e, const ExperimentOptions& options) {
+  const RunLayout layout(e, options);
+  std::vector<PointState> state(e.points.size());
+  int missing = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    PointState& s = state[p];
+    for (int k = 1; k <= layout.max_reps(); ++k) {
+      // The same replications the local executor would have kept: with `until`, the first ones
+      // up to the one that met the rule.
+      if (e.until && k > layout.min_reps() && until_satisfied(e, s.records)) break;
+      RunRecord rec = layout.record(k);
+      std::string dir = layout.dir(p, k);
+      if (layout.finished(p, k)) {
+        try {
+          layout.read_summary(p, k, rec);
+        } catch (const std::exception& ex) {
+          rec.error = fmt::format("unreadable summary.json: {}", ex.what());
+        }
+      } else if (fs::exists(dir + ".exit")) {
+        std::ifstream in(dir + ".exit");
+        int code = 1;
+        in >> code;
+        // Shell exit codes above 128 are deaths by signal 128 + n, as waitpid would report them.
+        int status = code > 128 ? code - 128 : (code & 0xff) << 8;
+        rec.error = first_error(dir + ".stderr", status);
+      } else {
+        rec.error = "did not run (its batch task never reached it: see slurm/logs/)";
+        ++missing;
+      }
+      s.records.push_back(std::move(rec));
+    }
+  }
+  int failed_runs = write_results(e, layout, state);
+  fmt::print(stderr, "experiment {}: gathered {} runs: {} ok, {} failed{}; wrote {}/results.csv and {}/results.json\n",
+             e.name, count_runs(state), count_runs(state) - failed_runs, failed_runs,
+             missing ? fmt::format(" ({} never ran)", missing) : std::string(), layout.out(), layout.out());
+  return failed_runs > 0 ? kSomeRunsFailed : 0;
+}
+
+int submit_experiment_to_slurm(const Experiment& e, const ExperimentOptions& options, const std::string& file,
+                               const std::vector<std::string>& extra_sets) {
+  const RunLayout layout(e, options);
+  // Every run not already finished; resuming submits only these.
+  std::string runs;
+  size_t pending = 0, total = 0;
+  for (size_t p = 0; p < e.points.size(); ++p)
+    for (int k = 1; k <= layout.max_reps(); ++k, ++total)
+      if (!layout.finished(p, k)) {
+        runs += layout.dir(p, k) + "\t" + layout.command_line(p, k) + "\n";
+        ++pending;
+      }
+  if (pending == 0) {
+    layout.write_commands();
+    fmt::print(stderr, "experiment {}: all {} runs are finished; gathering here\n", e.name, total);
+    return gather_experiment(e, options);
+  }
+
+  SlurmJob job;
+  job.name = e.name;
+  job.workdir = fs::current_path().string();
+  job.slurm_dir = fs::absolute(layout.out() + "/slurm").lexically_normal().string();
+  job.runs = pending;
+  job.partition = options.slurm.partition;
+  job.throttle = options.slurm.throttle;
+  const int max_array = slurm_max_array_size();
+  job.chunk = options.slurm.chunk > 0 ? options.slurm.chunk
+                                      : static_cast<int>((pending + max_array - 1) / static_cast<size_t>(max_array));
+  size_t tasks = (pending + job.chunk - 1) / job.chunk;
+  if (tasks > static_cast<size_t>(max_array))
+    throw ConfigError(fmt::format(
+        "--chunk {}: {} runs make {} array tasks, more than this cluster's MaxArraySize of {}; use --chunk {} or more",
+        job.chunk, pending, tasks, max_array, (pending + max_array - 1) / max_array));
+  job.gather_argv = {layout.bin(), "experiment", file, "--gather",
+                     "--out", layout.out()};
+  if (!options.archsim.empty()) {
+    job.gather_argv.push_back("--archsim");
+    job.gather_argv.push_back(options.archsim);
+  }
+  for (const auto& s : extra_sets) {
+    job.gather_argv.push_back("--set");
+    job.gather_argv.push_back(s);
+  }
+  if (options.max_replications) {
+    job.gather_argv.push_back("--replications");
+    job.gather_argv.push_back(std::to_string(*options.max_replications));
+  }
+
+  layout.write_commands();
+  fs::create_directories(job.slurm_dir + "/logs");
+  write_atomically(job.slurm_dir + "/runs.tsv", runs);
+  write_atomically(job.slurm_dir + "/array.sbatch", slurm_array_script(job));
+  write_atomically(job.slurm_dir + "/gather.sbatch", slurm_gather_script(job));
+  fmt::print(stderr, "experiment {}: {} of {} runs to do in {} array tasks of {} run{}{}; scripts in {}\n", e.name,
+             pending, total, tasks, job.chunk, job.chunk == 1 ? "" : "s",
+             job.throttle > 0 ? fmt::format(" (at most {} at once)", job.throttle) : std::string(), job.slurm_dir);
+  if (options.slurm.dry_run) {
+    fmt::print(stderr, "dry run: nothing submitted. To submit:\n  cd {} && id=$(sbatch --parsable {}/array.sbatch) && "
+               "sbatch --dependency=afterany:${{id%%;*}} {}/gather.sbatch\n",
+               shell_quote(job.workdir), job.slurm_dir, job.slurm_dir);
+    return 0;
+  }
+  SlurmSubmission sub;
+  try {
+    sub = submit_to_slurm(job);
+  } catch (const std::runtime_error& ex) {
+    fmt::print(stderr, "archsim: error: {}\n", ex.what());
+    return 1;
+  }
+  write_atomically(job.slurm_dir + "/jobs.txt", fmt::format("array {}\ngather {}\n", sub.array_job, sub.gather_job));
+  fmt::print(stderr,
+             "submitted array job {} and gather job {} (runs after it); results will be in {}/results.csv\n"
+             "  watch: squeue -j {},{}    logs: {}/logs/\n",
+             sub.array_job, sub.gather_job, layout.out(), sub.array_job, sub.gather_job, job.slurm_dir);
+  return 0;
 }
 
 int run_experiment_file(const std::string& file, const std::vector<std::string>& extra_sets,
                         const ExperimentOptions& options) {
   Experiment e = load_experiment(file, extra_sets);
   check_experiment(e);
+  if (options.gather) return gather_experiment(e, options);
+  if (options.executor == "slurm") return submit_experiment_to_slurm(e, options, file, extra_sets);
   return run_experiment(e, options);
 }
 

@@ -8,8 +8,12 @@
 // per-run rows (results.csv) and per-point means with Student-t 95% confidence intervals
 // (results.json). See docs/experiments.md.
 //
-// Left out on purpose: retries of failed runs within one invocation (rerunning the command retries
-// them), and remote execution (each run's command line is written out so a batch system can run it).
+// Executors: `local` (child processes on this machine, the default) and `slurm` (an sbatch job
+// array over the same per-run commands plus a dependent gather job; sim/slurm.hpp). Both write
+// each run to the same folder with the same command, so their results.csv are identical.
+//
+// Left out on purpose: retries of failed runs within one local invocation (rerunning the command
+// retries them; under Slurm, transient failures are requeued).
 #pragma once
 
 #include <cstdint>
@@ -79,11 +83,21 @@ Estimate estimate(const std::vector<double>& values);
 // The 97.5% quantile of Student's t with `df` degrees of freedom. REQUIRES: df >= 1.
 double student_t975(int df);
 
+struct SlurmOptions {
+  std::string partition;  // empty = the cluster's default partition
+  int chunk = 0;          // runs per array task; 0 = 1, or more when needed to stay within MaxArraySize
+  int throttle = 0;       // array tasks running at once (`--array=0-N%M`); 0 = as many as Slurm allows
+  bool dry_run = false;   // write the scripts, submit nothing
+};
+
 struct ExperimentOptions {
   int jobs = 0;                        // parallel runs; 0 = all cores
   std::string out_dir;                 // empty = results/<experiment name>
   std::string archsim;                 // the binary to run points with; empty = this process's own
   std::optional<int> max_replications; // caps `replications` (small-scale runs)
+  std::string executor = "local";      // "local" or "slurm"
+  SlurmOptions slurm;
+  bool gather = false;                 // run nothing: assemble results from the runs on disk
 };
 
 // Some runs failed; the others completed and the results were written.
@@ -94,7 +108,11 @@ constexpr int kSomeRunsFailed = 3;
 // Returns 0, or kSomeRunsFailed.
 int run_experiment(const Experiment& e, const ExperimentOptions& options);
 
-// `archsim experiment FILE`: load, check every point, run. Throws ConfigError on bad input.
+// Runs nothing: reads every run's folder and writes results.csv and results.json as run_experiment
+// would have (runs that never ran are failed runs saying so). Returns 0, or kSomeRunsFailed.
+int gather_experiment(const Experiment& e, const ExperimentOptions& options);
+
+// `archsim experiment FILE`: load, check every point, run (or submit, or gather). Throws ConfigError on bad input.
 int run_experiment_file(const std::string& file, const std::vector<std::string>& extra_sets,
                         const ExperimentOptions& options);
 

@@ -5,6 +5,7 @@
 //   archsim latency-table
 //   archsim graph FILE
 //   archsim estimate --dau N --reads-per-user N ... | estimate FILE   back-of-envelope, no simulation
+//   archsim experiment FILE [--executor local|slurm]  many runs of a topology (docs/experiments.md)
 //   archsim plot DIR                                   figures of a run or experiment folder
 //   archsim report DIR [--topology FILE] [--set ...]  DIR/report.html
 //
@@ -238,6 +239,20 @@ int main(int argc, char** argv) {
   experiment->add_option("--out", exp_out, "results folder (default: results/<experiment name>)");
   experiment->add_option("--set", exp_sets, "override a value in every point (after the file's set:)")->take_all();
   experiment->add_option("--replications", exp_reps, "at most this many replications per point")->check(CLI::PositiveNumber);
+  ExperimentOptions exp_opts;
+  experiment->add_option("--executor", exp_opts.executor,
+                         "local (default: child processes here) or slurm (an sbatch job array plus a gather job)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  experiment->add_option("--partition", exp_opts.slurm.partition, "slurm: the partition to submit to");
+  experiment->add_option("--chunk", exp_opts.slurm.chunk, "slurm: runs per array task (default 1)")
+      ->check(CLI::PositiveNumber);
+  experiment->add_option("--throttle", exp_opts.slurm.throttle, "slurm: array tasks running at once (--array=0-N%M)")
+      ->check(CLI::PositiveNumber);
+  experiment->add_flag("--dry-run", exp_opts.slurm.dry_run, "slurm: write the sbatch scripts, submit nothing");
+  experiment->add_flag("--gather", exp_opts.gather,
+                       "run nothing: write results.csv and results.json from the runs already in --out");
+  experiment->add_option("--archsim", exp_opts.archsim,
+                         "the archsim binary the runs use (default: this one; on a cluster, a path every node sees)");
 
   // archsim estimate: see cmd_estimate and docs/estimates.md.
   EstimateArgs est;
@@ -271,7 +286,18 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*experiment) return run_experiment_file(exp_file, exp_sets, {exp_jobs, exp_out, "", exp_reps});
+    if (*experiment) {
+      exp_opts.jobs = exp_jobs;
+      exp_opts.out_dir = exp_out;
+      exp_opts.max_replications = exp_reps;
+      bool slurm_only = !exp_opts.slurm.partition.empty() || exp_opts.slurm.chunk || exp_opts.slurm.throttle ||
+                        exp_opts.slurm.dry_run;
+      if (slurm_only && exp_opts.executor != "slurm") {
+        std::cerr << "archsim experiment: error: --partition, --chunk, --throttle and --dry-run need --executor slurm\n";
+        return kBadInput;
+      }
+      return run_experiment_file(exp_file, exp_sets, exp_opts);
+    }
     if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force, analytic);
     if (*estimate) return cmd_estimate(file, sets, est, json);
     if (*validate) return cmd_validate(file, sets);

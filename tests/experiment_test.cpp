@@ -7,6 +7,7 @@
 // process start; the shipped experiments run with short durations and one replication.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <sys/wait.h>
 
 #include <cmath>
 #include <filesystem>
@@ -375,4 +376,159 @@ TEST_CASE("Shipped experiment cache-vs-replicas: both variants, the cache shield
   Table t = read_csv(out + "/results.csv");
   CHECK(t.rows.size() == 2);
   CHECK(t.header[3] == "variant");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Slurm executor without a cluster: `--dry-run` writes the scripts, and the tests play
+// Slurm's part by running each array task with bash and SLURM_ARRAY_TASK_ID set, then the gather
+// job's command. scripts/slurm-test.sh runs the same against a real one-node cluster.
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Runs array task `index` of `out`'s array.sbatch as Slurm would; returns its log.
+std::string run_array_task(const std::string& out, int index) {
+  std::string log = out + fmt::format("/task-{}.log", index);
+  std::string cmd = fmt::format("SLURM_ARRAY_TASK_ID={} bash '{}/slurm/array.sbatch' > '{}' 2>&1", index, out, log);
+  int rc = std::system(cmd.c_str());
+  INFO(slurp(log));
+  CHECK(rc == 0);
+  return slurp(log);
+}
+
+// The gather job's command: the last line of gather.sbatch.
+int run_gather_job(const std::string& out) {
+  auto lines = lines_of(out + "/slurm/gather.sbatch");
+  REQUIRE_FALSE(lines.empty());
+  std::string cmd = lines.back() + " 2> '" + out + "/gather.log'";
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("Experiment: the slurm executor writes an array of chunks and a gather job after it", "[experiment][slurm]") {
+  // Five points in chunks of 2: array indices 0-2, at most 3 tasks at once; nothing runs.
+  std::string file = write_experiment("description: slurm\nsweep: {components.app.cores: [1, 2, 3, 4, 5]}\n");
+  std::string out = file + ".out";
+  Outcome o = experiment(file, out, {"--executor", "slurm", "--chunk", "2", "--throttle", "3", "--dry-run",
+                                     "--partition", "batch"});
+  REQUIRE(o.exit_code == 0);
+  CHECK(o.err.find("5 of 5 runs to do in 3 array tasks of 2 runs (at most 3 at once)") != std::string::npos);
+  CHECK(o.err.find("dry run: nothing submitted") != std::string::npos);
+  std::string array = slurp(out + "/slurm/array.sbatch");
+  CHECK(array.find("#SBATCH --array=0-2%3\n") != std::string::npos);
+  CHECK(array.find("#SBATCH --partition=batch\n") != std::string::npos);
+  CHECK(array.find("chunk=2\n") != std::string::npos);
+  CHECK(array.find("exit 75") != std::string::npos);
+  std::string gather = slurp(out + "/slurm/gather.sbatch");
+  CHECK(gather.find(" experiment " + file + " --gather --out " + out) != std::string::npos);
+  // runs.tsv holds each run's folder and exactly the command the local executor would run.
+  auto runs = lines_of(out + "/slurm/runs.tsv");
+  auto commands = lines_of(out + "/commands.txt");
+  REQUIRE(runs.size() == 5);
+  REQUIRE(commands.size() == 5);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    auto tab = runs[i].find('\t');
+    REQUIRE(tab != std::string::npos);
+    CHECK(runs[i].substr(tab + 1) == commands[i]);
+    CHECK(commands[i].find("--out " + runs[i].substr(0, tab)) != std::string::npos);
+  }
+  CHECK_FALSE(fs::exists(out + "/points/cores=1/r1/summary.json"));
+  CHECK_FALSE(fs::exists(out + "/results.csv"));
+}
+
+TEST_CASE("Experiment: array tasks plus the gather job give the local executor's results.csv byte for byte",
+          "[experiment][slurm]") {
+  // Four points, one of which fails (the cost guard refuses 200M/s), two replications each.
+  std::string file = write_experiment(
+      "description: slurm\nsweep: {components.users.arrival.rate: [100/s, 200M/s, 300/s, 400/s]}\nreplications: 2\n");
+  std::string local = file + ".local", slurm = file + ".slurm";
+  REQUIRE(experiment(file, local).exit_code == 3);
+  REQUIRE(experiment(file, slurm, {"--executor", "slurm", "--chunk", "3", "--dry-run"}).exit_code == 0);
+  for (int i = 0; i < 3; ++i) run_array_task(slurm, i);
+  CHECK(run_gather_job(slurm) == 3);  // some runs failed, as locally
+  CHECK(slurp(slurm + "/results.csv") == slurp(local + "/results.csv"));
+  CHECK(slurp(slurm + "/gather.log").find("gathered 8 runs: 6 ok, 2 failed") != std::string::npos);
+
+  SECTION("a requeued task skips the runs it finished and tries the failed one again") {
+    // Task 0 holds rate=100/s r1 and r2 (finished) and rate=200M/s r1 (failed: no summary.json).
+    std::string log = run_array_task(slurm, 0);
+    CHECK(count(log, "finished already") == 2);
+    CHECK(count(log, "rate=200M_s/r1: exit 2") == 1);
+  }
+  SECTION("resubmitting submits only the runs not finished") {
+    fs::remove_all(slurm + "/points/rate=300_s");
+    Outcome again = experiment(file, slurm, {"--executor", "slurm", "--dry-run"});
+    REQUIRE(again.exit_code == 0);
+    // The failed runs have no summary.json either: they are tried again.
+    CHECK(again.err.find("4 of 8 runs to do in 4 array tasks") != std::string::npos);
+    CHECK(lines_of(slurm + "/slurm/runs.tsv").size() == 4);
+  }
+}
+
+TEST_CASE("Experiment: the gather keeps the replications the local executor keeps under until", "[experiment][slurm]") {
+  // A loose target: locally each point stops at 2 of 6 replications; Slurm runs all 6, and the
+  // gather keeps the same first 2.
+  std::string file = write_experiment(
+      "description: until\nsweep: {components.app.cores: [1, 2]}\nreplications: 6\n"
+      "until: {metric: latency_ms.mean, half_width: 500%}\n");
+  std::string local = file + ".local", slurm = file + ".slurm";
+  REQUIRE(experiment(file, local).exit_code == 0);
+  REQUIRE(experiment(file, slurm, {"--executor", "slurm", "--chunk", "4", "--dry-run"}).exit_code == 0);
+  for (int i = 0; i < 3; ++i) run_array_task(slurm, i);
+  CHECK(run_gather_job(slurm) == 0);
+  CHECK(read_csv(slurm + "/results.csv").rows.size() == 4);
+  CHECK(slurp(slurm + "/results.csv") == slurp(local + "/results.csv"));
+  CHECK(slurp(slurm + "/results.json") == slurp(local + "/results.json"));
+}
+
+TEST_CASE("Experiment: runs an array task never reached are failed rows that say so", "[experiment][slurm]") {
+  std::string file = write_experiment("description: slurm\nsweep: {components.app.cores: [1, 2, 3]}\n");
+  std::string out = file + ".out";
+  REQUIRE(experiment(file, out, {"--executor", "slurm", "--dry-run"}).exit_code == 0);
+  run_array_task(out, 0);
+  Outcome o = experiment(file, out, {"--gather"});
+  CHECK(o.exit_code == 3);
+  CHECK(o.err.find("(2 never ran)") != std::string::npos);
+  Table t = read_csv(out + "/results.csv");
+  REQUIRE(t.rows.size() == 3);
+  CHECK(t.rows[0].at("error").empty());
+  CHECK(t.rows[1].at("error").find("did not run") != std::string::npos);
+}
+
+TEST_CASE("Experiment: slurm options are checked before anything is written", "[experiment][slurm]") {
+  std::string file = write_experiment("description: slurm\nsweep: {components.app.cores: [1, 2]}\nreplications: 600\n");
+  SECTION("slurm-only flags need --executor slurm") {
+    Outcome o = experiment(file, file + ".a", {"--chunk", "2"});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("need --executor slurm") != std::string::npos);
+    CHECK_FALSE(fs::exists(file + ".a"));
+  }
+  SECTION("more array tasks than MaxArraySize names the chunk that fits") {
+    Outcome o = experiment(file, file + ".b", {"--executor", "slurm", "--chunk", "1", "--dry-run"});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("more than this cluster's MaxArraySize of 1001; use --chunk 2 or more") != std::string::npos);
+  }
+  SECTION("without --chunk, the chunk grows to fit") {
+    Outcome o = experiment(file, file + ".c", {"--executor", "slurm", "--dry-run"});
+    CHECK(o.exit_code == 0);
+    CHECK(o.err.find("1200 of 1200 runs to do in 600 array tasks of 2 runs") != std::string::npos);
+  }
+  SECTION("an unknown executor is refused") {
+    CHECK(experiment(file, file + ".d", {"--executor", "kubernetes"}).exit_code == 2);
+  }
 }
