@@ -101,7 +101,7 @@ if [ ! -f killed-once ] || ! grep -q "exit 75" slurm-out/slurm/logs/run-*.log; t
   fail=1
 fi
 requeued=$(grep -c "ExitCode=75:0" "$work/cluster/logs/jobcomp.txt" || true)
-printf 'slurm-test: %s points: cluster up in %.1f s; slurm executor %.1f s (%s task requeued); local executor %.1f s; results.csv identical: %s\n' \
-  "$points" "$(echo "$t_up - $t_start" | bc)" "$(echo "$t1 - $t0" | bc)" "$requeued" "$(echo "$t2 - $t1" | bc)" \
-  "$([ $fail = 0 ] && echo yes || echo NO)"
+awk -v n="$points" -v up="$(awk "BEGIN{print $t_up - $t_start}")" -v s="$(awk "BEGIN{print $t1 - $t0}")" \
+  -v l="$(awk "BEGIN{print $t2 - $t1}")" -v r="$requeued" -v same="$([ $fail = 0 ] && echo yes || echo NO)" \
+  'BEGIN{printf "slurm-test: %s points: cluster up in %.1f s; slurm executor %.1f s (%s task requeued); local executor %.1f s; results.csv identical: %s\n", n, up, s, r, l, same}' >&2
 exit $fail
