@@ -330,6 +330,10 @@ std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Co
     case ComponentKind::Cache:
       out.emplace_back(c.backend, 1.0);  // scaled by the miss ratio by the caller
       break;
+    case ComponentKind::RateLimiter:
+      out.emplace_back(c.target, 1.0);  // an upper bound: what the limit admits is not known in advance
+      break;
+    case ComponentKind::Queue:  // its consumers call downstream like a service, later
     case ComponentKind::Service: {
       auto it = c.calls.find(type);
       if (it == c.calls.end()) it = c.calls.find("*");

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/edge_report.hpp"
 #include "sim/estimate.hpp"
 #include "sim/units.hpp"
 #include "sim/validate.hpp"
@@ -247,6 +248,8 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     double lambda = static_cast<double>(s.completed + s.failed) / r.window();
     double w = s.residence.count() ? s.residence.mean() : 0;
     cj["littles_law"] = {{"L", r6(s.in_system.mean())}, {"lambda_W", r6(lambda * w)}};
+    if (s.rate_limit) cj["rate_limit"] = rate_limit_json(s);
+    if (s.queue) cj["queue"] = queue_json(s, r.window());
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -289,6 +292,7 @@ std::string terminal_summary(const RunResult& r) {
     if (s.kind == "cache" && s.hits + s.misses > 0)
       out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
                          100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
+    out += edge_summary_lines(s, r.window());
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
                      "p99", "p99.9", "max");
