@@ -1,6 +1,7 @@
 // Rate limiting at the edge: the three algorithms on hand-built arrival sequences (in-process, no
 // engine), then topologies/rate-limiter.yaml end to end through `archsim run`.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <vector>
 
@@ -248,4 +249,31 @@ TEST_CASE("A load balancer's rate_limit: uses the same limiter", "[rate_limiter]
                                                                   j["requests"]["in_flight_at_end"].get<int>());
   CHECK(j["requests"]["rejected"].get<int>() == r["limited"].get<int>());
   CHECK(j["components"]["lb"]["kind"] == "load_balancer");
+}
+
+TEST_CASE("Rate limits per key and per client keep one set of counters each", "[rate_limiter]") {
+  // System under consideration: two clients, each replaying 15 requests at 1 s (1 ms apart): 10
+  // for key 1 then 5 for key 2 (trace `t_s,type,key`), through one limiter (token bucket of
+  // capacity 5, refill 1/s) to an app.
+  // Expectations: per: global admits 5 of the 30; per: client admits 5 per client, 10; per: key
+  // admits 5 for key 1 and 5 for key 2, 10 in all.
+  std::string trace;
+  for (int i = 0; i < 15; ++i) trace += fmt::format("{:.3f},0,{}\n", 1.0 + i * 0.001, i < 10 ? 1 : 2);
+  std::string trace_file = archsim::testing::write_temp("keys.csv", trace);
+  std::string file = archsim::testing::write_temp(
+      "per.yaml", fmt::format("name: per\n"
+                              "components:\n"
+                              "  a: {{kind: client, arrival: {{process: trace, file: {0}}}, requests: {{get: {{}}}}, target: edge}}\n"
+                              "  b: {{kind: client, arrival: {{process: trace, file: {0}}}, requests: {{get: {{}}}}, target: edge}}\n"
+                              "  edge: {{kind: rate_limiter, algorithm: token_bucket, capacity: 5, refill: 1/s, per: global, target: app}}\n"
+                              "  app: {{kind: service, cpu: 100us}}\n"
+                              "run: {{duration: 2s}}\n",
+                              trace_file));
+  auto admitted = [&](const std::string& per) {
+    auto j = run_json(file, {"--set", "components.edge.per=" + per});
+    return j["components"]["edge"]["rate_limit"]["admitted"].get<int>();
+  };
+  CHECK(admitted("global") == 5);
+  CHECK(admitted("client") == 10);
+  CHECK(admitted("key") == 10);
 }
