@@ -9,6 +9,7 @@ namespace {
 constexpr uint64_t kKindShift = 56;
 constexpr uint64_t kIdMask = (uint64_t(1) << kKindShift) - 1;
 constexpr uint64_t kAck = 1, kService = 2, kBackoff = 3;
+constexpr uint64_t kDeadLetterCall = uint64_t(1) << 62;  // the call id of enqueues to the dead-letter queue
 }  // namespace
 
 Queue::Queue(Params params, ComponentStats* stats, Rng rng)
@@ -24,6 +25,7 @@ Queue::Queue(Params params, ComponentStats* stats, Rng rng)
 void Queue::on_message(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   if (msg->is_response) {
+    if (msg->call_id == kDeadLetterCall) return;  // the dead-letter queue acknowledged (or refused) it
     size_t c = msg->call_id;
     assert(c < consumers_.size() && consumers_[c].pending > 0);
     Consumer& k = consumers_[c];
@@ -196,6 +198,17 @@ void Queue::dead_letter(Context& ctx, const Record& r) {
   QueueStats& q = *stats_->queue;
   ++q.dead_lettered_total;
   if (r.measured) ++q.dead_lettered;
+  if (p_.dead_letter_to.replicas.empty()) return;
+  auto m = std::make_unique<Message>();
+  m->type = r.type;
+  m->is_write = r.is_write;
+  m->request_id = r.request_id;
+  m->key = r.key;
+  m->origin = r.origin;
+  m->request_bytes = r.request_bytes;
+  m->response_bytes = r.response_bytes;
+  m->call_id = kDeadLetterCall;
+  ctx.send(pick(p_.dead_letter_to, r.key), std::move(m));
 }
 
 void Queue::release(Context& ctx, size_t consumer, const Record& r) {

@@ -39,6 +39,7 @@ class Queue : public Node {
   struct Params {
     QueueSpec spec;
     std::vector<std::vector<ResolvedCall>> calls_by_type;  // index: request type
+    CallTarget dead_letter_to;  // no replicas: dead-lettered messages are counted and dropped
   };
   // One message of the topic.
   struct Record {
@@ -60,8 +61,9 @@ class Queue : public Node {
   void on_timer(Context& ctx, uint64_t tag) override;
   void on_end(Context& ctx) override;
 
-  // Sends a message to the dead-letter queue (counted, then dropped). Consumers do it after
-  // `max_attempts`; a fault model may route undeliverable work here too.
+  // Sends a message to the dead-letter queue: counted, then enqueued to `dead_letter_to` (another
+  // queue) when there is one, else dropped. Consumers do it after `max_attempts`; a fault model may
+  // route undeliverable work here too.
   void dead_letter(Context& ctx, const Record& r);
   uint64_t dead_lettered() const { return stats_->queue->dead_lettered_total; }
   uint64_t backlog() const { return backlog_; }

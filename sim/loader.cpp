@@ -616,7 +616,8 @@ class Loader {
     c.kind = ComponentKind::Queue;
     MapReader m(src_, node, what,
                 {"kind", "region", "partitions", "consumers", "ordering", "service_time", "calls", "failure_probability",
-                 "max_attempts", "retry_backoff", "backoff_multiplier", "ack_delay", "max_backlog", "cost"});
+                 "max_attempts", "retry_backoff", "backoff_multiplier", "ack_delay", "max_backlog", "dead_letter_to",
+                 "cost"});
     common(c, m);
     QueueSpec& q = c.queue_spec;
     if (m.has("partitions")) q.partitions = read_int(src_, m.get("partitions"), "partitions", 1, 100000);
@@ -635,6 +636,10 @@ class Loader {
       q.backoff_multiplier = read_number(src_, m.get("backoff_multiplier"), "backoff_multiplier", 1, 100);
     if (m.has("ack_delay")) q.ack_delay = read_distribution(src_, m.get("ack_delay"), t_.latency, "ack_delay");
     if (m.has("max_backlog")) q.max_backlog = read_int_or_unbounded(src_, m.get("max_backlog"), "max_backlog", 0, int64_t(1) << 40);
+    if (m.has("dead_letter_to")) {
+      q.dead_letter_to = read_string(src_, m.get("dead_letter_to"), "dead_letter_to");
+      q.dead_letter_loc = src_.location(m.get("dead_letter_to"));
+    }
     c.workers = q.consumers;
   }
 

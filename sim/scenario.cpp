@@ -297,6 +297,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           Queue::Params p;
           p.spec = c.queue_spec;
           p.calls_by_type = calls_by_type(c);
+          if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to);
           nodes.push_back(std::make_unique<Queue>(std::move(p), &st, rng));
           break;
         }

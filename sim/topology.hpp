@@ -107,6 +107,8 @@ struct QueueSpec {
   double backoff_multiplier = 2;     // each later backoff is this much longer
   Distribution ack_delay;            // enqueue to acknowledgement (replication before the ack)
   int64_t max_backlog = -1;          // messages; -1 = unbounded; full -> the enqueue is rejected
+  std::string dead_letter_to;        // a queue receiving the dead-lettered messages; "" = count and drop
+  Location dead_letter_loc;
 };
 
 struct Component {

@@ -96,6 +96,9 @@ std::vector<Edge> edges_of(const Topology& t) {
         edges.push_back({from, resolve(t, index, c, c.target, c.target_loc, "target"), "", c.target_loc});
         break;
     }
+    if (c.kind == ComponentKind::Queue && !c.queue_spec.dead_letter_to.empty())
+      edges.push_back({from, resolve(t, index, c, c.queue_spec.dead_letter_to, c.queue_spec.dead_letter_loc, "dead_letter_to"),
+                       "dead letters", c.queue_spec.dead_letter_loc, true});
     if (c.rate_limit && c.rate_limit->state == RateLimitSpec::State::Central)
       edges.push_back({from, resolve(t, index, c, c.rate_limit->store, c.rate_limit->store_loc, "store"), "store",
                        c.rate_limit->store_loc, false, true});

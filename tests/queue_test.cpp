@@ -133,8 +133,10 @@ TEST_CASE("Queue: a failing downstream call makes the consumer retry, and dead-l
   // System under consideration: 200 events/s into 2 partitions with 2 consumers, no failure of
   // their own; each event calls `sink`, which has one worker and no queue and holds it 8 ms, so a
   // call finding it busy is rejected. Two attempts, 1 ms apart.
+  // Dead-lettered events go to `parked`, a queue whose one consumer takes an hour per message.
   // Expectations: rejections by the sink are downstream failures: the consumers retry (retries >
-  // 0) and dead-letter events whose both attempts were rejected (> 0); the rest are processed.
+  // 0) and dead-letter events whose both attempts were rejected (> 0); the rest are processed;
+  // every dead-lettered event is in parked's backlog at the end (within one still in transit).
   std::string file = write_temp("queue-downstream.yaml",
                                 "name: queue-downstream\n"
                                 "components:\n"
@@ -150,6 +152,8 @@ TEST_CASE("Queue: a failing downstream call makes the consumer retry, and dead-l
                                 "    calls: [sink]\n"
                                 "    max_attempts: 2\n"
                                 "    retry_backoff: 1ms\n"
+                                "    dead_letter_to: parked\n"
+                                "  parked: {kind: queue, service_time: 1h}\n"
                                 "  sink: {kind: service, workers: 1, queue: 0, delay: 8ms}\n"
                                 "run: {duration: 5s}\n");
   json j = run_json(file);
@@ -158,4 +162,6 @@ TEST_CASE("Queue: a failing downstream call makes the consumer retry, and dead-l
   CHECK(q["dead_lettered"].get<int>() > 0);
   CHECK(q["processed"].get<int>() > 0);
   CHECK(j["components"]["sink"]["rejected"].get<int>() > 0);
+  CHECK(j["components"]["parked"]["queue"]["lag"]["at_end_messages"].get<int>() ==
+        Approx(q["dead_lettered"].get<int>()).margin(1));
 }
