@@ -110,6 +110,12 @@ Verdict bottleneck(const RunResult& r) {
                                            r.window_start),
                            1});
     if (u.network >= kSaturated) saturated.push_back({&c, "network", u.network, r.window_start, 2});
+    // A queue's consumer group busy all the time: its backlog grows instead of requests waiting.
+    if (c.stats.queue && u.workers && *u.workers >= kSaturated)
+      saturated.push_back({&c, "consumers", *u.workers,
+                           first_second_at(c.stats.busy_workers.per_second(), capacity_of(c.stats, "workers"),
+                                           kSaturated, r.window_start),
+                           3});
   }
   LatencyHistogram all = all_latencies(r);
   if (!saturated.empty()) {
@@ -130,6 +136,8 @@ Verdict bottleneck(const RunResult& r) {
     else if (w.resource == "io")
       what = fmt::format("disk at {} of {} I/O channels ({} replicas x {})", pct(w.util), s.io_per_replica * s.replicas,
                          s.replicas, s.io_per_replica);
+    else if (w.resource == "consumers")
+      what = fmt::format("{} consumers busy {}", s.workers_per_replica, pct(w.util));
     else
       what = fmt::format("a NIC at {} of {}", pct(w.util), fmt::format("{:g} Gbps", r.topology->network.host_bandwidth / 1e9));
     v.evidence = fmt::format("{}: {} over the measured window; mean queue {:.1f}, residence p99 {:.3g} ms; end-to-end "

@@ -91,6 +91,8 @@ TEST_CASE("Queue: an overloaded consumer group's backlog grows at the arrival ra
   CHECK(q["lag"]["at_end_messages"].get<double>() == Approx(12000).epsilon(0.05));
   CHECK(q["lag"]["oldest_at_end_s"].get<double>() == Approx(2.0).epsilon(0.1));
   CHECK(j["components"]["topic"]["utilization"]["workers"].get<double>() == Approx(1.0).epsilon(0.01));
+  CHECK(j["bottleneck"]["component"] == "topic");
+  CHECK(j["bottleneck"]["resource"] == "consumers");
 }
 
 TEST_CASE("order-events.yaml: the shopper waits for the enqueue only; failed events are retried, then dead-lettered",
