@@ -167,3 +167,13 @@ TEST_CASE("Queue: a failing downstream call makes the consumer retry, and dead-l
   CHECK(j["components"]["parked"]["queue"]["lag"]["at_end_messages"].get<int>() ==
         Approx(q["dead_lettered"].get<int>()).margin(1));
 }
+
+TEST_CASE("Queue: the analytic estimate sees the consumer group as a resource", "[queue]") {
+  // System under consideration: queue-partitions.yaml, 2000 messages/s on 4 consumers at 1 ms.
+  // Expectations: `archsim estimate` puts the consumers at rho = 0.5 and has them saturate at
+  // 4000 messages/s, the c x mu of the closed forms above.
+  auto o = archsim::testing::run_archsim({"estimate", topology("queue-partitions.yaml")});
+  REQUIRE(o.exit_code == 0);
+  CHECK(o.out.find("50.0%") != std::string::npos);
+  CHECK(o.out.find("first to saturate: topic consumers reaches rho = 1 at 4,000 req/s") != std::string::npos);
+}
