@@ -101,6 +101,7 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   m->is_write = tp.is_write;
   m->request_id = id;
   m->call_id = id;
+  m->origin = ctx.self();
   m->key = key >= 0 ? static_cast<uint64_t>(key) : tp.keys.sample(rng_);
   m->request_bytes = tp.request_bytes;
   m->response_bytes = tp.response_bytes;

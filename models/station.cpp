@@ -189,6 +189,7 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
     m->is_write = req.is_write;
     m->request_id = req.request_id;
     m->key = req.key;
+    m->origin = req.origin;
     m->request_bytes = req.request_bytes;
     m->response_bytes = req.response_bytes;
     m->call_id = job.id;

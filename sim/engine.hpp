@@ -26,6 +26,7 @@ struct Message {
   uint64_t request_id = 0;    // end-to-end id given by the client
   uint64_t call_id = 0;       // the caller's handle, echoed in the response
   uint64_t key = 0;           // the key the request touches
+  NodeId origin = 0;          // the client node the request started from (rate limits `per: client`)
   NodeId from = 0;            // set by the engine when sent
   double sent_at = 0;         // set by the engine when sent
   double request_bytes = 0;   // size of the request on every hop

@@ -330,6 +330,10 @@ std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Co
     case ComponentKind::Cache:
       out.emplace_back(c.backend, 1.0);  // scaled by the miss ratio by the caller
       break;
+    case ComponentKind::RateLimiter:
+      out.emplace_back(c.target, 1.0);  // an upper bound: what the limit admits is not known in advance
+      break;
+    case ComponentKind::Queue:  // its consumers call downstream like a service, later
     case ComponentKind::Service: {
       auto it = c.calls.find(type);
       if (it == c.calls.end()) it = c.calls.find("*");
@@ -473,6 +477,24 @@ AnalyticModel analyze_topology(const Topology& t) {
       add_resource("io", cl.lambda > 0 ? io / cl.lambda : 0, c->io_parallelism);
     } else if (c->kind == ComponentKind::Service || c->kind == ComponentKind::Cache) {
       add_resource("cpu", c->cpu.mean(), c->cores);
+    } else if (c->kind == ComponentKind::Queue) {
+      // A consumer is held for every attempt's service time and every backoff between attempts
+      // (its downstream calls are left out); with per-partition ordering only min(consumers,
+      // partitions) of them ever work.
+      const QueueSpec& q = c->queue_spec;
+      double held = 0, reach = 1;  // reach: probability that attempt k happens
+      for (int64_t k = 1; k <= q.max_attempts; ++k) {
+        held += reach * q.service_time.mean();
+        if (k < q.max_attempts)
+          held += reach * q.failure_probability * q.retry_backoff.mean() *
+                  std::pow(q.backoff_multiplier, static_cast<double>(k - 1));
+        reach *= q.failure_probability;
+      }
+      add_resource("consumers", held, q.ordered ? std::min(q.consumers, q.partitions) : q.consumers);
+      if (!c->calls.empty())
+        m.notes.push_back(fmt::format("queue {}: a consumer also waits for its downstream calls, left out of its demand, "
+                                      "so its utilization is a lower bound",
+                                      c->name));
     }
     if (c->kind != ComponentKind::Client) out[c->name] = cl;
   }

@@ -75,7 +75,7 @@ double round_significant(double x, int digits);
 // The analytic view of a topology (`archsim estimate FILE`).
 
 struct ResourceLoad {
-  std::string resource;     // "cpu" or "io"
+  std::string resource;     // "cpu", "io", or "consumers" (a queue's consumer group)
   double servers = 0;       // over all replicas: cores x replicas, io_parallelism x replicas
   double demand_s = 0;      // mean seconds of this resource per request of the component
   double utilization = 0;   // rho = lambda x demand / servers

@@ -28,6 +28,10 @@ const char* to_string(ComponentKind k) {
       return "cache";
     case ComponentKind::Database:
       return "database";
+    case ComponentKind::RateLimiter:
+      return "rate_limiter";
+    case ComponentKind::Queue:
+      return "queue";
   }
   return "?";
 }
@@ -216,9 +220,11 @@ class Loader {
         has_kind = true;
       }
     if (!has_kind)
-      src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database)", name));
+      src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database, "
+                                  "rate_limiter, queue)",
+                                  name));
     std::string kind = read_string(src_, kind_node, "kind");
-    std::vector<std::string> kinds = {"client", "load_balancer", "service", "cache", "database"};
+    std::vector<std::string> kinds = {"client", "load_balancer", "service", "cache", "database", "rate_limiter", "queue"};
     const std::string what = "component '" + name + "'";
     if (kind == "client") {
       c.kind = ComponentKind::Client;
@@ -231,7 +237,7 @@ class Loader {
       if (m.has("timeout")) c.timeout = read_duration(src_, m.get("timeout"), t_.latency, "timeout", false);
     } else if (kind == "load_balancer") {
       c.kind = ComponentKind::LoadBalancer;
-      MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay", "cost"});
+      MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay", "cost", "rate_limit"});
       common(c, m);
       c.workers = -1;
       if (m.has("policy")) {
@@ -250,6 +256,10 @@ class Loader {
       c.lb_targets = read_string(src_, m.require("targets"), "targets");
       c.lb_targets_loc = src_.location(m.get("targets"));
       if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
+      if (m.has("rate_limit")) {
+        MapReader r(src_, m.get("rate_limit"), "rate_limit", rate_limit_keys());
+        c.rate_limit = load_rate_limit(r);
+      }
     } else if (kind == "service") {
       c.kind = ComponentKind::Service;
       MapReader m(src_, node, what, {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls", "cost"});
@@ -282,9 +292,15 @@ class Loader {
         c.io_parallelism = read_int(src_, m.get("io_parallelism"), "io_parallelism", 1, 4096);
       if (m.has("read")) c.read_profile = load_profile(m.get("read"), "read");
       if (m.has("write")) c.write_profile = load_profile(m.get("write"), "write");
+    } else if (kind == "rate_limiter") {
+      load_rate_limiter(c, node, what);
+    } else if (kind == "queue") {
+      load_queue(c, node, what);
     } else {
       std::string hint = nearest(kind, kinds);
-      src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: client, load_balancer, service, cache, database", kind,
+      src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: client, load_balancer, service, cache, database, "
+                                       "rate_limiter, queue",
+                                       kind,
                                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
     return c;
@@ -484,6 +500,11 @@ class Loader {
           cs.targets.push_back(read_string(src_, t, "parallel call"));
           cs.target_locs.push_back(src_.location(t));
         }
+      } else if (n.IsMap() && n["enqueue"]) {
+        MapReader m(src_, n, "an enqueue call", {"enqueue"});
+        cs.enqueue = true;
+        cs.targets.push_back(read_string(src_, m.get("enqueue"), "enqueue"));
+        cs.target_locs.push_back(src_.location(m.get("enqueue")));
       } else if (n.IsMap()) {
         MapReader m(src_, n, "a call", {"to", "fanout"});
         cs.targets.push_back(read_string(src_, m.require("to"), "to"));
@@ -500,6 +521,126 @@ class Loader {
       out.push_back(cs);
     }
     return out;
+  }
+
+  // ---- Rate limiting at the edge and queues (docs/topology.md) ----
+
+  static std::vector<std::string> rate_limit_keys() {
+    return {"algorithm", "capacity", "refill", "limit", "window", "per", "state", "store", "on_store_failure",
+            "store_timeout", "burst_window"};
+  }
+
+  // One word out of `known`, or an error naming them (with the nearest as a suggestion).
+  std::string read_choice(const YAML::Node& node, const std::string& what, const std::vector<std::string>& known) {
+    std::string v = read_string(src_, node, what);
+    if (std::find(known.begin(), known.end(), v) != known.end()) return v;
+    std::string hint = nearest(v, known);
+    src_.fail(node, fmt::format("unknown {} '{}'{}; known: {}", what, v,
+                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(known)));
+  }
+
+  // The limit keys of `m` (a rate_limiter component, or a load balancer's `rate_limit:` map).
+  RateLimitSpec load_rate_limit(const MapReader& m) {
+    RateLimitSpec r;
+    r.loc = src_.location(m.node());
+    std::string a = read_choice(m.require("algorithm"), "algorithm", {"token_bucket", "sliding_window_log", "fixed_window"});
+    auto forbid = [&](const char* key) {
+      if (m.has(key))
+        src_.fail_at(m.key_location(key), fmt::format("'{}' does not apply to a {} limiter (token_bucket takes capacity "
+                                                      "and refill; sliding_window_log and fixed_window take limit and "
+                                                      "window)",
+                                                      key, a));
+    };
+    if (a == "token_bucket") {
+      r.algorithm = RateLimitSpec::Algorithm::TokenBucket;
+      r.capacity = read_number(src_, m.require("capacity"), "capacity", 1, 1e12);  // below one token nothing passes
+      r.refill = read_rate(src_, m.require("refill"), "refill");
+      if (r.refill <= 0) src_.fail(m.get("refill"), "refill must be a rate above zero, e.g. 5/s");
+      forbid("limit");
+      forbid("window");
+    } else {
+      r.algorithm = a == "fixed_window" ? RateLimitSpec::Algorithm::FixedWindow : RateLimitSpec::Algorithm::SlidingWindowLog;
+      r.limit = read_int(src_, m.require("limit"), "limit", 1, int64_t(1) << 40);
+      r.window = read_duration(src_, m.require("window"), t_.latency, "window", false);
+      forbid("capacity");
+      forbid("refill");
+    }
+    if (m.has("per")) {
+      std::string per = read_choice(m.get("per"), "per", {"global", "key", "client"});
+      r.per = per == "global" ? RateLimitSpec::Per::Global : per == "key" ? RateLimitSpec::Per::Key : RateLimitSpec::Per::Client;
+    }
+    if (m.has("state"))
+      r.state = read_choice(m.get("state"), "state", {"local", "central"}) == "central" ? RateLimitSpec::State::Central
+                                                                                         : RateLimitSpec::State::Local;
+    if (r.state == RateLimitSpec::State::Central) {
+      if (!m.has("store"))
+        src_.fail_at(m.key_location("state"), "state: central needs `store:`, the component holding the counters (e.g. a "
+                                              "Redis cache)");
+      r.store = read_string(src_, m.get("store"), "store");
+      r.store_loc = src_.location(m.get("store"));
+      if (m.has("on_store_failure"))
+        r.fail_open = read_choice(m.get("on_store_failure"), "on_store_failure", {"fail_open", "fail_closed"}) == "fail_open";
+      if (m.has("store_timeout"))
+        r.store_timeout = read_duration(src_, m.get("store_timeout"), t_.latency, "store_timeout", false);
+    } else {
+      for (const char* key : {"store", "on_store_failure", "store_timeout"})
+        if (m.has(key))
+          src_.fail_at(m.key_location(key), fmt::format("'{}' applies only to state: central (counters in a store)", key));
+    }
+    if (m.has("burst_window")) r.burst_window = read_duration(src_, m.get("burst_window"), t_.latency, "burst_window", false);
+    return r;
+  }
+
+  void load_rate_limiter(Component& c, const YAML::Node& node, const std::string& what) {
+    c.kind = ComponentKind::RateLimiter;
+    std::vector<std::string> keys = {"kind", "region", "replicas", "target", "policy", "delay", "cost"};
+    for (const auto& k : rate_limit_keys()) keys.push_back(k);
+    MapReader m(src_, node, what, keys);
+    common(c, m);
+    c.workers = -1;
+    if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
+    c.target = read_string(src_, m.require("target"), "target");
+    c.target_loc = src_.location(m.get("target"));
+    if (m.has("policy")) {
+      std::string p = read_choice(m.get("policy"), "policy", {"round_robin", "random", "least_connections", "power_of_two"});
+      c.policy = p == "round_robin" ? LbPolicy::RoundRobin
+                 : p == "random"    ? LbPolicy::Random
+                 : p == "least_connections" ? LbPolicy::LeastConnections
+                                            : LbPolicy::PowerOfTwo;
+    }
+    if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
+    c.rate_limit = load_rate_limit(m);
+  }
+
+  void load_queue(Component& c, const YAML::Node& node, const std::string& what) {
+    c.kind = ComponentKind::Queue;
+    MapReader m(src_, node, what,
+                {"kind", "region", "partitions", "consumers", "ordering", "service_time", "calls", "failure_probability",
+                 "max_attempts", "retry_backoff", "backoff_multiplier", "ack_delay", "max_backlog", "dead_letter_to",
+                 "cost"});
+    common(c, m);
+    QueueSpec& q = c.queue_spec;
+    if (m.has("partitions")) q.partitions = read_int(src_, m.get("partitions"), "partitions", 1, 100000);
+    if (m.has("consumers")) q.consumers = read_int(src_, m.get("consumers"), "consumers", 1, 100000);
+    if (m.has("ordering")) q.ordered = read_choice(m.get("ordering"), "ordering", {"partition", "none"}) == "partition";
+    if (m.has("service_time")) q.service_time = read_distribution(src_, m.get("service_time"), t_.latency, "service_time");
+    if (m.has("calls")) load_calls(c, m.get("calls"));
+    if (m.has("failure_probability")) {
+      q.failure_probability = read_number(src_, m.get("failure_probability"), "failure_probability", 0, 1);
+      if (q.failure_probability >= 1)
+        src_.fail(m.get("failure_probability"), "failure_probability must be below 1, or no message is ever processed");
+    }
+    if (m.has("max_attempts")) q.max_attempts = read_int(src_, m.get("max_attempts"), "max_attempts", 1, 1000);
+    if (m.has("retry_backoff")) q.retry_backoff = read_distribution(src_, m.get("retry_backoff"), t_.latency, "retry_backoff");
+    if (m.has("backoff_multiplier"))
+      q.backoff_multiplier = read_number(src_, m.get("backoff_multiplier"), "backoff_multiplier", 1, 100);
+    if (m.has("ack_delay")) q.ack_delay = read_distribution(src_, m.get("ack_delay"), t_.latency, "ack_delay");
+    if (m.has("max_backlog")) q.max_backlog = read_int_or_unbounded(src_, m.get("max_backlog"), "max_backlog", 0, int64_t(1) << 40);
+    if (m.has("dead_letter_to")) {
+      q.dead_letter_to = read_string(src_, m.get("dead_letter_to"), "dead_letter_to");
+      q.dead_letter_loc = src_.location(m.get("dead_letter_to"));
+    }
+    c.workers = q.consumers;
   }
 
   Source& src_;

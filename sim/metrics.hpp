@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,31 @@ class SecondSeries {
   std::vector<SecondRow> rows_;
 };
 
+// Rate limiters (and load balancers with `rate_limit:`): shared by the replicas of one component.
+struct RateLimitStats {
+  std::string algorithm, per, state;
+  double burst_window = 0;   // seconds over which the largest burst is measured
+  double nominal_limit = 0;  // what one set of counters may admit per key in that window, by definition
+  uint64_t admitted = 0, limited = 0;                        // decisions in the measured window
+  uint64_t store_errors = 0, failed_open = 0, failed_closed = 0;  // central state: store failed or timed out
+  uint64_t largest_burst = 0;  // most admitted for one key in any burst window
+  double largest_burst_at = 0; // when that window ended (simulated seconds)
+  LatencyHistogram decision;   // arrival to decision: a store round trip when central
+};
+
+// Queues: one topic with its consumer group.
+struct QueueStats {
+  int64_t partitions = 1, consumers = 1;
+  bool ordered = true;
+  // Messages enqueued in the measured window, and what became of them.
+  uint64_t enqueued = 0, processed = 0, dead_lettered = 0, retries = 0, rejected_full = 0;
+  LatencyHistogram delay;  // enqueue to processed, successful messages
+  // The whole run, for the accounting check enqueued = processed + dead-lettered + backlog.
+  uint64_t enqueued_total = 0, processed_total = 0, dead_lettered_total = 0, backlog_at_end = 0;
+  uint64_t max_partition_lag = 0;  // the most messages one partition held unfinished at once
+  double oldest_age_at_end = 0;    // seconds the oldest unfinished message had waited at the end
+};
+
 struct ComponentStats {
   std::string name;
   std::string kind;
@@ -91,6 +117,10 @@ struct ComponentStats {
 
   // Cache only.
   uint64_t hits = 0, misses = 0;
+
+  // Rate limiters and load balancers with `rate_limit:`; queues. Null for other kinds.
+  std::shared_ptr<RateLimitStats> rate_limit;
+  std::shared_ptr<QueueStats> queue;
 
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/edge_report.hpp"
 #include "sim/estimate.hpp"
 #include "sim/units.hpp"
 #include "sim/validate.hpp"
@@ -109,6 +110,12 @@ Verdict bottleneck(const RunResult& r) {
                                            r.window_start),
                            1});
     if (u.network >= kSaturated) saturated.push_back({&c, "network", u.network, r.window_start, 2});
+    // A queue's consumer group busy all the time: its backlog grows instead of requests waiting.
+    if (c.stats.queue && u.workers && *u.workers >= kSaturated)
+      saturated.push_back({&c, "consumers", *u.workers,
+                           first_second_at(c.stats.busy_workers.per_second(), capacity_of(c.stats, "workers"),
+                                           kSaturated, r.window_start),
+                           3});
   }
   LatencyHistogram all = all_latencies(r);
   if (!saturated.empty()) {
@@ -129,6 +136,8 @@ Verdict bottleneck(const RunResult& r) {
     else if (w.resource == "io")
       what = fmt::format("disk at {} of {} I/O channels ({} replicas x {})", pct(w.util), s.io_per_replica * s.replicas,
                          s.replicas, s.io_per_replica);
+    else if (w.resource == "consumers")
+      what = fmt::format("{} consumers busy {}", s.workers_per_replica, pct(w.util));
     else
       what = fmt::format("a NIC at {} of {}", pct(w.util), fmt::format("{:g} Gbps", r.topology->network.host_bandwidth / 1e9));
     v.evidence = fmt::format("{}: {} over the measured window; mean queue {:.1f}, residence p99 {:.3g} ms; end-to-end "
@@ -247,6 +256,8 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     double lambda = static_cast<double>(s.completed + s.failed) / r.window();
     double w = s.residence.count() ? s.residence.mean() : 0;
     cj["littles_law"] = {{"L", r6(s.in_system.mean())}, {"lambda_W", r6(lambda * w)}};
+    if (s.rate_limit) cj["rate_limit"] = rate_limit_json(s);
+    if (s.queue) cj["queue"] = queue_json(s, r.window());
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -289,6 +300,7 @@ std::string terminal_summary(const RunResult& r) {
     if (s.kind == "cache" && s.hits + s.misses > 0)
       out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
                          100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
+    out += edge_summary_lines(s, r.window());
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
                      "p99", "p99.9", "max");

@@ -10,6 +10,8 @@
 #include "models/client.hpp"
 #include "models/database.hpp"
 #include "models/load_balancer.hpp"
+#include "models/queue.hpp"
+#include "models/rate_limiter.hpp"
 #include "models/service.hpp"
 #include "sim/validate.hpp"
 
@@ -140,6 +142,45 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   std::vector<std::unique_ptr<Node>> nodes;
   std::map<std::string, ComponentResult*> by_name;
 
+  // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
+  // share its central counters and its burst measurement.
+  auto rate_limiter = [&](const Component& c, ComponentStats& st, const std::string& forward_to, Rng rng,
+                          std::shared_ptr<RateLimitShared>& shared) {
+    const RateLimitSpec& spec = *c.rate_limit;
+    if (!shared) {
+      shared = std::make_shared<RateLimitShared>(spec);
+      auto rs = std::make_shared<RateLimitStats>();
+      rs->algorithm = to_string(spec.algorithm);
+      rs->per = spec.per == RateLimitSpec::Per::Global ? "global" : spec.per == RateLimitSpec::Per::Key ? "key" : "client";
+      rs->state = spec.state == RateLimitSpec::State::Central ? "central" : "local";
+      rs->burst_window = burst_window(spec);
+      rs->nominal_limit = nominal_limit(spec, rs->burst_window);
+      st.rate_limit = rs;
+    }
+    RateLimiter::Params p;
+    p.spec = spec;
+    p.forward = LoadBalancer::Params{c.policy, replicas.at(forward_to), c.delay};
+    if (spec.state == RateLimitSpec::State::Central) {
+      p.store = target(spec.store);
+      p.store_writes = t.find(spec.store)->kind == ComponentKind::Database;
+    }
+    p.store_salt = stable_hash(c.name);
+    p.shared = shared;
+    st.workers_per_replica = -1;
+    st.cores_per_replica = 0;
+    return std::make_unique<RateLimiter>(std::move(p), &st, rng);
+  };
+  auto calls_by_type = [&](const Component& c) {
+    std::vector<std::vector<ResolvedCall>> out(r.type_names.size());
+    for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
+      auto it = c.calls.find(r.type_names[ti]);
+      if (it == c.calls.end()) it = c.calls.find("*");
+      if (it == c.calls.end()) continue;
+      for (const auto& cs : it->second) out[ti].push_back(resolve(cs));
+    }
+    return out;
+  };
+
   for (const auto& c : t.components) {
     int region = region_index(t, c.region);
     const auto& ids = replicas.at(c.name);
@@ -188,10 +229,24 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     st.io_per_replica = c.kind == ComponentKind::Database ? c.io_parallelism : 0;
     st.configure(r.window_start, r.window_end);
     by_name[c.name] = &cr;
+    std::shared_ptr<RateLimitShared> limit_shared;
+    if (c.kind == ComponentKind::Queue) {
+      auto qs = std::make_shared<QueueStats>();
+      qs->partitions = c.queue_spec.partitions;
+      qs->consumers = c.queue_spec.consumers;
+      qs->ordered = c.queue_spec.ordered;
+      st.queue = qs;
+      st.workers_per_replica = c.queue_spec.consumers;
+      st.cores_per_replica = 0;
+    }
     for (size_t i = 0; i < ids.size(); ++i) {
       Rng rng = Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i));
       switch (c.kind) {
         case ComponentKind::LoadBalancer: {
+          if (c.rate_limit) {
+            nodes.push_back(rate_limiter(c, st, c.lb_targets, rng, limit_shared));
+            break;
+          }
           LoadBalancer::Params p{c.policy, replicas.at(c.lb_targets), c.delay};
           nodes.push_back(std::make_unique<LoadBalancer>(std::move(p), &st, rng));
           st.workers_per_replica = -1;
@@ -235,6 +290,17 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           nodes.push_back(std::make_unique<Database>(std::move(p), &st, rng));
           break;
         }
+        case ComponentKind::RateLimiter:
+          nodes.push_back(rate_limiter(c, st, c.target, rng, limit_shared));
+          break;
+        case ComponentKind::Queue: {
+          Queue::Params p;
+          p.spec = c.queue_spec;
+          p.calls_by_type = calls_by_type(c);
+          if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to);
+          nodes.push_back(std::make_unique<Queue>(std::move(p), &st, rng));
+          break;
+        }
         case ComponentKind::Client:
           break;
       }
@@ -268,6 +334,15 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           "failed + {} in flight = {}",
           cs.name, cs.generated, cs.completed, cs.rejected, cs.timed_out, cs.failed_downstream, cs.in_flight_at_end,
           ended));
+  }
+  // Every message a queue accepted was processed, dead-lettered, or is still in its backlog.
+  for (const auto& cr : r.components) {
+    const QueueStats* q = cr.stats.queue.get();
+    if (q && q->enqueued_total != q->processed_total + q->dead_lettered_total + q->backlog_at_end)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: queue '{}' accepted {} messages but {} processed + {} dead-lettered + {} in its backlog = {}",
+          cr.stats.name, q->enqueued_total, q->processed_total, q->dead_lettered_total, q->backlog_at_end,
+          q->processed_total + q->dead_lettered_total + q->backlog_at_end));
   }
   return r;
 }

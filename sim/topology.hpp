@@ -18,7 +18,7 @@
 
 namespace archsim {
 
-enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database };
+enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database, RateLimiter, Queue };
 const char* to_string(ComponentKind k);
 
 enum class Op { Read, Write };
@@ -51,6 +51,7 @@ struct CallSpec {
   int64_t fanout = 0;                // Fanout: number of replicas called; -1 = all
   std::vector<Location> target_locs;
   Location loc;
+  bool enqueue = false;  // `{enqueue: topic}`: a Single call to a queue, answered when the enqueue is acknowledged
 };
 
 enum class LbPolicy { RoundRobin, Random, LeastConnections, PowerOfTwo };
@@ -71,6 +72,43 @@ struct Cost {
   double stored_gb = 0;           // GB stored: the simulator does not track stored bytes, so it is given
   double per_gb_egress = 0;       // USD per GB of responses the component sends
   Location loc;
+};
+
+// A rate limit: `kind: rate_limiter`, or a load balancer's `rate_limit:` (docs/topology.md).
+struct RateLimitSpec {
+  enum class Algorithm { TokenBucket, SlidingWindowLog, FixedWindow };
+  enum class Per { Global, Key, Client };
+  enum class State { Local, Central };
+  Algorithm algorithm = Algorithm::TokenBucket;
+  double capacity = 0;        // token bucket: tokens, the largest burst
+  double refill = 0;          // token bucket: tokens per second, the sustained rate
+  int64_t limit = 0;          // windows: requests admitted per window
+  double window = 0;          // windows: seconds
+  Per per = Per::Global;      // one limit for all, per request key, or per client component
+  State state = State::Local; // local: counters per limiter replica; central: in `store`
+  std::string store;          // central: the component holding the counters (e.g. a Redis cache)
+  Location store_loc;
+  bool fail_open = true;      // central: when the store fails or times out, admit (else reject)
+  double store_timeout = 0.05;  // seconds a decision waits for the store
+  double burst_window = 0;    // seconds of the largest-burst measurement; 0 = `window` (token bucket: 1 s)
+  Location loc;
+};
+const char* to_string(RateLimitSpec::Algorithm a);
+
+// A Kafka-like topic with a consumer group (`kind: queue`).
+struct QueueSpec {
+  int64_t partitions = 1;
+  int64_t consumers = 1;             // consumer group size; a partition belongs to one consumer
+  bool ordered = true;               // ordering: partition (true) or none (competing consumers)
+  Distribution service_time;         // per message, per attempt, holding its consumer
+  double failure_probability = 0;    // an attempt fails (and is retried) with this probability
+  int64_t max_attempts = 3;          // then the message goes to the dead-letter queue
+  Distribution retry_backoff = Distribution::constant(0.1);  // before the 2nd attempt
+  double backoff_multiplier = 2;     // each later backoff is this much longer
+  Distribution ack_delay;            // enqueue to acknowledgement (replication before the ack)
+  int64_t max_backlog = -1;          // messages; -1 = unbounded; full -> the enqueue is rejected
+  std::string dead_letter_to;        // a queue receiving the dead-lettered messages; "" = count and drop
+  Location dead_letter_loc;
 };
 
 struct Component {
@@ -111,6 +149,11 @@ struct Component {
   int64_t io_parallelism = 8;  // concurrent I/Os the disk serves at full speed; more share it
 
   Cost cost;  // any kind
+
+  // rate_limiter (its `target` is the field above), and a load balancer's `rate_limit:`
+  std::optional<RateLimitSpec> rate_limit;
+  // queue (its consumers' downstream calls are `calls` above)
+  QueueSpec queue_spec;
 };
 
 struct RegionLink {

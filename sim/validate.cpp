@@ -63,6 +63,8 @@ struct Edge {
   int from, to;
   std::string label;
   Location loc;
+  bool async = false;  // an enqueue: the caller does not wait for the work, so it closes no call cycle
+  bool store = false;  // a rate limit's counter store
 };
 
 std::vector<Edge> edges_of(const Topology& t) {
@@ -83,13 +85,23 @@ std::vector<Edge> edges_of(const Topology& t) {
         break;
       case ComponentKind::Service:
       case ComponentKind::Database:
+      case ComponentKind::Queue:
         for (const auto& [type, list] : c.calls)
           for (const auto& call : list)
             for (size_t k = 0; k < call.targets.size(); ++k)
               edges.push_back({from, resolve(t, index, c, call.targets[k], call.target_locs[k], "call"),
-                               type == "*" ? "" : type, call.target_locs[k]});
+                               call.enqueue ? "enqueue" : type == "*" ? "" : type, call.target_locs[k], call.enqueue});
+        break;
+      case ComponentKind::RateLimiter:
+        edges.push_back({from, resolve(t, index, c, c.target, c.target_loc, "target"), "", c.target_loc});
         break;
     }
+    if (c.kind == ComponentKind::Queue && !c.queue_spec.dead_letter_to.empty())
+      edges.push_back({from, resolve(t, index, c, c.queue_spec.dead_letter_to, c.queue_spec.dead_letter_loc, "dead_letter_to"),
+                       "dead letters", c.queue_spec.dead_letter_loc, true});
+    if (c.rate_limit && c.rate_limit->state == RateLimitSpec::State::Central)
+      edges.push_back({from, resolve(t, index, c, c.rate_limit->store, c.rate_limit->store_loc, "store"), "store",
+                       c.rate_limit->store_loc, false, true});
   }
   return edges;
 }
@@ -106,6 +118,27 @@ struct CycleFinder : public boost::default_dfs_visitor {
                      t->components[s].name, t->components[d].name, t->components[s].name));
   }
 };
+
+// Queues are reached by enqueueing (`{enqueue: topic}`), and only queues can be; a rate limit's
+// store holds counters, so it is a cache, a database or a service.
+void check_edge_calls(const Topology& t, const std::vector<Edge>& edges) {
+  for (const auto& e : edges) {
+    const Component& from = t.components[static_cast<size_t>(e.from)];
+    const Component& to = t.components[static_cast<size_t>(e.to)];
+    bool is_queue = to.kind == ComponentKind::Queue;
+    if (e.store) {
+      if (to.kind != ComponentKind::Cache && to.kind != ComponentKind::Database && to.kind != ComponentKind::Service)
+        fail(t, e.loc, fmt::format("store '{}' of '{}' is a {}; a rate limit keeps its counters in a cache, a database "
+                                   "or a service (e.g. Redis)",
+                                   to.name, from.name, to_string(to.kind)));
+    } else if (e.async && !is_queue) {
+      fail(t, e.loc, fmt::format("'{}' enqueues to '{}', which is a {}, not a queue", from.name, to.name, to_string(to.kind)));
+    } else if (!e.async && is_queue && from.kind != ComponentKind::Client) {
+      fail(t, e.loc, fmt::format("'{}' calls the queue '{}'; write {{enqueue: {}}} to add a message to it", from.name,
+                                 to.name, to.name));
+    }
+  }
+}
 
 }  // namespace
 
@@ -171,11 +204,15 @@ std::vector<std::string> validate_topology(const Topology& t) {
                                           target->replicas));
         }
 
+  check_edge_calls(t, edges);
+  CallGraph sync(t.components.size());
+  for (const auto& e : edges)
+    if (!e.async) boost::add_edge(static_cast<size_t>(e.from), static_cast<size_t>(e.to), EdgeInfo{e.label, e.loc}, sync);
   CycleFinder finder;
   finder.t = &t;
-  finder.g = &g;
+  finder.g = &sync;
   std::vector<boost::default_color_type> colors(t.components.size());
-  boost::depth_first_search(g, boost::visitor(finder).color_map(colors.data()));
+  boost::depth_first_search(sync, boost::visitor(finder).color_map(colors.data()));
 
   // Every caller must be able to reach its callee's region.
   for (const auto& e : edges) {
@@ -206,6 +243,12 @@ std::vector<std::string> validate_topology(const Topology& t) {
       }
     }
   }
+  for (const auto& c : t.components)
+    if (c.kind == ComponentKind::Queue && c.queue_spec.ordered && c.queue_spec.consumers > c.queue_spec.partitions)
+      warnings.push_back(fmt::format("{}: warning: queue '{}' has {} consumers for {} partitions; a partition belongs to "
+                                     "one consumer, so {} of them sit idle",
+                                     where(t, c.loc), c.name, c.queue_spec.consumers, c.queue_spec.partitions,
+                                     c.queue_spec.consumers - c.queue_spec.partitions));
   for (size_t i = 0; i < t.components.size(); ++i)
     if (!reached[i])
       warnings.push_back(fmt::format("{}: warning: no client can reach '{}'; it will receive no requests",
@@ -224,6 +267,8 @@ void write_dot(const Topology& t, std::ostream& out) {
     else if (c.kind == ComponentKind::LoadBalancer) shape = "diamond";
     else if (c.kind == ComponentKind::Database) shape = "cylinder";
     else if (c.kind == ComponentKind::Cache) shape = "box3d";
+    else if (c.kind == ComponentKind::Queue) shape = "cds";
+    else if (c.kind == ComponentKind::RateLimiter) shape = "octagon";
     std::string label = fmt::format("{}\\n{}", c.name, to_string(c.kind));
     if (c.replicas > 1) label += fmt::format(" x{}", c.replicas);
     if (t.regions.size() > 1) label += fmt::format("\\n[{}]", c.region);
