@@ -30,6 +30,7 @@ void Station::admit(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   bool measured = stats_->in_window(t);
   if (measured) ++stats_->arrivals;
+  if (measured && replica_index_ < stats_->replica_arrivals.size()) ++stats_->replica_arrivals[replica_index_];
   bool worker_free = params_.workers < 0 || busy_workers_ < params_.workers;
   bool queue_room = params_.queue < 0 || static_cast<int64_t>(waiting_.size()) < params_.queue;
   if (!worker_free && !queue_room) {
@@ -115,6 +116,7 @@ void Station::run_cpu(Context& ctx, Job& job, double seconds) {
   cpu_.add(ctx.now(), job.id, seconds);
   stats_->busy_cores.add(ctx.now(), cpu_.busy() - before);
   if (job.measured) stats_->cpu_time_sum += seconds;
+  if (job.measured && replica_index_ < stats_->replica_cpu.size()) stats_->replica_cpu[replica_index_] += seconds;
   reschedule_ps(ctx, false);
 }
 
@@ -127,6 +129,7 @@ void Station::run_io(Context& ctx, Job& job, double seconds) {
   disk_.add(ctx.now(), job.id, seconds);
   stats_->busy_io.add(ctx.now(), disk_.busy() - before);
   if (job.measured) stats_->io_time_sum += seconds;
+  if (job.measured && replica_index_ < stats_->replica_io.size()) stats_->replica_io[replica_index_] += seconds;
   reschedule_ps(ctx, true);
 }
 
@@ -174,9 +177,17 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
   }
 }
 
-NodeId Station::pick(const CallTarget& t, uint64_t key) {
+NodeId Station::pick(const CallTarget& t, uint64_t key, bool write) {
   size_t n = t.replicas.size();
   if (n == 1) return t.replicas[0];
+  if (t.sharded()) {
+    size_t group = static_cast<size_t>(t.group);
+    size_t shard = t.shard_map ? t.shard_map->shard_of(key) : mix64(key) % (n / group);
+    size_t base = shard * group;
+    if (write || group == 1 || t.reads == CallTarget::ReadRoute::Primary) return t.replicas[base];
+    if (t.reads == CallTarget::ReadRoute::Replicas) return t.replicas[base + 1 + round_robin_++ % (group - 1)];
+    return t.replicas[base + round_robin_++ % group];
+  }
   if (t.by_key) return t.replicas[mix64(key) % n];
   return t.replicas[round_robin_++ % n];
 }
@@ -197,10 +208,10 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
   };
   switch (c.shape) {
     case ResolvedCall::Shape::Single:
-      send_to(pick(c.targets[0], req.key));
+      send_to(pick(c.targets[0], req.key, req.is_write));
       break;
     case ResolvedCall::Shape::Parallel:
-      for (const auto& t : c.targets) send_to(pick(t, req.key));
+      for (const auto& t : c.targets) send_to(pick(t, req.key, req.is_write));
       break;
     case ResolvedCall::Shape::Fanout: {
       const auto& reps = c.targets[0].replicas;

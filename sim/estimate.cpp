@@ -265,6 +265,7 @@ std::optional<double> rank_mass(const KeyDistribution& k, uint64_t a, uint64_t b
       return (std::pow(hi, 1 - s) - std::pow(lo, 1 - s)) / (1 - s);
     }
     case KeyDistribution::Kind::Hotset:
+    case KeyDistribution::Kind::Sequential:
       return std::nullopt;
   }
   return std::nullopt;

@@ -92,6 +92,19 @@ struct ComponentStats {
   // Cache only.
   uint64_t hits = 0, misses = 0;
 
+  // Sharded components and databases with read replicas (docs/outputs.md). Per replica (node) in
+  // the measured window: arrivals and the CPU and disk seconds demanded; sized by the scenario for
+  // sharded components only, empty otherwise.
+  std::vector<uint64_t> replica_arrivals;
+  std::vector<double> replica_cpu, replica_io;
+  int64_t shard_group = 0;  // nodes per shard (1 + read replicas); 0 = not sharded
+  // Replication (databases): reads served by a read replica, those that missed a committed write
+  // (stale) and those that missed one acknowledged before the read was sent (read-your-writes,
+  // the caller keyed by the request key); staleness age; replication lag (send to applied).
+  uint64_t replica_reads = 0, stale_reads = 0, ryw_violations = 0, writes_replicated = 0;
+  LatencyHistogram staleness, replication_lag;
+  int64_t peak_connections = 0;  // most connections busy at once on one node
+
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }
   void close(double end);
