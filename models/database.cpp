@@ -102,7 +102,7 @@ void Database::check_read(Context& ctx, Job& job) {
 void Database::start_apply(Context& ctx) {
   if (applying_ || apply_queue_.empty()) return;
   applying_ = true;
-  double t = p_.apply ? p_.apply->sample(rng()) : p_.write_io.sample(rng()) + p_.write_cpu.sample(rng());
+  double t = p_.apply ? p_.apply->sample(rng()) : p_.write_cpu.sample(rng());
   ctx.start_timer(std::max(t, 0.0), kApplyTag);
 }
 

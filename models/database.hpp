@@ -46,7 +46,7 @@ class Database : public Station {
     bool primary = true;
     std::vector<NodeId> replicas;         // the primary's read replicas, empty for a replica
     bool sync = false;                    // wait for the replicas before acknowledging a write
-    std::optional<Distribution> apply;    // a replica's time per write (default: write io + cpu)
+    std::optional<Distribution> apply;    // a replica's time per write (default: the write's cpu)
     double connection_cpu = 0;            // CPU seconds per request per busy connection
     std::shared_ptr<ReplicaSet> set;      // shared by the shard's nodes; null when not replicated
   };

@@ -115,8 +115,9 @@ void Station::run_cpu(Context& ctx, Job& job, double seconds) {
   double before = cpu_.busy();
   cpu_.add(ctx.now(), job.id, seconds);
   stats_->busy_cores.add(ctx.now(), cpu_.busy() - before);
+  note_replica_busy(false, ctx.now(), cpu_.busy() - before);
   if (job.measured) stats_->cpu_time_sum += seconds;
-  if (job.measured && replica_index_ < stats_->replica_cpu.size()) stats_->replica_cpu[replica_index_] += seconds;
+
   reschedule_ps(ctx, false);
 }
 
@@ -128,8 +129,9 @@ void Station::run_io(Context& ctx, Job& job, double seconds) {
   double before = disk_.busy();
   disk_.add(ctx.now(), job.id, seconds);
   stats_->busy_io.add(ctx.now(), disk_.busy() - before);
+  note_replica_busy(true, ctx.now(), disk_.busy() - before);
   if (job.measured) stats_->io_time_sum += seconds;
-  if (job.measured && replica_index_ < stats_->replica_io.size()) stats_->replica_io[replica_index_] += seconds;
+
   reschedule_ps(ctx, true);
 }
 
@@ -156,6 +158,7 @@ void Station::complete_ps(Context& ctx, bool disk) {
   done_.clear();
   ps.pop_completed(ctx.now(), &done_);
   (disk ? stats_->busy_io : stats_->busy_cores).add(ctx.now(), ps.busy() - before);
+  note_replica_busy(disk, ctx.now(), ps.busy() - before);
   reschedule_ps(ctx, disk);
   std::vector<uint64_t> finished;
   finished.swap(done_);
@@ -177,17 +180,20 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
   }
 }
 
+NodeId route_sharded(const CallTarget& t, uint64_t key, bool write, uint64_t& rr) {
+  size_t n = t.replicas.size();
+  size_t group = static_cast<size_t>(t.group);
+  size_t shard = t.shard_map ? t.shard_map->shard_of(key) : mix64(key) % (n / group);
+  size_t base = shard * group;
+  if (write || group == 1 || t.reads == CallTarget::ReadRoute::Primary) return t.replicas[base];
+  if (t.reads == CallTarget::ReadRoute::Replicas) return t.replicas[base + 1 + rr++ % (group - 1)];
+  return t.replicas[base + rr++ % group];
+}
+
 NodeId Station::pick(const CallTarget& t, uint64_t key, bool write) {
   size_t n = t.replicas.size();
   if (n == 1) return t.replicas[0];
-  if (t.sharded()) {
-    size_t group = static_cast<size_t>(t.group);
-    size_t shard = t.shard_map ? t.shard_map->shard_of(key) : mix64(key) % (n / group);
-    size_t base = shard * group;
-    if (write || group == 1 || t.reads == CallTarget::ReadRoute::Primary) return t.replicas[base];
-    if (t.reads == CallTarget::ReadRoute::Replicas) return t.replicas[base + 1 + round_robin_++ % (group - 1)];
-    return t.replicas[base + round_robin_++ % group];
-  }
+  if (t.sharded()) return route_sharded(t, key, write, round_robin_);
   if (t.by_key) return t.replicas[mix64(key) % n];
   return t.replicas[round_robin_++ % n];
 }
@@ -223,6 +229,15 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
   }
 }
 
-void Station::on_end(Context& ctx) { stats_->close(ctx.now()); }
+void Station::on_end(Context& ctx) {
+  stats_->close(ctx.now());
+  note_replica_busy(false, ctx.now(), 0);
+  note_replica_busy(true, ctx.now(), 0);
+}
+
+void Station::note_replica_busy(bool disk, double t, double delta) {
+  auto& v = disk ? stats_->replica_busy_io : stats_->replica_busy_cores;
+  if (replica_index_ < v.size()) v[replica_index_].add(t, delta);
+}
 
 }  // namespace archsim

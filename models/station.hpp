@@ -41,6 +41,10 @@ struct CallTarget {
   bool sharded() const { return shard_map != nullptr || group > 1; }
 };
 
+// The replica of a sharded target (`t.sharded()`) that serves `key`: the shard's primary for a
+// write, else as `t.reads` says; `rr` is the caller's round-robin counter among a shard's copies.
+NodeId route_sharded(const CallTarget& t, uint64_t key, bool write, uint64_t& rr);
+
 struct ResolvedCall {
   enum class Shape { Single, Parallel, Fanout };
   Shape shape = Shape::Single;
@@ -102,6 +106,7 @@ class Station : public Node {
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);
   NodeId pick(const CallTarget& t, uint64_t key, bool write = false);
+  void note_replica_busy(bool disk, double t, double delta);
 
   StationParams params_;
   ComponentStats* stats_;

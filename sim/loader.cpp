@@ -665,8 +665,8 @@ class Loader {
     if (m.has("connection_memory")) d.connection_memory = read_size(src_, m.get("connection_memory"), "connection_memory");
     if (m.has("pooler")) {
       YAML::Node pn = m.get("pooler");
-      MapReader pm(src_, pn, "pooler", {"kind", "server_connections", "max_client_connections"});
-      d.pooler = true;
+      MapReader pm(src_, pn, "pooler", {"kind", "server_connections", "max_client_connections", "enabled"});
+      d.pooler = pm.has("enabled") ? read_bool(src_, pm.get("enabled"), "pooler.enabled") : true;
       if (pm.has("kind")) {
         d.pooler_kind = read_string(src_, pm.get("kind"), "pooler.kind");
         std::vector<std::string> kinds = {"pgbouncer", "rds_proxy", "proxysql"};

@@ -92,11 +92,10 @@ struct ComponentStats {
   // Cache only.
   uint64_t hits = 0, misses = 0;
 
-  // Sharded components and databases with read replicas (docs/outputs.md). Per replica (node) in
-  // the measured window: arrivals and the CPU and disk seconds demanded; sized by the scenario for
-  // sharded components only, empty otherwise.
+  // Sharded components (docs/outputs.md). Per replica (node): arrivals in the measured window and
+  // busy cores and disk channels; sized by the scenario for sharded components only, else empty.
   std::vector<uint64_t> replica_arrivals;
-  std::vector<double> replica_cpu, replica_io;
+  std::vector<TimeWeighted> replica_busy_cores, replica_busy_io;
   int64_t shard_group = 0;  // nodes per shard (1 + read replicas); 0 = not sharded
   // Replication (databases): reads served by a read replica, those that missed a committed write
   // (stale) and those that missed one acknowledged before the read was sent (read-your-writes,

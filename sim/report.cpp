@@ -85,8 +85,7 @@ nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(r
 std::string pct(double x) { return fmt::format("{:.1f}%", 100 * x); }
 
 // Sharded components: load per shard (a shard is shard_group consecutive replicas: its primary,
-// then its read replicas) and the busiest resource of its busiest node, from the CPU and disk
-// seconds demanded in the window.
+// then its read replicas) and the busiest resource of its busiest node over the window.
 struct ShardLoad {
   std::vector<uint64_t> arrivals;
   std::vector<double> util;
@@ -107,8 +106,8 @@ ShardLoad shard_load(const ComponentStats& s, double window) {
     size_t sh = i / group;
     l.arrivals[sh] += s.replica_arrivals[i];
     total += s.replica_arrivals[i];
-    double cpu = s.cores_per_replica > 0 ? s.replica_cpu[i] / (static_cast<double>(s.cores_per_replica) * window) : 0;
-    double io = s.io_per_replica > 0 ? s.replica_io[i] / (static_cast<double>(s.io_per_replica) * window) : 0;
+    double cpu = s.cores_per_replica > 0 ? s.replica_busy_cores[i].mean() / static_cast<double>(s.cores_per_replica) : 0;
+    double io = s.io_per_replica > 0 ? s.replica_busy_io[i].mean() / static_cast<double>(s.io_per_replica) : 0;
     if (cpu > l.util[sh]) {
       l.util[sh] = cpu;
       l.resource[sh] = "cpu";
@@ -123,6 +122,13 @@ ShardLoad shard_load(const ComponentStats& s, double window) {
   double mean = shards ? static_cast<double>(total) / static_cast<double>(shards) : 0;
   l.skew = mean > 0 ? static_cast<double>(l.arrivals[l.hottest]) / mean : 0;
   return l;
+}
+
+size_t busiest_of(const ShardLoad& l) {
+  size_t b = 0;
+  for (size_t i = 0; i < l.util.size(); ++i)
+    if (l.util[i] > l.util[b]) b = i;
+  return b;
 }
 
 nlohmann::ordered_json hist_ms(const LatencyHistogram& h) {
@@ -149,6 +155,8 @@ void add_data_tier_json(nlohmann::ordered_json& cj, const ComponentResult& c, do
                       {"shards", l.arrivals.size()},
                       {"skew", r6(l.skew)},
                       {"hottest_shard", l.hottest},
+                      {"busiest_shard", busiest_of(l)},
+                      {"busiest_utilization", r6(l.util.empty() ? 0.0 : l.util[busiest_of(l)])},
                       {"hottest_share", total ? r6(static_cast<double>(l.arrivals[l.hottest]) / static_cast<double>(total)) : 0.0},
                       {"per_shard", per}};
   }
@@ -187,7 +195,7 @@ void add_data_tier_json(nlohmann::ordered_json& cj, const ComponentResult& c, do
 std::string data_tier_lines(const ComponentResult& c, double window) {
   const ComponentStats& s = c.stats;
   std::string out;
-  if (!s.replica_arrivals.empty()) {
+  if (s.replica_arrivals.size() > static_cast<size_t>(std::max<int64_t>(s.shard_group, 1))) {
     ShardLoad l = shard_load(s, window);
     out += fmt::format("{:<14} {} shards ({}): skew {:.2f}, hottest shard {} ({} arrivals, {} busy)\n", "",
                        l.arrivals.size(), to_string(c.spec->sharding.strategy), l.skew, l.hottest, l.arrivals[l.hottest],
@@ -232,11 +240,13 @@ std::optional<Verdict> hot_shard_verdict(const RunResult& r, const LatencyHistog
   v.shard = static_cast<int64_t>(h);
   uint64_t total = 0;
   for (uint64_t a : worst_load.arrivals) total += a;
+  double mean_util = 0;
+  for (double u : worst_load.util) mean_util += u / static_cast<double>(worst_load.util.size());
   v.evidence = fmt::format(
-      "{}: shard {} of {} ({} sharding on {}) is the hot shard: {} at {} while the shards' mean is lower; it takes {} "
-      "of the requests (skew {:.2f} = hottest / mean); end-to-end p99 {:.3g} ms",
+      "{}: shard {} of {} ({} sharding on {}) is the hot shard: {} at {} while the mean shard is at {}; it takes {} "
+      "of the requests (skew {:.2f} = most loaded / mean); end-to-end p99 {:.3g} ms",
       s.name, h, worst_load.arrivals.size(), to_string(worst->spec->sharding.strategy), worst->spec->sharding.key,
-      v.resource == "io" ? "disk" : "CPU", pct(worst_load.util[h]),
+      v.resource == "io" ? "disk" : "CPU", pct(worst_load.util[h]), pct(mean_util),
       pct(total ? static_cast<double>(worst_load.arrivals[h]) / static_cast<double>(total) : 0), worst_load.skew,
       all.quantile(0.99) * 1e3);
   return v;

@@ -207,6 +207,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         tp.response_bytes = rt.response_bytes;
       }
       p.targets = replicas.at(c.target);
+      p.sharded_target = target(c.target);
       p.timeout = c.timeout;
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
@@ -224,10 +225,13 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     st.io_per_replica = c.kind == ComponentKind::Database ? c.io_parallelism : 0;
     st.configure(r.window_start, r.window_end);
     by_name[c.name] = &cr;
+    if (c.kind == ComponentKind::Database && c.db.pooler) st.workers_per_replica = c.db.server_connections;
     if (c.shards > 0) {
       st.replica_arrivals.assign(ids.size(), 0);
-      st.replica_cpu.assign(ids.size(), 0);
-      st.replica_io.assign(ids.size(), 0);
+      st.replica_busy_cores.resize(ids.size());
+      st.replica_busy_io.resize(ids.size());
+      for (auto& tw : st.replica_busy_cores) tw.configure(r.window_start, r.window_end);
+      for (auto& tw : st.replica_busy_io) tw.configure(r.window_start, r.window_end);
       st.shard_group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
     }
     // Databases with read replicas: the versions each shard's primary committed (measurement only).

@@ -85,7 +85,7 @@ struct DatabaseSpec {
   int64_t read_replicas = 0;            // copies per shard besides the primary
   ReadsFrom reads_from = ReadsFrom::Primary;
   ReplicationMode replication = ReplicationMode::Async;
-  std::optional<Distribution> apply;    // a replica's time to apply one write (default: the write's io + cpu)
+  std::optional<Distribution> apply;    // a replica's time to apply one write (default: the write's cpu; the fsync is the primary's)
   bool refuse_over_limit = false;       // beyond max_connections: refuse (PostgreSQL) instead of waiting
   double connection_cpu = 0;            // CPU seconds added to each request per connection active on the node
   double connection_memory = 0;         // bytes per open connection (reported, e.g. ~10MB per PostgreSQL backend)
