@@ -160,3 +160,18 @@ TEST_CASE("Range sharding in a run: sequential writes all land on the last shard
   CHECK(sh["per_shard"][3]["share"].get<double>() >= 0.999);
   CHECK(sh["skew"].get<double>() == Approx(4).margin(0.01));
 }
+
+TEST_CASE("Sharded cache: the caller routes by the cache's own strategy", "[sharding]") {
+  // System under consideration: tests/topologies/sharded-cache.yaml: 1k/s reads of new sequential
+  // ids through a cache with 4 range shards (boundaries 250k/500k/750k) to a database of 4 hash
+  // shards. Every read misses (each id is new).
+  // Expectations: the cache's shard 3 takes every read (share >= 0.999); the database's hash
+  // shards each take a quarter of the misses (within 3 points).
+  const auto& j = run_once(topology("sharded-cache.yaml"));
+  const auto& cache = j["components"]["cache"]["sharding"];
+  CHECK(cache["strategy"] == "range");
+  CHECK(cache["per_shard"][3]["share"].get<double>() >= 0.999);
+  const auto& db = j["components"]["db"]["sharding"];
+  CHECK(db["strategy"] == "hash_mod");
+  for (const auto& s : db["per_shard"]) CHECK(s["share"].get<double>() == Approx(0.25).margin(0.03));
+}
