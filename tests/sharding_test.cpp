@@ -175,3 +175,23 @@ TEST_CASE("Sharded cache: the caller routes by the cache's own strategy", "[shar
   CHECK(db["strategy"] == "hash_mod");
   for (const auto& s : db["per_shard"]) CHECK(s["share"].get<double>() == Approx(0.25).margin(0.03));
 }
+
+TEST_CASE("Directory sharding: every request pays the lookup, and the directory can be the bottleneck", "[sharding]") {
+  // System under consideration: tests/topologies/directory.yaml: 2k/s reads through `lookup` (1 ms
+  // delay + 150 us CPU on 1 core, 64 workers, 200 queued) to 4 directory-placed database shards.
+  // Expectations at 2k/s: the lookup serves the database's requests (within 1%, the window's edges) and its 1.15 ms shows
+  // in every request (mean end-to-end above 2.5 ms: two 0.5 ms hops, the lookup, one more hop);
+  // the directory spreads keys evenly (skew under 1.15).
+  // At 8k/s the lookup needs 1.2 cores: it is the bottleneck (cpu) and, its queue full, refuses
+  // requests, which fail: the directory is a single point of failure for every shard.
+  const auto& j = run_once(topology("directory.yaml"));
+  CHECK(j["components"]["lookup"]["completed"].get<double>() ==
+        Approx(j["components"]["db"]["completed"].get<double>()).epsilon(0.01));  // but for the window's edges
+  CHECK(j["latency_ms"]["mean"].get<double>() > 2.5);
+  CHECK(j["components"]["db"]["sharding"]["skew"].get<double>() < 1.15);
+  const auto& hot = run_once(topology("directory.yaml"), {"--set", "components.users.arrival.rate=8k/s"});
+  CHECK(hot["bottleneck"]["component"] == "lookup");
+  CHECK(hot["bottleneck"]["resource"] == "cpu");
+  CHECK(hot["components"]["lookup"]["rejected"].get<int>() > 0);
+  CHECK(hot["requests"]["failed"].get<int>() > 0);
+}
