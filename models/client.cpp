@@ -112,7 +112,8 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   f.measured = t >= stats_->window_start;
   if (f.measured) ++stats_->generated;
   if (p_.timeout > 0) f.timeout = ctx.start_timer(p_.timeout, (kTimeout << kKindShift) | id);
-  NodeId to = p_.targets[rr_++ % p_.targets.size()];
+  NodeId to = p_.sharded_target.sharded() ? route_sharded(p_.sharded_target, m->key, m->is_write, rr_)
+                                           : p_.targets[rr_++ % p_.targets.size()];
   ctx.send(to, std::move(m));
 }
 

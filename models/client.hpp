@@ -18,6 +18,7 @@
 #include "sim/key_distribution.hpp"
 #include "sim/metrics.hpp"
 #include "sim/random.hpp"
+#include "models/station.hpp"
 
 namespace archsim {
 
@@ -38,6 +39,7 @@ class Client : public Node {
     std::string trace_file;
     std::vector<TypeParams> types;
     std::vector<NodeId> targets;  // the target's replicas, used round robin
+    CallTarget sharded_target;    // when the target is sharded (sharded()): the key picks the replica instead
     double timeout = 0;           // 0 = wait forever
   };
   Client(Params params, ClientStats* stats, Rng rng);

@@ -30,6 +30,7 @@ void Station::admit(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   bool measured = stats_->in_window(t);
   if (measured) ++stats_->arrivals;
+  if (measured && replica_index_ < stats_->replica_arrivals.size()) ++stats_->replica_arrivals[replica_index_];
   bool worker_free = params_.workers < 0 || busy_workers_ < params_.workers;
   bool queue_room = params_.queue < 0 || static_cast<int64_t>(waiting_.size()) < params_.queue;
   if (!worker_free && !queue_room) {
@@ -114,7 +115,9 @@ void Station::run_cpu(Context& ctx, Job& job, double seconds) {
   double before = cpu_.busy();
   cpu_.add(ctx.now(), job.id, seconds);
   stats_->busy_cores.add(ctx.now(), cpu_.busy() - before);
+  note_replica_busy(false, ctx.now(), cpu_.busy() - before);
   if (job.measured) stats_->cpu_time_sum += seconds;
+
   reschedule_ps(ctx, false);
 }
 
@@ -126,7 +129,9 @@ void Station::run_io(Context& ctx, Job& job, double seconds) {
   double before = disk_.busy();
   disk_.add(ctx.now(), job.id, seconds);
   stats_->busy_io.add(ctx.now(), disk_.busy() - before);
+  note_replica_busy(true, ctx.now(), disk_.busy() - before);
   if (job.measured) stats_->io_time_sum += seconds;
+
   reschedule_ps(ctx, true);
 }
 
@@ -153,6 +158,7 @@ void Station::complete_ps(Context& ctx, bool disk) {
   done_.clear();
   ps.pop_completed(ctx.now(), &done_);
   (disk ? stats_->busy_io : stats_->busy_cores).add(ctx.now(), ps.busy() - before);
+  note_replica_busy(disk, ctx.now(), ps.busy() - before);
   reschedule_ps(ctx, disk);
   std::vector<uint64_t> finished;
   finished.swap(done_);
@@ -174,9 +180,20 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
   }
 }
 
-NodeId Station::pick(const CallTarget& t, uint64_t key) {
+NodeId route_sharded(const CallTarget& t, uint64_t key, bool write, uint64_t& rr) {
+  size_t n = t.replicas.size();
+  size_t group = static_cast<size_t>(t.group);
+  size_t shard = t.shard_map ? t.shard_map->shard_of(key) : mix64(key) % (n / group);
+  size_t base = shard * group;
+  if (write || group == 1 || t.reads == CallTarget::ReadRoute::Primary) return t.replicas[base];
+  if (t.reads == CallTarget::ReadRoute::Replicas) return t.replicas[base + 1 + rr++ % (group - 1)];
+  return t.replicas[base + rr++ % group];
+}
+
+NodeId Station::pick(const CallTarget& t, uint64_t key, bool write) {
   size_t n = t.replicas.size();
   if (n == 1) return t.replicas[0];
+  if (t.sharded()) return route_sharded(t, key, write, round_robin_);
   if (t.by_key) return t.replicas[mix64(key) % n];
   return t.replicas[round_robin_++ % n];
 }
@@ -198,10 +215,10 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
   };
   switch (c.shape) {
     case ResolvedCall::Shape::Single:
-      send_to(pick(c.targets[0], req.key));
+      send_to(pick(c.targets[0], req.key, req.is_write));
       break;
     case ResolvedCall::Shape::Parallel:
-      for (const auto& t : c.targets) send_to(pick(t, req.key));
+      for (const auto& t : c.targets) send_to(pick(t, req.key, req.is_write));
       break;
     case ResolvedCall::Shape::Fanout: {
       const auto& reps = c.targets[0].replicas;
@@ -213,6 +230,15 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
   }
 }
 
-void Station::on_end(Context& ctx) { stats_->close(ctx.now()); }
+void Station::on_end(Context& ctx) {
+  stats_->close(ctx.now());
+  note_replica_busy(false, ctx.now(), 0);
+  note_replica_busy(true, ctx.now(), 0);
+}
+
+void Station::note_replica_busy(bool disk, double t, double delta) {
+  auto& v = disk ? stats_->replica_busy_io : stats_->replica_busy_cores;
+  if (replica_index_ < v.size()) v[replica_index_].add(t, delta);
+}
 
 }  // namespace archsim

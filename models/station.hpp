@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
 #include "sim/random.hpp"
+#include "sim/sharding.hpp"
 
 namespace archsim {
 
@@ -29,7 +31,19 @@ struct CallTarget {
   std::string component;
   std::vector<NodeId> replicas;
   bool by_key = false;  // caches and databases: the key picks the replica (hash mod N); else round robin
+  // Sharded targets (`shards:`, `read_replicas:`): `shard_map` (or hash mod the shard count when
+  // null) picks the shard; a shard is `group` consecutive replicas, its primary first, then its
+  // read replicas. Writes go to the primary; reads as `reads`.
+  enum class ReadRoute : uint8_t { Primary, Replicas, Any };
+  std::shared_ptr<const ShardMap> shard_map;
+  int64_t group = 1;
+  ReadRoute reads = ReadRoute::Primary;
+  bool sharded() const { return shard_map != nullptr || group > 1; }
 };
+
+// The replica of a sharded target (`t.sharded()`) that serves `key`: the shard's primary for a
+// write, else as `t.reads` says; `rr` is the caller's round-robin counter among a shard's copies.
+NodeId route_sharded(const CallTarget& t, uint64_t key, bool write, uint64_t& rr);
 
 struct ResolvedCall {
   enum class Shape { Single, Parallel, Fanout };
@@ -52,6 +66,9 @@ class Station : public Node {
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
   void on_end(Context& ctx) override;
+  // Which replica of its component this node is: per-replica load is counted under it when the
+  // stats keep per-replica counters (ComponentStats::replica_arrivals).
+  void set_replica_index(size_t i) { replica_index_ = i; }
 
  protected:
   struct Job {
@@ -79,6 +96,8 @@ class Station : public Node {
   void finish(Context& ctx, Job& job, Status status);
 
   Rng& rng() { return rng_; }
+  int64_t busy_workers() const { return busy_workers_; }
+  size_t replica_index() const { return replica_index_; }
   ComponentStats& stats() { return *stats_; }
 
  private:
@@ -86,7 +105,8 @@ class Station : public Node {
   void start(Context& ctx, Job& job);
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);
-  NodeId pick(const CallTarget& t, uint64_t key);
+  NodeId pick(const CallTarget& t, uint64_t key, bool write = false);
+  void note_replica_busy(bool disk, double t, double delta);
 
   StationParams params_;
   ComponentStats* stats_;
@@ -100,6 +120,7 @@ class Station : public Node {
   double cpu_timer_at_ = -1, disk_timer_at_ = -1;
   uint64_t round_robin_ = 0;
   std::vector<uint64_t> done_;
+  size_t replica_index_ = 0;
 };
 
 }  // namespace archsim

@@ -31,6 +31,7 @@ struct Message {
   double sent_at = 0;         // set by the engine when sent
   double request_bytes = 0;   // size of the request on every hop
   double response_bytes = 0;  // size of the response on every hop
+  uint64_t version = 0;       // a replicated write: the version the primary gave it (databases)
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;

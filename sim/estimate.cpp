@@ -265,6 +265,7 @@ std::optional<double> rank_mass(const KeyDistribution& k, uint64_t a, uint64_t b
       return (std::pow(hi, 1 - s) - std::pow(lo, 1 - s)) / (1 - s);
     }
     case KeyDistribution::Kind::Hotset:
+    case KeyDistribution::Kind::Sequential:
       return std::nullopt;
   }
   return std::nullopt;
@@ -523,6 +524,13 @@ AnalyticModel analyze_topology(const Topology& t) {
                     "distribution)");
   m.notes.push_back("left out: the network, worker pools and queues held across downstream calls, timeouts, the "
                     "cold start; the simulation models them");
+  for (const auto& c : t.components)
+    if (c.shards > 0) {
+      m.notes.push_back("the load of a sharded component is spread evenly over all its nodes (writes as well, though "
+                        "they go to the primaries); the simulation measures the real spread: range sharding and "
+                        "popular keys can put most of it on one shard");
+      break;
+    }
   return m;
 }
 

@@ -39,6 +39,14 @@ KeyDistribution KeyDistribution::hotset(uint64_t count, double hot_fraction, dou
   return k;
 }
 
+KeyDistribution KeyDistribution::sequential(uint64_t count, uint64_t start) {
+  KeyDistribution k;
+  k.kind_ = Kind::Sequential;
+  k.count_ = count;
+  k.next_ = start;
+  return k;
+}
+
 double KeyDistribution::h(double x) const { return std::exp(-s_ * std::log(x)); }
 double KeyDistribution::h_integral(double x) const {
   double lx = std::log(x);
@@ -57,6 +65,8 @@ uint64_t KeyDistribution::sample(Rng& rng) const {
     case Kind::Hotset:
       if (hot_count_ == count_ || rng.uniform() < hot_share_) return rng.below(hot_count_);
       return hot_count_ + rng.below(count_ - hot_count_);
+    case Kind::Sequential:
+      return next_++;
     case Kind::Zipf:
       for (;;) {
         double u = h_integral_n_ + rng.uniform() * (h_integral_x1_ - h_integral_n_);

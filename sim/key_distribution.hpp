@@ -4,6 +4,9 @@
 // proportional to 1/k^s, sampled in O(1) by rejection-inversion, Hörmann & Derflinger 1996);
 // `hotset` (a `hot_fraction` of the keys receives a `hot_share` of the requests). Keys are
 // returned as ranks 0..count-1, rank 0 the most popular: caches and shards hash them.
+// `sequential`: monotonically increasing new ids (sign-ups, orders, auto-increment keys): each
+// request takes the next key, starting at `start` (by default `count`, just past the `count` keys
+// that already exist), one counter per request type of each client.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +17,7 @@ namespace archsim {
 
 class KeyDistribution {
  public:
-  enum class Kind { Uniform, Zipf, Hotset };
+  enum class Kind { Uniform, Zipf, Hotset, Sequential };
 
   static KeyDistribution uniform(uint64_t count);
   // REQUIRES: count >= 1, s > 0.
@@ -22,6 +25,10 @@ class KeyDistribution {
   // REQUIRES: 0 < hot_fraction < 1, 0 <= hot_share <= 1.
   static KeyDistribution hotset(uint64_t count, double hot_fraction, double hot_share);
 
+  // REQUIRES: count >= 1. `start` is the first key handed out.
+  static KeyDistribution sequential(uint64_t count, uint64_t start);
+
+  // Sequential draws advance the distribution's own counter, hence `mutable` below.
   uint64_t sample(Rng& rng) const;
   uint64_t count() const { return count_; }
   Kind kind() const { return kind_; }
@@ -40,6 +47,8 @@ class KeyDistribution {
   // Hotset.
   uint64_t hot_count_ = 0;
   double hot_share_ = 0;
+  // Sequential: the next key.
+  mutable uint64_t next_ = 0;
 };
 
 }  // namespace archsim

@@ -1,5 +1,6 @@
 #include "sim/loader.hpp"
 
+#include "sim/database_presets.hpp"
 #include "sim/estimate.hpp"
 #include "sim/units.hpp"
 
@@ -49,6 +50,20 @@ const char* to_string(LbPolicy p) {
   }
   return "?";
 }
+
+const char* to_string(ReadsFrom r) {
+  switch (r) {
+    case ReadsFrom::Primary:
+      return "primary";
+    case ReadsFrom::Replicas:
+      return "replicas";
+    case ReadsFrom::Any:
+      return "any";
+  }
+  return "?";
+}
+
+const char* to_string(ReplicationMode m) { return m == ReplicationMode::Sync ? "sync" : "async"; }
 
 const Component* Topology::find(const std::string& n) const {
   for (const auto& c : components)
@@ -269,9 +284,11 @@ class Loader {
     } else if (kind == "cache") {
       c.kind = ComponentKind::Cache;
       MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend", "cost"});
+                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend", "cost",
+                   "shards", "sharding"});
       common(c, m);
       station(c, m);
+      load_shards(c, m);
       c.capacity = read_int(src_, m.require("capacity"), "capacity", 1, int64_t(1) << 40);
       if (m.has("hit")) c.hit = read_distribution(src_, m.get("hit"), t_.latency, "hit");
       c.backend = read_string(src_, m.require("backend"), "backend");
@@ -279,10 +296,13 @@ class Loader {
     } else if (kind == "database") {
       c.kind = ComponentKind::Database;
       MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism", "cost"});
+                  {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism", "cost",
+                   "preset", "shards", "sharding", "read_replicas", "reads_from", "replication", "connection_overflow",
+                   "connection_cpu", "connection_memory", "pooler"});
       common(c, m);
       c.cores = 8;
       c.workers = 100;
+      if (m.has("preset")) apply_database_preset(c, m.get("preset"));
       if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
       if (m.has("cores")) c.cores = read_int(src_, m.get("cores"), "cores", 1, kMaxCores);
       if (m.has("max_connections"))
@@ -290,8 +310,9 @@ class Loader {
       c.queue = -1;  // connections beyond the limit wait; they do not fail
       if (m.has("io_parallelism"))
         c.io_parallelism = read_int(src_, m.get("io_parallelism"), "io_parallelism", 1, 4096);
-      if (m.has("read")) c.read_profile = load_profile(m.get("read"), "read");
-      if (m.has("write")) c.write_profile = load_profile(m.get("write"), "write");
+      if (m.has("read")) c.read_profile = load_profile(m.get("read"), "read", c.read_profile);
+      if (m.has("write")) c.write_profile = load_profile(m.get("write"), "write", c.write_profile);
+      load_database_extras(c, m);
     } else if (kind == "rate_limiter") {
       load_rate_limiter(c, node, what);
     } else if (kind == "queue") {
@@ -364,9 +385,8 @@ class Loader {
     if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
   }
 
-  OpProfile load_profile(const YAML::Node& node, const std::string& what) {
+  OpProfile load_profile(const YAML::Node& node, const std::string& what, OpProfile p = {}) {
     MapReader m(src_, node, what, {"io", "cpu"});
-    OpProfile p;
     if (m.has("io")) p.io = read_distribution(src_, m.get("io"), t_.latency, what + ".io");
     if (m.has("cpu")) p.cpu = read_distribution(src_, m.get("cpu"), t_.latency, what + ".cpu");
     return p;
@@ -448,9 +468,11 @@ class Loader {
   }
 
   KeyDistribution load_keys(const YAML::Node& node) {
-    MapReader m(src_, node, "keys", {"count", "distribution", "s", "hot_fraction", "hot_share"});
+    MapReader m(src_, node, "keys", {"count", "distribution", "s", "hot_fraction", "hot_share", "start"});
     int64_t count = m.has("count") ? read_int(src_, m.get("count"), "keys.count", 1, int64_t(1) << 48) : 1000000;
     std::string d = m.has("distribution") ? read_string(src_, m.get("distribution"), "distribution") : "uniform";
+    if (m.has("start") && d != "sequential")
+      src_.fail_at(m.key_location("start"), "'start' applies to distribution: sequential only");
     if (d == "uniform") return KeyDistribution::uniform(static_cast<uint64_t>(count));
     if (d == "zipf") {
       double s = read_number(src_, m.require("s"), "s", 0, 20);
@@ -463,8 +485,13 @@ class Loader {
       if (f <= 0 || f >= 1) src_.fail(m.get("hot_fraction"), "hot_fraction must be strictly between 0 and 1");
       return KeyDistribution::hotset(static_cast<uint64_t>(count), f, sh);
     }
-    std::string hint = nearest(d, {"uniform", "zipf", "hotset"});
-    src_.fail(m.get("distribution"), fmt::format("unknown key distribution '{}'{}; known: uniform, zipf, hotset", d,
+    if (d == "sequential") {
+      uint64_t start = m.has("start") ? static_cast<uint64_t>(read_int(src_, m.get("start"), "keys.start", 0, int64_t(1) << 48))
+                                      : static_cast<uint64_t>(count);
+      return KeyDistribution::sequential(static_cast<uint64_t>(count), start);
+    }
+    std::string hint = nearest(d, {"uniform", "zipf", "hotset", "sequential"});
+    src_.fail(m.get("distribution"), fmt::format("unknown key distribution '{}'{}; known: uniform, zipf, hotset, sequential", d,
                                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
   }
 
@@ -641,6 +668,174 @@ class Loader {
       q.dead_letter_loc = src_.location(m.get("dead_letter_to"));
     }
     c.workers = q.consumers;
+  }
+
+  // Databases and caches: `shards: N` and `sharding: {strategy, key, vnodes, boundaries, directory}`.
+  void load_shards(Component& c, const MapReader& m) {
+    if (m.has("sharding") && !m.has("shards"))
+      src_.fail_at(m.key_location("sharding"), "sharding needs `shards: N` beside it (the number of shards)");
+    if (!m.has("shards")) return;
+    if (m.has("replicas"))
+      src_.fail_at(m.key_location("shards"),
+                   fmt::format("give either `shards:` or `replicas:` for {} '{}', not both (with shards, the key picks "
+                               "the shard; {})",
+                               to_string(c.kind), c.name,
+                               c.kind == ComponentKind::Database ? "copies of a shard are `read_replicas:`"
+                                                                 : "replicas are one per shard"));
+    c.shards = read_int(src_, m.get("shards"), "shards", 1, kMaxReplicas);
+    c.replicas = c.shards;
+    c.sharding_loc = src_.location(m.get("shards"));
+    if (!m.has("sharding")) return;
+    YAML::Node node = m.get("sharding");
+    MapReader sm(src_, node, "sharding", {"strategy", "key", "vnodes", "boundaries", "directory"});
+    ShardingSpec& sp = c.sharding;
+    sp.given = true;
+    std::string st = sm.has("strategy") ? read_string(src_, sm.get("strategy"), "strategy") : "hash_mod";
+    const std::vector<std::string> known = {"hash_mod", "consistent_hash", "range", "directory"};
+    if (st == "hash_mod") sp.strategy = ShardStrategy::HashMod;
+    else if (st == "consistent_hash") sp.strategy = ShardStrategy::ConsistentHash;
+    else if (st == "range") sp.strategy = ShardStrategy::Range;
+    else if (st == "directory") sp.strategy = ShardStrategy::Directory;
+    else {
+      std::string hint = nearest(st, known);
+      src_.fail(sm.get("strategy"), fmt::format("unknown sharding strategy '{}'{}; known: {}", st,
+                                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(known)));
+    }
+    if (sm.has("key")) sp.key = read_string(src_, sm.get("key"), "sharding.key");
+    auto only_for = [&](const char* key, ShardStrategy s) {
+      if (sm.has(key) && sp.strategy != s)
+        src_.fail_at(sm.key_location(key), fmt::format("'{}' applies to {} sharding, not {}", key, to_string(s), st));
+    };
+    only_for("vnodes", ShardStrategy::ConsistentHash);
+    only_for("boundaries", ShardStrategy::Range);
+    only_for("directory", ShardStrategy::Directory);
+    if (sm.has("vnodes")) sp.vnodes = read_int(src_, sm.get("vnodes"), "vnodes", 1, 10000);
+    if (c.shards * sp.vnodes > 10000000)
+      src_.fail(sm.has("vnodes") ? sm.get("vnodes") : m.get("shards"),
+                fmt::format("a ring of {} shards x {} vnodes is too large; use fewer vnodes", c.shards, sp.vnodes));
+    if (sp.strategy == ShardStrategy::Range) {
+      YAML::Node b = sm.require("boundaries");
+      if (!b.IsSequence())
+        src_.fail(b, "boundaries must be a list of ascending keys, one fewer than the shards, e.g. [250000, 500000, 750000]");
+      if (b.size() != static_cast<size_t>(c.shards - 1))
+        src_.fail(b, fmt::format("range sharding over {} shards needs {} boundaries (shard i holds keys from boundary i-1 up "
+                                 "to boundary i), got {}",
+                                 c.shards, c.shards - 1, b.size()));
+      for (size_t i = 0; i < b.size(); ++i) {
+        uint64_t v = static_cast<uint64_t>(read_int(src_, b[i], "boundary", 0, int64_t(1) << 62));
+        if (!sp.boundaries.empty() && v <= sp.boundaries.back())
+          src_.fail(b[i], fmt::format("boundaries must be strictly ascending: {} (item {}) is not above {} (item {})", v,
+                                      i + 1, sp.boundaries.back(), i));
+        sp.boundaries.push_back(v);
+      }
+    }
+    if (sp.strategy == ShardStrategy::Directory) sp.directory = read_string(src_, sm.require("directory"), "directory");
+  }
+
+  // `preset: postgres`: the node's capacity from the seed's numbers; keys written beside it override it.
+  void apply_database_preset(Component& c, const YAML::Node& node) {
+    std::string name = read_string(src_, node, "preset");
+    const DatabasePreset* p = find_database_preset(name);
+    if (!p) {
+      std::vector<std::string> names;
+      for (const auto& q : database_presets()) names.push_back(q.name);
+      std::string hint = nearest(name, names);
+      src_.fail(node, fmt::format("unknown database preset '{}'{}; known: {}", name,
+                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(names)));
+    }
+    c.db.preset = p->name;
+    c.cores = p->cores;
+    c.workers = p->max_connections;
+    c.io_parallelism = p->io_parallelism;
+    c.read_profile = {Distribution::constant(p->read_io), Distribution::constant(p->read_cpu)};
+    c.write_profile = {Distribution::constant(p->write_io), Distribution::constant(p->write_cpu)};
+    c.db.refuse_over_limit = p->refuse_over_limit;
+    c.db.connection_cpu = p->connection_cpu;
+    c.db.connection_memory = p->connection_memory;
+  }
+
+  // The database keys beyond schema v1: shards, read replicas and replication, connection handling.
+  void load_database_extras(Component& c, const MapReader& m) {
+    DatabaseSpec& d = c.db;
+    d.loc = c.loc;
+    int64_t legacy_replicas = c.replicas;  // `replicas:` alone: that many hash-mod shards, as before
+    load_shards(c, m);
+    int64_t shards = c.shards ? c.shards : legacy_replicas;
+    if (m.has("read_replicas")) d.read_replicas = read_int(src_, m.get("read_replicas"), "read_replicas", 0, 1000);
+    if (m.has("reads_from")) {
+      std::string r = read_string(src_, m.get("reads_from"), "reads_from");
+      if (r == "primary") d.reads_from = ReadsFrom::Primary;
+      else if (r == "replicas") d.reads_from = ReadsFrom::Replicas;
+      else if (r == "any") d.reads_from = ReadsFrom::Any;
+      else {
+        std::string hint = nearest(r, {"primary", "replicas", "any"});
+        src_.fail(m.get("reads_from"), fmt::format("unknown reads_from '{}'{}; known: primary, replicas, any", r,
+                                                   hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+      if (d.reads_from != ReadsFrom::Primary && d.read_replicas == 0)
+        src_.fail(m.get("reads_from"), fmt::format("reads_from: {} needs read_replicas: 1 or more", r));
+    }
+    if (m.has("replication")) {
+      YAML::Node rn = m.get("replication");
+      YAML::Node mode;
+      if (rn.IsMap()) {
+        MapReader rm(src_, rn, "replication", {"mode", "apply"});
+        mode = rm.require("mode");
+        if (rm.has("apply")) d.apply = read_distribution(src_, rm.get("apply"), t_.latency, "replication.apply");
+      } else {
+        mode = rn;
+      }
+      std::string mo = read_string(src_, mode, "replication");
+      if (mo == "async") d.replication = ReplicationMode::Async;
+      else if (mo == "sync") d.replication = ReplicationMode::Sync;
+      else {
+        std::string hint = nearest(mo, {"async", "sync"});
+        src_.fail(mode, fmt::format("unknown replication mode '{}'{}; known: async, sync", mo,
+                                    hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+      if (d.read_replicas == 0)
+        src_.fail_at(m.key_location("replication"), "replication needs read_replicas: 1 or more to replicate to");
+    }
+    if (m.has("connection_overflow")) {
+      std::string o = read_string(src_, m.get("connection_overflow"), "connection_overflow");
+      if (o == "wait") d.refuse_over_limit = false;
+      else if (o == "refuse") d.refuse_over_limit = true;
+      else src_.fail(m.get("connection_overflow"), fmt::format("connection_overflow must be wait or refuse, got '{}'", o));
+    }
+    if (m.has("connection_cpu")) d.connection_cpu = read_duration(src_, m.get("connection_cpu"), t_.latency, "connection_cpu");
+    if (m.has("connection_memory")) d.connection_memory = read_size(src_, m.get("connection_memory"), "connection_memory");
+    if (m.has("pooler")) {
+      YAML::Node pn = m.get("pooler");
+      MapReader pm(src_, pn, "pooler", {"kind", "server_connections", "max_client_connections", "enabled"});
+      d.pooler = pm.has("enabled") ? read_bool(src_, pm.get("enabled"), "pooler.enabled") : true;
+      if (pm.has("kind")) {
+        d.pooler_kind = read_string(src_, pm.get("kind"), "pooler.kind");
+        std::vector<std::string> kinds = {"pgbouncer", "rds_proxy", "proxysql"};
+        if (std::find(kinds.begin(), kinds.end(), d.pooler_kind) == kinds.end()) {
+          std::string hint = nearest(d.pooler_kind, kinds);
+          src_.fail(pm.get("kind"), fmt::format("unknown pooler kind '{}'{}; known: {}", d.pooler_kind,
+                                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(kinds)));
+        }
+      }
+      if (pm.has("server_connections"))
+        d.server_connections = read_int(src_, pm.get("server_connections"), "server_connections", 1, kMaxWorkers);
+      if (pm.has("max_client_connections"))
+        d.max_client_connections =
+            read_int(src_, pm.get("max_client_connections"), "max_client_connections", 1, kMaxWorkers);
+      if (d.server_connections > c.workers)
+        src_.fail(pm.has("server_connections") ? pm.get("server_connections") : pn,
+                  fmt::format("the pooler's server_connections ({}) exceed the database's max_connections ({})",
+                              d.server_connections, c.workers));
+      if (d.max_client_connections < d.server_connections)
+        src_.fail(pm.get("max_client_connections"),
+                  fmt::format("max_client_connections ({}) is below server_connections ({})", d.max_client_connections,
+                              d.server_connections));
+    }
+    if (c.shards == 0 && d.read_replicas > 0) c.shards = shards;
+    c.replicas = shards * (1 + d.read_replicas);
+    if (c.replicas > kMaxReplicas)
+      src_.fail_at(c.loc, fmt::format("{} shards x (1 + {} read replicas) = {} nodes; at most {} are supported", shards,
+                                      d.read_replicas, c.replicas, kMaxReplicas));
   }
 
   Source& src_;

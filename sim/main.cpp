@@ -8,6 +8,7 @@
 //   archsim experiment FILE [--executor local|slurm]  many runs of a topology (docs/experiments.md)
 //   archsim plot DIR                                   figures of a run or experiment folder
 //   archsim report DIR [--topology FILE] [--set ...]  DIR/report.html
+//   archsim reshard FILE --component db --to N [--value-size 1KB] [--json]   keys moved per sharding strategy
 //
 // Exit codes: 0 success, 2 bad input (one message on stderr, nothing else written), 1 internal error.
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 #include "sim/loader.hpp"
 #include "sim/plot_report.hpp"
 #include "sim/report.hpp"
+#include "sim/reshard.hpp"
 #include "sim/scenario.hpp"
 #include "sim/units.hpp"
 #include "sim/validate.hpp"
@@ -187,6 +189,22 @@ int cmd_estimate(const std::string& file, const std::vector<std::string>& sets, 
   return 0;
 }
 
+// reshard: the fraction of keys (and bytes) each sharding strategy moves from the current shard count to --to.
+int cmd_reshard(const std::string& file, const std::vector<std::string>& sets, const std::string& component,
+                int64_t to, const std::string& value_size, bool json) {
+  Topology t = load_checked(file, sets, false);
+  double bytes = 0;
+  if (!value_size.empty()) {
+    std::string why;
+    auto v = parse_size(value_size, &why);
+    if (!v || *v <= 0) throw ConfigError(fmt::format("reshard: error: --value-size: {}", v ? "must be above 0" : why));
+    bytes = *v;
+  }
+  ReshardReport r = reshard_component(t, component, to, bytes);
+  std::cout << (json ? reshard_json(r).dump(2) + "\n" : reshard_text(r));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -278,6 +296,17 @@ int main(int argc, char** argv) {
   run->add_flag("--analytic", analytic,
                 "add the analytic estimate (sim/estimate.hpp) per component and flag >10% differences from the run");
 
+  std::string reshard_component_name, reshard_value_size;
+  int64_t reshard_to = 0;
+  auto* reshard = app.add_subcommand("reshard", "the fraction of keys and bytes each sharding strategy moves when a "
+                                                "database or cache goes from its shard count to --to");
+  reshard->add_option("file", file, "topology YAML file")->required();
+  reshard->add_option("--component", reshard_component_name, "the sharded database or cache")->required();
+  reshard->add_option("--to", reshard_to, "the new shard count")->required();
+  reshard->add_option("--value-size", reshard_value_size, "bytes per key moved: 1KB, 4KiB (default 1KiB)");
+  reshard->add_option("--set", sets, "override a value in the topology")->take_all();
+  reshard->add_flag("--json", json, "print the result as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -305,6 +334,7 @@ int main(int argc, char** argv) {
     if (*graph) return cmd_graph(file, sets);
     if (*plot) return cmd_plot(dir);
     if (*report) return cmd_report(dir, topology, sets);
+    if (*reshard) return cmd_reshard(file, sets, reshard_component_name, reshard_to, reshard_value_size, json);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;

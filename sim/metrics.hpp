@@ -121,6 +121,17 @@ struct ComponentStats {
   // Rate limiters and load balancers with `rate_limit:`; queues. Null for other kinds.
   std::shared_ptr<RateLimitStats> rate_limit;
   std::shared_ptr<QueueStats> queue;
+  // Sharded components (docs/outputs.md). Per replica (node): arrivals in the measured window and
+  // busy cores and disk channels; sized by the scenario for sharded components only, else empty.
+  std::vector<uint64_t> replica_arrivals;
+  std::vector<TimeWeighted> replica_busy_cores, replica_busy_io;
+  int64_t shard_group = 0;  // nodes per shard (1 + read replicas); 0 = not sharded
+  // Replication (databases): reads served by a read replica, those that missed a committed write
+  // (stale) and those that missed one acknowledged before the read was sent (read-your-writes,
+  // the caller keyed by the request key); staleness age; replication lag (send to applied).
+  uint64_t replica_reads = 0, stale_reads = 0, ryw_violations = 0, writes_replicated = 0;
+  LatencyHistogram staleness, replication_lag;
+  int64_t peak_connections = 0;  // most connections busy at once on one node
 
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }

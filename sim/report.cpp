@@ -85,6 +85,174 @@ nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(r
 
 std::string pct(double x) { return fmt::format("{:.1f}%", 100 * x); }
 
+// Sharded components: load per shard (a shard is shard_group consecutive replicas: its primary,
+// then its read replicas) and the busiest resource of its busiest node over the window.
+struct ShardLoad {
+  std::vector<uint64_t> arrivals;
+  std::vector<double> util;
+  std::vector<std::string> resource;
+  size_t hottest = 0;
+  double skew = 0;  // max / mean arrivals
+};
+
+ShardLoad shard_load(const ComponentStats& s, double window) {
+  ShardLoad l;
+  size_t group = static_cast<size_t>(std::max<int64_t>(s.shard_group, 1));
+  size_t shards = s.replica_arrivals.size() / group;
+  l.arrivals.assign(shards, 0);
+  l.util.assign(shards, 0);
+  l.resource.assign(shards, "cpu");
+  uint64_t total = 0;
+  for (size_t i = 0; i < s.replica_arrivals.size(); ++i) {
+    size_t sh = i / group;
+    l.arrivals[sh] += s.replica_arrivals[i];
+    total += s.replica_arrivals[i];
+    double cpu = s.cores_per_replica > 0 ? s.replica_busy_cores[i].mean() / static_cast<double>(s.cores_per_replica) : 0;
+    double io = s.io_per_replica > 0 ? s.replica_busy_io[i].mean() / static_cast<double>(s.io_per_replica) : 0;
+    if (cpu > l.util[sh]) {
+      l.util[sh] = cpu;
+      l.resource[sh] = "cpu";
+    }
+    if (io > l.util[sh]) {
+      l.util[sh] = io;
+      l.resource[sh] = "io";
+    }
+  }
+  for (size_t i = 0; i < shards; ++i)
+    if (l.arrivals[i] > l.arrivals[l.hottest]) l.hottest = i;
+  double mean = shards ? static_cast<double>(total) / static_cast<double>(shards) : 0;
+  l.skew = mean > 0 ? static_cast<double>(l.arrivals[l.hottest]) / mean : 0;
+  return l;
+}
+
+size_t busiest_of(const ShardLoad& l) {
+  size_t b = 0;
+  for (size_t i = 0; i < l.util.size(); ++i)
+    if (l.util[i] > l.util[b]) b = i;
+  return b;
+}
+
+nlohmann::ordered_json hist_ms(const LatencyHistogram& h) {
+  return {{"count", h.count()}, {"mean", ms(h.mean())}, {"p50", ms(h.quantile(0.5))}, {"p99", ms(h.quantile(0.99))},
+          {"max", ms(h.max())}};
+}
+
+// The data-tier additions of a component's summary: shards, replication, connections.
+void add_data_tier_json(nlohmann::ordered_json& cj, const ComponentResult& c, double window) {
+  const ComponentStats& s = c.stats;
+  const Component& spec = *c.spec;
+  if (!s.replica_arrivals.empty()) {
+    ShardLoad l = shard_load(s, window);
+    uint64_t total = 0;
+    for (uint64_t a : l.arrivals) total += a;
+    nlohmann::ordered_json per = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < l.arrivals.size(); ++i)
+      per.push_back({{"shard", i},
+                     {"arrivals", l.arrivals[i]},
+                     {"share", total ? r6(static_cast<double>(l.arrivals[i]) / static_cast<double>(total)) : 0.0},
+                     {"utilization", r6(l.util[i])}});
+    cj["sharding"] = {{"strategy", to_string(spec.sharding.strategy)},
+                      {"key", spec.sharding.key},
+                      {"shards", l.arrivals.size()},
+                      {"skew", r6(l.skew)},
+                      {"hottest_shard", l.hottest},
+                      {"busiest_shard", busiest_of(l)},
+                      {"busiest_utilization", r6(l.util.empty() ? 0.0 : l.util[busiest_of(l)])},
+                      {"hottest_share", total ? r6(static_cast<double>(l.arrivals[l.hottest]) / static_cast<double>(total)) : 0.0},
+                      {"per_shard", per}};
+  }
+  if (spec.kind != ComponentKind::Database) return;
+  const DatabaseSpec& d = spec.db;
+  if (d.read_replicas > 0)
+    cj["replication"] = {
+        {"mode", to_string(d.replication)},
+        {"read_replicas", d.read_replicas},
+        {"reads_from", to_string(d.reads_from)},
+        {"writes_replicated", s.writes_replicated},
+        {"lag_ms", hist_ms(s.replication_lag)},
+        {"replica_reads", s.replica_reads},
+        {"stale_reads", s.stale_reads},
+        {"stale_read_ratio", s.replica_reads ? r6(static_cast<double>(s.stale_reads) / static_cast<double>(s.replica_reads)) : 0.0},
+        {"read_your_writes_violations", s.ryw_violations},
+        {"staleness_ms", hist_ms(s.staleness)}};
+  nlohmann::ordered_json conn;
+  if (!d.preset.empty()) cj["preset"] = d.preset;
+  conn["max_connections"] = spec.workers;
+  conn["overflow"] = d.pooler ? "pooler" : d.refuse_over_limit ? "refuse" : "wait";
+  conn["peak_busy_per_node"] = s.peak_connections;
+  conn["refused"] = s.rejected;
+  conn["mean_wait_ms"] = ms(s.wait_count ? s.wait_sum / static_cast<double>(s.wait_count) : 0);
+  conn["connection_cpu_us"] = r6(d.connection_cpu * 1e6);
+  conn["peak_connection_memory_mb"] = r6(static_cast<double>(s.peak_connections) * d.connection_memory / 1e6);
+  if (d.pooler)
+    conn["pooler"] = {{"kind", d.pooler_kind},
+                      {"server_connections", d.server_connections},
+                      {"max_client_connections", d.max_client_connections}};
+  else
+    conn["pooler"] = nullptr;
+  cj["connections"] = conn;
+}
+
+std::string data_tier_lines(const ComponentResult& c, double window) {
+  const ComponentStats& s = c.stats;
+  std::string out;
+  if (s.replica_arrivals.size() > static_cast<size_t>(std::max<int64_t>(s.shard_group, 1))) {
+    ShardLoad l = shard_load(s, window);
+    out += fmt::format("{:<14} {} shards ({}): skew {:.2f}, hottest shard {} ({} arrivals, {} busy)\n", "",
+                       l.arrivals.size(), to_string(c.spec->sharding.strategy), l.skew, l.hottest, l.arrivals[l.hottest],
+                       pct(l.util[l.hottest]));
+  }
+  if (c.spec->kind == ComponentKind::Database && c.spec->db.read_replicas > 0)
+    out += fmt::format("{:<14} {} replication: lag p99 {:.3g} ms, {} stale reads of {} replica reads, {} "
+                       "read-your-writes violations\n",
+                       "", to_string(c.spec->db.replication), s.replication_lag.quantile(0.99) * 1e3, s.stale_reads,
+                       s.replica_reads, s.ryw_violations);
+  if (c.spec->kind == ComponentKind::Database && (c.spec->db.pooler || c.spec->db.refuse_over_limit || s.rejected))
+    out += fmt::format("{:<14} connections: peak {} busy per node of {}{}, {} refused\n", "", s.peak_connections,
+                       c.spec->db.pooler ? c.spec->db.server_connections : c.spec->workers,
+                       c.spec->db.pooler ? fmt::format(" (pooler {})", c.spec->db.pooler_kind) : "", s.rejected);
+  return out;
+}
+
+// A sharded component whose hottest shard saturates while the component as a whole does not.
+std::optional<Verdict> hot_shard_verdict(const RunResult& r, const LatencyHistogram& all) {
+  constexpr double kSaturated = 0.9;
+  const ComponentResult* worst = nullptr;
+  ShardLoad worst_load;
+  for (const auto& c : r.components) {
+    if (c.stats.replica_arrivals.empty()) continue;
+    ShardLoad l = shard_load(c.stats, r.window());
+    size_t hot = 0;
+    for (size_t i = 0; i < l.util.size(); ++i)
+      if (l.util[i] > l.util[hot]) hot = i;
+    if (l.util.empty() || l.util[hot] < kSaturated) continue;
+    l.hottest = hot;
+    if (!worst || l.util[hot] > worst_load.util[worst_load.hottest]) {
+      worst = &c;
+      worst_load = l;
+    }
+  }
+  if (!worst) return std::nullopt;
+  const ComponentStats& s = worst->stats;
+  size_t h = worst_load.hottest;
+  Verdict v;
+  v.component = s.name;
+  v.resource = worst_load.resource[h];
+  v.shard = static_cast<int64_t>(h);
+  uint64_t total = 0;
+  for (uint64_t a : worst_load.arrivals) total += a;
+  double mean_util = 0;
+  for (double u : worst_load.util) mean_util += u / static_cast<double>(worst_load.util.size());
+  v.evidence = fmt::format(
+      "{}: shard {} of {} ({} sharding on {}) is the hot shard: {} at {} while the mean shard is at {}; it takes {} "
+      "of the requests (skew {:.2f} = most loaded / mean); end-to-end p99 {:.3g} ms",
+      s.name, h, worst_load.arrivals.size(), to_string(worst->spec->sharding.strategy), worst->spec->sharding.key,
+      v.resource == "io" ? "disk" : "CPU", pct(worst_load.util[h]), pct(mean_util),
+      pct(total ? static_cast<double>(worst_load.arrivals[h]) / static_cast<double>(total) : 0), worst_load.skew,
+      all.quantile(0.99) * 1e3);
+  return v;
+}
+
 }  // namespace
 
 Verdict bottleneck(const RunResult& r) {
@@ -151,6 +319,7 @@ Verdict bottleneck(const RunResult& r) {
     }
     return v;
   }
+  if (auto hot = hot_shard_verdict(r, all)) return *hot;
   for (const auto& l : r.region_links) {
     double u = l.bytes * 8 / (l.bandwidth * r.window());
     if (u >= kSaturated)
@@ -258,6 +427,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     cj["littles_law"] = {{"L", r6(s.in_system.mean())}, {"lambda_W", r6(lambda * w)}};
     if (s.rate_limit) cj["rate_limit"] = rate_limit_json(s);
     if (s.queue) cj["queue"] = queue_json(s, r.window());
+    add_data_tier_json(cj, c, r.window());
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -270,6 +440,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   }
   Verdict v = bottleneck(r);
   j["bottleneck"] = {{"component", v.component}, {"resource", v.resource}, {"evidence", v.evidence}};
+  if (v.shard >= 0) j["bottleneck"]["shard"] = v.shard;
   if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
   return j;
 }
@@ -301,6 +472,7 @@ std::string terminal_summary(const RunResult& r) {
       out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
                          100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
     out += edge_summary_lines(s, r.window());
+    out += data_tier_lines(c, r.window());
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
                      "p99", "p99.9", "max");

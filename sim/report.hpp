@@ -14,6 +14,7 @@ struct Verdict {
   std::string component;  // "" when none
   std::string resource;   // cpu | io | network | contention | none
   std::string evidence;
+  int64_t shard = -1;     // a sharded component's hot shard when it is the bottleneck, else -1
 };
 
 Verdict bottleneck(const RunResult& r);

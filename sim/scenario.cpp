@@ -94,6 +94,28 @@ StationParams station_params(const Component& c) {
   return p;
 }
 
+// Node `i` of database `c`: its place in its shard (primary first, then the read replicas), the
+// replication it takes part in, and how its connections are handled.
+void database_params(const Component& c, const std::vector<NodeId>& ids, size_t i,
+                     const std::vector<std::shared_ptr<ReplicaSet>>& sets, Database::Params& p) {
+  const DatabaseSpec& d = c.db;
+  size_t group = static_cast<size_t>(1 + d.read_replicas);
+  size_t shard = i / group;
+  p.primary = i % group == 0;
+  if (p.primary)
+    for (size_t k = 1; k < group; ++k) p.replicas.push_back(ids[shard * group + k]);
+  p.sync = d.replication == ReplicationMode::Sync;
+  p.apply = d.apply;
+  p.connection_cpu = d.connection_cpu;
+  if (!sets.empty()) p.set = sets[shard];
+  if (d.pooler) {
+    p.station.workers = d.server_connections;
+    p.station.queue = d.max_client_connections - d.server_connections;
+  } else if (d.refuse_over_limit) {
+    p.station.queue = 0;
+  }
+}
+
 }  // namespace
 
 RunResult run_scenario(const Topology& t, const RunOptions& options) {
@@ -112,6 +134,19 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           r.type_names.push_back(rt.name);
         }
 
+  // Sharded components: one placement map each, shared by every caller.
+  std::map<std::string, std::shared_ptr<const ShardMap>> shard_maps;
+  auto shard_route = [&](const Component& c, CallTarget& ct) {
+    if (c.shards <= 0) return;
+    auto& map = shard_maps[c.name];
+    if (!map) map = std::make_shared<const ShardMap>(c.sharding, c.shards);
+    ct.shard_map = map;
+    ct.group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
+    ct.reads = c.db.reads_from == ReadsFrom::Replicas ? CallTarget::ReadRoute::Replicas
+               : c.db.reads_from == ReadsFrom::Any    ? CallTarget::ReadRoute::Any
+                                                      : CallTarget::ReadRoute::Primary;
+  };
+
   // Node ids are handed out in file order, one per replica.
   std::map<std::string, std::vector<NodeId>> replicas;
   NodeId next = 0;
@@ -125,6 +160,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     ct.replicas = replicas.at(name);
     const Component* c = t.find(name);
     ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
+    shard_route(*c, ct);
     return ct;
   };
   auto resolve = [&](const CallSpec& cs) {
@@ -212,6 +248,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         tp.response_bytes = rt.response_bytes;
       }
       p.targets = replicas.at(c.target);
+      p.sharded_target = target(c.target);
       p.timeout = c.timeout;
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
@@ -239,6 +276,20 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       st.workers_per_replica = c.queue_spec.consumers;
       st.cores_per_replica = 0;
     }
+    if (c.kind == ComponentKind::Database && c.db.pooler) st.workers_per_replica = c.db.server_connections;
+    if (c.shards > 0) {
+      st.replica_arrivals.assign(ids.size(), 0);
+      st.replica_busy_cores.resize(ids.size());
+      st.replica_busy_io.resize(ids.size());
+      for (auto& tw : st.replica_busy_cores) tw.configure(r.window_start, r.window_end);
+      for (auto& tw : st.replica_busy_io) tw.configure(r.window_start, r.window_end);
+      st.shard_group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
+    }
+    // Databases with read replicas: the versions each shard's primary committed (measurement only).
+    std::vector<std::shared_ptr<ReplicaSet>> replica_sets;
+    if (c.kind == ComponentKind::Database && c.db.read_replicas > 0)
+      for (size_t s = 0; s < ids.size() / static_cast<size_t>(1 + c.db.read_replicas); ++s)
+        replica_sets.push_back(std::make_shared<ReplicaSet>());
     for (size_t i = 0; i < ids.size(); ++i) {
       Rng rng = Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i));
       switch (c.kind) {
@@ -287,6 +338,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           p.read_cpu = c.read_profile.cpu;
           p.write_io = c.write_profile.io;
           p.write_cpu = c.write_profile.cpu;
+          database_params(c, ids, i, replica_sets, p);
           nodes.push_back(std::make_unique<Database>(std::move(p), &st, rng));
           break;
         }
@@ -304,6 +356,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         case ComponentKind::Client:
           break;
       }
+      if (auto* station = dynamic_cast<Station*>(nodes.back().get())) station->set_replica_index(i);
       NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region, nodes.back().get());
       if (id != ids[i]) throw std::logic_error("node ids out of order");
     }

@@ -14,6 +14,7 @@
 #include "sim/distribution.hpp"
 #include "sim/key_distribution.hpp"
 #include "sim/latency_table.hpp"
+#include "sim/sharding.hpp"
 #include "sim/yaml_source.hpp"
 
 namespace archsim {
@@ -110,6 +111,27 @@ struct QueueSpec {
   std::string dead_letter_to;        // a queue receiving the dead-lettered messages; "" = count and drop
   Location dead_letter_loc;
 };
+// A database's copies and how it handles connections (docs/topology.md, "Databases").
+enum class ReadsFrom { Primary, Replicas, Any };
+enum class ReplicationMode { Async, Sync };
+const char* to_string(ReadsFrom r);
+const char* to_string(ReplicationMode m);
+
+struct DatabaseSpec {
+  std::string preset;                   // the preset the values started from, "" for none
+  int64_t read_replicas = 0;            // copies per shard besides the primary
+  ReadsFrom reads_from = ReadsFrom::Primary;
+  ReplicationMode replication = ReplicationMode::Async;
+  std::optional<Distribution> apply;    // a replica's time to apply one write (default: the write's cpu; the fsync is the primary's)
+  bool refuse_over_limit = false;       // beyond max_connections: refuse (PostgreSQL) instead of waiting
+  double connection_cpu = 0;            // CPU seconds added to each request per connection active on the node
+  double connection_memory = 0;         // bytes per open connection (reported, e.g. ~10MB per PostgreSQL backend)
+  bool pooler = false;                  // a pgbouncer-style pooler in front of each node
+  std::string pooler_kind = "pgbouncer";
+  int64_t server_connections = 100;     // pooler: connections it keeps to the database
+  int64_t max_client_connections = 100000;  // pooler: client connections it accepts (beyond: refused)
+  Location loc;
+};
 
 struct Component {
   std::string name;
@@ -154,6 +176,12 @@ struct Component {
   std::optional<RateLimitSpec> rate_limit;
   // queue (its consumers' downstream calls are `calls` above)
   QueueSpec queue_spec;
+  // database and cache: `shards: N` with `sharding:` (0 = not given; `replicas` then stays the
+  // legacy hash-mod spread). For a database, replicas = shards x (1 + read_replicas) nodes.
+  int64_t shards = 0;
+  ShardingSpec sharding;
+  Location sharding_loc;
+  DatabaseSpec db;  // database only
 };
 
 struct RegionLink {

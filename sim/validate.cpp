@@ -204,6 +204,34 @@ std::vector<std::string> validate_topology(const Topology& t) {
                                           target->replicas));
         }
 
+  // A directory-sharded component is reached only through its directory: every request pays the lookup.
+  for (const auto& c : t.components) {
+    if (c.shards <= 0 || c.sharding.strategy != ShardStrategy::Directory) continue;
+    auto found = index.find(c.sharding.directory);
+    if (found == index.end()) {
+      std::string hint = nearest(c.sharding.directory, names_of(t));
+      fail(t, c.sharding_loc, fmt::format("the directory '{}' of '{}' names no component{}", c.sharding.directory, c.name,
+                                          hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
+    }
+    const Component& dir = t.components[static_cast<size_t>(found->second)];
+    if (dir.kind != ComponentKind::Service)
+      fail(t, c.sharding_loc, fmt::format("the directory '{}' of '{}' must be a service (the lookup, with its own "
+                                          "latency, capacity and failures) that calls '{}'",
+                                          dir.name, c.name, c.name));
+    bool dir_calls = false;
+    for (const auto& e : edges) {
+      if (e.to != index.at(c.name)) continue;
+      if (e.from == found->second) dir_calls = true;
+      else
+        fail(t, e.loc, fmt::format("'{}' calls '{}' directly, but '{}' finds its shards through the directory '{}'; "
+                                   "call '{}' instead, so that every request pays the lookup",
+                                   t.components[static_cast<size_t>(e.from)].name, c.name, c.name, dir.name, dir.name));
+    }
+    if (!dir_calls)
+      fail(t, c.sharding_loc, fmt::format("the directory '{}' of '{}' must call '{}' (add `calls: [{}]` to it)", dir.name,
+                                          c.name, c.name, c.name));
+  }
+
   check_edge_calls(t, edges);
   CallGraph sync(t.components.size());
   for (const auto& e : edges)
