@@ -13,11 +13,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "models/processor_sharing.hpp"
+#include "sim/hash_ring.hpp"
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
 #include "sim/random.hpp"
@@ -29,6 +31,7 @@ struct CallTarget {
   std::string component;
   std::vector<NodeId> replicas;
   bool by_key = false;  // caches and databases: the key picks the replica (hash mod N); else round robin
+  std::shared_ptr<const HashRing> ring;  // when set, the key picks the replica on this ring (cache clusters)
 };
 
 struct ResolvedCall {
@@ -36,6 +39,9 @@ struct ResolvedCall {
   Shape shape = Shape::Single;
   std::vector<CallTarget> targets;  // Parallel: several; else one
   int64_t fanout = 0;               // Fanout: replicas called, -1 = all
+  // A single call to a cache_aside cache: the cache's backend, which the caller reads on a miss
+  // (then fills the cache) and writes to (then invalidates the key). Null otherwise.
+  std::shared_ptr<const ResolvedCall> aside_backend;
 };
 
 struct StationParams {
@@ -52,6 +58,9 @@ class Station : public Node {
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
   void on_end(Context& ctx) override;
+  // The replica's host failed: its queued and running requests vanish (their callers see their
+  // own timeouts), its workers, cores and disk are free again. A late answer is ignored.
+  void on_crash(Context& ctx) override;
 
  protected:
   struct Job {
@@ -65,6 +74,8 @@ class Station : public Node {
     bool measured = false;
     size_t next_call = 0;  // for subclasses walking a call list
     bool flag = false;     // for subclasses (e.g. a cache hit)
+    int sub = 0;           // for subclasses: a step within a call (cache-aside)
+    bool cache_miss = false;  // a cache_aside cache answered "not there"
   };
 
   // Advances `job`: called when the job gets a worker and after each primitive completes.
@@ -74,19 +85,25 @@ class Station : public Node {
   void run_cpu(Context& ctx, Job& job, double seconds);
   void run_io(Context& ctx, Job& job, double seconds);
   void run_delay(Context& ctx, Job& job, double seconds);
-  void call(Context& ctx, Job& job, const ResolvedCall& c);
+  void call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op = 0);
   // Sends the response, frees the worker and starts the next queued request.
   void finish(Context& ctx, Job& job, Status status);
 
   Rng& rng() { return rng_; }
   ComponentStats& stats() { return *stats_; }
+  // The replica of `t` that a call about `key` goes to.
+  NodeId pick(const CallTarget& t, uint64_t key);
+  // The job with this id, or null (it finished, or the replica crashed since).
+  Job* find_job(uint64_t id) {
+    auto it = jobs_.find(id);
+    return it == jobs_.end() ? nullptr : &it->second;
+  }
 
  private:
   void admit(Context& ctx, MessagePtr msg);
   void start(Context& ctx, Job& job);
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);
-  NodeId pick(const CallTarget& t, uint64_t key);
 
   StationParams params_;
   ComponentStats* stats_;
@@ -100,6 +117,7 @@ class Station : public Node {
   double cpu_timer_at_ = -1, disk_timer_at_ = -1;
   uint64_t round_robin_ = 0;
   std::vector<uint64_t> done_;
+  bool crashed_ = false;  // answers for jobs lost in a crash may still arrive
 };
 
 }  // namespace archsim

@@ -92,6 +92,36 @@ StationParams station_params(const Component& c) {
   return p;
 }
 
+// One ring per cache component, shared by all its callers.
+std::shared_ptr<const HashRing> cache_ring(const Component& c) {
+  static std::map<std::pair<int64_t, int64_t>, std::shared_ptr<const HashRing>> rings;
+  auto& r = rings[{c.replicas, c.vnodes}];
+  if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
+  return r;
+}
+
+void set_cache_policies(const Component& c, uint32_t replica, Cache::Params& p) {
+  p.capacity_bytes = c.capacity_bytes;
+  p.value_size = c.value_size;
+  p.eviction = c.eviction == CacheEviction::Lfu    ? Eviction::Lfu
+               : c.eviction == CacheEviction::Fifo ? Eviction::Fifo
+                                                   : Eviction::Lru;
+  p.ttl = c.ttl;
+  p.write_policy = c.write_policy;
+  p.flush_interval = c.flush_interval;
+  p.coalesce_misses = c.coalesce_misses;
+  p.replica = replica;
+}
+
+void schedule_faults(const Topology& t, const std::map<std::string, std::vector<NodeId>>& replicas, Engine& engine) {
+  for (const auto& f : t.faults) {
+    const auto& ids = replicas.at(f.component);
+    double recover = f.duration < 0 ? -1 : f.at + f.duration;
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (f.replica < 0 || static_cast<size_t>(f.replica) == i) engine.schedule_crash(ids[i], f.at, recover);
+  }
+}
+
 }  // namespace
 
 RunResult run_scenario(const Topology& t, const RunOptions& options) {
@@ -123,6 +153,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     ct.replicas = replicas.at(name);
     const Component* c = t.find(name);
     ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
+    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1) ct.ring = cache_ring(*c);
     return ct;
   };
   auto resolve = [&](const CallSpec& cs) {
@@ -132,6 +163,14 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
                                                        : ResolvedCall::Shape::Fanout;
     for (const auto& name : cs.targets) rc.targets.push_back(target(name));
     rc.fanout = cs.fanout;
+    if (cs.shape == CallSpec::Shape::Single) {
+      const Component* c = t.find(cs.targets[0]);
+      if (c->kind == ComponentKind::Cache && c->write_policy == WritePolicy::CacheAside) {
+        auto backend = std::make_shared<ResolvedCall>();
+        backend->targets.push_back(target(c->backend));
+        rc.aside_backend = backend;
+      }
+    }
     return rc;
   };
 
@@ -219,6 +258,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           p.capacity = static_cast<uint64_t>(c.capacity);
           p.hit = c.hit;
           p.cpu = c.cpu;
+          set_cache_policies(c, static_cast<uint32_t>(i), p);
           CallSpec backend;
           backend.targets = {c.backend};
           p.backend = resolve(backend);
@@ -242,6 +282,8 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       if (id != ids[i]) throw std::logic_error("node ids out of order");
     }
   }
+
+  schedule_faults(t, replicas, *engine);
 
   auto wall0 = std::chrono::steady_clock::now();
   engine->run(t.run.duration, t.run.warmup);
