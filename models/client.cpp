@@ -111,7 +111,7 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   f.measured = t >= stats_->window_start;
   if (f.measured) ++stats_->generated;
   if (p_.timeout > 0) f.timeout = ctx.start_timer(p_.timeout, (kTimeout << kKindShift) | id);
-  NodeId to = p_.targets[rr_++ % p_.targets.size()];
+  NodeId to = p_.ring ? p_.targets[p_.ring->owner(m->key)] : p_.targets[rr_++ % p_.targets.size()];
   ctx.send(to, std::move(m));
 }
 

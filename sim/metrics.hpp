@@ -78,7 +78,7 @@ struct CacheStats {
   uint64_t writes_flushed = 0;       // write_behind: of those, sent to the backend (whole run)
   uint64_t unflushed_writes_lost = 0;  // write_behind: acknowledged, never flushed, lost in a crash (whole run)
   std::vector<uint64_t> replica_lookups;  // reads per replica
-  HeavyHitters hot_keys{64};              // the most read keys, tagged with their replica
+  HeavyHitters hot_keys{128};             // the most read keys, tagged with their replica
 };
 
 struct ComponentStats {

@@ -210,6 +210,8 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         tp.response_bytes = rt.response_bytes;
       }
       p.targets = replicas.at(c.target);
+      if (const Component* tc = t.find(c.target); tc->kind == ComponentKind::Cache && p.targets.size() > 1)
+        p.ring = cache_ring(*tc);
       p.timeout = c.timeout;
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());

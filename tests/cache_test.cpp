@@ -408,3 +408,62 @@ TEST_CASE("Cache: cache_aside makes the caller read the database on a miss and f
   CHECK(rig.cs.hits == 1);
   CHECK(rig.cs.misses == 2);
 }
+
+// ---- End to end through `archsim run` (SimGrid engine) ----
+
+using archsim::testing::run_once;
+using archsim::testing::topology;
+
+TEST_CASE("Cache: write_through write latency is the cache's plus the database's", "[cache]") {
+  // System under consideration: tests/topologies/cache-write-policies.yaml: client -> cache (1 ms)
+  // -> database (writes 5 ms of I/O), 500 us round trips; 10 keys, all cached.
+  // Expectations: write_through: a write takes 0.5 + 1 + 0.5 + 5 = 7 ms; a read hits: 0.5 + 1 =
+  // 1.5 ms (within 0.5%). write_behind acknowledges a write like a hit (1.5 ms).
+  auto j = run_once(topology("cache-write-policies.yaml"));
+  CHECK(j["latency_ms"]["by_type"]["write"]["mean"].get<double>() == Approx(7.0).epsilon(0.005));
+  CHECK(j["latency_ms"]["by_type"]["read"]["mean"].get<double>() == Approx(1.5).epsilon(0.005));
+  CHECK(j["components"]["cache"]["hit_ratio"].get<double>() == 1.0);
+  CHECK(j["components"]["cache"]["write_policy"] == "write_through");
+  auto b = run_once(topology("cache-write-policies.yaml"), {"--set", "components.cache.write_policy=write_behind"});
+  CHECK(b["latency_ms"]["by_type"]["write"]["mean"].get<double>() == Approx(1.5).epsilon(0.005));
+}
+
+TEST_CASE("Cache: crashing a write-behind replica loses exactly the writes acknowledged since the last flush", "[cache]") {
+  // System under consideration: tests/topologies/cache-write-behind-crash.yaml: one write every
+  // 10 ms from t = 0.01 s to a write_behind cache (1 ms, flush every 1 s); the replica crashes at
+  // 2.5 s and restarts empty at 3 s; the client gives up after 100 ms.
+  // Expectations: the writes acknowledged between the flush at 2 s and the crash (sent at 2.00 ..
+  // 2.49 s) are lost: exactly 50. The 50 sent while it is down time out. Acknowledged: 249 before
+  // the crash + 150 after the restart; flushed: 99 + 100 before, 100 at 4 s; the 50 acknowledged
+  // after 4 s are still waiting at the end (not lost).
+  auto j = run_once(topology("cache-write-behind-crash.yaml"));
+  auto c = j["components"]["cache"];
+  CHECK(c["unflushed_writes_lost"] == 50);
+  CHECK(c["writes_acknowledged"] == 399);
+  CHECK(c["writes_flushed"] == 299);
+  CHECK(j["components"]["db"]["completed"] == 299);
+  CHECK(j["requests"]["timed_out"] == 50);
+}
+
+TEST_CASE("Cache: a hot key's expiry sends a stampede of reads to the database; coalescing sends one", "[cache]") {
+  // System under consideration: tests/topologies/cache-stampede.yaml: one key read 5,000/s, TTL
+  // 50 ms, database reads 5 ms.
+  // Expectations: each expiry is followed by ~5 ms of misses (~25 at 5,000/s), each a database
+  // read: the database sees every miss, and stampede misses are all but one per expiry. With
+  // coalesce_misses the database sees one read per expiry and no stampede misses.
+  auto j = run_once(topology("cache-stampede.yaml"));
+  auto c = j["components"]["cache"];
+  uint64_t expired = c["expired"], stampede = c["stampede_misses"];
+  uint64_t db_reads = j["components"]["db"]["arrivals"];
+  CHECK(expired > 30);
+  CHECK(stampede > 15 * expired);
+  CHECK(db_reads >= stampede + expired - 1);
+  CHECK(db_reads <= stampede + expired + 1);
+  auto k = run_once(topology("cache-stampede.yaml"), {"--set", "components.cache.coalesce_misses=true"});
+  auto kc = k["components"]["cache"];
+  CHECK(kc["stampede_misses"] == 0);
+  CHECK(kc["coalesced_misses"].get<uint64_t>() > 15 * kc["expired"].get<uint64_t>());
+  uint64_t k_reads = k["components"]["db"]["arrivals"], k_expired = kc["expired"];
+  CHECK(k_reads >= k_expired - 1);
+  CHECK(k_reads <= k_expired + 1);
+}
