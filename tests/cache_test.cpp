@@ -467,3 +467,21 @@ TEST_CASE("Cache: a hot key's expiry sends a stampede of reads to the database; 
   CHECK(k_reads >= k_expired - 1);
   CHECK(k_reads <= k_expired + 1);
 }
+
+TEST_CASE("Cache: a hot key shows up as one overloaded replica of the cluster", "[cache]") {
+  // System under consideration: tests/topologies/cache-hot-key.yaml: 4 cache replicas on a
+  // consistent-hash ring, Zipf(1.2) reads over 1,000 keys.
+  // Expectations: the hottest key is rank 0 with its Zipf share, 1 / sum_k k^-1.2 (within 1.5
+  // points); the replica that owns it is the busiest, at least 1.4x the mean; the top 10 are listed.
+  auto j = run_once(topology("cache-hot-key.yaml"));
+  auto c = j["components"]["cache"];
+  double h = 0;
+  for (int k = 1; k <= 1000; ++k) h += std::pow(k, -1.2);
+  REQUIRE(c["hot_keys"].size() == 10);
+  CHECK(c["hot_keys"][0]["key"] == 0);
+  CHECK(c["hot_keys"][0]["share"].get<double>() == Approx(1 / h).margin(0.015));
+  int hot_replica = c["hot_keys"][0]["replica"];
+  for (const auto& r : c["replica_load"])
+    if (r["replica"] != hot_replica) CHECK(r["reads"].get<int>() < c["replica_load"][hot_replica]["reads"].get<int>());
+  CHECK(c["replica_load_skew"].get<double>() > 1.4);
+}
