@@ -93,9 +93,9 @@ StationParams station_params(const Component& c) {
 }
 
 // One ring per cache component, shared by all its callers.
-std::shared_ptr<const HashRing> cache_ring(const Component& c) {
-  static std::map<std::pair<int64_t, int64_t>, std::shared_ptr<const HashRing>> rings;
-  auto& r = rings[{c.replicas, c.vnodes}];
+using Rings = std::map<std::string, std::shared_ptr<const HashRing>>;
+std::shared_ptr<const HashRing> cache_ring(Rings& rings, const Component& c) {
+  auto& r = rings[c.name];
   if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
   return r;
 }
@@ -147,13 +147,14 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
     for (int64_t i = 0; i < n; ++i) replicas[c.name].push_back(next++);
   }
+  Rings rings;
   auto target = [&](const std::string& name) {
     CallTarget ct;
     ct.component = name;
     ct.replicas = replicas.at(name);
     const Component* c = t.find(name);
     ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
-    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1) ct.ring = cache_ring(*c);
+    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1) ct.ring = cache_ring(rings, *c);
     return ct;
   };
   auto resolve = [&](const CallSpec& cs) {
@@ -211,7 +212,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       }
       p.targets = replicas.at(c.target);
       if (const Component* tc = t.find(c.target); tc->kind == ComponentKind::Cache && p.targets.size() > 1)
-        p.ring = cache_ring(*tc);
+        p.ring = cache_ring(rings, *tc);
       p.timeout = c.timeout;
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
