@@ -223,8 +223,15 @@ namespace archsim {
 
 void Station::on_crash(Context& ctx) {
   double t = ctx.now();
-  for (const auto& [id, job] : jobs_)
+  for (auto& [id, job] : jobs_) {
     if (job.measured) ++stats_->failed;
+    if (!job.request) continue;
+    MessagePtr reset = std::move(job.request);  // the caller's connection breaks
+    reset->is_response = true;
+    reset->status = Status::Failed;
+    NodeId to = reset->from;
+    ctx.send(to, std::move(reset));
+  }
   stats_->in_system.add(t, -static_cast<double>(jobs_.size()));
   stats_->busy_workers.add(t, -static_cast<double>(busy_workers_));
   stats_->queue_len.add(t, -static_cast<double>(waiting_.size()));

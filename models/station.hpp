@@ -58,8 +58,8 @@ class Station : public Node {
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
   void on_end(Context& ctx) override;
-  // The replica's host failed: its queued and running requests vanish (their callers see their
-  // own timeouts), its workers, cores and disk are free again. A late answer is ignored.
+  // The replica's process died: its queued and running requests fail (their callers' connections
+  // break), its workers, cores and disk are free again. A late answer from downstream is ignored.
   void on_crash(Context& ctx) override;
 
  protected:

@@ -57,8 +57,10 @@ class Node {
   virtual void on_timer(Context& ctx, uint64_t tag) = 0;
   // Called once at the end of the run, at the end time.
   virtual void on_end(Context& ctx) {}
-  // The node's host failed: everything in memory is lost. Until on_recover, the engine drops the
-  // node's timers and every message to or from it. A node must not send from on_crash.
+  // The node's process died: everything in memory is lost. It may answer the requests it held
+  // with Status::Failed (their connections broke), and nothing else. Until on_recover, the engine
+  // drops the node's timers, the responses sent to it and anything it sends; a request sent to it
+  // comes back at once as Status::Failed (connection refused).
   virtual void on_crash(Context& ctx) {}
   // The host is back, empty; timers may be started again.
   virtual void on_recover(Context& ctx) {}

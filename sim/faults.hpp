@@ -1,10 +1,10 @@
 // What goes wrong during a run: the `faults:` list at the top level of a topology.
 //
 // Each entry has a kind, a target, when it starts (`at`) and how long it lasts (`for`; absent =
-// until the end). Only `crash: <component>[/<replica>]` exists so far: the replica's host fails,
-// its in-memory state (queued and running requests, cache contents, unflushed writes) is lost,
-// messages to and from it are dropped while it is down, and callers see their own timeouts. It
-// restarts empty after `for`. New kinds (partitions, slowdowns, ...) add a Kind and their fields;
+// until the end). Only `crash: <component>[/<replica>]` exists so far: the replica's process dies,
+// its in-memory state (cache contents, unflushed writes) is lost, the requests it held fail (their
+// connections break), requests sent to it while it is down are refused and answers to it are lost.
+// It restarts empty after `for`. New kinds (partitions, slowdowns, ...) add a Kind and their fields;
 // the list, the timing and the loader's shape stay.
 #pragma once
 

@@ -43,7 +43,13 @@ class LocalEngine : public Engine {
       }
       if (e.msg) {
         if (down_[e.node]) {
-          delete e.msg;  // the host is down: the message is lost
+          MessagePtr m(e.msg);
+          if (!m->is_response) {  // connection refused: the caller learns at once
+            m->is_response = true;
+            m->status = Status::Failed;
+            NodeId to = m->from;
+            deliver(e.node, to, std::move(m));
+          }
           continue;
         }
         n.node->on_message(n, MessagePtr(e.msg));
@@ -123,9 +129,9 @@ class LocalEngine : public Engine {
   void apply_fault(NodeCtx& n, bool crash) {
     if (crash == bool(down_[n.id])) return;
     if (crash) {
+      n.node->on_crash(n);
       down_[n.id] = true;
       ++epoch_[n.id];
-      n.node->on_crash(n);
     } else {
       down_[n.id] = false;
       n.node->on_recover(n);

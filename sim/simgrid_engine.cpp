@@ -44,6 +44,7 @@ class HostActor : public Context {
 
  private:
   void apply_fault(bool crash);
+  void transmit(NodeId to, MessagePtr msg);  // send() without the down check
 
   SimGridEngine* engine_;
   NodeId id_;
@@ -199,17 +200,21 @@ class SimGridEngine : public Engine {
 
 void HostActor::apply_fault(bool crash) {
   if (crash == down_) return;
-  down_ = crash;
   if (crash) {
-    timers_ = TimerHeap();  // the crashed incarnation's timers die with it
-    node_->on_crash(*this);
+    node_->on_crash(*this);  // may still answer the requests it held, as failed
+    timers_ = TimerHeap();   // the crashed incarnation's timers die with it
   } else {
     node_->on_recover(*this);
   }
+  down_ = crash;
 }
 
 void HostActor::send(NodeId to, MessagePtr msg) {
   if (down_) return;  // a crashed host sends nothing
+  transmit(to, std::move(msg));
+}
+
+void HostActor::transmit(NodeId to, MessagePtr msg) {
   msg->from = id_;
   msg->sent_at = now();
   double bytes = msg->bytes();
@@ -250,7 +255,15 @@ void HostActor::operator()() {
       incoming_ = nullptr;
       pending[0] = mailbox_->get_async<Message>(&incoming_);
       engine_->count_event();
-      if (down_) continue;  // the host is down: the message is lost
+      if (down_) {
+        if (!msg->is_response) {  // connection refused: the caller learns at once
+          msg->is_response = true;
+          msg->status = Status::Failed;
+          NodeId to = msg->from;
+          transmit(to, std::move(msg));
+        }
+        continue;
+      }
       node_->on_message(*this, std::move(msg));
     }
   }

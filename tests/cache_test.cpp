@@ -233,9 +233,11 @@ class Script : public Node {
   }
   void on_message(Context& ctx, MessagePtr msg) override {
     latency[msg->call_id] = ctx.now() - reqs_[msg->call_id].at;
+    status[msg->call_id] = msg->status;
     ++answers;
   }
   std::map<uint64_t, double> latency;
+  std::map<uint64_t, Status> status;
   int answers = 0;
 
  private:
@@ -308,8 +310,8 @@ TEST_CASE("Cache: a crash loses exactly the acknowledged writes not flushed yet"
   // replica crashes at t = 2.5 s and comes back at 3.0 s.
   // Expectations: the flushes at 1 s and 2 s send the 20 writes acknowledged before them; the 5
   // acknowledged at 2.05..2.45 s are lost. The database receives one write per distinct key per
-  // flush (10 + 10). A write sent while the replica is down (2.75 s) gets no answer; one sent
-  // after it restarts (3.25 s) is acknowledged and flushed at 4 s.
+  // flush (10 + 10). A write sent while the replica is down (2.75 s) is refused at once
+  // (failed); one sent after it restarts (3.25 s) is acknowledged and flushed at 4 s.
   Rig rig(WritePolicy::WriteBehind);
   rig.cp.flush_interval = 1.0;
   auto engine = make_local_engine(instant_network());
@@ -329,8 +331,10 @@ TEST_CASE("Cache: a crash loses exactly the acknowledged writes not flushed yet"
   CHECK(rig.cs.cache.writes_flushed == 21);
   CHECK(rig.cs.cache.unflushed_writes_lost == 5);
   CHECK(rig.ds.completed == 10 + 10 + 1);
-  CHECK(probe.answers == 26);
-  CHECK(probe.latency.count(25) == 0);
+  CHECK(probe.answers == 27);
+  CHECK(probe.status[25] == Status::Failed);
+  CHECK(probe.latency[25] == 0.0);
+  CHECK(probe.status[26] == Status::Ok);
 }
 
 TEST_CASE("Cache: a hot key's expiry stampedes the database unless misses are coalesced", "[cache]") {
@@ -431,9 +435,10 @@ TEST_CASE("Cache: write_through write latency is the cache's plus the database's
 TEST_CASE("Cache: crashing a write-behind replica loses exactly the writes acknowledged since the last flush", "[cache]") {
   // System under consideration: tests/topologies/cache-write-behind-crash.yaml: one write every
   // 10 ms from t = 0.01 s to a write_behind cache (1 ms, flush every 1 s); the replica crashes at
-  // 2.5 s and restarts empty at 3 s; the client gives up after 100 ms.
+  // 2.5 s and restarts empty at 3 s.
   // Expectations: the writes acknowledged between the flush at 2 s and the crash (sent at 2.00 ..
-  // 2.49 s) are lost: exactly 50. The 50 sent while it is down time out. Acknowledged: 249 before
+  // 2.49 s) are lost: exactly 50. The 50 sent while it is down are refused (failed, not timed
+  // out: the connection is refused at once). Acknowledged: 249 before
   // the crash + 150 after the restart; flushed: 99 + 100 before, 100 at 4 s; the 50 acknowledged
   // after 4 s are still waiting at the end (not lost).
   auto j = run_once(topology("cache-write-behind-crash.yaml"));
@@ -442,7 +447,8 @@ TEST_CASE("Cache: crashing a write-behind replica loses exactly the writes ackno
   CHECK(c["writes_acknowledged"] == 399);
   CHECK(c["writes_flushed"] == 299);
   CHECK(j["components"]["db"]["completed"] == 299);
-  CHECK(j["requests"]["timed_out"] == 50);
+  CHECK(j["requests"]["failed"] == 50);
+  CHECK(j["requests"]["timed_out"] == 0);
 }
 
 TEST_CASE("Cache: a hot key's expiry sends a stampede of reads to the database; coalescing sends one", "[cache]") {
