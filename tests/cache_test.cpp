@@ -491,3 +491,22 @@ TEST_CASE("Cache: a hot key shows up as one overloaded replica of the cluster", 
     if (r["replica"] != hot_replica) CHECK(r["reads"].get<int>() < c["replica_load"][hot_replica]["reads"].get<int>());
   CHECK(c["replica_load_skew"].get<double>() > 1.4);
 }
+
+TEST_CASE("Cache: cache_aside costs the caller an extra cache round trip on every miss", "[cache]") {
+  // System under consideration: tests/topologies/cache-aside.yaml: client -> app -> cache (1 ms)
+  // -> database (reads 2 ms, writes 5 ms), 500 us round trips, every read a miss.
+  // Expectations: cache_aside: a read is app hop 0.5 + cache 0.5 + 1 (miss) + database 0.5 + 2 +
+  // fill 0.5 + 1 = 6.0 ms; a write is 0.5 + database 0.5 + 5 + invalidate 0.5 + 1 = 7.5 ms; the
+  // cache sees every read twice (get, then fill). read_through: the cache reads the database
+  // itself: 0.5 + 0.5 + 1 + 0.5 + 2 = 4.5 ms, one cache request per read. The database sees the
+  // same reads and writes either way.
+  auto a = run_once(topology("cache-aside.yaml"));
+  auto r = run_once(topology("cache-aside.yaml"), {"--set", "components.cache.write_policy=read_through"});
+  CHECK(a["latency_ms"]["by_type"]["read"]["mean"].get<double>() == Approx(6.0).epsilon(0.005));
+  CHECK(a["latency_ms"]["by_type"]["write"]["mean"].get<double>() == Approx(7.5).epsilon(0.005));
+  CHECK(r["latency_ms"]["by_type"]["read"]["mean"].get<double>() == Approx(4.5).epsilon(0.005));
+  auto ac = a["components"]["cache"];
+  CHECK(ac["fills"].get<int>() > 300);
+  CHECK(ac["invalidations"].get<int>() > 300);
+  CHECK(a["components"]["db"]["arrivals"] == r["components"]["db"]["arrivals"]);
+}
