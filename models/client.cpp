@@ -113,7 +113,8 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   if (f.measured) ++stats_->generated;
   if (p_.timeout > 0) f.timeout = ctx.start_timer(p_.timeout, (kTimeout << kKindShift) | id);
   NodeId to = p_.sharded_target.sharded() ? route_sharded(p_.sharded_target, m->key, m->is_write, rr_)
-                                           : p_.targets[rr_++ % p_.targets.size()];
+               : p_.ring                     ? p_.targets[p_.ring->owner(m->key)]
+                                             : p_.targets[rr_++ % p_.targets.size()];
   ctx.send(to, std::move(m));
 }
 

@@ -9,12 +9,14 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "sim/distribution.hpp"
 #include "sim/engine.hpp"
+#include "sim/hash_ring.hpp"
 #include "sim/key_distribution.hpp"
 #include "sim/metrics.hpp"
 #include "sim/random.hpp"
@@ -40,6 +42,7 @@ class Client : public Node {
     std::vector<TypeParams> types;
     std::vector<NodeId> targets;  // the target's replicas, used round robin
     CallTarget sharded_target;    // when the target is sharded (sharded()): the key picks the replica instead
+    std::shared_ptr<const HashRing> ring;  // when set (a cache cluster), the key picks the replica instead
     double timeout = 0;           // 0 = wait forever
   };
   Client(Params params, ClientStats* stats, Rng rng);

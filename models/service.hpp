@@ -2,6 +2,8 @@
 // optionally waits without CPU (`delay`, e.g. an external API), then makes its downstream calls in
 // order, each call a single request, a parallel group, or a fan-out; a failed call fails the
 // request. Adding replicas adds cores and workers; it does nothing for a downstream bottleneck.
+// A call to a cache_aside cache is the application's own cache-aside code: get, and on a miss read
+// the backend and set; for a write, update the backend and delete the key (models/cache.hpp).
 #pragma once
 
 #include <vector>
@@ -25,6 +27,7 @@ class Service : public Station {
   void step(Context& ctx, Job& job) override;
 
  private:
+  bool continue_cache_aside(Context& ctx, Job& job, const ResolvedCall& c);
   Params p_;
 };
 

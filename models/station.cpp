@@ -19,10 +19,11 @@ void Station::on_message(Context& ctx, MessagePtr msg) {
     return;
   }
   auto it = jobs_.find(msg->call_id);
-  assert(it != jobs_.end() && "a response for a job this station does not hold");
+  assert((it != jobs_.end() || crashed_) && "a response for a job this station does not hold");
   if (it == jobs_.end()) return;
   Job& job = it->second;
   if (msg->status != Status::Ok && job.status == Status::Ok) job.status = msg->status;
+  if (msg->cache_miss) job.cache_miss = true;
   if (--job.pending == 0) step(ctx, job);
 }
 
@@ -194,11 +195,12 @@ NodeId Station::pick(const CallTarget& t, uint64_t key, bool write) {
   size_t n = t.replicas.size();
   if (n == 1) return t.replicas[0];
   if (t.sharded()) return route_sharded(t, key, write, round_robin_);
+  if (t.ring) return t.replicas[t.ring->owner(key)];
   if (t.by_key) return t.replicas[mix64(key) % n];
   return t.replicas[round_robin_++ % n];
 }
 
-void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
+void Station::call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op) {
   const Message& req = *job.request;
   auto send_to = [&](NodeId to) {
     auto m = std::make_unique<Message>();
@@ -210,6 +212,7 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
     m->request_bytes = req.request_bytes;
     m->response_bytes = req.response_bytes;
     m->call_id = job.id;
+    m->cache_op = cache_op;
     ++job.pending;
     ctx.send(to, std::move(m));
   };
@@ -239,6 +242,36 @@ void Station::on_end(Context& ctx) {
 void Station::note_replica_busy(bool disk, double t, double delta) {
   auto& v = disk ? stats_->replica_busy_io : stats_->replica_busy_cores;
   if (replica_index_ < v.size()) v[replica_index_].add(t, delta);
+}
+
+}  // namespace archsim
+
+namespace archsim {
+
+void Station::on_crash(Context& ctx) {
+  double t = ctx.now();
+  for (auto& [id, job] : jobs_) {
+    if (job.measured) ++stats_->failed;
+    if (!job.request) continue;
+    MessagePtr reset = std::move(job.request);  // the caller's connection breaks
+    reset->is_response = true;
+    reset->status = Status::Failed;
+    NodeId to = reset->from;
+    ctx.send(to, std::move(reset));
+  }
+  stats_->in_system.add(t, -static_cast<double>(jobs_.size()));
+  stats_->busy_workers.add(t, -static_cast<double>(busy_workers_));
+  stats_->queue_len.add(t, -static_cast<double>(waiting_.size()));
+  stats_->busy_cores.add(t, -cpu_.busy());
+  stats_->busy_io.add(t, -disk_.busy());
+  jobs_.clear();
+  waiting_.clear();
+  busy_workers_ = 0;
+  cpu_ = ProcessorSharing(params_.cores);
+  disk_ = ProcessorSharing(params_.io_parallelism > 0 ? params_.io_parallelism : 1);
+  cpu_timer_ = disk_timer_ = 0;  // the engine drops the crashed incarnation's timers
+  cpu_timer_at_ = disk_timer_at_ = -1;
+  crashed_ = true;
 }
 
 }  // namespace archsim

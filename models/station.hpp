@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/processor_sharing.hpp"
+#include "sim/hash_ring.hpp"
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
 #include "sim/random.hpp"
@@ -39,6 +40,7 @@ struct CallTarget {
   int64_t group = 1;
   ReadRoute reads = ReadRoute::Primary;
   bool sharded() const { return shard_map != nullptr || group > 1; }
+  std::shared_ptr<const HashRing> ring;  // when set, the key picks the replica on this ring (cache clusters)
 };
 
 // The replica of a sharded target (`t.sharded()`) that serves `key`: the shard's primary for a
@@ -50,6 +52,9 @@ struct ResolvedCall {
   Shape shape = Shape::Single;
   std::vector<CallTarget> targets;  // Parallel: several; else one
   int64_t fanout = 0;               // Fanout: replicas called, -1 = all
+  // A single call to a cache_aside cache: the cache's backend, which the caller reads on a miss
+  // (then fills the cache) and writes to (then invalidates the key). Null otherwise.
+  std::shared_ptr<const ResolvedCall> aside_backend;
 };
 
 struct StationParams {
@@ -69,6 +74,9 @@ class Station : public Node {
   // Which replica of its component this node is: per-replica load is counted under it when the
   // stats keep per-replica counters (ComponentStats::replica_arrivals).
   void set_replica_index(size_t i) { replica_index_ = i; }
+  // The replica's process died: its queued and running requests fail (their callers' connections
+  // break), its workers, cores and disk are free again. A late answer from downstream is ignored.
+  void on_crash(Context& ctx) override;
 
  protected:
   struct Job {
@@ -82,6 +90,8 @@ class Station : public Node {
     bool measured = false;
     size_t next_call = 0;  // for subclasses walking a call list
     bool flag = false;     // for subclasses (e.g. a cache hit)
+    int sub = 0;           // for subclasses: a step within a call (cache-aside)
+    bool cache_miss = false;  // a cache_aside cache answered "not there"
   };
 
   // Advances `job`: called when the job gets a worker and after each primitive completes.
@@ -91,7 +101,7 @@ class Station : public Node {
   void run_cpu(Context& ctx, Job& job, double seconds);
   void run_io(Context& ctx, Job& job, double seconds);
   void run_delay(Context& ctx, Job& job, double seconds);
-  void call(Context& ctx, Job& job, const ResolvedCall& c);
+  void call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op = 0);
   // Sends the response, frees the worker and starts the next queued request.
   void finish(Context& ctx, Job& job, Status status);
 
@@ -99,6 +109,13 @@ class Station : public Node {
   int64_t busy_workers() const { return busy_workers_; }
   size_t replica_index() const { return replica_index_; }
   ComponentStats& stats() { return *stats_; }
+  // The replica of `t` that a call about `key` goes to.
+  NodeId pick(const CallTarget& t, uint64_t key);
+  // The job with this id, or null (it finished, or the replica crashed since).
+  Job* find_job(uint64_t id) {
+    auto it = jobs_.find(id);
+    return it == jobs_.end() ? nullptr : &it->second;
+  }
 
  private:
   void admit(Context& ctx, MessagePtr msg);
@@ -121,6 +138,7 @@ class Station : public Node {
   uint64_t round_robin_ = 0;
   std::vector<uint64_t> done_;
   size_t replica_index_ = 0;
+  bool crashed_ = false;  // answers for jobs lost in a crash may still arrive
 };
 
 }  // namespace archsim

@@ -32,9 +32,12 @@ struct Message {
   double request_bytes = 0;   // size of the request on every hop
   double response_bytes = 0;  // size of the response on every hop
   uint64_t version = 0;       // a replicated write: the version the primary gave it (databases)
+  uint8_t cache_op = 0;       // to a cache: 0 = the request itself, kCacheFill = a cache-aside fill
+  bool cache_miss = false;    // from a cache_aside cache: the key was not there; the caller reads the backend
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;
+inline constexpr uint8_t kCacheFill = 1;
 
 class Context {
  public:
@@ -56,6 +59,13 @@ class Node {
   virtual void on_timer(Context& ctx, uint64_t tag) = 0;
   // Called once at the end of the run, at the end time.
   virtual void on_end(Context& ctx) {}
+  // The node's process died: everything in memory is lost. It may answer the requests it held
+  // with Status::Failed (their connections broke), and nothing else. Until on_recover, the engine
+  // drops the node's timers, the responses sent to it and anything it sends; a request sent to it
+  // comes back at once as Status::Failed (connection refused).
+  virtual void on_crash(Context& ctx) {}
+  // The host is back, empty; timers may be started again.
+  virtual void on_recover(Context& ctx) {}
 };
 
 // The network every engine builds: hosts in regions, each host with its own NIC (one link per
@@ -94,6 +104,8 @@ class Engine {
   virtual double nic_bytes_down(NodeId n) const = 0;
   virtual std::vector<LinkUsage> region_link_usage() const = 0;
   virtual uint64_t events() const = 0;
+  // Crashes node `n` at `at` and brings it back at `recover_at` (< 0: never). REQUIRES: before run().
+  virtual void schedule_crash(NodeId n, double at, double recover_at) = 0;
 };
 
 std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress);

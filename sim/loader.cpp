@@ -37,6 +37,20 @@ const char* to_string(ComponentKind k) {
   return "?";
 }
 
+const char* to_string(WritePolicy p) {
+  switch (p) {
+    case WritePolicy::ReadThrough:
+      return "read_through";
+    case WritePolicy::CacheAside:
+      return "cache_aside";
+    case WritePolicy::WriteThrough:
+      return "write_through";
+    case WritePolicy::WriteBehind:
+      return "write_behind";
+  }
+  return "?";
+}
+
 const char* to_string(LbPolicy p) {
   switch (p) {
     case LbPolicy::RoundRobin:
@@ -94,7 +108,7 @@ class Loader {
   void load(const YAML::Node& root) {
     if (root.IsNull() || !root.IsDefined())
       src_.fail_at({}, "the file is empty; a topology needs at least `components:` (see topologies/three-tier.yaml)");
-    MapReader top(src_, root, "the topology", {"name", "regions", "network", "latency_table", "components", "run"});
+    MapReader top(src_, root, "the topology", {"name", "regions", "network", "latency_table", "components", "run", "faults"});
     t_.name = top.has("name") ? read_string(src_, top.get("name"), "name") : "unnamed";
     if (top.has("latency_table")) load_latency_table(top.get("latency_table"));
     if (top.has("regions")) {
@@ -112,6 +126,7 @@ class Loader {
     if (top.has("network")) load_network(top.get("network"));
     if (top.has("run")) load_run(top.get("run"));
     load_components(top.require("components"));
+    if (top.has("faults")) t_.faults = load_faults(src_, top.get("faults"), t_.latency);
   }
 
  private:
@@ -285,14 +300,16 @@ class Loader {
       c.kind = ComponentKind::Cache;
       MapReader m(src_, node, what,
                   {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend", "cost",
-                   "shards", "sharding"});
+                   "shards", "sharding", "eviction", "ttl", "value_size", "write_policy", "flush_interval",
+                   "coalesce_misses", "vnodes"});
       common(c, m);
       station(c, m);
       load_shards(c, m);
-      c.capacity = read_int(src_, m.require("capacity"), "capacity", 1, int64_t(1) << 40);
+      load_cache_capacity(c, m.require("capacity"));
       if (m.has("hit")) c.hit = read_distribution(src_, m.get("hit"), t_.latency, "hit");
       c.backend = read_string(src_, m.require("backend"), "backend");
       c.backend_loc = src_.location(m.get("backend"));
+      load_cache_policies(c, m);
     } else if (kind == "database") {
       c.kind = ComponentKind::Database;
       MapReader m(src_, node, what,
@@ -836,6 +853,67 @@ class Loader {
     if (c.replicas > kMaxReplicas)
       src_.fail_at(c.loc, fmt::format("{} shards x (1 + {} read replicas) = {} nodes; at most {} are supported", shards,
                                       d.read_replicas, c.replicas, kMaxReplicas));
+  }
+
+  // `capacity: 100000` counts entries; `capacity: 4GB` counts bytes (each value charged its size).
+  void load_cache_capacity(Component& c, const YAML::Node& node) {
+    bool has_unit = node.IsScalar() && node.Scalar().find_first_of("BKMGTi") != std::string::npos;
+    if (!has_unit) {
+      c.capacity = read_int(src_, node, "capacity", 1, int64_t(1) << 40);
+      return;
+    }
+    c.capacity_bytes = read_size(src_, node, "capacity");
+    if (c.capacity_bytes < 1) src_.fail(node, "capacity must be at least 1 byte (or a number of entries)");
+    c.capacity = 0;
+  }
+
+  void load_cache_policies(Component& c, const MapReader& m) {
+    if (m.has("eviction")) {
+      std::string e = read_string(src_, m.get("eviction"), "eviction");
+      if (e == "lru") c.eviction = CacheEviction::Lru;
+      else if (e == "lfu") c.eviction = CacheEviction::Lfu;
+      else if (e == "fifo") c.eviction = CacheEviction::Fifo;
+      else {
+        std::string hint = nearest(e, {"lru", "lfu", "fifo"});
+        src_.fail(m.get("eviction"), fmt::format("unknown eviction '{}'{}; known: lru, lfu, fifo", e,
+                                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+    }
+    if (m.has("ttl")) c.ttl = read_duration(src_, m.get("ttl"), t_.latency, "ttl", false);
+    if (m.has("value_size")) {
+      c.value_size = read_size(src_, m.get("value_size"), "value_size");
+      if (c.value_size <= 0) src_.fail(m.get("value_size"), "value_size must be greater than zero");
+    }
+    if (m.has("write_policy")) {
+      c.write_policy_loc = src_.location(m.get("write_policy"));
+      std::string w = read_string(src_, m.get("write_policy"), "write_policy");
+      if (w == "read_through") c.write_policy = WritePolicy::ReadThrough;
+      else if (w == "cache_aside") c.write_policy = WritePolicy::CacheAside;
+      else if (w == "write_through") c.write_policy = WritePolicy::WriteThrough;
+      else if (w == "write_behind") c.write_policy = WritePolicy::WriteBehind;
+      else {
+        std::vector<std::string> known = {"read_through", "cache_aside", "write_through", "write_behind"};
+        std::string hint = nearest(w, known);
+        src_.fail(m.get("write_policy"),
+                  fmt::format("unknown write_policy '{}'{}; known: read_through, cache_aside, write_through, write_behind",
+                              w, hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+    }
+    if (m.has("flush_interval")) {
+      if (c.write_policy != WritePolicy::WriteBehind)
+        src_.fail_at(m.key_location("flush_interval"), "flush_interval applies only to write_policy: write_behind");
+      c.flush_interval = read_duration(src_, m.get("flush_interval"), t_.latency, "flush_interval", false);
+    }
+    if (m.has("coalesce_misses")) {
+      c.coalesce_loc = src_.location(m.get("coalesce_misses"));
+      c.coalesce_misses = read_bool(src_, m.get("coalesce_misses"), "coalesce_misses");
+      if (c.coalesce_misses && c.write_policy == WritePolicy::CacheAside)
+        src_.fail(m.get("coalesce_misses"), "coalesce_misses needs a cache that reads its backend itself; with "
+                                            "cache_aside the caller reads the database (use read_through)");
+    }
+    if (m.has("vnodes")) c.vnodes = read_int(src_, m.get("vnodes"), "vnodes", 1, 10000);
+    if (c.capacity_bytes > 0)  // entries, roughly, for the estimates; the model charges each value its size
+      c.capacity = std::max<int64_t>(1, static_cast<int64_t>(c.capacity_bytes / (c.value_size > 0 ? c.value_size : 1024)));
   }
 
   Source& src_;

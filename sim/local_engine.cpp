@@ -18,6 +18,8 @@ class LocalEngine : public Engine {
   NodeId add_node(const std::string& name, int region, Node* node) override {
     NodeId id = static_cast<NodeId>(nodes_.size());
     nodes_.push_back({node, region, this, id});
+    down_.push_back(false);
+    epoch_.push_back(0);
     nic_up_.push_back(0);
     nic_down_.push_back(0);
     return id;
@@ -35,9 +37,24 @@ class LocalEngine : public Engine {
       now_ = e.time;
       ++events_;
       NodeCtx& n = nodes_[e.node];
+      if (e.fault != 0) {
+        apply_fault(n, e.fault == 1);
+        continue;
+      }
       if (e.msg) {
+        if (down_[e.node]) {
+          MessagePtr m(e.msg);
+          if (!m->is_response) {  // connection refused: the caller learns at once
+            m->is_response = true;
+            m->status = Status::Failed;
+            NodeId to = m->from;
+            deliver(e.node, to, std::move(m));
+          }
+          continue;
+        }
         n.node->on_message(n, MessagePtr(e.msg));
       } else {
+        if (e.epoch != epoch_[e.node]) continue;  // a timer of a crashed incarnation
         auto it = cancelled_.find(e.timer);
         if (it != cancelled_.end()) {
           cancelled_.erase(it);
@@ -65,6 +82,10 @@ class LocalEngine : public Engine {
     return out;
   }
   uint64_t events() const override { return events_; }
+  void schedule_crash(NodeId n, double at, double recover_at) override {
+    push({at, 0, n, 0, 0, nullptr, 0, 1});
+    if (recover_at >= 0) push({recover_at, 0, n, 0, 0, nullptr, 0, 2});
+  }
 
  private:
   struct NodeCtx : Context {
@@ -75,10 +96,13 @@ class LocalEngine : public Engine {
     NodeId id;
     double now() const override { return engine->now_; }
     NodeId self() const override { return id; }
-    void send(NodeId to, MessagePtr msg) override { engine->deliver(id, to, std::move(msg)); }
+    void send(NodeId to, MessagePtr msg) override {
+      if (engine->down_[id]) return;  // a crashed host sends nothing
+      engine->deliver(id, to, std::move(msg));
+    }
     TimerId start_timer(double delay, uint64_t tag) override {
       TimerId t = engine->next_timer_++;
-      engine->push({engine->now_ + delay, 0, id, t, tag, nullptr});
+      engine->push({engine->now_ + delay, 0, id, t, tag, nullptr, engine->epoch_[id], 0});
       return t;
     }
     void cancel_timer(TimerId t) override { engine->cancelled_.insert(t); }
@@ -90,6 +114,8 @@ class LocalEngine : public Engine {
     TimerId timer;
     uint64_t tag;
     Message* msg;
+    uint32_t epoch = 0;  // timers: the incarnation of the node that started it
+    int fault = 0;       // 1 = crash, 2 = recover
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const { return a.time != b.time ? a.time > b.time : a.seq > b.seq; }
@@ -98,6 +124,18 @@ class LocalEngine : public Engine {
   void push(Event e) {
     e.seq = seq_++;
     queue_.push(e);
+  }
+
+  void apply_fault(NodeCtx& n, bool crash) {
+    if (crash == bool(down_[n.id])) return;
+    if (crash) {
+      n.node->on_crash(n);
+      down_[n.id] = true;
+      ++epoch_[n.id];
+    } else {
+      down_[n.id] = false;
+      n.node->on_recover(n);
+    }
   }
 
   void deliver(NodeId from, NodeId to, MessagePtr msg) {
@@ -116,13 +154,15 @@ class LocalEngine : public Engine {
       nic_up_[from] += bytes;
       nic_down_[to] += bytes;
     }
-    push({now_ + latency + bytes * 8 / bw, 0, to, 0, 0, msg.release()});
+    push({now_ + latency + bytes * 8 / bw, 0, to, 0, 0, msg.release(), 0, 0});
   }
 
   NetworkPlan plan_;
   std::vector<NodeCtx> nodes_;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   std::unordered_set<TimerId> cancelled_;
+  std::vector<bool> down_;
+  std::vector<uint32_t> epoch_;
   std::vector<double> nic_up_, nic_down_, region_bytes_;
   double now_ = 0, end_ = 0, window_start_ = 0;
   uint64_t seq_ = 0, events_ = 0;

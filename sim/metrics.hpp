@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/heavy_hitters.hpp"
 #include "sim/histogram.hpp"
 
 namespace archsim {
@@ -90,6 +91,22 @@ struct QueueStats {
   double oldest_age_at_end = 0;    // seconds the oldest unfinished message had waited at the end
 };
 
+// What a cache component's replicas saw (docs/outputs.md). Counts cover the measured window, except
+// the data-loss counts, which cover the whole run.
+struct CacheStats {
+  uint64_t evictions = 0;          // entries pushed out to make room
+  uint64_t expired = 0;            // lookups that found the key past its TTL (counted among the misses)
+  uint64_t stampede_misses = 0;    // backend reads sent while another read of the same key was in flight
+  uint64_t coalesced_misses = 0;   // misses that waited for the read in flight instead (coalesce_misses)
+  uint64_t fills = 0;              // cache_aside: entries the callers wrote back after a miss
+  uint64_t invalidations = 0;      // writes that removed the key
+  uint64_t writes_acknowledged = 0;  // write_behind: writes acknowledged before reaching the backend (whole run)
+  uint64_t writes_flushed = 0;       // write_behind: of those, sent to the backend (whole run)
+  uint64_t unflushed_writes_lost = 0;  // write_behind: acknowledged, never flushed, lost in a crash (whole run)
+  std::vector<uint64_t> replica_lookups;  // reads per replica
+  HeavyHitters hot_keys{128};             // the most read keys, tagged with their replica
+};
+
 struct ComponentStats {
   std::string name;
   std::string kind;
@@ -117,6 +134,7 @@ struct ComponentStats {
 
   // Cache only.
   uint64_t hits = 0, misses = 0;
+  CacheStats cache;
 
   // Rate limiters and load balancers with `rate_limit:`; queues. Null for other kinds.
   std::shared_ptr<RateLimitStats> rate_limit;

@@ -253,6 +253,75 @@ std::optional<Verdict> hot_shard_verdict(const RunResult& r, const LatencyHistog
   return v;
 }
 
+// The busiest replica's reads over the mean per replica (1 = even; N = everything on one of N).
+double replica_skew(const ComponentStats& s) {
+  const auto& v = s.cache.replica_lookups;
+  uint64_t total = 0, max = 0;
+  for (uint64_t x : v) {
+    total += x;
+    max = std::max(max, x);
+  }
+  if (total == 0) return 0;
+  return static_cast<double>(max) * static_cast<double>(s.replicas) / static_cast<double>(total);
+}
+
+// Cache statistics beyond the hit ratio (docs/outputs.md).
+void add_cache_summary(nlohmann::ordered_json& cj, const ComponentResult& c) {
+  const ComponentStats& s = c.stats;
+  const CacheStats& k = s.cache;
+  cj["eviction"] = c.spec->eviction == CacheEviction::Lfu ? "lfu" : c.spec->eviction == CacheEviction::Fifo ? "fifo" : "lru";
+  cj["write_policy"] = to_string(c.spec->write_policy);
+  cj["evictions"] = k.evictions;
+  cj["expired"] = k.expired;
+  cj["stampede_misses"] = k.stampede_misses;
+  cj["coalesced_misses"] = k.coalesced_misses;
+  cj["fills"] = k.fills;
+  cj["invalidations"] = k.invalidations;
+  cj["writes_acknowledged"] = k.writes_acknowledged;
+  cj["writes_flushed"] = k.writes_flushed;
+  cj["unflushed_writes_lost"] = k.unflushed_writes_lost;
+  uint64_t total = 0;
+  for (uint64_t x : k.replica_lookups) total += x;
+  nlohmann::ordered_json load = nlohmann::ordered_json::array();
+  for (int64_t i = 0; i < s.replicas; ++i) {
+    uint64_t n = static_cast<size_t>(i) < k.replica_lookups.size() ? k.replica_lookups[static_cast<size_t>(i)] : 0;
+    load.push_back({{"replica", i},
+                    {"reads", n},
+                    {"share", total ? r6(static_cast<double>(n) / static_cast<double>(total)) : 0.0}});
+  }
+  cj["replica_load"] = load;
+  cj["replica_load_skew"] = r6(replica_skew(s));
+  nlohmann::ordered_json hot = nlohmann::ordered_json::array();
+  double reads = static_cast<double>(k.hot_keys.total());
+  for (const auto& e : k.hot_keys.top(10))
+    hot.push_back({{"key", e.key},
+                   {"share", reads > 0 ? r6(static_cast<double>(e.count) / reads) : 0.0},
+                   {"share_min", reads > 0 ? r6(static_cast<double>(e.count - e.error) / reads) : 0.0},
+                   {"replica", e.tag}});
+  cj["hot_keys"] = hot;
+}
+
+std::string cache_terminal_line(const ComponentStats& s) {
+  const CacheStats& k = s.cache;
+  std::string out = fmt::format("{:<14} evictions {}, expired {}, stampede misses {}", "", k.evictions, k.expired,
+                                k.stampede_misses);
+  if (k.coalesced_misses) out += fmt::format(", coalesced {}", k.coalesced_misses);
+  if (k.writes_acknowledged) out += fmt::format(", write-behind: {} acknowledged, {} flushed", k.writes_acknowledged, k.writes_flushed);
+  if (k.unflushed_writes_lost) out += fmt::format(", {} acknowledged writes LOST in a crash", k.unflushed_writes_lost);
+  if (s.replicas > 1) out += fmt::format(", busiest replica {:.2f}x the mean", replica_skew(s));
+  auto top = k.hot_keys.top(1);
+  if (!top.empty() && k.hot_keys.total())
+    out += fmt::format(", hottest key {} ({:.1f}% of reads)", top[0].key,
+                       100.0 * static_cast<double>(top[0].count) / static_cast<double>(k.hot_keys.total()));
+  return out + "\n";
+}
+
+std::string cache_csv_cells(const ComponentStats& s) {
+  const CacheStats& k = s.cache;
+  return fmt::format("{},{},{},{},{:.6g}", k.evictions, k.expired, k.stampede_misses, k.unflushed_writes_lost,
+                     replica_skew(s));
+}
+
 }  // namespace
 
 Verdict bottleneck(const RunResult& r) {
@@ -420,6 +489,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     if (s.kind == "cache") {
       uint64_t lookups = s.hits + s.misses;
       cj["hit_ratio"] = lookups ? r6(static_cast<double>(s.hits) / static_cast<double>(lookups)) : 0.0;
+      add_cache_summary(cj, c);
     }
     // Little's law: mean number in the component vs arrival rate x mean residence.
     double lambda = static_cast<double>(s.completed + s.failed) / r.window();
@@ -473,6 +543,7 @@ std::string terminal_summary(const RunResult& r) {
                          100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
     out += edge_summary_lines(s, r.window());
     out += data_tier_lines(c, r.window());
+    if (s.kind == "cache") out += cache_terminal_line(s);
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
                      "p99", "p99.9", "max");
@@ -525,20 +596,22 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
   {
     AtomicFile f(dir, "components.csv");
     f.out() << "component,kind,replicas,throughput_rps,util_workers,util_cpu,util_io,util_network,mean_queue_len,"
-               "max_queue_len,mean_residence_ms,p50_residence_ms,p99_residence_ms,mean_wait_ms,rejected,hit_ratio\n";
+               "max_queue_len,mean_residence_ms,p50_residence_ms,p99_residence_ms,mean_wait_ms,rejected,hit_ratio,"
+               "evictions,expired,stampede_misses,unflushed_writes_lost,replica_load_skew\n";
     for (const auto& c : r.components) {
       const ComponentStats& s = c.stats;
       Util u = util_of(c);
       auto o = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
       uint64_t lookups = s.hits + s.misses;
-      f.out() << fmt::format("{},{},{},{:.6g},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{}\n", s.name,
+      f.out() << fmt::format("{},{},{},{:.6g},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{},{}\n", s.name,
                              s.kind, s.replicas, static_cast<double>(s.completed) / r.window(), o(u.workers), o(u.cpu),
                              o(u.io), u.network, s.queue_len.mean(), s.queue_len.max(), s.residence.mean() * 1e3,
                              s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3,
                              s.wait_count ? s.wait_sum / static_cast<double>(s.wait_count) * 1e3 : 0.0, s.rejected,
                              s.kind == "cache" && lookups
                                  ? fmt::format("{:.6g}", static_cast<double>(s.hits) / static_cast<double>(lookups))
-                                 : std::string());
+                                 : std::string(),
+                             s.kind == "cache" ? cache_csv_cells(s) : std::string(",,,,"));
     }
     f.commit();
   }

@@ -116,6 +116,36 @@ void database_params(const Component& c, const std::vector<NodeId>& ids, size_t 
   }
 }
 
+// One ring per cache component, shared by all its callers.
+using Rings = std::map<std::string, std::shared_ptr<const HashRing>>;
+std::shared_ptr<const HashRing> cache_ring(Rings& rings, const Component& c) {
+  auto& r = rings[c.name];
+  if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
+  return r;
+}
+
+void set_cache_policies(const Component& c, uint32_t replica, Cache::Params& p) {
+  p.capacity_bytes = c.capacity_bytes;
+  p.value_size = c.value_size;
+  p.eviction = c.eviction == CacheEviction::Lfu    ? Eviction::Lfu
+               : c.eviction == CacheEviction::Fifo ? Eviction::Fifo
+                                                   : Eviction::Lru;
+  p.ttl = c.ttl;
+  p.write_policy = c.write_policy;
+  p.flush_interval = c.flush_interval;
+  p.coalesce_misses = c.coalesce_misses;
+  p.replica = replica;
+}
+
+void schedule_faults(const Topology& t, const std::map<std::string, std::vector<NodeId>>& replicas, Engine& engine) {
+  for (const auto& f : t.faults) {
+    const auto& ids = replicas.at(f.component);
+    double recover = f.duration < 0 ? -1 : f.at + f.duration;
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (f.replica < 0 || static_cast<size_t>(f.replica) == i) engine.schedule_crash(ids[i], f.at, recover);
+  }
+}
+
 }  // namespace
 
 RunResult run_scenario(const Topology& t, const RunOptions& options) {
@@ -154,6 +184,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
     for (int64_t i = 0; i < n; ++i) replicas[c.name].push_back(next++);
   }
+  Rings rings;
   auto target = [&](const std::string& name) {
     CallTarget ct;
     ct.component = name;
@@ -161,6 +192,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     const Component* c = t.find(name);
     ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
     shard_route(*c, ct);
+    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1 && !ct.sharded()) ct.ring = cache_ring(rings, *c);
     return ct;
   };
   auto resolve = [&](const CallSpec& cs) {
@@ -170,6 +202,14 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
                                                        : ResolvedCall::Shape::Fanout;
     for (const auto& name : cs.targets) rc.targets.push_back(target(name));
     rc.fanout = cs.fanout;
+    if (cs.shape == CallSpec::Shape::Single) {
+      const Component* c = t.find(cs.targets[0]);
+      if (c->kind == ComponentKind::Cache && c->write_policy == WritePolicy::CacheAside) {
+        auto backend = std::make_shared<ResolvedCall>();
+        backend->targets.push_back(target(c->backend));
+        rc.aside_backend = backend;
+      }
+    }
     return rc;
   };
 
@@ -249,6 +289,9 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       }
       p.targets = replicas.at(c.target);
       p.sharded_target = target(c.target);
+      if (const Component* tc = t.find(c.target);
+          tc->kind == ComponentKind::Cache && p.targets.size() > 1 && !p.sharded_target.sharded())
+        p.ring = cache_ring(rings, *tc);
       p.timeout = c.timeout;
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
@@ -325,6 +368,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           p.capacity = static_cast<uint64_t>(c.capacity);
           p.hit = c.hit;
           p.cpu = c.cpu;
+          set_cache_policies(c, static_cast<uint32_t>(i), p);
           CallSpec backend;
           backend.targets = {c.backend};
           p.backend = resolve(backend);
@@ -361,6 +405,8 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       if (id != ids[i]) throw std::logic_error("node ids out of order");
     }
   }
+
+  schedule_faults(t, replicas, *engine);
 
   auto wall0 = std::chrono::steady_clock::now();
   engine->run(t.run.duration, t.run.warmup);

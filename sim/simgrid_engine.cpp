@@ -39,14 +39,22 @@ class HostActor : public Context {
   void cancel_timer(TimerId id) override { timers_.cancel(id); }
 
   void operator()();
+  // Crash (true) and recovery (false) times, sorted. REQUIRES: before the actor runs.
+  void set_faults(std::vector<std::pair<double, bool>> faults) { faults_ = std::move(faults); }
 
  private:
+  void apply_fault(bool crash);
+  void transmit(NodeId to, MessagePtr msg);  // send() without the down check
+
   SimGridEngine* engine_;
   NodeId id_;
   Node* node_;
   sg4::Mailbox* mailbox_;
   TimerHeap timers_;
   Message* incoming_ = nullptr;
+  std::vector<std::pair<double, bool>> faults_;
+  size_t next_fault_ = 0;
+  bool down_ = false;
 };
 
 class SimGridEngine : public Engine {
@@ -105,7 +113,12 @@ class SimGridEngine : public Engine {
     zone_->seal();
     actors_.reserve(hosts_.size());
     for (size_t i = 0; i < hosts_.size(); ++i)
+    {
       actors_.push_back(std::make_unique<HostActor>(this, static_cast<NodeId>(i), hosts_[i].node, hosts_[i].mailbox));
+      std::stable_sort(hosts_[i].faults.begin(), hosts_[i].faults.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      actors_.back()->set_faults(hosts_[i].faults);
+    }
     for (size_t i = 0; i < hosts_.size(); ++i) {
       HostActor* actor = actors_[i].get();
       sg4::Actor::create(hosts_[i].mailbox->get_name(), hosts_[i].host, [actor]() { (*actor)(); });
@@ -128,6 +141,10 @@ class SimGridEngine : public Engine {
     return out;
   }
   uint64_t events() const override { return events_; }
+  void schedule_crash(NodeId n, double at, double recover_at) override {
+    hosts_[n].faults.emplace_back(at, true);
+    if (recover_at >= 0) hosts_[n].faults.emplace_back(recover_at, false);
+  }
 
   // Called by actors.
   double end() const { return end_; }
@@ -159,6 +176,7 @@ class SimGridEngine : public Engine {
     int region = 0;
     Node* node = nullptr;
     sg4::Mailbox* mailbox = nullptr;
+    std::vector<std::pair<double, bool>> faults;  // (time, crash?) from schedule_crash
   };
   struct RegionLinkPair {
     sg4::Link* forward = nullptr;
@@ -180,7 +198,23 @@ class SimGridEngine : public Engine {
   std::chrono::steady_clock::time_point wall_start_;
 };
 
+void HostActor::apply_fault(bool crash) {
+  if (crash == down_) return;
+  if (crash) {
+    node_->on_crash(*this);  // may still answer the requests it held, as failed
+    timers_ = TimerHeap();   // the crashed incarnation's timers die with it
+  } else {
+    node_->on_recover(*this);
+  }
+  down_ = crash;
+}
+
 void HostActor::send(NodeId to, MessagePtr msg) {
+  if (down_) return;  // a crashed host sends nothing
+  transmit(to, std::move(msg));
+}
+
+void HostActor::transmit(NodeId to, MessagePtr msg) {
   msg->from = id_;
   msg->sent_at = now();
   double bytes = msg->bytes();
@@ -202,6 +236,10 @@ void HostActor::operator()() {
   TimerHeap::Entry next{};
   for (;;) {
     double t = now();
+    if (next_fault_ < faults_.size() && faults_[next_fault_].first <= t + kEpsilon) {
+      apply_fault(faults_[next_fault_++].second);
+      continue;
+    }
     if (timers_.peek(&next) && next.time <= t + kEpsilon) {
       timers_.pop();
       engine_->count_event();
@@ -210,12 +248,22 @@ void HostActor::operator()() {
     }
     if (t >= end - kEpsilon) break;
     double until = timers_.peek(&next) ? std::min(next.time, end) : end;
+    if (next_fault_ < faults_.size()) until = std::min(until, std::max(faults_[next_fault_].first, t));
     ssize_t got = sg4::Comm::wait_any_for(pending, until - t);
     if (got == 0) {
       MessagePtr msg(incoming_);
       incoming_ = nullptr;
       pending[0] = mailbox_->get_async<Message>(&incoming_);
       engine_->count_event();
+      if (down_) {
+        if (!msg->is_response) {  // connection refused: the caller learns at once
+          msg->is_response = true;
+          msg->status = Status::Failed;
+          NodeId to = msg->from;
+          transmit(to, std::move(msg));
+        }
+        continue;
+      }
       node_->on_message(*this, std::move(msg));
     }
   }

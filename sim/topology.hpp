@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/distribution.hpp"
+#include "sim/faults.hpp"
 #include "sim/key_distribution.hpp"
 #include "sim/latency_table.hpp"
 #include "sim/sharding.hpp"
@@ -54,6 +55,11 @@ struct CallSpec {
   Location loc;
   bool enqueue = false;  // `{enqueue: topic}`: a Single call to a queue, answered when the enqueue is acknowledged
 };
+
+// Caches (docs/topology.md): which key leaves when a new one needs room, and how writes meet the backend.
+enum class CacheEviction { Lru, Lfu, Fifo };
+enum class WritePolicy { ReadThrough, CacheAside, WriteThrough, WriteBehind };
+const char* to_string(WritePolicy p);
 
 enum class LbPolicy { RoundRobin, Random, LeastConnections, PowerOfTwo };
 const char* to_string(LbPolicy p);
@@ -165,6 +171,15 @@ struct Component {
   Distribution hit;      // service time of a hit
   std::string backend;
   Location backend_loc;
+  double capacity_bytes = 0;    // > 0: capacity counted in bytes instead of entries
+  double value_size = 0;        // bytes of a cached value; 0 = the request type's response size
+  CacheEviction eviction = CacheEviction::Lru;
+  double ttl = 0;               // seconds; 0 = entries never expire
+  WritePolicy write_policy = WritePolicy::ReadThrough;
+  double flush_interval = 1;    // write_behind: seconds between flushes of the acknowledged writes
+  bool coalesce_misses = false; // one backend read per key in flight; later misses wait for it
+  int64_t vnodes = 150;         // replicas > 1: points per replica on the consistent-hash ring
+  Location write_policy_loc, coalesce_loc;
 
   // database
   OpProfile read_profile, write_profile;
@@ -211,6 +226,7 @@ struct Topology {
   LatencyTable latency;
   std::vector<Component> components;  // file order
   RunSpec run;
+  std::vector<Fault> faults;  // `faults:`, in file order
 
   const Component* find(const std::string& name) const;
   int index_of(const std::string& name) const;

@@ -1,5 +1,7 @@
 #include "sim/validate.hpp"
 
+#include "sim/faults.hpp"
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
@@ -166,6 +168,34 @@ std::vector<std::string> region_path(const Topology& t, const std::string& a, co
   return path;
 }
 
+// A cache_aside cache relies on its caller to read the backend and fill it, which only a service
+// does (models/service.cpp), one call at a time.
+static void validate_caches(const Topology& t) {
+  for (const auto& c : t.components) {
+    auto aside = [&](const std::string& name) {
+      const Component* x = t.find(name);
+      return x && x->kind == ComponentKind::Cache && x->write_policy == WritePolicy::CacheAside;
+    };
+    auto why = [&](const std::string& name) {
+      return fmt::format("'{}' is a cache_aside cache: a service must call it (the service reads the backend on a miss "
+                         "and fills the cache); use write_policy: read_through to call it from a {}",
+                         name, to_string(c.kind));
+    };
+    if (c.kind == ComponentKind::Client && aside(c.target)) fail(t, c.target_loc, why(c.target));
+    if (c.kind == ComponentKind::LoadBalancer && aside(c.lb_targets)) fail(t, c.lb_targets_loc, why(c.lb_targets));
+    if (c.kind == ComponentKind::Cache && aside(c.backend)) fail(t, c.backend_loc, why(c.backend));
+    for (const auto& [type, list] : c.calls)
+      for (const auto& call : list)
+        if (call.shape != CallSpec::Shape::Single)
+          for (size_t i = 0; i < call.targets.size(); ++i)
+            if (aside(call.targets[i]))
+              fail(t, call.target_locs[i],
+                   fmt::format("'{}' is a cache_aside cache: call it on its own (not in a parallel group or fan-out), so "
+                               "a miss can be followed by the backend read and the fill",
+                               call.targets[i]));
+  }
+}
+
 std::vector<std::string> validate_topology(const Topology& t) {
   std::vector<std::string> warnings;
   bool has_client = false;
@@ -277,6 +307,9 @@ std::vector<std::string> validate_topology(const Topology& t) {
                                      "one consumer, so {} of them sit idle",
                                      where(t, c.loc), c.name, c.queue_spec.consumers, c.queue_spec.partitions,
                                      c.queue_spec.consumers - c.queue_spec.partitions));
+  validate_caches(t);
+  validate_faults(t);
+
   for (size_t i = 0; i < t.components.size(); ++i)
     if (!reached[i])
       warnings.push_back(fmt::format("{}: warning: no client can reach '{}'; it will receive no requests",

@@ -60,3 +60,49 @@ TEST_CASE("microservice-chain: five sequential 500 us calls add 2.5 ms before an
   CHECK(j["latency_ms"]["max"].get<double>() == Approx(3.0).epsilon(0.001));
   CHECK(j["components"]["gateway"]["mean_residence_ms"].get<double>() == Approx(2.5).epsilon(0.001));
 }
+
+TEST_CASE("read-heavy-cache: without the cache the database saturates; with Redis it sees only the misses", "[topologies]") {
+  // System under consideration: topologies/read-heavy-cache.yaml, the seed's 700k reads/s against
+  // a ~50k QPS database, every rate divided by 100: 7k reads/s, a database good for 500/s.
+  // Expectations: with the Redis tier the hit ratio emerges near the hot set's 95% (between 93%
+  // and 98%), the database's throughput equals the misses, (1 - hit ratio) x reads within 3%, its
+  // CPU stays under 90% and nothing is the bottleneck. Without the cache (users -> db) the
+  // database's CPU is the bottleneck at ~100% and requests time out.
+  auto j = run_json(source_path("topologies/read-heavy-cache.yaml"));
+  auto redis = j["components"]["redis"];
+  double hit = redis["hit_ratio"];
+  CHECK(hit > 0.93);
+  CHECK(hit < 0.98);
+  double reads = redis["throughput_rps"], db = j["components"]["db"]["throughput_rps"];
+  CHECK(db == Approx((1 - hit) * reads).epsilon(0.03));
+  CHECK(j["components"]["db"]["utilization"]["cpu"].get<double>() < 0.9);
+  CHECK(j["bottleneck"]["resource"] == "none");
+  CHECK(redis["replica_load"].size() == 10);
+  CHECK(redis["hot_keys"].size() == 10);
+  auto n = run_json(source_path("topologies/read-heavy-cache.yaml"), {"--set", "components.users.target=db"});
+  CHECK(n["bottleneck"]["component"] == "db");
+  CHECK(n["bottleneck"]["resource"] == "cpu");
+  CHECK(n["components"]["db"]["utilization"]["cpu"].get<double>() > 0.99);
+  CHECK(n["requests"]["timed_out"].get<int>() > n["requests"]["generated"].get<int>() / 2);
+}
+
+TEST_CASE("cdn-media: the origin's NIC is the wall; per-region edges serve the images", "[topologies]") {
+  // System under consideration: topologies/cdn-media.yaml: 200 KB images read in three regions,
+  // 1 Gbps NICs (the origin sends at most 625 images/s).
+  // Expectations: every reader pointed at the origin: the origin is network-bound (its NIC at 90%
+  // or more) and the throughput stays under 625 images/s. With the edges: the hit ratios emerge
+  // above 70%, the origin's NIC stays under 50%, nothing saturates, and the throughput is at least
+  // 1.5x the origin-only one.
+  auto e = run_json(source_path("topologies/cdn-media.yaml"));
+  auto o = run_json(source_path("topologies/cdn-media.yaml"),
+                    {"--set", "components.readers-us.target=origin", "--set", "components.readers-eu.target=origin",
+                     "--set", "components.readers-ap.target=origin"});
+  CHECK(o["bottleneck"]["component"] == "origin");
+  CHECK(o["bottleneck"]["resource"] == "network");
+  CHECK(o["components"]["origin"]["utilization"]["network"].get<double>() >= 0.9);
+  CHECK(o["throughput_rps"].get<double>() < 625);
+  for (const char* edge : {"edge-us", "edge-eu", "edge-ap"}) CHECK(e["components"][edge]["hit_ratio"].get<double>() > 0.7);
+  CHECK(e["components"]["origin"]["utilization"]["network"].get<double>() < 0.5);
+  CHECK(e["bottleneck"]["resource"] == "none");
+  CHECK(e["throughput_rps"].get<double>() > 1.5 * o["throughput_rps"].get<double>());
+}
