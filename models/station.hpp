@@ -36,6 +36,12 @@ struct ResolvedCall {
   Shape shape = Shape::Single;
   std::vector<CallTarget> targets;  // Parallel: several; else one
   int64_t fanout = 0;               // Fanout: replicas called, -1 = all
+  int64_t wait_for = 0;             // Fanout: answers needed before the caller goes on; 0 = all
+  // Hedging (Dean & Barroso, "The Tail at Scale"): a request still unanswered after the delay gets
+  // a backup on another replica; the first answer wins, the other is discarded when it comes.
+  double hedge_after = 0;     // seconds; used when hedge_quantile is 0
+  double hedge_quantile = 0;  // > 0: the delay is this quantile of the answer times seen so far
+  bool hedged() const { return hedge_after > 0 || hedge_quantile > 0; }
 };
 
 struct StationParams {
@@ -65,6 +71,17 @@ class Station : public Node {
     bool measured = false;
     size_t next_call = 0;  // for subclasses walking a call list
     bool flag = false;     // for subclasses (e.g. a cache hit)
+    // Critical path (sim/critical_path.hpp): the pieces so far, and the phase under way.
+    std::vector<PathEntry> path;
+    double phase_at = 0;
+    uint8_t phase_cause = 0;
+    // The call under way: its generation (answers of earlier calls are late), and for a hedged
+    // call which slots have their answer, where the originals went and the backup timer.
+    uint32_t call_gen = 0;
+    std::vector<uint8_t> slot_done;
+    std::vector<NodeId> slot_target;
+    const ResolvedCall* hedge_call = nullptr;
+    TimerId hedge_timer = 0;
   };
 
   // Advances `job`: called when the job gets a worker and after each primitive completes.
@@ -83,6 +100,18 @@ class Station : public Node {
 
  private:
   void admit(Context& ctx, MessagePtr msg);
+  // Notes the time since the phase began as its cause, then steps. REQUIRES: a phase was started.
+  void resume(Context& ctx, Job& job);
+  void send_backups(Context& ctx, Job& job);
+  void on_answer(Context& ctx, MessagePtr msg);
+  // The hedge delay for `c` now; 0 while too few answers have been seen to know the quantile.
+  double hedge_delay(const ResolvedCall& c);
+  struct HedgeTracker {
+    LatencyHistogram answers;
+    uint64_t since_update = 0;
+    double delay = 0;
+  };
+  std::unordered_map<const ResolvedCall*, HedgeTracker> hedge_trackers_;
   void start(Context& ctx, Job& job);
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);

@@ -18,6 +18,15 @@ using TimerId = uint64_t;
 
 enum class Status : uint8_t { Ok, Rejected, Failed };
 
+// Where a request's time went, one piece of its critical path: `seconds` spent at node `node`
+// for `cause` (sim/critical_path.hpp names the causes). A response carries the pieces of the
+// subtree that answered it, so the client can add them up when the request completes.
+struct PathEntry {
+  NodeId node = 0;
+  uint8_t cause = 0;
+  double seconds = 0;
+};
+
 struct Message {
   bool is_response = false;
   Status status = Status::Ok;
@@ -30,6 +39,7 @@ struct Message {
   double sent_at = 0;         // set by the engine when sent
   double request_bytes = 0;   // size of the request on every hop
   double response_bytes = 0;  // size of the response on every hop
+  std::vector<PathEntry> path;  // responses: the critical path of the answering subtree
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;

@@ -102,6 +102,7 @@ class LocalEngine : public Engine {
 
   void deliver(NodeId from, NodeId to, MessagePtr msg) {
     msg->from = from;
+    msg->sent_at = now_;
     double bytes = msg->bytes();
     const auto& route = plan_.route[static_cast<size_t>(nodes_[from].region)][static_cast<size_t>(nodes_[to].region)];
     double latency = plan_.intra_region_rtt / 2;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/critical_path.hpp"
 #include "sim/histogram.hpp"
 
 namespace archsim {
@@ -92,6 +93,11 @@ struct ComponentStats {
   // Cache only.
   uint64_t hits = 0, misses = 0;
 
+  // Downstream calls this component made (measured requests): every request sent, the backups
+  // among them (hedges), and answers that came after the caller had stopped waiting (a hedge's
+  // loser, a partial fan-out's stragglers): the extra load the mitigations cost.
+  uint64_t calls_sent = 0, backup_calls = 0, late_answers = 0;
+
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }
   void close(double end);
@@ -105,6 +111,31 @@ struct ClientStats {
   std::vector<std::string> type_names;
   std::vector<LatencyHistogram> by_type;
   SecondSeries series;
+  CriticalPathStats critical;  // where the completed requests' time went
+};
+
+}  // namespace archsim
+
+namespace archsim {
+
+// A feed's statistics (models/feed.hpp), over the measured window.
+struct FeedStats {
+  std::string name;
+  std::string strategy;
+  double window_start = 0, window_end = 0;
+  uint64_t accounts = 0, edges = 0;
+  uint64_t posts = 0, posts_pushed = 0, posts_pulled = 0;  // pulled: left for readers to fetch (hybrid, pull)
+  uint64_t timeline_writes = 0;
+  LatencyHistogram write_amplification;  // timeline writes per pushed post, recorded as writes x 1e-3 "seconds"
+  uint64_t max_writes_per_post = 0, min_writes_per_post = UINT64_MAX;
+  LatencyHistogram delivery_lag;         // post to in every follower's timeline (pushed posts)
+  uint64_t undelivered_at_end = 0;       // pushed posts still in the queue when the run ended
+  TimeWeighted backlog;                  // timeline writes waiting in the fan-out queue or in progress
+  uint64_t reads = 0, read_calls = 0, celebrity_fetches = 0;
+  uint64_t max_calls_per_read = 0, min_calls_per_read = UINT64_MAX;
+  LatencyHistogram read_latency;
+  double timeline_bytes = 0;       // timeline cache contents at the end
+  double timeline_full_bytes = 0;  // with every pushed-to timeline at timeline_len
 };
 
 }  // namespace archsim

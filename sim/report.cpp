@@ -247,6 +247,8 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     double lambda = static_cast<double>(s.completed + s.failed) / r.window();
     double w = s.residence.count() ? s.residence.mean() : 0;
     cj["littles_law"] = {{"L", r6(s.in_system.mean())}, {"lambda_W", r6(lambda * w)}};
+    if (s.calls_sent > 0)
+      cj["downstream_calls"] = {{"sent", s.calls_sent}, {"backups", s.backup_calls}, {"late_answers", s.late_answers}};
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -260,6 +262,8 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   Verdict v = bottleneck(r);
   j["bottleneck"] = {{"component", v.component}, {"resource", v.resource}, {"evidence", v.evidence}};
   if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
+  j["critical_path"] = critical_path_json(critical_path(r));
+  if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
   return j;
 }
 
@@ -304,6 +308,9 @@ std::string terminal_summary(const RunResult& r) {
   if (v.resource == "none") out += "none. " + v.evidence + "\n";
   else out += fmt::format("{} is {}-bound. {}\n", v.component, v.resource == "contention" ? "contention" : v.resource, v.evidence);
   if (has_costs(t)) out += cost_line(r);
+  CriticalPathSummary cp = critical_path(r);
+  if (cp.requests > 0) out += "critical path: " + cp.verdict + "\n";
+  out += feeds_terminal(r);
   return out;
 }
 
@@ -407,6 +414,11 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
   {
     AtomicFile f(dir, "overrides.txt");
     for (const auto& o : overrides) f.out() << o << "\n";
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "critical_path.csv");
+    write_critical_path_csv(critical_path(r), f.out());
     f.commit();
   }
   {

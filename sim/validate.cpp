@@ -83,6 +83,7 @@ std::vector<Edge> edges_of(const Topology& t) {
         break;
       case ComponentKind::Service:
       case ComponentKind::Database:
+      case ComponentKind::Feed:
         for (const auto& [type, list] : c.calls)
           for (const auto& call : list)
             for (size_t k = 0; k < call.targets.size(); ++k)
@@ -136,7 +137,7 @@ std::vector<std::string> region_path(const Topology& t, const std::string& a, co
 std::vector<std::string> validate_topology(const Topology& t) {
   std::vector<std::string> warnings;
   bool has_client = false;
-  for (const auto& c : t.components) has_client |= c.kind == ComponentKind::Client;
+  for (const auto& c : t.components) has_client |= c.kind == ComponentKind::Client || c.kind == ComponentKind::Feed;
   if (!has_client) fail(t, {}, "the topology has no component of kind client, so nothing sends requests");
 
   std::set<std::string> types;
@@ -207,7 +208,7 @@ std::vector<std::string> validate_topology(const Topology& t) {
     }
   }
   for (size_t i = 0; i < t.components.size(); ++i)
-    if (!reached[i])
+    if (!reached[i] && t.components[i].kind != ComponentKind::Feed)  // a feed drives its own workload
       warnings.push_back(fmt::format("{}: warning: no client can reach '{}'; it will receive no requests",
                                      where(t, t.components[i].loc), t.components[i].name));
   return warnings;
