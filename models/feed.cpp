@@ -12,8 +12,8 @@ constexpr uint64_t kPost = 1, kRead = 2, kBatch = 3, kScheduled = 4;
 constexpr double kSecondsPerDay = 86400;
 }  // namespace
 
-Feed::Feed(Params params, const FollowerGraph* graph, FeedStats* stats, Rng rng)
-    : p_(std::move(params)), g_(graph), stats_(stats), rng_(rng) {
+Feed::Feed(Params params, const FollowerGraph* graph, FeedStats* stats, Rng rng, Rng workload)
+    : p_(std::move(params)), g_(graph), stats_(stats), rng_(rng), workload_(workload) {
   users_ = g_->accounts();
   timeline_.assign(users_, 0);
   celebrity_.assign(users_, 0);
@@ -40,8 +40,8 @@ bool Feed::pushed(uint32_t author) const { return !celebrity_[author]; }
 void Feed::on_start(Context& ctx) {
   if (users_ == 0) return;
   double n = static_cast<double>(users_);
-  if (p_.posts_per_user_per_day > 0) ctx.start_timer(rng_.exponential(kSecondsPerDay / (n * p_.posts_per_user_per_day)), kPost << kKindShift);
-  if (p_.reads_per_user_per_day > 0) ctx.start_timer(rng_.exponential(kSecondsPerDay / (n * p_.reads_per_user_per_day)), kRead << kKindShift);
+  if (p_.posts_per_user_per_day > 0) ctx.start_timer(workload_.exponential(kSecondsPerDay / (n * p_.posts_per_user_per_day)), kPost << kKindShift);
+  if (p_.reads_per_user_per_day > 0) ctx.start_timer(workload_.exponential(kSecondsPerDay / (n * p_.reads_per_user_per_day)), kRead << kKindShift);
   for (size_t i = 0; i < p_.scheduled_posts.size(); ++i)
     ctx.start_timer(std::max(0.0, p_.scheduled_posts[i].second - ctx.now()), (kScheduled << kKindShift) | i);
 }
@@ -51,12 +51,12 @@ void Feed::on_timer(Context& ctx, uint64_t tag) {
   double n = static_cast<double>(users_);
   switch (kind) {
     case kPost:
-      post(ctx, static_cast<uint32_t>(rng_.below(users_)));
-      ctx.start_timer(rng_.exponential(kSecondsPerDay / (n * p_.posts_per_user_per_day)), kPost << kKindShift);
+      post(ctx, static_cast<uint32_t>(workload_.below(users_)));
+      ctx.start_timer(workload_.exponential(kSecondsPerDay / (n * p_.posts_per_user_per_day)), kPost << kKindShift);
       break;
     case kRead:
-      read(ctx, static_cast<uint32_t>(rng_.below(users_)));
-      ctx.start_timer(rng_.exponential(kSecondsPerDay / (n * p_.reads_per_user_per_day)), kRead << kKindShift);
+      read(ctx, static_cast<uint32_t>(workload_.below(users_)));
+      ctx.start_timer(workload_.exponential(kSecondsPerDay / (n * p_.reads_per_user_per_day)), kRead << kKindShift);
       break;
     case kScheduled:
       post(ctx, p_.scheduled_posts[id].first);

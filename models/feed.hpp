@@ -47,7 +47,10 @@ class Feed : public Node {
     double rtt = 500e-6;                   // network round trip of every call
     std::vector<std::pair<uint32_t, double>> scheduled_posts;  // (account, time): e.g. a celebrity's post
   };
-  Feed(Params params, const FollowerGraph* graph, FeedStats* stats, Rng rng);
+  // `workload` draws who posts and reads and when; `rng` the service times. Feeds over the same
+  // graph given the same workload stream see the same posts and reads (common random numbers),
+  // so strategies and thresholds differ only by what they do with them.
+  Feed(Params params, const FollowerGraph* graph, FeedStats* stats, Rng rng, Rng workload);
 
   void on_start(Context& ctx) override;
   void on_message(Context& ctx, MessagePtr msg) override {}
@@ -78,6 +81,7 @@ class Feed : public Node {
   const FollowerGraph* g_;
   FeedStats* stats_;
   Rng rng_;
+  Rng workload_;
   uint32_t users_ = 0;
   std::unordered_map<uint64_t, Task> tasks_;
   std::deque<uint64_t> queue_;  // tasks with followers not yet handed out, FIFO

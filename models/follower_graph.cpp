@@ -55,7 +55,8 @@ FollowerGraph read_edges(const std::string& file) {
     follows.emplace_back(static_cast<uint32_t>(x), static_cast<uint32_t>(y));
     max_id = std::max({max_id, static_cast<uint32_t>(x), static_cast<uint32_t>(y)});
   }
-  return FollowerGraph::from_pairs(follows.empty() ? 0 : max_id + 1, std::move(follows));
+  uint32_t accounts = follows.empty() ? 0 : max_id + 1;  // before `follows` is moved from
+  return FollowerGraph::from_pairs(accounts, std::move(follows));
 }
 
 }  // namespace

@@ -106,8 +106,8 @@ StationParams station_params(const Component& c) {
   return p;
 }
 
-void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, RunResult& r, Engine& engine,
-              std::vector<std::unique_ptr<Node>>& nodes, int region, NodeId expected) {
+void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, const std::string& graph_key, RunResult& r,
+              Engine& engine, std::vector<std::unique_ptr<Node>>& nodes, int region, NodeId expected) {
   FeedStats& fs = r.feeds.emplace_back();
   fs.name = c.name;
   fs.window_start = r.window_start;
@@ -137,7 +137,9 @@ void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, Run
   for (size_t k = 0; k < f.celebrities.size(); ++k)
     for (double at : f.celebrities[k].posts_at)
       p.scheduled_posts.emplace_back(static_cast<uint32_t>(f.users + static_cast<int64_t>(k)), at);
-  nodes.push_back(std::make_unique<Feed>(std::move(p), g, &fs, Rng::derive(t.run.seed, c.name + "/0")));
+  // The workload stream is the graph's, not the feed's: feeds over one graph see the same posts and reads.
+  nodes.push_back(std::make_unique<Feed>(std::move(p), g, &fs, Rng::derive(t.run.seed, c.name + "/0"),
+                                         Rng::derive(t.run.seed, "feed-workload/" + graph_key)));
   NodeId id = engine.add_node(c.name + "/0", region, nodes.back().get());
   if (id != expected) throw std::logic_error("node ids out of order");
 }
@@ -193,10 +195,13 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
 
   // Feeds with the same graph settings share one graph (side-by-side strategies see the same users).
   std::map<std::string, std::unique_ptr<FollowerGraph>> graphs;
-  auto graph_of = [&](const FeedSpec& f) {
+  auto graph_key = [](const FeedSpec& f) {
     std::string key = f.edges_file.empty() ? fmt::format("{}/{}/{}", f.users, f.mean_followees, f.exponent) : f.edges_file;
     for (const auto& c : f.celebrities) key += fmt::format("/{}", c.followers);
-    auto& g = graphs[key];
+    return key;
+  };
+  auto graph_of = [&](const FeedSpec& f) {
+    auto& g = graphs[graph_key(f)];
     if (!g) {
       FollowerGraphSpec gs;
       gs.users = f.users;
@@ -253,7 +258,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       continue;
     }
     if (c.kind == ComponentKind::Feed) {
-      add_feed(t, c, graph_of(c.feed), r, *engine, nodes, region, ids[0]);
+      add_feed(t, c, graph_of(c.feed), graph_key(c.feed), r, *engine, nodes, region, ids[0]);
       continue;
     }
     ComponentResult& cr = r.components.emplace_back();
