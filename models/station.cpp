@@ -24,6 +24,10 @@ Station::Station(const StationParams& params, ComponentStats* stats, Rng rng)
     : params_(params), stats_(stats), rng_(rng), cpu_(params.cores), disk_(params.io_parallelism > 0 ? params.io_parallelism : 1) {}
 
 void Station::on_message(Context& ctx, MessagePtr msg) {
+  if (msg->cancel) {
+    on_cancel(ctx, *msg);
+    return;
+  }
   if (!msg->is_response) {
     admit(ctx, std::move(msg));
     return;
@@ -76,6 +80,26 @@ void Station::on_answer(Context& ctx, MessagePtr msg) {
   step(ctx, job);
 }
 
+void Station::on_cancel(Context& ctx, const Message& cancel) {
+  // Only a copy still waiting for a worker is dropped; one already started runs to its end.
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    auto jt = jobs_.find(*it);
+    if (jt == jobs_.end()) continue;
+    const Message& req = *jt->second.request;
+    if (req.from != cancel.tie_peer || req.call_id != cancel.call_id) continue;
+    double t = ctx.now();
+    if (jt->second.measured) {
+      ++stats_->tied_cancelled;
+      --stats_->arrivals;  // it never was served: the other copy is the request
+    }
+    stats_->queue_len.add(t, -1);
+    stats_->in_system.add(t, -1);
+    waiting_.erase(it);
+    jobs_.erase(jt);
+    return;
+  }
+}
+
 void Station::admit(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   bool measured = stats_->in_window(t);
@@ -113,6 +137,14 @@ void Station::start(Context& ctx, Job& job) {
   stats_->busy_workers.add(t, 1);
   job.started = t;
   if (t > job.arrived) job.path.push_back({ctx.self(), cause::kQueue, t - job.arrived});
+  if (job.request->tied) {
+    auto c = std::make_unique<Message>();
+    c->cancel = true;
+    c->tie_peer = job.request->from;
+    c->call_id = job.request->call_id;
+    c->request_id = job.request->request_id;
+    ctx.send(job.request->tie_peer, std::move(c));
+  }
   if (job.measured) {
     stats_->wait_sum += t - job.arrived;
     ++stats_->wait_count;
@@ -297,8 +329,33 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c) {
     job.hedge_call = &c;
     double delay = hedge_delay(c);
     if (delay > 0) job.hedge_timer = ctx.start_timer(delay, (kHedge << kKindShift) | job.id);
-  } else if (needed < targets.size()) {
-    job.slot_done.assign(targets.size(), 0);  // so that the stragglers are told apart
+  } else if (needed < targets.size() || c.tied) {
+    job.slot_done.assign(targets.size(), 0);  // so that the stragglers (or a tied copy's twin) are told apart
+  }
+  if (c.tied && c.shape != ResolvedCall::Shape::Parallel && c.targets[0].replicas.size() > 1) {
+    const auto& reps = c.targets[0].replicas;
+    for (size_t i = 0; i < targets.size(); ++i) {
+      size_t orig = static_cast<size_t>(std::find(reps.begin(), reps.end(), targets[i]) - reps.begin());
+      size_t r = static_cast<size_t>(rng_.below(reps.size() - 1));
+      if (r >= orig) ++r;
+      NodeId twin = reps[r];
+      for (NodeId to : {targets[i], twin}) {
+        auto m = std::make_unique<Message>();
+        m->type = req.type;
+        m->is_write = req.is_write;
+        m->request_id = req.request_id;
+        m->key = req.key;
+        m->request_bytes = req.request_bytes;
+        m->response_bytes = req.response_bytes;
+        m->call_id = job.id | (static_cast<uint64_t>(i) << kSlotShift) | gen;
+        m->tied = true;
+        m->tie_peer = to == twin ? targets[i] : twin;
+        if (job.measured) ++stats_->calls_sent;
+        ctx.send(to, std::move(m));
+      }
+      if (job.measured) ++stats_->backup_calls;
+    }
+    return;
   }
   for (size_t i = 0; i < targets.size(); ++i) send_to(targets[i], i);
 }

@@ -42,6 +42,9 @@ struct ResolvedCall {
   double hedge_after = 0;     // seconds; used when hedge_quantile is 0
   double hedge_quantile = 0;  // > 0: the delay is this quantile of the answer times seen so far
   bool hedged() const { return hedge_after > 0 || hedge_quantile > 0; }
+  // Tied requests (same paper): every request goes to two replicas at once; the copy that gets a
+  // worker first cancels the other if that one is still queued; the first answer wins.
+  bool tied = false;
 };
 
 struct StationParams {
@@ -104,6 +107,7 @@ class Station : public Node {
   void resume(Context& ctx, Job& job);
   void send_backups(Context& ctx, Job& job);
   void on_answer(Context& ctx, MessagePtr msg);
+  void on_cancel(Context& ctx, const Message& cancel);
   // The hedge delay for `c` now; 0 while too few answers have been seen to know the quantile.
   double hedge_delay(const ResolvedCall& c);
   struct HedgeTracker {

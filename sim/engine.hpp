@@ -40,6 +40,12 @@ struct Message {
   double request_bytes = 0;   // size of the request on every hop
   double response_bytes = 0;  // size of the response on every hop
   std::vector<PathEntry> path;  // responses: the critical path of the answering subtree
+  // Tied requests: a request sent to two replicas at once carries `tied` and the other replica in
+  // `tie_peer`; the copy that gets a worker first sends the other a `cancel` (whose `tie_peer`
+  // then names the caller, and `call_id` the caller's handle), which drops it if it still waits.
+  bool tied = false;
+  bool cancel = false;
+  NodeId tie_peer = 0;
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;

@@ -490,7 +490,7 @@ class Loader {
           cs.target_locs.push_back(src_.location(t));
         }
       } else if (n.IsMap()) {
-        MapReader m(src_, n, "a call", {"to", "fanout", "wait_for", "hedge"});
+        MapReader m(src_, n, "a call", {"to", "fanout", "wait_for", "hedge", "tied"});
         YAML::Node f = m.get("fanout");
         if (f && f.IsMap()) {
           load_fanout_map(cs, f);
@@ -506,6 +506,11 @@ class Loader {
         }
         if (m.has("wait_for")) load_wait_for(cs, m.get("wait_for"));
         if (m.has("hedge")) load_hedge(cs, m.get("hedge"));
+        if (m.has("tied")) cs.tied = read_bool(src_, m.get("tied"), "tied");
+        if (cs.tied && (cs.hedge_after > 0 || cs.hedge_quantile > 0)) {
+          if (m.has("tied")) src_.fail(m.get("tied"), "a call is either hedged or tied, not both");
+          src_.fail(n, "a call is either hedged or tied, not both");
+        }
       } else {
         src_.fail(n, "a call is a component name, {parallel: [a, b]} or {to: name, fanout: all}");
       }
@@ -516,7 +521,7 @@ class Loader {
 
   // `fanout: {to: leaf, count: 100 | all, wait_for: 95, hedge: {after: p95}}`.
   void load_fanout_map(CallSpec& cs, const YAML::Node& f) {
-    MapReader fm(src_, f, "a fanout", {"to", "count", "wait_for", "hedge"});
+    MapReader fm(src_, f, "a fanout", {"to", "count", "wait_for", "hedge", "tied"});
     cs.shape = CallSpec::Shape::Fanout;
     cs.targets.push_back(read_string(src_, fm.require("to"), "to"));
     cs.target_locs.push_back(src_.location(fm.get("to")));
@@ -525,6 +530,7 @@ class Loader {
     else cs.fanout = read_int(src_, count, "count", 1, kMaxReplicas);
     if (fm.has("wait_for")) load_wait_for(cs, fm.get("wait_for"));
     if (fm.has("hedge")) load_hedge(cs, fm.get("hedge"));
+    if (fm.has("tied")) cs.tied = read_bool(src_, fm.get("tied"), "tied");
   }
 
   void load_wait_for(CallSpec& cs, const YAML::Node& w) {

@@ -97,6 +97,8 @@ struct ComponentStats {
   // among them (hedges), and answers that came after the caller had stopped waiting (a hedge's
   // loser, a partial fan-out's stragglers): the extra load the mitigations cost.
   uint64_t calls_sent = 0, backup_calls = 0, late_answers = 0;
+  // Tied copies this component dropped from its queue because the other copy started first.
+  uint64_t tied_cancelled = 0;
 
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }

@@ -249,6 +249,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     cj["littles_law"] = {{"L", r6(s.in_system.mean())}, {"lambda_W", r6(lambda * w)}};
     if (s.calls_sent > 0)
       cj["downstream_calls"] = {{"sent", s.calls_sent}, {"backups", s.backup_calls}, {"late_answers", s.late_answers}};
+    if (s.tied_cancelled > 0) cj["tied_cancelled"] = s.tied_cancelled;
     comps[s.name] = cj;
   }
   j["components"] = comps;

@@ -190,6 +190,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     rc.wait_for = cs.wait_for;
     rc.hedge_after = cs.hedge_after;
     rc.hedge_quantile = cs.hedge_quantile;
+    rc.tied = cs.tied;
     return rc;
   };
 
@@ -320,6 +321,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           break;
         }
         case ComponentKind::Client:
+        case ComponentKind::Feed:
           break;
       }
       NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region, nodes.back().get());

@@ -52,6 +52,7 @@ struct CallSpec {
   int64_t wait_for = 0;              // Fanout: answers the caller waits for (partial results); 0 = all
   double hedge_after = 0;            // seconds before a backup request; 0 with hedge_quantile = 0: no hedging
   double hedge_quantile = 0;         // > 0: the backup goes after this quantile of the observed answer times
+  bool tied = false;                 // tied requests: two copies at once, the first to start cancels the other
   std::vector<Location> target_locs;
   Location loc;
 };

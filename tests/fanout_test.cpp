@@ -113,3 +113,29 @@ TEST_CASE("fanout: a fixed hedge delay sends a backup only for answers later tha
   CHECK(slow_fractions(dir, 10.0)["r"] == Approx(0.01).margin(0.006));
   CHECK(calls["late_answers"].get<double>() > 0.5 * backups);
 }
+
+TEST_CASE("fanout: tied requests cut the queueing tail at little extra work", "[fanout]") {
+  // System under consideration: a root calling one of 10 single-worker leaves (exponential 1 ms
+  // service) at 5,000 calls/s: each leaf is ~50% busy, an M/M/1-like queue whose p99 response is
+  // about ln(100) / (1000/s - 500/s) = 9 ms. Half the requests are plain, half tied: sent to two
+  // leaves at once, the first copy to get a worker cancels the other if it still waits.
+  // Expectations: the tied requests' p99 is under the plain ones' (measured 5.7 ms against 7.3 ms:
+  // under 85% of it); copies were cancelled in the queues. Both copies are sent at once, so when
+  // both leaves are idle (about a quarter to a third of the time at 50-60% busy) both start before
+  // the cancel arrives and the work is done twice: the late answers stay under half of the tied
+  // requests, and the leaves are busier than the 50% of untied calls, but not by more than 25%.
+  std::string yaml =
+      "name: tied\ncomponents:\n"
+      "  users: {kind: client, arrival: {process: poisson, rate: 5k/s}, requests: {plain: {weight: 1}, tied: {weight: 1}}, target: root}\n"
+      "  root: {kind: service, cores: 8, calls: {plain: [{to: leaf}], tied: [{to: leaf, tied: true}]}}\n"
+      "  leaf: {kind: service, replicas: 10, workers: 1, delay: {dist: exponential, mean: 1ms}}\n"
+      "run: {duration: 12s, warmup: 2s}\n";
+  auto j = run_json(write_temp("tied.yaml", yaml), {"--engine", "local"});
+  double plain = j["latency_ms"]["by_type"]["plain"]["p99"], tied = j["latency_ms"]["by_type"]["tied"]["p99"];
+  INFO("p99 plain " << plain << " ms, tied " << tied << " ms");
+  CHECK(tied < 0.85 * plain);
+  CHECK(j["components"]["leaf"]["tied_cancelled"].get<double>() > 0);
+  double tied_requests = j["latency_ms"]["by_type"]["tied"]["count"];
+  CHECK(j["components"]["root"]["downstream_calls"]["late_answers"].get<double>() < 0.5 * tied_requests);
+  CHECK(j["components"]["leaf"]["utilization"]["workers"].get<double>() < 0.5 * 1.25);
+}
