@@ -531,6 +531,8 @@ class Loader {
     if (fm.has("wait_for")) load_wait_for(cs, fm.get("wait_for"));
     if (fm.has("hedge")) load_hedge(cs, fm.get("hedge"));
     if (fm.has("tied")) cs.tied = read_bool(src_, fm.get("tied"), "tied");
+    if (cs.tied && (cs.hedge_after > 0 || cs.hedge_quantile > 0))
+      src_.fail(fm.has("tied") ? fm.get("tied") : fm.get("hedge"), "a call is either hedged or tied, not both");
   }
 
   void load_wait_for(CallSpec& cs, const YAML::Node& w) {
