@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "sim/critical_path.hpp"
+
 namespace archsim {
 
 namespace {
@@ -137,6 +139,9 @@ void Client::on_message(Context& ctx, MessagePtr msg) {
       ++stats_->completed;
       stats_->all.record(latency);
       stats_->by_type[f.type].record(latency);
+      // The answer's hop back closes the critical path; the pieces then add up to the latency.
+      if (t > msg->sent_at) msg->path.push_back({msg->from, cause::kNetwork, t - msg->sent_at});
+      stats_->critical.record(latency, msg->path);
     } else if (msg->status == Status::Rejected) {
       ++stats_->rejected;
     } else {

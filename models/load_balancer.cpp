@@ -1,5 +1,6 @@
 #include "models/load_balancer.hpp"
 
+#include "sim/critical_path.hpp"
 #include "sim/topology.hpp"
 
 namespace archsim {
@@ -42,6 +43,7 @@ void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
     p.caller = msg->from;
     p.caller_call = msg->call_id;
     p.arrived = t;
+    p.network_in = t - msg->sent_at;
     p.measured = stats_->in_window(t);
     p.request = std::move(msg);
     if (p.measured) ++stats_->arrivals;
@@ -67,6 +69,11 @@ void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
   stats_->series.record(t, t - p.arrived, ok);
   stats_->in_system.add(t, -1);
   stats_->busy_workers.add(t, -1);
+  // The balancer's share of the critical path: the hop in, its own delay, the target's answer hop.
+  NodeId self = ctx.self();
+  if (p.network_in > 0) msg->path.push_back({self, cause::kNetwork, p.network_in});
+  if (p.forwarded > p.arrived) msg->path.push_back({self, cause::kDelay, p.forwarded - p.arrived});
+  if (t > msg->sent_at) msg->path.push_back({msg->from, cause::kNetwork, t - msg->sent_at});
   msg->call_id = p.caller_call;
   NodeId caller = p.caller;
   pending_.erase(it);
@@ -78,6 +85,7 @@ void LoadBalancer::on_timer(Context& ctx, uint64_t tag) { forward(ctx, tag); }
 void LoadBalancer::forward(Context& ctx, uint64_t id) {
   Pending& p = pending_.at(id);
   p.target = choose();
+  p.forwarded = ctx.now();
   ++outstanding_[p.target];
   MessagePtr m = std::move(p.request);
   m->call_id = id;

@@ -40,6 +40,8 @@ class LoadBalancer : public Node {
     uint64_t caller_call = 0;
     size_t target = 0;
     double arrived = 0;
+    double network_in = 0;  // the request's hop to the balancer (critical path)
+    double forwarded = 0;   // when it left for the target
     bool measured = false;
   };
   Params p_;

@@ -1,30 +1,119 @@
 #include "models/station.hpp"
 
+#include <algorithm>
 #include <cassert>
+
+#include "sim/critical_path.hpp"
 
 namespace archsim {
 
 namespace {
+
+// A call on behalf of `req`: the same request type, key, sizes and origin, under the caller's handle.
+MessagePtr downstream_request(const Message& req, uint64_t call_id) {
+  auto m = std::make_unique<Message>();
+  m->type = req.type;
+  m->is_write = req.is_write;
+  m->request_id = req.request_id;
+  m->key = req.key;
+  m->origin = req.origin;
+  m->request_bytes = req.request_bytes;
+  m->response_bytes = req.response_bytes;
+  m->call_id = call_id;
+  return m;
+}
+
 constexpr uint64_t kKindShift = 56;
 constexpr uint64_t kIdMask = (uint64_t(1) << kKindShift) - 1;
-constexpr uint64_t kDelay = 1, kCpu = 2, kDisk = 3;
+constexpr uint64_t kDelay = 1, kCpu = 2, kDisk = 3, kHedge = 4;
+// A downstream call's handle: the job, the slot within the call (fan-out position) and the call's
+// generation, so that an answer to an earlier call of the same job is recognized as late.
+constexpr uint64_t kSlotShift = 40, kGenShift = 60;
+constexpr uint64_t kJobMask = (uint64_t(1) << kSlotShift) - 1;
+constexpr uint64_t kSlotMask = (uint64_t(1) << (kGenShift - kSlotShift)) - 1;
+constexpr uint64_t kGenMask = 0xF;
+constexpr uint64_t kHedgeSamples = 100;  // answers seen before a quantile-based hedge starts
 }  // namespace
 
 Station::Station(const StationParams& params, ComponentStats* stats, Rng rng)
     : params_(params), stats_(stats), rng_(rng), cpu_(params.cores), disk_(params.io_parallelism > 0 ? params.io_parallelism : 1) {}
 
 void Station::on_message(Context& ctx, MessagePtr msg) {
+  if (msg->cancel) {
+    on_cancel(ctx, *msg);
+    return;
+  }
   if (!msg->is_response) {
     admit(ctx, std::move(msg));
     return;
   }
-  auto it = jobs_.find(msg->call_id);
-  assert((it != jobs_.end() || crashed_) && "a response for a job this station does not hold");
-  if (it == jobs_.end()) return;
+  on_answer(ctx, std::move(msg));
+}
+
+void Station::on_answer(Context& ctx, MessagePtr msg) {
+  double t = ctx.now();
+  uint64_t cid = msg->call_id;
+  auto it = jobs_.find(cid & kJobMask);
+  if (it == jobs_.end()) {  // the job went on without this answer (partial results, a hedge's loser)
+    if (stats_->in_window(t)) ++stats_->late_answers;
+    return;
+  }
   Job& job = it->second;
+  size_t slot = static_cast<size_t>((cid >> kSlotShift) & kSlotMask);
+  if (((cid >> kGenShift) & kGenMask) != (job.call_gen & kGenMask) || job.pending <= 0 ||
+      (!job.slot_done.empty() && job.slot_done[slot])) {
+    if (job.measured) ++stats_->late_answers;
+    return;
+  }
+  if (!job.slot_done.empty()) {
+    job.slot_done[slot] = 1;
+    if (job.hedge_call && job.hedge_call->hedge_quantile > 0) {
+      HedgeTracker& tr = hedge_trackers_[job.hedge_call];
+      tr.answers.record(t - job.phase_at);
+      if (++tr.since_update >= kHedgeSamples) {
+        tr.since_update = 0;
+        tr.delay = tr.answers.quantile(job.hedge_call->hedge_quantile);
+      }
+    }
+  }
   if (msg->status != Status::Ok && job.status == Status::Ok) job.status = msg->status;
   if (msg->cache_miss) job.cache_miss = true;
-  if (--job.pending == 0) step(ctx, job);
+  if (--job.pending > 0) return;
+  // The answer the job waited for last: its subtree is the critical path of this call.
+  double hop = t - msg->sent_at;
+  double sum = hop;
+  for (const auto& e : msg->path) sum += e.seconds;
+  job.path.insert(job.path.end(), msg->path.begin(), msg->path.end());
+  if (hop > 0) job.path.push_back({msg->from, cause::kNetwork, hop});
+  double rest = (t - job.phase_at) - sum;
+  if (rest > 1e-12) job.path.push_back({ctx.self(), cause::kDownstream, rest});
+  if (job.hedge_timer) ctx.cancel_timer(job.hedge_timer);
+  job.hedge_timer = 0;
+  job.hedge_call = nullptr;
+  job.slot_done.clear();
+  job.slot_target.clear();
+  ++job.call_gen;  // answers still on their way are late from now on
+  step(ctx, job);
+}
+
+void Station::on_cancel(Context& ctx, const Message& cancel) {
+  // Only a copy still waiting for a worker is dropped; one already started runs to its end.
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    auto jt = jobs_.find(*it);
+    if (jt == jobs_.end()) continue;
+    const Message& req = *jt->second.request;
+    if (req.from != cancel.tie_peer || req.call_id != cancel.call_id) continue;
+    double t = ctx.now();
+    if (jt->second.measured) {
+      ++stats_->tied_cancelled;
+      --stats_->arrivals;  // it never was served: the other copy is the request
+    }
+    stats_->queue_len.add(t, -1);
+    stats_->in_system.add(t, -1);
+    waiting_.erase(it);
+    jobs_.erase(jt);
+    return;
+  }
 }
 
 void Station::admit(Context& ctx, MessagePtr msg) {
@@ -49,6 +138,7 @@ void Station::admit(Context& ctx, MessagePtr msg) {
   job.request = std::move(msg);
   job.arrived = t;
   job.measured = measured;
+  if (t > job.request->sent_at) job.path.push_back({ctx.self(), cause::kNetwork, t - job.request->sent_at});
   stats_->in_system.add(t, 1);
   if (worker_free) {
     start(ctx, job);
@@ -63,6 +153,15 @@ void Station::start(Context& ctx, Job& job) {
   ++busy_workers_;
   stats_->busy_workers.add(t, 1);
   job.started = t;
+  if (t > job.arrived) job.path.push_back({ctx.self(), cause::kQueue, t - job.arrived});
+  if (job.request->tied) {
+    auto c = std::make_unique<Message>();
+    c->cancel = true;
+    c->tie_peer = job.request->from;
+    c->call_id = job.request->call_id;
+    c->request_id = job.request->request_id;
+    ctx.send(job.request->tie_peer, std::move(c));
+  }
   if (job.measured) {
     stats_->wait_sum += t - job.arrived;
     ++stats_->wait_count;
@@ -89,6 +188,8 @@ void Station::finish(Context& ctx, Job& job, Status status) {
   MessagePtr resp = std::move(job.request);
   resp->is_response = true;
   resp->status = status;
+  resp->path = std::move(job.path);
+  if (job.hedge_timer) ctx.cancel_timer(job.hedge_timer);
   NodeId to = resp->from;
   jobs_.erase(job.id);
   ctx.send(to, std::move(resp));
@@ -105,7 +206,15 @@ void Station::run_delay(Context& ctx, Job& job, double seconds) {
     step(ctx, job);
     return;
   }
+  job.phase_at = ctx.now();
+  job.phase_cause = cause::kDelay;
   ctx.start_timer(seconds, (kDelay << kKindShift) | job.id);
+}
+
+void Station::resume(Context& ctx, Job& job) {
+  double d = ctx.now() - job.phase_at;
+  if (d > 0) job.path.push_back({ctx.self(), job.phase_cause, d});
+  step(ctx, job);
 }
 
 void Station::run_cpu(Context& ctx, Job& job, double seconds) {
@@ -113,6 +222,8 @@ void Station::run_cpu(Context& ctx, Job& job, double seconds) {
     step(ctx, job);
     return;
   }
+  job.phase_at = ctx.now();
+  job.phase_cause = cause::kCpu;
   double before = cpu_.busy();
   cpu_.add(ctx.now(), job.id, seconds);
   stats_->busy_cores.add(ctx.now(), cpu_.busy() - before);
@@ -127,6 +238,8 @@ void Station::run_io(Context& ctx, Job& job, double seconds) {
     step(ctx, job);
     return;
   }
+  job.phase_at = ctx.now();
+  job.phase_cause = cause::kIo;
   double before = disk_.busy();
   disk_.add(ctx.now(), job.id, seconds);
   stats_->busy_io.add(ctx.now(), disk_.busy() - before);
@@ -165,7 +278,7 @@ void Station::complete_ps(Context& ctx, bool disk) {
   finished.swap(done_);
   for (uint64_t id : finished) {
     auto it = jobs_.find(id);
-    if (it != jobs_.end()) step(ctx, it->second);
+    if (it != jobs_.end()) resume(ctx, it->second);
   }
 }
 
@@ -175,9 +288,15 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
     complete_ps(ctx, false);
   } else if (kind == kDisk) {
     complete_ps(ctx, true);
+  } else if (kind == kHedge) {
+    auto it = jobs_.find(tag & kIdMask);
+    if (it != jobs_.end()) {
+      it->second.hedge_timer = 0;
+      send_backups(ctx, it->second);
+    }
   } else {
     auto it = jobs_.find(tag & kIdMask);
-    if (it != jobs_.end()) step(ctx, it->second);
+    if (it != jobs_.end()) resume(ctx, it->second);
   }
 }
 
@@ -202,34 +321,94 @@ NodeId Station::pick(const CallTarget& t, uint64_t key, bool write) {
 
 void Station::call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op) {
   const Message& req = *job.request;
-  auto send_to = [&](NodeId to) {
-    auto m = std::make_unique<Message>();
-    m->type = req.type;
-    m->is_write = req.is_write;
-    m->request_id = req.request_id;
-    m->key = req.key;
-    m->origin = req.origin;
-    m->request_bytes = req.request_bytes;
-    m->response_bytes = req.response_bytes;
-    m->call_id = job.id;
+  job.phase_at = ctx.now();
+  job.phase_cause = cause::kDownstream;
+  ++job.call_gen;
+  job.pending = 0;
+  uint64_t gen = (job.call_gen & kGenMask) << kGenShift;
+  auto send_to = [&](NodeId to, size_t slot) {
+    MessagePtr m = downstream_request(req, job.id | (static_cast<uint64_t>(slot) << kSlotShift) | gen);
     m->cache_op = cache_op;
-    ++job.pending;
+    if (job.measured) ++stats_->calls_sent;
     ctx.send(to, std::move(m));
   };
+  std::vector<NodeId> targets;
   switch (c.shape) {
     case ResolvedCall::Shape::Single:
-      send_to(pick(c.targets[0], req.key, req.is_write));
+      targets.push_back(pick(c.targets[0], req.key, req.is_write));
       break;
     case ResolvedCall::Shape::Parallel:
-      for (const auto& t : c.targets) send_to(pick(t, req.key, req.is_write));
+      for (const auto& t : c.targets) targets.push_back(pick(t, req.key, req.is_write));
       break;
     case ResolvedCall::Shape::Fanout: {
       const auto& reps = c.targets[0].replicas;
-      size_t n = c.fanout < 0 ? reps.size() : static_cast<size_t>(c.fanout);
+      size_t n = c.fanout < 0 ? reps.size() : std::min(reps.size(), static_cast<size_t>(c.fanout));
       size_t first = n == reps.size() ? 0 : static_cast<size_t>(rng_.below(reps.size()));
-      for (size_t i = 0; i < n; ++i) send_to(reps[(first + i) % reps.size()]);
+      for (size_t i = 0; i < n; ++i) targets.push_back(reps[(first + i) % reps.size()]);
       break;
     }
+  }
+  size_t needed = targets.size();
+  if (c.shape == ResolvedCall::Shape::Fanout && c.wait_for > 0) needed = std::min(needed, static_cast<size_t>(c.wait_for));
+  job.pending = static_cast<int>(needed);
+  if (c.hedged() && c.shape != ResolvedCall::Shape::Parallel) {
+    job.slot_done.assign(targets.size(), 0);
+    job.slot_target = targets;
+    job.hedge_call = &c;
+    double delay = hedge_delay(c);
+    if (delay > 0) job.hedge_timer = ctx.start_timer(delay, (kHedge << kKindShift) | job.id);
+  } else if (needed < targets.size() || c.tied) {
+    job.slot_done.assign(targets.size(), 0);  // so that the stragglers (or a tied copy's twin) are told apart
+  }
+  if (c.tied && c.shape != ResolvedCall::Shape::Parallel && c.targets[0].replicas.size() > 1) {
+    const auto& reps = c.targets[0].replicas;
+    for (size_t i = 0; i < targets.size(); ++i) {
+      size_t orig = static_cast<size_t>(std::find(reps.begin(), reps.end(), targets[i]) - reps.begin());
+      size_t r = static_cast<size_t>(rng_.below(reps.size() - 1));
+      if (r >= orig) ++r;
+      NodeId twin = reps[r];
+      for (NodeId to : {targets[i], twin}) {
+        MessagePtr m = downstream_request(req, job.id | (static_cast<uint64_t>(i) << kSlotShift) | gen);
+        m->cache_op = cache_op;
+        m->tied = true;
+        m->tie_peer = to == twin ? targets[i] : twin;
+        if (job.measured) ++stats_->calls_sent;
+        ctx.send(to, std::move(m));
+      }
+      if (job.measured) ++stats_->backup_calls;
+    }
+    return;
+  }
+  for (size_t i = 0; i < targets.size(); ++i) send_to(targets[i], i);
+}
+
+double Station::hedge_delay(const ResolvedCall& c) {
+  if (c.hedge_quantile <= 0) return c.hedge_after;
+  return hedge_trackers_[&c].delay;
+}
+
+void Station::send_backups(Context& ctx, Job& job) {
+  const ResolvedCall* c = job.hedge_call;
+  if (!c || job.pending <= 0) return;
+  const Message& req = *job.request;
+  const auto& reps = c->targets[0].replicas;
+  uint64_t gen = (job.call_gen & kGenMask) << kGenShift;
+  for (size_t i = 0; i < job.slot_done.size(); ++i) {
+    if (job.slot_done[i]) continue;
+    // Another replica than the original's, drawn at random.
+    NodeId to = job.slot_target[i];
+    if (reps.size() > 1) {
+      size_t orig = static_cast<size_t>(std::find(reps.begin(), reps.end(), to) - reps.begin());
+      size_t r = static_cast<size_t>(rng_.below(reps.size() - 1));
+      if (r >= orig) ++r;
+      to = reps[r];
+    }
+    MessagePtr m = downstream_request(req, job.id | (static_cast<uint64_t>(i) << kSlotShift) | gen);
+    if (job.measured) {
+      ++stats_->calls_sent;
+      ++stats_->backup_calls;
+    }
+    ctx.send(to, std::move(m));
   }
 }
 

@@ -55,6 +55,15 @@ struct ResolvedCall {
   // A single call to a cache_aside cache: the cache's backend, which the caller reads on a miss
   // (then fills the cache) and writes to (then invalidates the key). Null otherwise.
   std::shared_ptr<const ResolvedCall> aside_backend;
+  int64_t wait_for = 0;             // Fanout: answers needed before the caller goes on; 0 = all
+  // Hedging (Dean & Barroso, "The Tail at Scale"): a request still unanswered after the delay gets
+  // a backup on another replica; the first answer wins, the other is discarded when it comes.
+  double hedge_after = 0;     // seconds; used when hedge_quantile is 0
+  double hedge_quantile = 0;  // > 0: the delay is this quantile of the answer times seen so far
+  bool hedged() const { return hedge_after > 0 || hedge_quantile > 0; }
+  // Tied requests (same paper): every request goes to two replicas at once; the copy that gets a
+  // worker first cancels the other if that one is still queued; the first answer wins.
+  bool tied = false;
 };
 
 struct StationParams {
@@ -92,6 +101,17 @@ class Station : public Node {
     bool flag = false;     // for subclasses (e.g. a cache hit)
     int sub = 0;           // for subclasses: a step within a call (cache-aside)
     bool cache_miss = false;  // a cache_aside cache answered "not there"
+    // Critical path (sim/critical_path.hpp): the pieces so far, and the phase under way.
+    std::vector<PathEntry> path;
+    double phase_at = 0;
+    uint8_t phase_cause = 0;
+    // The call under way: its generation (answers of earlier calls are late), and for a hedged
+    // call which slots have their answer, where the originals went and the backup timer.
+    uint32_t call_gen = 0;
+    std::vector<uint8_t> slot_done;
+    std::vector<NodeId> slot_target;
+    const ResolvedCall* hedge_call = nullptr;
+    TimerId hedge_timer = 0;
   };
 
   // Advances `job`: called when the job gets a worker and after each primitive completes.
@@ -119,6 +139,19 @@ class Station : public Node {
 
  private:
   void admit(Context& ctx, MessagePtr msg);
+  // Notes the time since the phase began as its cause, then steps. REQUIRES: a phase was started.
+  void resume(Context& ctx, Job& job);
+  void send_backups(Context& ctx, Job& job);
+  void on_answer(Context& ctx, MessagePtr msg);
+  void on_cancel(Context& ctx, const Message& cancel);
+  // The hedge delay for `c` now; 0 while too few answers have been seen to know the quantile.
+  double hedge_delay(const ResolvedCall& c);
+  struct HedgeTracker {
+    LatencyHistogram answers;
+    uint64_t since_update = 0;
+    double delay = 0;
+  };
+  std::unordered_map<const ResolvedCall*, HedgeTracker> hedge_trackers_;
   void start(Context& ctx, Job& job);
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);

@@ -49,6 +49,19 @@ Distribution Distribution::empirical(std::vector<std::pair<double, double>> poin
   return d;
 }
 
+Distribution Distribution::mixture(std::vector<std::pair<double, Distribution>> parts) {
+  Distribution d;
+  d.kind_ = Kind::Mixture;
+  double c = 0;
+  for (auto& [p, part] : parts) {
+    c += p;
+    d.cumulative_.emplace_back(static_cast<double>(d.parts_.size()), c);
+    d.parts_.push_back(std::move(part));
+  }
+  d.cumulative_.back().second = 1.0;
+  return d;
+}
+
 double Distribution::sample(Rng& rng) const {
   switch (kind_) {
     case Kind::Constant:
@@ -64,6 +77,12 @@ double Distribution::sample(Rng& rng) const {
       for (const auto& [v, c] : cumulative_)
         if (u < c) return v;
       return cumulative_.back().first;
+    }
+    case Kind::Mixture: {
+      double u = rng.uniform();
+      for (const auto& [i, c] : cumulative_)
+        if (u < c) return parts_[static_cast<size_t>(i)].sample(rng);
+      return parts_.back().sample(rng);
     }
   }
   return 0;
@@ -83,6 +102,14 @@ double Distribution::mean() const {
       double m = 0, prev = 0;
       for (const auto& [v, c] : cumulative_) {
         m += v * (c - prev);
+        prev = c;
+      }
+      return m;
+    }
+    case Kind::Mixture: {
+      double m = 0, prev = 0;
+      for (const auto& [i, c] : cumulative_) {
+        m += parts_[static_cast<size_t>(i)].mean() * (c - prev);
         prev = c;
       }
       return m;
@@ -111,6 +138,16 @@ double Distribution::scv() const {
       }
       return (m2 - m * m) / (m * m);
     }
+    case Kind::Mixture: {
+      // E[X^2] of each part is (scv + 1) mean^2.
+      double m2 = 0, prev = 0;
+      for (const auto& [i, c] : cumulative_) {
+        const Distribution& d = parts_[static_cast<size_t>(i)];
+        m2 += (d.scv() + 1) * d.mean() * d.mean() * (c - prev);
+        prev = c;
+      }
+      return (m2 - m * m) / (m * m);
+    }
   }
   return 0;
 }
@@ -128,6 +165,8 @@ std::string Distribution::describe() const {
       return fmt::format("uniform({}, {})", format_duration(a_), format_duration(b_));
     case Kind::Empirical:
       return fmt::format("empirical(mean {})", format_duration(mean()));
+    case Kind::Mixture:
+      return fmt::format("mixture(mean {})", format_duration(mean()));
   }
   return "";
 }

@@ -18,6 +18,15 @@ using TimerId = uint64_t;
 
 enum class Status : uint8_t { Ok, Rejected, Failed };
 
+// Where a request's time went, one piece of its critical path: `seconds` spent at node `node`
+// for `cause` (sim/critical_path.hpp names the causes). A response carries the pieces of the
+// subtree that answered it, so the client can add them up when the request completes.
+struct PathEntry {
+  NodeId node = 0;
+  uint8_t cause = 0;
+  double seconds = 0;
+};
+
 struct Message {
   bool is_response = false;
   Status status = Status::Ok;
@@ -34,6 +43,13 @@ struct Message {
   uint64_t version = 0;       // a replicated write: the version the primary gave it (databases)
   uint8_t cache_op = 0;       // to a cache: 0 = the request itself, kCacheFill = a cache-aside fill
   bool cache_miss = false;    // from a cache_aside cache: the key was not there; the caller reads the backend
+  std::vector<PathEntry> path;  // responses: the critical path of the answering subtree
+  // Tied requests: a request sent to two replicas at once carries `tied` and the other replica in
+  // `tie_peer`; the copy that gets a worker first sends the other a `cancel` (whose `tie_peer`
+  // then names the caller, and `call_id` the caller's handle), which drops it if it still waits.
+  bool tied = false;
+  bool cancel = false;
+  NodeId tie_peer = 0;
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;

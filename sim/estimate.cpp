@@ -352,6 +352,7 @@ std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Co
       break;
     }
     case ComponentKind::Database:
+    case ComponentKind::Feed:  // drives its own workload; calls nobody
       break;
   }
   return out;

@@ -33,6 +33,8 @@ const char* to_string(ComponentKind k) {
       return "rate_limiter";
     case ComponentKind::Queue:
       return "queue";
+    case ComponentKind::Feed:
+      return "feed";
   }
   return "?";
 }
@@ -251,10 +253,11 @@ class Loader {
       }
     if (!has_kind)
       src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database, "
-                                  "rate_limiter, queue)",
+                                  "rate_limiter, queue, feed)",
                                   name));
     std::string kind = read_string(src_, kind_node, "kind");
-    std::vector<std::string> kinds = {"client", "load_balancer", "service", "cache", "database", "rate_limiter", "queue"};
+    std::vector<std::string> kinds = {"client",   "load_balancer", "service", "cache",
+                                      "database", "rate_limiter",  "queue",   "feed"};
     const std::string what = "component '" + name + "'";
     if (kind == "client") {
       c.kind = ComponentKind::Client;
@@ -334,10 +337,13 @@ class Loader {
       load_rate_limiter(c, node, what);
     } else if (kind == "queue") {
       load_queue(c, node, what);
+    } else if (kind == "feed") {
+      c.kind = ComponentKind::Feed;
+      load_feed(c, node, what);
     } else {
       std::string hint = nearest(kind, kinds);
       src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: client, load_balancer, service, cache, database, "
-                                       "rate_limiter, queue",
+                                       "rate_limiter, queue, feed",
                                        kind,
                                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
@@ -550,14 +556,26 @@ class Loader {
         cs.targets.push_back(read_string(src_, m.get("enqueue"), "enqueue"));
         cs.target_locs.push_back(src_.location(m.get("enqueue")));
       } else if (n.IsMap()) {
-        MapReader m(src_, n, "a call", {"to", "fanout"});
-        cs.targets.push_back(read_string(src_, m.require("to"), "to"));
-        cs.target_locs.push_back(src_.location(m.get("to")));
-        if (m.has("fanout")) {
-          cs.shape = CallSpec::Shape::Fanout;
-          YAML::Node f = m.get("fanout");
-          if (f.IsScalar() && f.Scalar() == "all") cs.fanout = -1;
-          else cs.fanout = read_int(src_, f, "fanout", 1, kMaxReplicas);
+        MapReader m(src_, n, "a call", {"to", "fanout", "wait_for", "hedge", "tied"});
+        YAML::Node f = m.get("fanout");
+        if (f && f.IsMap()) {
+          load_fanout_map(cs, f);
+          if (m.has("to")) src_.fail(m.get("to"), "give `to` inside the fanout map, not next to it");
+        } else {
+          cs.targets.push_back(read_string(src_, m.require("to"), "to"));
+          cs.target_locs.push_back(src_.location(m.get("to")));
+          if (m.has("fanout")) {
+            cs.shape = CallSpec::Shape::Fanout;
+            if (f.IsScalar() && f.Scalar() == "all") cs.fanout = -1;
+            else cs.fanout = read_int(src_, f, "fanout", 1, kMaxReplicas);
+          }
+        }
+        if (m.has("wait_for")) load_wait_for(cs, m.get("wait_for"));
+        if (m.has("hedge")) load_hedge(cs, m.get("hedge"));
+        if (m.has("tied")) cs.tied = read_bool(src_, m.get("tied"), "tied");
+        if (cs.tied && (cs.hedge_after > 0 || cs.hedge_quantile > 0)) {
+          if (m.has("tied")) src_.fail(m.get("tied"), "a call is either hedged or tied, not both");
+          src_.fail(n, "a call is either hedged or tied, not both");
         }
       } else {
         src_.fail(n, "a call is a component name, {parallel: [a, b]} or {to: name, fanout: all}");
@@ -914,6 +932,149 @@ class Loader {
     if (m.has("vnodes")) c.vnodes = read_int(src_, m.get("vnodes"), "vnodes", 1, 10000);
     if (c.capacity_bytes > 0)  // entries, roughly, for the estimates; the model charges each value its size
       c.capacity = std::max<int64_t>(1, static_cast<int64_t>(c.capacity_bytes / (c.value_size > 0 ? c.value_size : 1024)));
+  }
+
+  // `fanout: {to: leaf, count: 100 | all, wait_for: 95, hedge: {after: p95}}`.
+  void load_fanout_map(CallSpec& cs, const YAML::Node& f) {
+    MapReader fm(src_, f, "a fanout", {"to", "count", "wait_for", "hedge", "tied"});
+    cs.shape = CallSpec::Shape::Fanout;
+    cs.targets.push_back(read_string(src_, fm.require("to"), "to"));
+    cs.target_locs.push_back(src_.location(fm.get("to")));
+    YAML::Node count = fm.require("count");
+    if (count.IsScalar() && count.Scalar() == "all") cs.fanout = -1;
+    else cs.fanout = read_int(src_, count, "count", 1, kMaxReplicas);
+    if (fm.has("wait_for")) load_wait_for(cs, fm.get("wait_for"));
+    if (fm.has("hedge")) load_hedge(cs, fm.get("hedge"));
+    if (fm.has("tied")) cs.tied = read_bool(src_, fm.get("tied"), "tied");
+    if (cs.tied && (cs.hedge_after > 0 || cs.hedge_quantile > 0))
+      src_.fail(fm.has("tied") ? fm.get("tied") : fm.get("hedge"), "a call is either hedged or tied, not both");
+  }
+
+  void load_wait_for(CallSpec& cs, const YAML::Node& w) {
+    if (cs.shape != CallSpec::Shape::Fanout) src_.fail(w, "wait_for needs a fan-out call: {fanout: {to: leaf, count: 100, wait_for: 95}}");
+    cs.wait_for = read_int(src_, w, "wait_for", 1, kMaxReplicas);
+    if (cs.fanout > 0 && cs.wait_for > cs.fanout)
+      src_.fail(w, fmt::format("wait_for {} exceeds the fan-out count {}", cs.wait_for, cs.fanout));
+  }
+
+  // `hedge: {after: p95 | 10ms}`: a backup request after the delay, the first answer wins.
+  void load_hedge(CallSpec& cs, const YAML::Node& h) {
+    MapReader hm(src_, h, "a hedge", {"after"});
+    YAML::Node after = hm.require("after");
+    std::string a = after.IsScalar() ? after.Scalar() : "";
+    if (!a.empty() && (a[0] == 'p' || a[0] == 'P') && a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) != 0)) {
+      char* end = nullptr;
+      double pct = std::strtod(a.c_str() + 1, &end);
+      if (*end != '\0' || pct <= 0 || pct >= 100)
+        src_.fail(after, fmt::format("hedge after '{}': a percentile is p50 to p99.99, e.g. p95", a));
+      cs.hedge_quantile = pct / 100;
+    } else {
+      cs.hedge_after = read_duration(src_, after, t_.latency, "hedge.after", false);
+    }
+  }
+
+  // A count that may carry k, M or B ("20k", "1M").
+  int64_t read_count(const YAML::Node& n, const std::string& what, int64_t min, int64_t max) {
+    std::string v = n.IsScalar() ? n.Scalar() : "";
+    double mult = 1;
+    if (!v.empty() && (v.back() == 'k' || v.back() == 'M' || v.back() == 'B')) {
+      mult = v.back() == 'k' ? 1e3 : v.back() == 'M' ? 1e6 : 1e9;
+      v.pop_back();
+      char* end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || x * mult != std::floor(x * mult))
+        src_.fail(n, fmt::format("{} must be a whole number (20000, 20k, 1M), got '{}'", what, n.Scalar()));
+      if (x * mult < static_cast<double>(min) || x * mult > static_cast<double>(max))
+        src_.fail(n, fmt::format("{} must be between {} and {}, got {}", what, min, max, n.Scalar()));
+      return static_cast<int64_t>(x * mult);
+    }
+    return read_int(src_, n, what, min, max);
+  }
+
+  void load_feed(Component& c, const YAML::Node& node, const std::string& what) {
+    MapReader m(src_, node, what,
+                {"kind", "region", "graph", "strategy", "celebrity_threshold", "timeline_len", "entry_size",
+                 "posts_per_user_per_day", "reads_per_user_per_day", "fanout_workers", "fanout_batch", "timeline_write",
+                 "timeline_read", "post_fetch", "pull_parallelism", "cost"});
+    common(c, m);
+    FeedSpec& f = c.feed;
+    {
+      MapReader g(src_, m.require("graph"), "graph", {"users", "mean_followees", "exponent", "celebrities", "edges"});
+      if (g.has("edges")) {
+        for (const char* k : {"users", "mean_followees", "exponent", "celebrities"})
+          if (g.has(k)) src_.fail_at(g.key_location(k), fmt::format("'{}' does not apply to a graph read from `edges`", k));
+        std::string file = read_string(src_, g.get("edges"), "edges");
+        std::string dir = src_.path();
+        auto slash = dir.rfind('/');
+        f.edges_file = (file.size() && file[0] == '/') || slash == std::string::npos ? file : dir.substr(0, slash + 1) + file;
+        std::ifstream probe(f.edges_file);
+        if (!probe) src_.fail(g.get("edges"), fmt::format("cannot open edge list '{}'", f.edges_file));
+      } else {
+        f.users = read_count(g.require("users"), "users", 2, 50000000);
+        if (g.has("mean_followees")) f.mean_followees = read_number(src_, g.get("mean_followees"), "mean_followees", 0, 100000);
+        if (f.mean_followees > static_cast<double>(f.users - 1))
+          src_.fail(g.get("mean_followees"), fmt::format("mean_followees {:g} exceeds the other users ({})", f.mean_followees, f.users - 1));
+        if (f.mean_followees * static_cast<double>(f.users) > 2e8)
+          src_.fail(g.get("mean_followees"), "users x mean_followees is over 200 million follow edges; scale the users down");
+        if (g.has("exponent")) {
+          f.exponent = read_number(src_, g.get("exponent"), "exponent", 1, 10);
+          if (f.exponent <= 1) src_.fail(g.get("exponent"), "exponent must be greater than 1 (2.1 is typical of follower counts)");
+        }
+        if (g.has("celebrities")) {
+          YAML::Node list = g.get("celebrities");
+          if (!list.IsSequence()) src_.fail(list, "celebrities must be a list of {followers: 1M, posts_at: [5s]}");
+          for (const auto& cn : list) {
+            MapReader cm(src_, cn, "a celebrity", {"followers", "posts_at"});
+            FeedSpec::Celebrity cel;
+            cel.followers = read_count(cm.require("followers"), "followers", 1, f.users);
+            if (cm.has("posts_at")) {
+              YAML::Node times = cm.get("posts_at");
+              if (!times.IsSequence()) src_.fail(times, "posts_at must be a list of times, e.g. [5s]");
+              for (const auto& tn : times) cel.posts_at.push_back(read_duration(src_, tn, t_.latency, "posts_at"));
+            }
+            f.celebrities.push_back(cel);
+          }
+        }
+      }
+    }
+    if (m.has("strategy")) {
+      YAML::Node s = m.get("strategy");
+      std::string name;
+      if (s.IsMap()) {
+        MapReader sm(src_, s, "strategy", {"hybrid"});
+        name = "hybrid";
+        MapReader hm(src_, sm.require("hybrid"), "hybrid", {"celebrity_threshold"});
+        if (hm.has("celebrity_threshold"))
+          f.celebrity_threshold = read_count(hm.get("celebrity_threshold"), "celebrity_threshold", 1, INT64_MAX / 2);
+      } else {
+        name = read_string(src_, s, "strategy");
+      }
+      if (name == "push") f.strategy = FeedSpec::Strategy::Push;
+      else if (name == "pull") f.strategy = FeedSpec::Strategy::Pull;
+      else if (name == "hybrid") f.strategy = FeedSpec::Strategy::Hybrid;
+      else {
+        std::string hint = nearest(name, {"push", "pull", "hybrid"});
+        src_.fail(s, fmt::format("unknown strategy '{}'{}; known: push, pull, hybrid {{celebrity_threshold}}", name,
+                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+    }
+    if (m.has("celebrity_threshold")) {
+      if (m.has("strategy") && m.get("strategy").IsMap())
+        src_.fail(m.get("celebrity_threshold"), "celebrity_threshold is given inside strategy: {hybrid: ...} already");
+      f.celebrity_threshold = read_count(m.get("celebrity_threshold"), "celebrity_threshold", 1, INT64_MAX / 2);
+    }
+    if (m.has("timeline_len")) f.timeline_len = read_count(m.get("timeline_len"), "timeline_len", 1, 1000000);
+    if (m.has("entry_size")) f.entry_bytes = read_size(src_, m.get("entry_size"), "entry_size");
+    if (m.has("posts_per_user_per_day"))
+      f.posts_per_user_per_day = read_number(src_, m.get("posts_per_user_per_day"), "posts_per_user_per_day", 0, 1e6);
+    if (m.has("reads_per_user_per_day"))
+      f.reads_per_user_per_day = read_number(src_, m.get("reads_per_user_per_day"), "reads_per_user_per_day", 0, 1e6);
+    if (m.has("fanout_workers")) f.fanout_workers = read_count(m.get("fanout_workers"), "fanout_workers", 1, 100000);
+    if (m.has("fanout_batch")) f.fanout_batch = read_count(m.get("fanout_batch"), "fanout_batch", 1, 100000000);
+    if (m.has("timeline_write")) f.timeline_write = read_duration(src_, m.get("timeline_write"), t_.latency, "timeline_write");
+    if (m.has("timeline_read")) f.timeline_read = read_distribution(src_, m.get("timeline_read"), t_.latency, "timeline_read");
+    if (m.has("post_fetch")) f.post_fetch = read_distribution(src_, m.get("post_fetch"), t_.latency, "post_fetch");
+    if (m.has("pull_parallelism")) f.pull_parallelism = read_count(m.get("pull_parallelism"), "pull_parallelism", 1, 1000000);
   }
 
   Source& src_;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/heavy_hitters.hpp"
+#include "sim/critical_path.hpp"
 #include "sim/histogram.hpp"
 
 namespace archsim {
@@ -151,6 +152,13 @@ struct ComponentStats {
   LatencyHistogram staleness, replication_lag;
   int64_t peak_connections = 0;  // most connections busy at once on one node
 
+  // Downstream calls this component made (measured requests): every request sent, the backups
+  // among them (hedges), and answers that came after the caller had stopped waiting (a hedge's
+  // loser, a partial fan-out's stragglers): the extra load the mitigations cost.
+  uint64_t calls_sent = 0, backup_calls = 0, late_answers = 0;
+  // Tied copies this component dropped from its queue because the other copy started first.
+  uint64_t tied_cancelled = 0;
+
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }
   void close(double end);
@@ -164,6 +172,31 @@ struct ClientStats {
   std::vector<std::string> type_names;
   std::vector<LatencyHistogram> by_type;
   SecondSeries series;
+  CriticalPathStats critical;  // where the completed requests' time went
+};
+
+}  // namespace archsim
+
+namespace archsim {
+
+// A feed's statistics (models/feed.hpp), over the measured window.
+struct FeedStats {
+  std::string name;
+  std::string strategy;
+  double window_start = 0, window_end = 0;
+  uint64_t accounts = 0, edges = 0;
+  uint64_t posts = 0, posts_pushed = 0, posts_pulled = 0;  // pulled: left for readers to fetch (hybrid, pull)
+  uint64_t timeline_writes = 0;
+  LatencyHistogram write_amplification;  // timeline writes per pushed post, recorded as writes x 1e-3 "seconds"
+  uint64_t max_writes_per_post = 0, min_writes_per_post = UINT64_MAX;
+  LatencyHistogram delivery_lag;         // post to in every follower's timeline (pushed posts)
+  uint64_t undelivered_at_end = 0;       // pushed posts still in the queue when the run ended
+  TimeWeighted backlog;                  // timeline writes waiting in the fan-out queue or in progress
+  uint64_t reads = 0, read_calls = 0, celebrity_fetches = 0;
+  uint64_t max_calls_per_read = 0, min_calls_per_read = UINT64_MAX;
+  LatencyHistogram read_latency;
+  double timeline_bytes = 0;       // timeline cache contents at the end
+  double timeline_full_bytes = 0;  // with every pushed-to timeline at timeline_len
 };
 
 }  // namespace archsim

@@ -498,6 +498,9 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     if (s.rate_limit) cj["rate_limit"] = rate_limit_json(s);
     if (s.queue) cj["queue"] = queue_json(s, r.window());
     add_data_tier_json(cj, c, r.window());
+    if (s.calls_sent > 0)
+      cj["downstream_calls"] = {{"sent", s.calls_sent}, {"backups", s.backup_calls}, {"late_answers", s.late_answers}};
+    if (s.tied_cancelled > 0) cj["tied_cancelled"] = s.tied_cancelled;
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -512,6 +515,8 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   j["bottleneck"] = {{"component", v.component}, {"resource", v.resource}, {"evidence", v.evidence}};
   if (v.shard >= 0) j["bottleneck"]["shard"] = v.shard;
   if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
+  j["critical_path"] = critical_path_json(critical_path(r));
+  if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
   return j;
 }
 
@@ -559,6 +564,9 @@ std::string terminal_summary(const RunResult& r) {
   if (v.resource == "none") out += "none. " + v.evidence + "\n";
   else out += fmt::format("{} is {}-bound. {}\n", v.component, v.resource == "contention" ? "contention" : v.resource, v.evidence);
   if (has_costs(t)) out += cost_line(r);
+  CriticalPathSummary cp = critical_path(r);
+  if (cp.requests > 0) out += "critical path: " + cp.verdict + "\n";
+  out += feeds_terminal(r);
   return out;
 }
 
@@ -664,6 +672,11 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
   {
     AtomicFile f(dir, "overrides.txt");
     for (const auto& o : overrides) f.out() << o << "\n";
+    f.commit();
+  }
+  {
+    AtomicFile f(dir, "critical_path.csv");
+    write_critical_path_csv(critical_path(r), f.out());
     f.commit();
   }
   {

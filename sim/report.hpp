@@ -28,3 +28,35 @@ std::string terminal_summary(const RunResult& r);
 void write_outputs(const RunResult& r, const std::string& dir, const std::vector<std::string>& overrides = {});
 
 }  // namespace archsim
+
+namespace archsim {
+
+// Which hop made the tail (sim/critical_path.hpp): per component and cause, the share of the
+// end-to-end time of the requests above the p99, and of all requests.
+struct CriticalPathRow {
+  std::string component;
+  std::string cause;
+  double share_above_p99 = 0, share_all = 0;      // of the summed end-to-end latency
+  double mean_ms_above_p99 = 0, mean_ms_all = 0;  // per request of the group
+};
+struct CriticalPathSummary {
+  uint64_t requests = 0, requests_above_p99 = 0;
+  double p99_ms = 0;                  // lower latency bound of the group "above the p99"
+  std::vector<CriticalPathRow> rows;  // components in file order, causes in a fixed order; empty rows left out
+  std::vector<CriticalPathRow> by_cause;  // the same summed over components
+  std::string verdict;                // "requests above p99 spent 71% of their time waiting for ..."
+};
+CriticalPathSummary critical_path(const RunResult& r);
+nlohmann::ordered_json critical_path_json(const CriticalPathSummary& s);
+void write_critical_path_csv(const CriticalPathSummary& s, std::ostream& out);
+
+}  // namespace archsim
+
+namespace archsim {
+
+// Feeds (models/feed.hpp): write amplification, delivery lag and backlog, read latency and calls
+// per read, timeline cache memory. Keys documented in docs/outputs.md.
+nlohmann::ordered_json feeds_json(const RunResult& r);
+std::string feeds_terminal(const RunResult& r);
+
+}  // namespace archsim

@@ -9,6 +9,8 @@
 #include "models/cache.hpp"
 #include "models/client.hpp"
 #include "models/database.hpp"
+#include "models/feed.hpp"
+#include "models/follower_graph.hpp"
 #include "models/load_balancer.hpp"
 #include "models/queue.hpp"
 #include "models/rate_limiter.hpp"
@@ -47,6 +49,10 @@ NetworkPlan network_plan(const Topology& t) {
   return plan;
 }
 
+namespace {
+double feed_memory_bytes(const FeedSpec& f);
+}
+
 CostEstimate estimate_cost(const Topology& t) {
   CostEstimate e;
   size_t calls = 1;
@@ -55,6 +61,7 @@ CostEstimate estimate_cost(const Topology& t) {
     for (const auto& [type, list] : c.calls)
       for (const auto& call : list) calls += call.shape == CallSpec::Shape::Fanout ? static_cast<size_t>(std::max<int64_t>(call.fanout, 1)) : call.targets.size();
     if (c.kind == ComponentKind::Cache) e.memory_bytes += 96.0 * static_cast<double>(c.capacity) * static_cast<double>(c.replicas);
+    if (c.kind == ComponentKind::Feed) e.memory_bytes += feed_memory_bytes(c.feed);
     if (c.kind != ComponentKind::Client) continue;
     switch (c.arrival.process) {
       case ArrivalSpec::Process::Poisson:
@@ -78,6 +85,13 @@ CostEstimate estimate_cost(const Topology& t) {
 }
 
 namespace {
+
+// A feed's graph building and its two CSR copies: about 24 bytes per follow edge at the peak.
+double feed_memory_bytes(const FeedSpec& f) {
+  double edges = f.edges_file.empty() ? f.mean_followees * static_cast<double>(f.users) : 1e6;
+  for (const auto& c : f.celebrities) edges += static_cast<double>(c.followers);
+  return 24.0 * edges + 16.0 * static_cast<double>(f.users);
+}
 
 int region_index(const Topology& t, const std::string& r) {
   for (size_t i = 0; i < t.regions.size(); ++i)
@@ -146,6 +160,44 @@ void schedule_faults(const Topology& t, const std::map<std::string, std::vector<
   }
 }
 
+void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, const std::string& graph_key, RunResult& r,
+              Engine& engine, std::vector<std::unique_ptr<Node>>& nodes, int region, NodeId expected) {
+  FeedStats& fs = r.feeds.emplace_back();
+  fs.name = c.name;
+  fs.window_start = r.window_start;
+  fs.window_end = r.window_end;
+  fs.backlog.configure(r.window_start, r.window_end);
+  const FeedSpec& f = c.feed;
+  Feed::Params p;
+  p.strategy = f.strategy == FeedSpec::Strategy::Push   ? Feed::Strategy::Push
+               : f.strategy == FeedSpec::Strategy::Pull ? Feed::Strategy::Pull
+                                                        : Feed::Strategy::Hybrid;
+  fs.strategy = f.strategy == FeedSpec::Strategy::Push   ? "push"
+                : f.strategy == FeedSpec::Strategy::Pull ? "pull"
+                                                         : fmt::format("hybrid (celebrity_threshold {})", f.celebrity_threshold);
+  p.celebrity_threshold = f.celebrity_threshold;
+  p.timeline_len = f.timeline_len;
+  p.entry_bytes = f.entry_bytes;
+  p.posts_per_user_per_day = f.posts_per_user_per_day;
+  p.reads_per_user_per_day = f.reads_per_user_per_day;
+  p.fanout_workers = f.fanout_workers;
+  p.fanout_batch = f.fanout_batch;
+  p.timeline_write = f.timeline_write;
+  p.timeline_read = f.timeline_read;
+  p.post_fetch = f.post_fetch;
+  p.pull_parallelism = f.pull_parallelism;
+  p.rtt = t.network.intra_region_rtt;
+  // Celebrities are the accounts after the ordinary users.
+  for (size_t k = 0; k < f.celebrities.size(); ++k)
+    for (double at : f.celebrities[k].posts_at)
+      p.scheduled_posts.emplace_back(static_cast<uint32_t>(f.users + static_cast<int64_t>(k)), at);
+  // The workload stream is the graph's, not the feed's: feeds over one graph see the same posts and reads.
+  nodes.push_back(std::make_unique<Feed>(std::move(p), g, &fs, Rng::derive(t.run.seed, c.name + "/0"),
+                                         Rng::derive(t.run.seed, "feed-workload/" + graph_key)));
+  NodeId id = engine.add_node(c.name + "/0", region, nodes.back().get());
+  if (id != expected) throw std::logic_error("node ids out of order");
+}
+
 }  // namespace
 
 RunResult run_scenario(const Topology& t, const RunOptions& options) {
@@ -182,7 +234,10 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   NodeId next = 0;
   for (const auto& c : t.components) {
     int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
-    for (int64_t i = 0; i < n; ++i) replicas[c.name].push_back(next++);
+    for (int64_t i = 0; i < n; ++i) {
+      replicas[c.name].push_back(next++);
+      r.node_names.emplace_back(c.name, static_cast<int>(i));
+    }
   }
   Rings rings;
   auto target = [&](const std::string& name) {
@@ -210,7 +265,33 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         rc.aside_backend = backend;
       }
     }
+    rc.wait_for = cs.wait_for;
+    rc.hedge_after = cs.hedge_after;
+    rc.hedge_quantile = cs.hedge_quantile;
+    rc.tied = cs.tied;
     return rc;
+  };
+
+  // Feeds with the same graph settings share one graph (side-by-side strategies see the same users).
+  std::map<std::string, std::unique_ptr<FollowerGraph>> graphs;
+  auto graph_key = [](const FeedSpec& f) {
+    std::string key = f.edges_file.empty() ? fmt::format("{}/{}/{}", f.users, f.mean_followees, f.exponent) : f.edges_file;
+    for (const auto& c : f.celebrities) key += fmt::format("/{}", c.followers);
+    return key;
+  };
+  auto graph_of = [&](const FeedSpec& f) {
+    auto& g = graphs[graph_key(f)];
+    if (!g) {
+      FollowerGraphSpec gs;
+      gs.users = f.users;
+      gs.mean_followees = f.mean_followees;
+      gs.exponent = f.exponent;
+      for (const auto& c : f.celebrities) gs.celebrities.push_back(c.followers);
+      gs.edges_file = f.edges_file;
+      gs.seed = t.run.seed;
+      g = std::make_unique<FollowerGraph>(FollowerGraph::build(gs));
+    }
+    return g.get();
   };
 
   auto engine = options.engine == EngineKind::SimGrid ? make_simgrid_engine(network_plan(t), options.progress)
@@ -296,6 +377,10 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
       if (id != ids[0]) throw std::logic_error("node ids out of order");
+      continue;
+    }
+    if (c.kind == ComponentKind::Feed) {
+      add_feed(t, c, graph_of(c.feed), graph_key(c.feed), r, *engine, nodes, region, ids[0]);
       continue;
     }
     ComponentResult& cr = r.components.emplace_back();
@@ -398,6 +483,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           break;
         }
         case ComponentKind::Client:
+        case ComponentKind::Feed:
           break;
       }
       if (auto* station = dynamic_cast<Station*>(nodes.back().get())) station->set_replica_index(i);

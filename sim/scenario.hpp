@@ -25,10 +25,13 @@ struct RunResult {
   double window_start = 0, window_end = 0;
   std::vector<std::string> type_names;  // global request type index → name
   std::deque<ClientStats> clients;
-  std::deque<ComponentResult> components;  // every non-client component, in file order
+  std::deque<ComponentResult> components;  // every non-client, non-feed component, in file order
+  std::deque<FeedStats> feeds;             // every feed, in file order
   std::vector<LinkUsage> region_links;
   uint64_t events = 0;
   double wall_seconds = 0;
+  // Node id → (component, replica index): names the pieces of the critical path.
+  std::vector<std::pair<std::string, int>> node_names;
 
   double window() const { return window_end - window_start; }
 };

@@ -20,7 +20,7 @@
 
 namespace archsim {
 
-enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database, RateLimiter, Queue };
+enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database, RateLimiter, Queue, Feed };
 const char* to_string(ComponentKind k);
 
 enum class Op { Read, Write };
@@ -51,6 +51,10 @@ struct CallSpec {
   Shape shape = Shape::Single;
   std::vector<std::string> targets;  // one for Single and Fanout
   int64_t fanout = 0;                // Fanout: number of replicas called; -1 = all
+  int64_t wait_for = 0;              // Fanout: answers the caller waits for (partial results); 0 = all
+  double hedge_after = 0;            // seconds before a backup request; 0 with hedge_quantile = 0: no hedging
+  double hedge_quantile = 0;         // > 0: the backup goes after this quantile of the observed answer times
+  bool tied = false;                 // tied requests: two copies at once, the first to start cancels the other
   std::vector<Location> target_locs;
   Location loc;
   bool enqueue = false;  // `{enqueue: topic}`: a Single call to a queue, answered when the enqueue is acknowledged
@@ -139,6 +143,33 @@ struct DatabaseSpec {
   Location loc;
 };
 
+// A feed (models/feed.hpp): a follower graph and how posts reach timelines.
+struct FeedSpec {
+  enum class Strategy { Push, Pull, Hybrid };
+  // The follower graph: generated, or read from `edges_file` (CSV `follower,followee`).
+  int64_t users = 10000;
+  double mean_followees = 200;
+  double exponent = 2.1;
+  struct Celebrity {
+    int64_t followers = 0;
+    std::vector<double> posts_at;  // seconds: posts this account makes at these times
+  };
+  std::vector<Celebrity> celebrities;
+  std::string edges_file;
+  Strategy strategy = Strategy::Push;
+  int64_t celebrity_threshold = 10000;
+  int64_t timeline_len = 800;
+  double entry_bytes = 16;
+  double posts_per_user_per_day = 2;
+  double reads_per_user_per_day = 200;
+  int64_t fanout_workers = 8;
+  int64_t fanout_batch = 1000;
+  double timeline_write = 20e-6;
+  Distribution timeline_read = Distribution::constant(1e-3);
+  Distribution post_fetch = Distribution::constant(2e-3);
+  int64_t pull_parallelism = 50;
+};
+
 struct Component {
   std::string name;
   ComponentKind kind = ComponentKind::Service;
@@ -197,6 +228,7 @@ struct Component {
   ShardingSpec sharding;
   Location sharding_loc;
   DatabaseSpec db;  // database only
+  FeedSpec feed;  // feed
 };
 
 struct RegionLink {

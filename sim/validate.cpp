@@ -88,6 +88,7 @@ std::vector<Edge> edges_of(const Topology& t) {
       case ComponentKind::Service:
       case ComponentKind::Database:
       case ComponentKind::Queue:
+      case ComponentKind::Feed:
         for (const auto& [type, list] : c.calls)
           for (const auto& call : list)
             for (size_t k = 0; k < call.targets.size(); ++k)
@@ -199,7 +200,7 @@ static void validate_caches(const Topology& t) {
 std::vector<std::string> validate_topology(const Topology& t) {
   std::vector<std::string> warnings;
   bool has_client = false;
-  for (const auto& c : t.components) has_client |= c.kind == ComponentKind::Client;
+  for (const auto& c : t.components) has_client |= c.kind == ComponentKind::Client || c.kind == ComponentKind::Feed;
   if (!has_client) fail(t, {}, "the topology has no component of kind client, so nothing sends requests");
 
   std::set<std::string> types;
@@ -311,7 +312,7 @@ std::vector<std::string> validate_topology(const Topology& t) {
   validate_faults(t);
 
   for (size_t i = 0; i < t.components.size(); ++i)
-    if (!reached[i])
+    if (!reached[i] && t.components[i].kind != ComponentKind::Feed)  // a feed drives its own workload
       warnings.push_back(fmt::format("{}: warning: no client can reach '{}'; it will receive no requests",
                                      where(t, t.components[i].loc), t.components[i].name));
   return warnings;

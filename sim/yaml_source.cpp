@@ -255,7 +255,7 @@ double read_bandwidth(const Source& src, const YAML::Node& node, const std::stri
 Distribution read_distribution(const Source& src, const YAML::Node& node, const LatencyTable& table,
                                const std::string& what) {
   if (node.IsScalar()) return Distribution::constant(read_duration(src, node, table, what));
-  MapReader m(src, node, what, {"dist", "mean", "median", "p99", "min", "max", "values"});
+  MapReader m(src, node, what, {"dist", "mean", "median", "p99", "min", "max", "values", "of"});
   std::string dist = read_string(src, m.require("dist"), what + ".dist");
   auto only = [&](std::vector<std::string> allowed) {
     for (const auto& k : m.keys())
@@ -304,10 +304,29 @@ Distribution read_distribution(const Source& src, const YAML::Node& node, const 
       src.fail(values, fmt::format("{}.values: probabilities add up to {:g}, not 1", what, total));
     return Distribution::empirical(std::move(points));
   }
-  std::vector<std::string> kinds = {"constant", "exponential", "lognormal", "uniform", "empirical"};
+  if (dist == "mixture") {
+    // {dist: mixture, of: [[0.99, {dist: uniform, min: 1ms, max: 2ms}], [0.01, 50ms]]}
+    only({"of"});
+    YAML::Node of = m.require("of");
+    if (!of.IsSequence() || of.size() == 0)
+      src.fail(of, fmt::format("{}.of must be a non-empty list of [probability, distribution] pairs", what));
+    std::vector<std::pair<double, Distribution>> parts;
+    double total = 0;
+    for (const auto& v : of) {
+      if (!v.IsSequence() || v.size() != 2)
+        src.fail(v, fmt::format("{}.of: each entry must be [probability, distribution]", what));
+      double p = read_number(src, v[0], what + ".of probability", 0, 1);
+      if (p <= 0) src.fail(v[0], fmt::format("{}.of: probabilities must be greater than zero", what));
+      total += p;
+      parts.emplace_back(p, read_distribution(src, v[1], table, what + ".of"));
+    }
+    if (std::fabs(total - 1) > 1e-6) src.fail(of, fmt::format("{}.of: probabilities add up to {:g}, not 1", what, total));
+    return Distribution::mixture(std::move(parts));
+  }
+  std::vector<std::string> kinds = {"constant", "exponential", "lognormal", "uniform", "empirical", "mixture"};
   std::string hint = nearest(dist, kinds);
   src.fail(m.get("dist"), fmt::format("unknown distribution '{}' in {}{}; known: constant, exponential, lognormal, "
-                                      "uniform, empirical",
+                                      "uniform, empirical, mixture",
                                       dist, what, hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
 }
 
