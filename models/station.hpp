@@ -129,8 +129,8 @@ class Station : public Node {
   int64_t busy_workers() const { return busy_workers_; }
   size_t replica_index() const { return replica_index_; }
   ComponentStats& stats() { return *stats_; }
-  // The replica of `t` that a call about `key` goes to.
-  NodeId pick(const CallTarget& t, uint64_t key);
+  // The replica of `t` that a call about `key` goes to (a write: its shard's primary).
+  NodeId pick(const CallTarget& t, uint64_t key, bool write = false);
   // The job with this id, or null (it finished, or the replica crashed since).
   Job* find_job(uint64_t id) {
     auto it = jobs_.find(id);
@@ -155,7 +155,6 @@ class Station : public Node {
   void start(Context& ctx, Job& job);
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);
-  NodeId pick(const CallTarget& t, uint64_t key, bool write = false);
   void note_replica_busy(bool disk, double t, double delta);
 
   StationParams params_;
