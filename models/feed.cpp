@@ -21,6 +21,15 @@ Feed::Feed(Params params, const FollowerGraph* graph, FeedStats* stats, Rng rng,
     celebrity_[a] = p_.strategy == Strategy::Pull ||
                     (p_.strategy == Strategy::Hybrid && static_cast<int64_t>(g_->followers(a)) >= p_.celebrity_threshold);
   idle_workers_ = p_.fanout_workers;
+  if (p_.activity == Params::Activity::ByDegree) {
+    post_weight_.resize(users_);
+    read_weight_.resize(users_);
+    uint64_t post = 0, read = 0;
+    for (uint32_t a = 0; a < users_; ++a) {
+      post_weight_[a] = post += uint64_t(g_->followers(a)) + 1;
+      read_weight_[a] = read += uint64_t(g_->followees(a)) + 1;
+    }
+  }
   stats_->accounts = users_;
   stats_->edges = g_->edges();
   // Every timeline that receives pushes, full.
@@ -37,6 +46,12 @@ Feed::Feed(Params params, const FollowerGraph* graph, FeedStats* stats, Rng rng,
 
 bool Feed::pushed(uint32_t author) const { return !celebrity_[author]; }
 
+uint32_t Feed::draw(const std::vector<uint64_t>& cumulative) {
+  if (cumulative.empty()) return static_cast<uint32_t>(workload_.below(users_));
+  uint64_t x = workload_.below(cumulative.back());
+  return static_cast<uint32_t>(std::upper_bound(cumulative.begin(), cumulative.end(), x) - cumulative.begin());
+}
+
 void Feed::on_start(Context& ctx) {
   if (users_ == 0) return;
   double n = static_cast<double>(users_);
@@ -51,11 +66,11 @@ void Feed::on_timer(Context& ctx, uint64_t tag) {
   double n = static_cast<double>(users_);
   switch (kind) {
     case kPost:
-      post(ctx, static_cast<uint32_t>(workload_.below(users_)));
+      post(ctx, draw(post_weight_));
       ctx.start_timer(workload_.exponential(kSecondsPerDay / (n * p_.posts_per_user_per_day)), kPost << kKindShift);
       break;
     case kRead:
-      read(ctx, static_cast<uint32_t>(workload_.below(users_)));
+      read(ctx, draw(read_weight_));
       ctx.start_timer(workload_.exponential(kSecondsPerDay / (n * p_.reads_per_user_per_day)), kRead << kKindShift);
       break;
     case kScheduled:

@@ -46,6 +46,12 @@ class Feed : public Node {
     int64_t pull_parallelism = 50;         // fetches in flight per read; fewer = slower reads
     double rtt = 500e-6;                   // network round trip of every call
     std::vector<std::pair<uint32_t, double>> scheduled_posts;  // (account, time): e.g. a celebrity's post
+    // Who posts and who reads. Uniform: every account alike. ByDegree: an account posts in
+    // proportion to its followers + 1 and reads in proportion to its followees + 1 (the accounts
+    // with the largest audiences are the most active, as on real networks), which raises the mean
+    // write amplification from the mean follower count to E[f(f+1)] / E[f+1].
+    enum class Activity { Uniform, ByDegree };
+    Activity activity = Activity::Uniform;
   };
   // `workload` draws who posts and reads and when; `rng` the service times. Feeds over the same
   // graph given the same workload stream see the same posts and reads (common random numbers),
@@ -83,6 +89,9 @@ class Feed : public Node {
   Rng rng_;
   Rng workload_;
   uint32_t users_ = 0;
+  // ByDegree activity: cumulative weights of posting and of reading per account (empty = uniform).
+  std::vector<uint64_t> post_weight_, read_weight_;
+  uint32_t draw(const std::vector<uint64_t>& cumulative);
   std::unordered_map<uint64_t, Task> tasks_;
   std::deque<uint64_t> queue_;  // tasks with followers not yet handed out, FIFO
   std::unordered_map<uint64_t, Batch> batches_;

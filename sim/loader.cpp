@@ -995,9 +995,18 @@ class Loader {
     MapReader m(src_, node, what,
                 {"kind", "region", "graph", "strategy", "celebrity_threshold", "timeline_len", "entry_size",
                  "posts_per_user_per_day", "reads_per_user_per_day", "fanout_workers", "fanout_batch", "timeline_write",
-                 "timeline_read", "post_fetch", "pull_parallelism", "cost"});
+                 "timeline_read", "post_fetch", "pull_parallelism", "activity", "cost"});
     common(c, m);
     FeedSpec& f = c.feed;
+    if (m.has("activity")) {
+      std::string a = read_string(src_, m.get("activity"), "activity");
+      if (a == "by_degree") f.activity_by_degree = true;
+      else if (a != "uniform") {
+        std::string hint = nearest(a, {"uniform", "by_degree"});
+        src_.fail(m.get("activity"), fmt::format("unknown activity '{}'{}; known: uniform, by_degree", a,
+                                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+    }
     {
       MapReader g(src_, m.require("graph"), "graph", {"users", "mean_followees", "exponent", "celebrities", "edges"});
       if (g.has("edges")) {

@@ -186,6 +186,7 @@ void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, con
   p.timeline_read = f.timeline_read;
   p.post_fetch = f.post_fetch;
   p.pull_parallelism = f.pull_parallelism;
+  p.activity = f.activity_by_degree ? Feed::Params::Activity::ByDegree : Feed::Params::Activity::Uniform;
   p.rtt = t.network.intra_region_rtt;
   // Celebrities are the accounts after the ordinary users.
   for (size_t k = 0; k < f.celebrities.size(); ++k)

@@ -168,6 +168,7 @@ struct FeedSpec {
   Distribution timeline_read = Distribution::constant(1e-3);
   Distribution post_fetch = Distribution::constant(2e-3);
   int64_t pull_parallelism = 50;
+  bool activity_by_degree = false;  // `activity: by_degree` (else uniform): see models/feed.hpp
 };
 
 struct Component {
