@@ -27,6 +27,12 @@ struct PathEntry {
   double seconds = 0;
 };
 
+// A model's own contents for messages between the replicas of one component (a replication
+// protocol), opaque to the engine. Shared, so that a message stays copyable.
+struct MessageBody {
+  virtual ~MessageBody() = default;
+};
+
 struct Message {
   bool is_response = false;
   Status status = Status::Ok;
@@ -50,6 +56,7 @@ struct Message {
   bool tied = false;
   bool cancel = false;
   NodeId tie_peer = 0;
+  std::shared_ptr<const MessageBody> body;  // protocol messages only; null for requests and their answers
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;

@@ -59,8 +59,9 @@ void validate_faults(const Topology& t) {
       fail(f.target_loc, fmt::format("{} names no component '{}'{}", to_string(f.kind), f.component,
                                      hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
     }
-    if (c->kind != ComponentKind::Service && c->kind != ComponentKind::Cache && c->kind != ComponentKind::Database)
-      fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches and databases can crash so far", c->name,
+    if (c->kind != ComponentKind::Service && c->kind != ComponentKind::Cache && c->kind != ComponentKind::Database &&
+        c->kind != ComponentKind::ReplicatedStore)
+      fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches, databases and replicated stores can crash", c->name,
                                      to_string(c->kind)));
     if (f.replica >= c->replicas)
       fail(f.target_loc, fmt::format("'{}' has {} replica{} (0..{}), so there is no replica {}", c->name, c->replicas,

@@ -517,6 +517,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
   j["critical_path"] = critical_path_json(critical_path(r));
   if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
+  if (!r.stores.empty()) j["stores"] = stores_json(r);
   return j;
 }
 
@@ -567,6 +568,7 @@ std::string terminal_summary(const RunResult& r) {
   CriticalPathSummary cp = critical_path(r);
   if (cp.requests > 0) out += "critical path: " + cp.verdict + "\n";
   out += feeds_terminal(r);
+  out += stores_terminal(r);
   return out;
 }
 
@@ -661,6 +663,11 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
                                row.p99 * 1e3, row.errors, util, at(s.queue_len));
       }
     }
+    f.commit();
+  }
+  if (!r.stores.empty()) {
+    AtomicFile f(dir, "store_timeseries.csv");
+    write_store_timeseries(r, f.out());
     f.commit();
   }
   {

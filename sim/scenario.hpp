@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/consistency.hpp"
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
 #include "sim/topology.hpp"
@@ -27,6 +28,7 @@ struct RunResult {
   std::deque<ClientStats> clients;
   std::deque<ComponentResult> components;  // every non-client, non-feed component, in file order
   std::deque<FeedStats> feeds;             // every feed, in file order
+  std::deque<StoreStats> stores;           // every replicated store, in file order
   std::vector<LinkUsage> region_links;
   uint64_t events = 0;
   double wall_seconds = 0;
