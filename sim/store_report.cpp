@@ -19,6 +19,7 @@ double ratio(uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / stati
 
 nlohmann::ordered_json latency_ms(const LatencyHistogram& h) {
   return {{"count", h.count()},
+          {"min", r6(h.min() * 1e3)},
           {"p50", r6(h.quantile(0.5) * 1e3)},
           {"p99", r6(h.quantile(0.99) * 1e3)},
           {"max", r6(h.max() * 1e3)}};
