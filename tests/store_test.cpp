@@ -168,3 +168,40 @@ TEST_CASE("ReplicatedStore ap: a replica that was down receives its hints when i
   CHECK(s["convergence"][0]["convergence_time_s"].get<double>() <= 1.0 + 0.2);
   CHECK(s["availability"]["by_region"]["us-east"]["write_availability"] == 1.0);
 }
+
+TEST_CASE("Shipped quorum-tuning.yaml: R + W > N never reads stale, R + W <= N does, and each costs its round trips",
+          "[store][shipped]") {
+  // topologies/quorum-tuning.yaml: N = 3 replicas in us-east, eu-west, ap-south (80, 200 and
+  // 150 ms apart), strict quorums, no failures. Expectations by (R, W):
+  // (1,1): everything answered locally (op_time, 0.1 ms), and some reads stale;
+  // (2,2): no stale read; a read or write waits for the nearest other replica: 80 ms from us-east
+  //        and eu-west, 150 ms from ap-south (its nearest is eu-west), so p50 80.1 and p99 150.1;
+  // (1,3): no stale read; reads local, writes wait for the farthest replica (200 ms from us-east
+  //        and ap-south, 150 from eu-west): p99 200.1;
+  // (3,1): the mirror image: writes local, reads wait for the farthest.
+  auto run = [](int r, int w) {
+    return store(run_once(source_path("topologies/quorum-tuning.yaml"),
+                          {"--set", "components.store.quorum.r=" + std::to_string(r), "--set",
+                           "components.store.quorum.w=" + std::to_string(w)}),
+                 "store");
+  };
+  auto p = [](const nlohmann::json& s, const char* op, const char* q) {
+    return s["normal_operation_latency_ms"][op][q].get<double>();
+  };
+  const auto& a = run(1, 1);
+  CHECK(a["stale_reads"].get<int>() > 50);
+  CHECK(p(a, "read", "max") == Approx(0.1).margin(0.001));
+  CHECK(p(a, "write", "max") == Approx(0.1).margin(0.001));
+  const auto& b = run(2, 2);
+  CHECK(b["stale_reads"] == 0);
+  CHECK(p(b, "read", "p50") == Approx(80.1).margin(0.05));
+  CHECK(p(b, "write", "p99") == Approx(150.1).margin(0.05));
+  const auto& c = run(1, 3);
+  CHECK(c["stale_reads"] == 0);
+  CHECK(p(c, "read", "max") == Approx(0.1).margin(0.001));
+  CHECK(p(c, "write", "p99") == Approx(200.1).margin(0.05));
+  const auto& d = run(3, 1);
+  CHECK(d["stale_reads"] == 0);
+  CHECK(p(d, "write", "max") == Approx(0.1).margin(0.001));
+  CHECK(p(d, "read", "p99") == Approx(200.1).margin(0.05));
+}
