@@ -29,7 +29,7 @@ struct LogEntry {
 struct StoreMsg : MessageBody {
   enum Kind : uint8_t {
     Forward, ForwardReply,            // cp: a follower's client operation, through the leader
-    Append, AppendReply, Vote, VoteReply, Snapshot,
+    Append, AppendReply, Vote, VoteReply, Snapshot, PreVote, PreVoteReply,
     ApWrite, ApWriteAck, ApRead, ApReadReply, ApRepair, ApSync, ApSyncAck,
   };
   Kind kind = Forward;
@@ -206,6 +206,7 @@ class CpReplica : public StoreReplica {
 
   void become_follower(Context& ctx, uint64_t term) {
     bool was_leader = role_ == Role::Leader;
+    pre_voting_ = false;
     if (term > term_) {
       term_ = term;
       voted_for_ = -1;
@@ -441,6 +442,23 @@ class CpReplica : public StoreReplica {
       case StoreMsg::Vote:
         on_vote(ctx, from, m);
         return;
+      case StoreMsg::PreVote: {
+        // Would this replica vote for `from` in the next term? It answers without changing state.
+        auto r = std::make_shared<StoreMsg>();
+        r->kind = StoreMsg::PreVoteReply;
+        r->term = m.term;
+        bool heard = leader_ >= 0 && ctx.now() - last_leader_contact_ < p_.election_timeout;
+        bool up_to_date = m.last_term > term_at(last_index()) ||
+                          (m.last_term == term_at(last_index()) && m.last_index >= last_index());
+        r->success = m.term > term_ && !heard && role_ != Role::Leader && up_to_date;
+        send(ctx, from, r, 0);
+        return;
+      }
+      case StoreMsg::PreVoteReply:
+        if (!pre_voting_ || m.term != term_ + 1 || !m.success) return;
+        pre_votes_.insert(from);
+        if (static_cast<int>(pre_votes_.size()) >= majority()) start_election(ctx);
+        return;
       case StoreMsg::VoteReply:
         if (m.term > term_) {
           become_follower(ctx, m.term);
@@ -578,6 +596,30 @@ class CpReplica : public StoreReplica {
     send(ctx, from, r, 0);
   }
 
+  void start_election(Context& ctx) {
+    pre_voting_ = false;
+    role_ = Role::Candidate;
+    ++term_;
+    voted_for_ = idx_;
+    leader_ = -1;
+    votes_.clear();
+    votes_.insert(idx_);
+    reset_election_timer(ctx);
+    if (static_cast<int>(votes_.size()) >= majority()) {
+      become_leader(ctx);
+      return;
+    }
+    for (int p = 0; p < n_; ++p) {
+      if (p == idx_) continue;
+      auto m = std::make_shared<StoreMsg>();
+      m->kind = StoreMsg::Vote;
+      m->term = term_;
+      m->last_index = last_index();
+      m->last_term = term_at(last_index());
+      send(ctx, p, m, 0);
+    }
+  }
+
   void on_bounce(Context& ctx, int from, const StoreMsg& m) override {
     // The peer's host is down. A forwarded operation never reached the leader: nothing happened.
     if (m.kind == StoreMsg::Forward) finish(ctx, m.op, Outcome::Fail, 0, false);
@@ -589,22 +631,25 @@ class CpReplica : public StoreReplica {
       case kElection: {
         election_timer_set_ = false;
         if (role_ == Role::Leader) return;
-        role_ = Role::Candidate;
-        ++term_;
-        voted_for_ = idx_;
-        leader_ = -1;
-        votes_.clear();
-        votes_.insert(idx_);
         reset_election_timer(ctx);
-        if (static_cast<int>(votes_.size()) >= majority()) {
-          become_leader(ctx);
+        if (!p_.pre_vote) {
+          start_election(ctx);
+          return;
+        }
+        // Pre-vote: ask first, without raising the term, so that a replica cut off from the
+        // majority does not come back with a term that deposes a healthy leader.
+        pre_voting_ = true;
+        pre_votes_.clear();
+        pre_votes_.insert(idx_);
+        if (static_cast<int>(pre_votes_.size()) >= majority()) {
+          start_election(ctx);
           return;
         }
         for (int p = 0; p < n_; ++p) {
           if (p == idx_) continue;
           auto m = std::make_shared<StoreMsg>();
-          m->kind = StoreMsg::Vote;
-          m->term = term_;
+          m->kind = StoreMsg::PreVote;
+          m->term = term_ + 1;
           m->last_index = last_index();
           m->last_term = term_at(last_index());
           send(ctx, p, m, 0);
@@ -654,7 +699,8 @@ class CpReplica : public StoreReplica {
   uint64_t snap_index_ = 0, snap_term_ = 0;
   uint64_t commit_ = 0, applied_ = 0, term_first_index_ = 0;
   std::unordered_map<uint64_t, uint64_t> kv_;
-  std::unordered_set<int> votes_;
+  std::unordered_set<int> votes_, pre_votes_;
+  bool pre_voting_ = false;
   std::vector<uint64_t> next_, match_, acked_round_;
   std::vector<double> last_contact_;
   uint64_t round_ = 0;
@@ -948,8 +994,8 @@ class ApReplica : public StoreReplica {
           ++sh_.stats->sloppy_writes;
           answer(ctx, id, Outcome::Ok, 0, false);
         } else {
-          // Some replicas may have it: the outcome is unknown to the client.
-          answer(ctx, id, c.acks > 0 ? Outcome::Unknown : Outcome::Fail, 0, false);
+          // Replicas may have applied it without their answers arriving: the outcome is unknown.
+          answer(ctx, id, Outcome::Unknown, 0, false);
         }
       }
     } else {

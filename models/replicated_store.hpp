@@ -54,6 +54,7 @@ struct ReplicatedStoreParams {
   double heartbeat_interval = 0.1;   // seconds; also the read-index and retransmission round
   bool minority_rejects = true;      // false: operations with no leader are dropped (callers time out)
   bool lease_reads = true;           // false: every read waits for a read-index round
+  bool pre_vote = true;              // false: a replica back from a partition deposes the leader with its higher term
   int64_t max_batch = 512;           // log entries per append message
 
   // ap. Larger r and w buy fresher reads with more waiting; sloppy quorums buy availability with

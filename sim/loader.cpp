@@ -681,7 +681,8 @@ class Loader {
   // `kind: replicated_store` (models/replicated_store.hpp).
   void load_store(Component& c, const YAML::Node& node, const std::string& what) {
     c.kind = ComponentKind::ReplicatedStore;
-    static const std::vector<std::string> cp_keys = {"election_timeout", "heartbeat_interval", "minority", "reads"};
+    static const std::vector<std::string> cp_keys = {"election_timeout", "heartbeat_interval", "minority", "reads",
+                                                     "pre_vote"};
     static const std::vector<std::string> ap_keys = {"quorum",      "conflict",      "clock_skew",     "request_timeout",
                                                      "read_repair", "hinted_handoff", "hint_retry",    "max_hints",
                                                      "anti_entropy_interval"};
@@ -749,6 +750,7 @@ class Loader {
                                format_duration(s.heartbeat_interval), format_duration(s.election_timeout)));
     if (m.has("minority")) s.minority_rejects = read_choice(m.get("minority"), "minority", {"reject", "timeout"}) == "reject";
     if (m.has("reads")) s.lease_reads = read_choice(m.get("reads"), "reads", {"lease", "read_index"}) == "lease";
+    if (m.has("pre_vote")) s.pre_vote = read_bool(src_, m.get("pre_vote"), "pre_vote");
     int64_t R = c.replicas;
     if (m.has("quorum")) {
       MapReader q(src_, m.get("quorum"), "quorum", {"n", "r", "w", "sloppy"});

@@ -438,6 +438,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       sp->heartbeat_interval = s.heartbeat_interval;
       sp->minority_rejects = s.minority_rejects;
       sp->lease_reads = s.lease_reads;
+      sp->pre_vote = s.pre_vote;
       sp->n = s.n;
       sp->r = s.r;
       sp->w = s.w;

@@ -184,6 +184,7 @@ struct StoreSpec {
   double heartbeat_interval = 0.1;
   bool minority_rejects = true;
   bool lease_reads = true;
+  bool pre_vote = true;
   // ap
   int64_t n = 0, r = 1, w = 1;
   Location quorum_loc;
