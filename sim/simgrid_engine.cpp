@@ -10,13 +10,18 @@
 // Faults: a crash or a node condition is applied by the node's own actor at its time; link faults
 // by a controller actor on a host of its own, with Link::turn_off()/turn_on() (SimGrid fails the
 // transfers in flight on the link: the receiver's pending receive throws NetworkFailureException
-// and the detached send's clean function frees the message) and Link::set_latency() (applies to
-// transfers that start afterwards, measured with 3.32). A message whose route is down when it is
-// sent is not put on the wire at all: SimGrid would fail it at once, the same loss.
+// and the detached send's clean function frees the message). A message whose route is down when
+// it is sent is not put on the wire at all: SimGrid would fail it at once, the same loss.
+// A slowed link does not use Link::set_latency(): in SimGrid 3.32, lowering a link's latency
+// while transfers are in their latency phase loses them (measured: they never complete). The
+// sender holds a message for the extra latency of its route instead, then puts it on the wire,
+// which is the same delay for a message sent during the window (as in the local engine).
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include <algorithm>
 #include <chrono>
+#include <queue>
 #include <cstdio>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -59,6 +64,7 @@ class HostActor : public Context {
  private:
   void apply_fault(const Change& c);
   void crash(bool crash);
+  void put(NodeId to, Message* msg);  // starts the transfer
   void transmit(NodeId to, MessagePtr msg);  // send() without the down check
 
   SimGridEngine* engine_;
@@ -71,6 +77,16 @@ class HostActor : public Context {
   size_t next_fault_ = 0;
   bool down_ = false;
   uint64_t* refused_ = nullptr;  // while crashed: the crash fault counting the requests refused
+  // Messages held for a slowed link's extra latency: (time to put, sequence, to, message), a min-heap.
+  struct Held {
+    double time;
+    uint64_t seq;
+    NodeId to;
+    Message* msg;
+    bool operator>(const Held& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  std::priority_queue<Held, std::vector<Held>, std::greater<Held>> held_;
+  uint64_t held_seq_ = 0;
 };
 
 // Sorts fault changes by time, an end before a start at the same time (back-to-back windows).
@@ -194,16 +210,21 @@ class SimGridEngine : public Engine {
   }
   sg4::Mailbox* mailbox_of(NodeId n) const { return hosts_[n].mailbox; }
   // Whether a message from `from` to `to` can go now: false when a link of its route is down
-  // (the message is lost: counted here). Counts the messages that take a slowed link.
-  bool route_up(NodeId from, NodeId to) {
+  // (the message is lost: counted here). `extra`: the added latency of the slowed links on its
+  // route (counted here too).
+  bool route_up(NodeId from, NodeId to, double* extra) {
     const auto& route = plan_.route[static_cast<size_t>(hosts_[from].region)][static_cast<size_t>(hosts_[to].region)];
+    *extra = 0;
     for (auto [idx, fwd] : route)
       if (link_down_[static_cast<size_t>(idx)]) {
         if (uint64_t* c = link_lost_to_[static_cast<size_t>(idx)]) ++*c;
         return false;
       }
     for (auto [idx, fwd] : route)
-      if (uint64_t* c = link_slowed_[static_cast<size_t>(idx)]) ++*c;
+      if (uint64_t* c = link_slowed_[static_cast<size_t>(idx)]) {
+        ++*c;
+        *extra += link_extra_[static_cast<size_t>(idx)];
+      }
     return true;
   }
   // A detached transfer failed. SimGrid fails the transfers on a link at the instant it turns the
@@ -253,6 +274,7 @@ class SimGridEngine : public Engine {
   std::vector<int> link_down_ = std::vector<int>(plan_.links.size(), 0);  // faults holding each region link down
   std::vector<uint64_t*> link_lost_to_ = std::vector<uint64_t*>(plan_.links.size(), nullptr);
   std::vector<uint64_t*> link_slowed_ = std::vector<uint64_t*>(plan_.links.size(), nullptr);
+  std::vector<double> link_extra_ = std::vector<double>(plan_.links.size(), 0.0);  // seconds a slowed link adds
   uint64_t* inflight_lost_to_ = nullptr;  // the link fault that last turned a link off
   double last_off_at_ = -1;               // and when
 
@@ -280,10 +302,7 @@ class SimGridEngine : public Engine {
             p.backward->turn_on();
           }
         } else {
-          double base = plan_.links[i].latency;
-          double lat = c.start ? base * f.factor + f.latency : base;
-          p.forward->set_latency(lat);
-          p.backward->set_latency(lat);
+          link_extra_[i] = c.start ? plan_.links[i].latency * (f.factor - 1) + f.latency : 0;
           link_slowed_[i] = c.start ? f.affected : nullptr;
         }
       }
@@ -320,10 +339,18 @@ void HostActor::send(NodeId to, MessagePtr msg) {
 void HostActor::transmit(NodeId to, MessagePtr msg) {
   msg->from = id_;
   msg->sent_at = now();
-  if (!engine_->route_up(id_, to)) return;  // lost on a down link; the sender learns by its timeout
-  double bytes = msg->bytes();
+  double extra = 0;
+  if (!engine_->route_up(id_, to, &extra)) return;  // lost on a down link; the sender learns by its timeout
+  if (extra > 0) {
+    held_.push({now() + extra, held_seq_++, to, msg.release()});
+    return;
+  }
+  put(to, msg.release());
+}
+
+void HostActor::put(NodeId to, Message* raw) {
+  double bytes = raw->bytes();
   engine_->account(id_, to, bytes);
-  Message* raw = msg.release();
   // A zero-byte transfer can complete before its latency has elapsed when other transfers share
   // a link (measured with SimGrid 3.32): send at least one byte, 0.8 ns at 10 Gbps.
   uint64_t wire_bytes = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
@@ -347,6 +374,12 @@ void HostActor::operator()() {
       apply_fault(faults_[next_fault_++]);
       continue;
     }
+    if (!held_.empty() && held_.top().time <= t + kEpsilon) {
+      Held h = held_.top();
+      held_.pop();
+      put(h.to, h.msg);
+      continue;
+    }
     if (timers_.peek(&next) && next.time <= t + kEpsilon) {
       timers_.pop();
       engine_->count_event();
@@ -356,6 +389,7 @@ void HostActor::operator()() {
     if (t >= end - kEpsilon) break;
     double until = timers_.peek(&next) ? std::min(next.time, end) : end;
     if (next_fault_ < faults_.size()) until = std::min(until, std::max(faults_[next_fault_].time, t));
+    if (!held_.empty()) until = std::min(until, std::max(held_.top().time, t));
     ssize_t got;
     try {
       got = sg4::Comm::wait_any_for(pending, until - t);
@@ -385,6 +419,7 @@ void HostActor::operator()() {
     }
   }
   node_->on_end(*this);
+  for (; !held_.empty(); held_.pop()) delete held_.top().msg;  // still held at the end: never sent
   pending[0]->cancel();
   mailbox_->set_receiver(nullptr);
 }
