@@ -38,6 +38,9 @@ namespace {
 constexpr double kEpsilon = 1e-10;
 
 class SimGridEngine;
+// The engine while run() runs. SimGrid calls the clean functions of the transfers still pending
+// when it shuts down at exit, after the engine is gone; they must not reach it then.
+SimGridEngine* running_engine = nullptr;
 
 class HostActor : public Context {
  public:
@@ -168,7 +171,9 @@ class SimGridEngine : public Engine {
       sg4::Actor::create(hosts_[i].mailbox->get_name(), hosts_[i].host, [actor]() { (*actor)(); });
     }
     wall_start_ = std::chrono::steady_clock::now();
+    running_engine = this;
     engine_->run();
+    running_engine = nullptr;
     inflight_lost_to_ = nullptr;
     if (progress_shown_) std::fprintf(stderr, "\r%60s\r", "");
     if (deadlock_) throw std::runtime_error("the simulation deadlocked (an actor waited forever)");
@@ -356,8 +361,8 @@ void HostActor::put(NodeId to, Message* raw) {
   uint64_t wire_bytes = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
   engine_->mailbox_of(to)
       ->put_init(raw, wire_bytes)
-      ->detach([engine = engine_](void* p) {  // only called when the transfer failed
-        engine->lost_in_flight();
+      ->detach([](void* p) {  // called when the transfer failed, or at exit for those never delivered
+        if (running_engine) running_engine->lost_in_flight();
         delete static_cast<Message*>(p);
       });
 }
