@@ -24,6 +24,13 @@ TEST_CASE("Faults: a crashed database fails the requests that need it, and the s
   CHECK(r["completed"].get<double>() == Approx(4000).epsilon(0.01));
   CHECK(r["timed_out"] == 0);
   CHECK(r["in_flight_at_end"].get<int>() < 10);
+  // The summary's faults list: the crash, its window, and the requests refused while it was down.
+  REQUIRE(j["faults"].size() == 1);
+  CHECK(j["faults"][0]["kind"] == "crash");
+  CHECK(j["faults"][0]["target"] == "db");
+  CHECK(j["faults"][0]["start_s"] == 2.0);
+  CHECK(j["faults"][0]["end_s"] == 3.0);
+  CHECK(j["faults"][0]["requests_refused"].get<double>() == Approx(1000).epsilon(0.02));
 }
 
 TEST_CASE("Faults: a crash that outlasts the run fails every later request", "[faults]") {
@@ -210,4 +217,61 @@ TEST_CASE("Faults: disk_full fails exactly the writes in its window; reads go on
     CHECK(k["faults"][0]["end_s"].is_null());
     CHECK(k["faults"][0]["writes_refused"] == 39);  // writes arriving at 2.1 .. 5.9 s
   }
+}
+
+TEST_CASE("Faults: validate refuses what cannot happen, naming the entry", "[faults]") {
+  // A two-region design; each case appends one faults list and expects one error line.
+  const std::string base = R"(name: v
+regions: [us-east, eu-west, ap-south]
+network:
+  links:
+    - {between: [us-east, eu-west], rtt: 80ms, bandwidth: 1Gbps}
+components:
+  users: {kind: client, region: us-east, arrival: {process: constant, rate: 10/s}, requests: {read: {weight: 1}}, target: db}
+  db: {kind: database, region: eu-west}
+run: {duration: 10s}
+faults:
+)";
+  auto refused = [&](const std::string& faults) {
+    std::string file = write_temp("v.yaml", base + faults);
+    auto o = run_archsim({"validate", file});
+    CHECK(o.exit_code == 2);
+    return o.err.substr(file.size());
+  };
+  SECTION("a partition that cuts no configured link") {
+    CHECK(refused("  - {partition: [[us-east, eu-west], [ap-south]], at: 1s}\n") ==
+          ":11:17: error: the partition cuts no region link (links: us-east<->eu-west); put the regions of a link in "
+          "different groups\n");
+  }
+  SECTION("two kinds in one entry") {
+    CHECK(refused("  - {crash: db, disk_full: db, at: 1s}\n") ==
+          ":11:28: error: a fault has one kind; this one has both crash and disk_full (write two entries)\n");
+  }
+  SECTION("a slow link fault on a region that does not exist") {
+    CHECK(refused("  - {slow: {link: [us-east, eu-wset], factor: 2}, at: 1s}\n") ==
+          ":11:19: error: no region 'eu-wset' (did you mean 'eu-west'?); regions: us-east, eu-west, ap-south\n");
+  }
+  SECTION("two link_downs of one link overlapping; back to back is fine") {
+    CHECK(refused("  - {link_down: [us-east, eu-west], at: 1s, for: 2s}\n"
+                  "  - {link_down: [eu-west, us-east], at: 2s}\n") ==
+          ":12:5: error: this link_down of eu-west<->us-east overlaps the one on line 11 (1s to 3s); two faults of one "
+          "kind on one target cannot overlap: merge them into one window or move one\n");
+    std::string ok = write_temp("ok.yaml", base + "  - {link_down: [us-east, eu-west], at: 1s, for: 2s}\n"
+                                                  "  - {link_down: [eu-west, us-east], at: 3s, until: 4s}\n"
+                                                  "  - {partition: [[us-east], [eu-west]], at: 2s, for: 1s}\n");
+    CHECK(run_archsim({"validate", ok}).exit_code == 0);
+  }
+  SECTION("slow on a client") {
+    CHECK(refused("  - {slow: {component: users, latency: 10ms}, at: 1s}\n") ==
+          ":11:24: error: 'users' is a client; only services, caches and databases can be slowed so far\n");
+  }
+}
+
+TEST_CASE("Faults: same inputs and seed, byte-identical outputs", "[faults]") {
+  // Link faults go through SimGrid's link state and a controller actor: the order of what happens
+  // at one instant must not depend on anything but the inputs.
+  auto a = run_archsim({"run", topology("partition-three-regions.yaml"), "--json"});
+  auto b = run_archsim({"run", topology("partition-three-regions.yaml"), "--json"});
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out == b.out);
 }
