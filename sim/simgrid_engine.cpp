@@ -232,6 +232,16 @@ class SimGridEngine : public Engine {
       }
     return true;
   }
+  // Whether a link of the route from `from` to `to` is down now; counts the message lost if so.
+  bool route_down(NodeId from, NodeId to) {
+    const auto& route = plan_.route[static_cast<size_t>(hosts_[from].region)][static_cast<size_t>(hosts_[to].region)];
+    for (auto [idx, fwd] : route)
+      if (link_down_[static_cast<size_t>(idx)]) {
+        if (uint64_t* c = link_lost_to_[static_cast<size_t>(idx)]) ++*c;
+        return true;
+      }
+    return false;
+  }
   // A detached transfer failed. SimGrid fails the transfers on a link at the instant it turns the
   // link off; the others failing (the receivers' actors ending with the run) are not fault losses.
   void lost_in_flight() {
@@ -382,7 +392,8 @@ void HostActor::operator()() {
     if (!held_.empty() && held_.top().time <= t + kEpsilon) {
       Held h = held_.top();
       held_.pop();
-      put(h.to, h.msg);
+      if (engine_->route_down(id_, h.to)) delete h.msg;  // a link went down while it was held: lost in flight
+      else put(h.to, h.msg);
       continue;
     }
     if (timers_.peek(&next) && next.time <= t + kEpsilon) {
