@@ -605,9 +605,12 @@ std::string terminal_summary(const RunResult& r) {
   if (has_costs(t)) out += cost_line(r);
   CriticalPathSummary cp = critical_path(r);
   if (cp.requests > 0) out += "critical path: " + cp.verdict + "\n";
-  for (const auto& f : r.faults)
+  for (const auto& f : r.faults) {
+    std::string effect = f.effect;  // the summary key, in words
+    std::replace(effect.begin(), effect.end(), '_', ' ');
     out += fmt::format("fault: {} from {} to {}: {} {}\n", f.spec->name(), format_duration(f.start),
-                       f.end < 0 ? std::string("the end") : format_duration(f.end), f.count, f.effect);
+                       f.end < 0 ? std::string("the end") : format_duration(f.end), f.count, effect);
+  }
   out += feeds_terminal(r);
   return out;
 }
