@@ -30,10 +30,25 @@ void Database::on_timer(Context& ctx, uint64_t tag) {
   Station::on_timer(ctx, tag);
 }
 
+void Database::on_condition(Context& ctx, const NodeCondition& c, bool active) {
+  if (c.kind != NodeCondition::Kind::DiskFull) {
+    Station::on_condition(ctx, c, active);
+    return;
+  }
+  disk_full_ = active;
+  disk_full_affected_ = active ? c.affected : nullptr;
+}
+
 void Database::step(Context& ctx, Job& job) {
   bool write = job.request->is_write;
   switch (job.phase) {
     case 0:
+      if (write && disk_full_) {  // no space for the write: it fails before touching the disk
+        ++stats().disk_full_rejections;
+        if (disk_full_affected_) ++*disk_full_affected_;
+        finish(ctx, job, Status::Failed);
+        return;
+      }
       stats().peak_connections = std::max(stats().peak_connections, busy_workers());
       if (!write && !p_.primary) check_read(ctx, job);
       job.phase = 1;

@@ -54,6 +54,9 @@ class Database : public Station {
 
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
+  // `disk_full` (sim/faults.hpp): while it holds, writes fail (counted in disk_full_rejections)
+  // before touching the disk; reads are served as usual.
+  void on_condition(Context& ctx, const NodeCondition& c, bool active) override;
 
  protected:
   void step(Context& ctx, Job& job) override;
@@ -69,6 +72,8 @@ class Database : public Station {
   std::unordered_map<uint64_t, uint64_t> applied_;  // replica: newest version applied, by key
   std::deque<MessagePtr> apply_queue_;
   bool applying_ = false;
+  bool disk_full_ = false;
+  uint64_t* disk_full_affected_ = nullptr;  // the fault counting the writes refused
 };
 
 }  // namespace archsim

@@ -166,6 +166,13 @@ void Station::start(Context& ctx, Job& job) {
     stats_->wait_sum += t - job.arrived;
     ++stats_->wait_count;
   }
+  if (slow_.factor != 1 || slow_.latency > 0) {
+    if (slow_.affected) ++*slow_.affected;
+    if (slow_.latency > 0) {
+      wait(ctx, job, slow_.latency);  // then step() as usual: the job's phase has not moved
+      return;
+    }
+  }
   step(ctx, job);
 }
 
@@ -201,7 +208,13 @@ void Station::finish(Context& ctx, Job& job, Status status) {
   }
 }
 
-void Station::run_delay(Context& ctx, Job& job, double seconds) {
+void Station::run_delay(Context& ctx, Job& job, double seconds) { wait(ctx, job, seconds * slow_.factor); }
+
+void Station::on_condition(Context& ctx, const NodeCondition& c, bool active) {
+  if (c.kind == NodeCondition::Kind::Slow) slow_ = active ? c : NodeCondition{};
+}
+
+void Station::wait(Context& ctx, Job& job, double seconds) {
   if (seconds <= 0) {
     step(ctx, job);
     return;
@@ -224,6 +237,7 @@ void Station::run_cpu(Context& ctx, Job& job, double seconds) {
   }
   job.phase_at = ctx.now();
   job.phase_cause = cause::kCpu;
+  seconds *= slow_.factor;
   double before = cpu_.busy();
   cpu_.add(ctx.now(), job.id, seconds);
   stats_->busy_cores.add(ctx.now(), cpu_.busy() - before);
@@ -240,6 +254,7 @@ void Station::run_io(Context& ctx, Job& job, double seconds) {
   }
   job.phase_at = ctx.now();
   job.phase_cause = cause::kIo;
+  seconds *= slow_.factor;
   double before = disk_.busy();
   disk_.add(ctx.now(), job.id, seconds);
   stats_->busy_io.add(ctx.now(), disk_.busy() - before);

@@ -86,6 +86,10 @@ class Station : public Node {
   // The replica's process died: its queued and running requests fail (their callers' connections
   // break), its workers, cores and disk are free again. A late answer from downstream is ignored.
   void on_crash(Context& ctx) override;
+  // A `slow` fault (sim/faults.hpp): while it holds, cpu, io and delay times of the phases that
+  // start are multiplied by its factor, and every request that gets a worker first waits its
+  // added latency (holding the worker, as a stalled dependency would).
+  void on_condition(Context& ctx, const NodeCondition& c, bool active) override;
 
  protected:
   struct Job {
@@ -171,6 +175,8 @@ class Station : public Node {
   std::vector<uint64_t> done_;
   size_t replica_index_ = 0;
   bool crashed_ = false;  // answers for jobs lost in a crash may still arrive
+  NodeCondition slow_;    // the slow fault now in force (factor 1 and latency 0: none)
+  void wait(Context& ctx, Job& job, double seconds);  // run_delay without the slow factor
 };
 
 }  // namespace archsim

@@ -456,13 +456,29 @@ def shade_windows(ax, run, legend):
     warm = num(run.summary.get("warmup_s"))
     if warm:
         ax.axvspan(0, warm, color="0.85", alpha=0.6, lw=0, label="warm-up (not measured)" if legend else None)
+    # Fault windows: summary.json `faults` (start_s, end_s; end_s null = to the end of the run) give
+    # exact times; without them, the timeseries.csv column `faults` (the names of the faults active
+    # during each second) shades whole seconds.
     kinds_seen = set()
+    end_of_run = None
+    if run.timeseries:
+        end_of_run = max((num(r.get("t_s")) or 0) + 1 for r in run.timeseries)
+    windows = []
     for f in run.faults:
-        a, b = num(f.get("at_s")), num(f.get("until_s"))
+        a, b = num(f.get("start_s")), num(f.get("end_s"))
         if a is None:
             continue
-        kind = str(f.get("kind", "fault"))
-        what = f"fault: {kind}" + (f" ({f['component']})" if f.get("component") else "")
+        what = f"fault: {f.get('kind', 'fault')}" + (f" {f['target']}" if f.get("target") else "")
+        windows.append((a, b if b is not None else end_of_run, what))
+    if not windows:
+        seconds = {}
+        for r in run.timeseries:
+            t, names = num(r.get("t_s")), (r.get("faults") or "").strip()
+            if t is not None and names:
+                seconds[t] = names
+        for t in sorted(seconds):
+            windows.append((t, t + 1, "fault: " + seconds[t]))
+    for a, b, what in windows:
         ax.axvspan(a, b if b is not None else ax.get_xlim()[1], color=BOTTLENECK_COLOR, alpha=0.15, lw=0,
                    label=what if legend and what not in kinds_seen else None)
         kinds_seen.add(what)

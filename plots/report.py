@@ -177,8 +177,9 @@ def run_report(d, assumptions):
                 "<div class='verdict'>No bottleneck verdict recorded.</div>")
     if run.faults:
         body.append("<p>Faults injected: " + "; ".join(
-            f"{esc(f.get('kind'))} from {fmt(plot.num(f.get('at_s')))} s to {fmt(plot.num(f.get('until_s')))} s"
-            + (f" on {esc(f.get('component'))}" if f.get("component") else "") for f in run.faults) + ".</p>")
+            f"{esc(f.get('kind'))} on {esc(f.get('target'))} from {fmt(plot.num(f.get('start_s')))} s to "
+            + (f"{fmt(plot.num(f.get('end_s')))} s" if f.get("end_s") is not None else "the end of the run")
+            for f in run.faults) + ".</p>")
     if run.components:
         def pct(r, col):
             v = plot.num(r.get(col))

@@ -74,6 +74,17 @@ class Context {
   virtual void cancel_timer(TimerId id) = 0;
 };
 
+// A gray failure or a resource running out on one node (sim/faults.hpp `slow`, `disk_full`).
+// `affected`, when set, is where the node counts the requests the condition changed (the
+// summary's `faults` list reports it); it outlives the run.
+struct NodeCondition {
+  enum class Kind : uint8_t { Slow, DiskFull };
+  Kind kind = Kind::Slow;
+  double factor = 1;   // Slow: cpu, io and delay times are multiplied by this
+  double latency = 0;  // Slow: seconds added to every request served
+  uint64_t* affected = nullptr;
+};
+
 class Node {
  public:
   virtual ~Node() = default;
@@ -89,6 +100,9 @@ class Node {
   virtual void on_crash(Context& ctx) {}
   // The host is back, empty; timers may be started again.
   virtual void on_recover(Context& ctx) {}
+  // A condition (NodeCondition above) starts (`active`) or ends. Nothing fails; the node serves
+  // differently while it holds. Nodes that do not model a condition ignore it.
+  virtual void on_condition(Context& ctx, const NodeCondition& c, bool active) {}
 };
 
 // The network every engine builds: hosts in regions, each host with its own NIC (one link per
@@ -127,8 +141,38 @@ class Engine {
   virtual double nic_bytes_down(NodeId n) const = 0;
   virtual std::vector<LinkUsage> region_link_usage() const = 0;
   virtual uint64_t events() const = 0;
+  // One fault window, from `at` to `until` (< 0: the end of the run). REQUIRES: before run().
+  //   Crash:     node `node` crashes, and recovers at `until` (Node::on_crash / on_recover).
+  //   Condition: `condition` holds on node `node` (Node::on_condition).
+  //   LinkDown:  the region links `links` (indices into NetworkPlan::links, both directions) are
+  //              down: a message whose route crosses one, sent during the window or in flight
+  //              when it starts, is lost. A link held down by two faults is up when neither holds it.
+  //   LinkSlow:  those links' one-way latency is multiplied by `factor` plus `latency` seconds,
+  //              for messages sent during the window.
+  // `affected`, when set, counts what the fault did: requests refused by the crashed node,
+  // messages lost on the down links, messages sent over the slowed links.
+  struct Fault {
+    enum class Kind : uint8_t { Crash, Condition, LinkDown, LinkSlow };
+    Kind kind = Kind::Crash;
+    double at = 0;
+    double until = -1;
+    NodeId node = 0;
+    NodeCondition condition;
+    std::vector<int> links;
+    double factor = 1;
+    double latency = 0;
+    uint64_t* affected = nullptr;
+  };
+  virtual void schedule_fault(const Fault& f) = 0;
   // Crashes node `n` at `at` and brings it back at `recover_at` (< 0: never). REQUIRES: before run().
-  virtual void schedule_crash(NodeId n, double at, double recover_at) = 0;
+  void schedule_crash(NodeId n, double at, double recover_at) {
+    Fault f;
+    f.kind = Fault::Kind::Crash;
+    f.node = n;
+    f.at = at;
+    f.until = recover_at;
+    schedule_fault(f);
+  }
 };
 
 std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress);

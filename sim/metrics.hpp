@@ -121,6 +121,7 @@ struct ComponentStats {
   uint64_t completed = 0;
   uint64_t failed = 0;
   uint64_t rejected = 0;
+  uint64_t disk_full_rejections = 0;  // databases: writes refused while a disk_full fault held
   LatencyHistogram residence;  // arrival to response, completed requests
   double wait_sum = 0;         // time spent waiting for a worker, over completed and failed
   uint64_t wait_count = 0;

@@ -441,6 +441,43 @@ Verdict bottleneck(const RunResult& r) {
           fmt::format("no resource is saturated and no request waits long; the busiest is {} at {}", busiest, pct(best))};
 }
 
+namespace {
+
+// The faults active at some moment of [from, to).
+std::string faults_active(const RunResult& r, double from, double to, size_t* count) {
+  std::string names;
+  *count = 0;
+  for (const auto& f : r.faults) {
+    double end = f.end < 0 ? r.window_end : f.end;
+    if (f.start < to && end > from) {
+      names += (names.empty() ? "" : "; ") + f.spec->name();
+      ++*count;
+    }
+  }
+  return names;
+}
+
+nlohmann::ordered_json faults_json(const RunResult& r) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& f : r.faults) {
+    nlohmann::ordered_json fj;
+    fj["kind"] = to_string(f.spec->kind);
+    fj["target"] = f.spec->target();
+    fj["start_s"] = f.start;
+    fj["end_s"] = f.end < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.end);
+    if (f.spec->kind == Fault::Kind::Slow) {
+      fj["factor"] = f.spec->factor;
+      fj["latency_ms"] = f.spec->latency * 1e3;
+    }
+    if (!f.links.empty()) fj["links"] = f.links;
+    fj[f.effect] = f.count;
+    list.push_back(fj);
+  }
+  return list;
+}
+
+}  // namespace
+
 nlohmann::ordered_json summary_json(const RunResult& r) {
   const Topology& t = *r.topology;
   nlohmann::ordered_json j;
@@ -486,6 +523,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     cj["completed"] = s.completed;
     cj["failed"] = s.failed;
     cj["rejected"] = s.rejected;
+    if (s.disk_full_rejections) cj["disk_full_rejections"] = s.disk_full_rejections;
     if (s.kind == "cache") {
       uint64_t lookups = s.hits + s.misses;
       cj["hit_ratio"] = lookups ? r6(static_cast<double>(s.hits) / static_cast<double>(lookups)) : 0.0;
@@ -517,6 +555,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
   j["critical_path"] = critical_path_json(critical_path(r));
   if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
+  if (!r.faults.empty()) j["faults"] = faults_json(r);
   if (!r.stores.empty()) j["stores"] = stores_json(r);
   return j;
 }
@@ -567,6 +606,12 @@ std::string terminal_summary(const RunResult& r) {
   if (has_costs(t)) out += cost_line(r);
   CriticalPathSummary cp = critical_path(r);
   if (cp.requests > 0) out += "critical path: " + cp.verdict + "\n";
+  for (const auto& f : r.faults) {
+    std::string effect = f.effect;  // the summary key, in words
+    std::replace(effect.begin(), effect.end(), '_', ' ');
+    out += fmt::format("fault: {} from {} to {}: {} {}\n", f.spec->name(), format_duration(f.start),
+                       f.end < 0 ? std::string("the end") : format_duration(f.end), f.count, effect);
+  }
   out += feeds_terminal(r);
   out += stores_terminal(r);
   return out;
@@ -639,14 +684,18 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
   }
   {
     AtomicFile f(dir, "timeseries.csv");
-    f.out() << "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len\n";
+    f.out() << "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len,faults_active,faults\n";
     size_t seconds = static_cast<size_t>(std::ceil(r.window_end - 1e-9));
     for (size_t sec = 0; sec < seconds; ++sec) {
+      // Fault names carry no commas (Fault::name), so the cell needs no quoting.
+      size_t active = 0;
+      std::string names = faults_active(r, static_cast<double>(sec), static_cast<double>(sec + 1), &active);
+      std::string fault_cells = fmt::format(",{},{}", active, names);
       for (const auto& c : r.clients) {
         const auto& rows = c.series.rows();
         SecondRow row = sec < rows.size() ? rows[sec] : SecondRow{};
-        f.out() << fmt::format("{},{},{},{:.6g},{:.6g},{},,\n", sec, c.name, row.completed, row.p50 * 1e3,
-                               row.p99 * 1e3, row.errors);
+        f.out() << fmt::format("{},{},{},{:.6g},{:.6g},{},,{}\n", sec, c.name, row.completed, row.p50 * 1e3,
+                               row.p99 * 1e3, row.errors, fault_cells);
       }
       for (const auto& c : r.components) {
         const ComponentStats& s = c.stats;
@@ -659,8 +708,8 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
           const TimeWeighted& tw = std::string(res) == "cpu" ? s.busy_cores : std::string(res) == "io" ? s.busy_io : s.busy_workers;
           if (cap > 0) util = std::max(util, at(tw) / cap);
         }
-        f.out() << fmt::format("{},{},{},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", sec, s.name, row.completed, row.p50 * 1e3,
-                               row.p99 * 1e3, row.errors, util, at(s.queue_len));
+        f.out() << fmt::format("{},{},{},{:.6g},{:.6g},{},{:.6g},{:.6g}{}\n", sec, s.name, row.completed, row.p50 * 1e3,
+                               row.p99 * 1e3, row.errors, util, at(s.queue_len), fault_cells);
       }
     }
     f.commit();

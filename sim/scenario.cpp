@@ -152,12 +152,65 @@ void set_cache_policies(const Component& c, uint32_t replica, Cache::Params& p) 
   p.replica = replica;
 }
 
-void schedule_faults(const Topology& t, const std::map<std::string, std::vector<NodeId>>& replicas, Engine& engine) {
-  for (const auto& f : t.faults) {
+// Hands every fault to the engine, with a counter in `out` for what it does.
+void schedule_faults(const Topology& t, const std::map<std::string, std::vector<NodeId>>& replicas, Engine& engine,
+                     std::deque<FaultOutcome>& out) {
+  std::vector<size_t> order(t.faults.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return t.faults[a].at < t.faults[b].at; });
+  for (size_t i : order) {
+    const Fault& f = t.faults[i];
+    FaultOutcome& o = out.emplace_back();
+    o.spec = &f;
+    o.start = f.at;
+    o.end = f.duration < 0 || f.at + f.duration >= t.run.duration ? -1 : f.at + f.duration;
+    Engine::Fault ef;
+    ef.at = f.at;
+    ef.until = o.end;
+    ef.affected = &o.count;
+    if (f.on_link()) {
+      for (size_t l : fault_links(t, f)) {
+        ef.links.push_back(static_cast<int>(l));
+        o.links.push_back(t.network.links[l].a + "<->" + t.network.links[l].b);
+      }
+      if (f.kind == Fault::Kind::Slow) {
+        ef.kind = Engine::Fault::Kind::LinkSlow;
+        ef.factor = f.factor;
+        ef.latency = f.latency;
+        o.effect = "messages_slowed";
+      } else {
+        ef.kind = Engine::Fault::Kind::LinkDown;
+        o.effect = "messages_lost";
+      }
+      engine.schedule_fault(ef);
+      continue;
+    }
+    switch (f.kind) {
+      case Fault::Kind::Crash:
+        ef.kind = Engine::Fault::Kind::Crash;
+        o.effect = "requests_refused";
+        break;
+      case Fault::Kind::Slow:
+        ef.kind = Engine::Fault::Kind::Condition;
+        ef.condition.kind = NodeCondition::Kind::Slow;
+        ef.condition.factor = f.factor;
+        ef.condition.latency = f.latency;
+        ef.condition.affected = &o.count;
+        o.effect = "requests_slowed";
+        break;
+      default:
+        ef.kind = Engine::Fault::Kind::Condition;
+        ef.condition.kind = NodeCondition::Kind::DiskFull;
+        ef.condition.affected = &o.count;
+        o.effect = "writes_refused";
+        break;
+    }
     const auto& ids = replicas.at(f.component);
-    double recover = f.duration < 0 ? -1 : f.at + f.duration;
-    for (size_t i = 0; i < ids.size(); ++i)
-      if (f.replica < 0 || static_cast<size_t>(f.replica) == i) engine.schedule_crash(ids[i], f.at, recover);
+    for (size_t k = 0; k < ids.size(); ++k)
+      if (f.replica < 0 || static_cast<size_t>(f.replica) == k) {
+        ef.node = ids[k];
+        engine.schedule_fault(ef);
+      }
   }
 }
 
@@ -574,7 +627,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     }
   }
 
-  schedule_faults(t, replicas, *engine);
+  schedule_faults(t, replicas, *engine, r.faults);
 
   auto wall0 = std::chrono::steady_clock::now();
   engine->run(t.run.duration, t.run.warmup);

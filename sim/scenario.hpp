@@ -21,6 +21,16 @@ struct ComponentResult {
   double network_util = 0;  // the busiest NIC direction of its replicas over the window
 };
 
+// What one fault of the topology did (summary `faults`, docs/outputs.md).
+struct FaultOutcome {
+  const Fault* spec = nullptr;
+  double start = 0;
+  double end = -1;       // seconds; -1 = the end of the run
+  const char* effect = "";  // what `count` counts: "requests_refused", "messages_lost", ...
+  uint64_t count = 0;    // filled in by the engine or the node while the fault holds
+  std::vector<std::string> links;  // link faults: the region links it acts on
+};
+
 struct RunResult {
   const Topology* topology = nullptr;
   double window_start = 0, window_end = 0;
@@ -30,6 +40,7 @@ struct RunResult {
   std::deque<FeedStats> feeds;             // every feed, in file order
   std::deque<StoreStats> stores;           // every replicated store, in file order
   std::vector<LinkUsage> region_links;
+  std::deque<FaultOutcome> faults;  // in time order (start, then file order); stable addresses
   uint64_t events = 0;
   double wall_seconds = 0;
   // Node id → (component, replica index): names the pieces of the critical path.

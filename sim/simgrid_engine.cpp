@@ -10,10 +10,22 @@
 // platform's links, so link failures and bandwidth sharing come from SimGrid itself. The network
 // model is CM02 without TCP window and cross traffic, which makes a transfer take exactly
 // latency + size / bandwidth (SimGrid's default LV08 inflates latencies about 13x).
+//
+// Faults: a crash or a node condition is applied by the node's own actor at its time; link faults
+// by a controller actor on a host of its own, with Link::turn_off()/turn_on() (SimGrid fails the
+// transfers in flight on the link: the receiver's pending receive throws NetworkFailureException
+// and the detached send's clean function frees the message). A message whose route is down when
+// it is sent is not put on the wire at all: SimGrid would fail it at once, the same loss.
+// A slowed link does not use Link::set_latency(): in SimGrid 3.32, lowering a link's latency
+// while transfers are in their latency phase loses them (measured: they never complete). The
+// sender holds a message for the extra latency of its route instead, then puts it on the wire,
+// which is the same delay for a message sent during the window (as in the local engine).
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include <algorithm>
 #include <chrono>
+#include <queue>
 #include <cstdio>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -30,6 +42,9 @@ namespace {
 constexpr double kEpsilon = 1e-10;
 
 class SimGridEngine;
+// The engine while run() runs. SimGrid calls the clean functions of the transfers still pending
+// when it shuts down at exit, after the engine is gone; they must not reach it then.
+SimGridEngine* running_engine = nullptr;
 
 class HostActor : public Context {
  public:
@@ -43,11 +58,20 @@ class HostActor : public Context {
   void cancel_timer(TimerId id) override { timers_.cancel(id); }
 
   void operator()();
-  // Crash (true) and recovery (false) times, sorted. REQUIRES: before the actor runs.
-  void set_faults(std::vector<std::pair<double, bool>> faults) { faults_ = std::move(faults); }
+  // A change of one of this node's faults: at `time`, fault `fault` (index into the engine's
+  // faults) starts or ends.
+  struct Change {
+    double time;
+    size_t fault;
+    bool start;
+  };
+  // REQUIRES: sorted by time, ends before starts at equal times; before the actor runs.
+  void set_faults(std::vector<Change> faults) { faults_ = std::move(faults); }
 
  private:
-  void apply_fault(bool crash);
+  void apply_fault(const Change& c);
+  void crash(bool crash);
+  void put(NodeId to, Message* msg);  // starts the transfer
   void transmit(NodeId to, MessagePtr msg);  // send() without the down check
 
   SimGridEngine* engine_;
@@ -56,10 +80,28 @@ class HostActor : public Context {
   std::vector<sg4::Mailbox*> mailboxes_;  // by sending region
   TimerHeap timers_;
   std::vector<Message*> incoming_;        // by sending region
-  std::vector<std::pair<double, bool>> faults_;
+  std::vector<Change> faults_;
   size_t next_fault_ = 0;
   bool down_ = false;
+  uint64_t* refused_ = nullptr;  // while crashed: the crash fault counting the requests refused
+  // Messages held for a slowed link's extra latency: (time to put, sequence, to, message), a min-heap.
+  struct Held {
+    double time;
+    uint64_t seq;
+    NodeId to;
+    Message* msg;
+    bool operator>(const Held& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  std::priority_queue<Held, std::vector<Held>, std::greater<Held>> held_;
+  uint64_t held_seq_ = 0;
 };
+
+// Sorts fault changes by time, an end before a start at the same time (back-to-back windows).
+void sort_changes(std::vector<HostActor::Change>& v) {
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.time != b.time ? a.time < b.time : a.start < b.start;
+  });
+}
 
 class SimGridEngine : public Engine {
  public:
@@ -104,6 +146,9 @@ class SimGridEngine : public Engine {
   void run(double end, double window_start) override {
     end_ = end;
     window_start_ = window_start;
+    // The link faults' controller runs on a host of its own, outside every route.
+    sg4::Host* controller = zone_->create_host("archsim:faults", 1e9);
+    controller->seal();
     // Routes between every pair of hosts.
     for (size_t a = 0; a < hosts_.size(); ++a)
       for (size_t b = 0; b < hosts_.size(); ++b) {
@@ -120,16 +165,21 @@ class SimGridEngine : public Engine {
     for (size_t i = 0; i < hosts_.size(); ++i)
     {
       actors_.push_back(std::make_unique<HostActor>(this, static_cast<NodeId>(i), hosts_[i].node, hosts_[i].mailboxes));
-      std::stable_sort(hosts_[i].faults.begin(), hosts_[i].faults.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      sort_changes(hosts_[i].faults);
       actors_.back()->set_faults(hosts_[i].faults);
     }
+    sort_changes(link_changes_);
+    if (!link_changes_.empty())
+      sg4::Actor::create("archsim:faults", controller, [this]() { run_link_faults(); });
     for (size_t i = 0; i < hosts_.size(); ++i) {
       HostActor* actor = actors_[i].get();
       sg4::Actor::create(hosts_[i].host->get_name(), hosts_[i].host, [actor]() { (*actor)(); });
     }
     wall_start_ = std::chrono::steady_clock::now();
+    running_engine = this;
     engine_->run();
+    running_engine = nullptr;
+    inflight_lost_to_ = nullptr;
     if (progress_shown_) std::fprintf(stderr, "\r%60s\r", "");
     if (deadlock_) throw std::runtime_error("the simulation deadlocked (an actor waited forever)");
   }
@@ -146,10 +196,15 @@ class SimGridEngine : public Engine {
     return out;
   }
   uint64_t events() const override { return events_; }
-  void schedule_crash(NodeId n, double at, double recover_at) override {
-    hosts_[n].faults.emplace_back(at, true);
-    if (recover_at >= 0) hosts_[n].faults.emplace_back(recover_at, false);
+  void schedule_fault(const Fault& f) override {
+    size_t i = faults_.size();
+    faults_.push_back(f);
+    bool on_link = f.kind == Fault::Kind::LinkDown || f.kind == Fault::Kind::LinkSlow;
+    auto& changes = on_link ? link_changes_ : hosts_[f.node].faults;
+    changes.push_back({f.at, i, true});
+    if (f.until >= 0) changes.push_back({f.until, i, false});
   }
+  const Fault& fault(size_t i) const { return faults_[i]; }
 
   // Called by actors.
   double end() const { return end_; }
@@ -166,6 +221,39 @@ class SimGridEngine : public Engine {
   // Node `to`'s mailbox for messages from node `from`'s region.
   sg4::Mailbox* mailbox_of(NodeId to, NodeId from) const {
     return hosts_[to].mailboxes[static_cast<size_t>(hosts_[from].region)];
+  }
+  // Whether a message from `from` to `to` can go now: false when a link of its route is down
+  // (the message is lost: counted here). `extra`: the added latency of the slowed links on its
+  // route (counted here too).
+  bool route_up(NodeId from, NodeId to, double* extra) {
+    const auto& route = plan_.route[static_cast<size_t>(hosts_[from].region)][static_cast<size_t>(hosts_[to].region)];
+    *extra = 0;
+    for (auto [idx, fwd] : route)
+      if (link_down_[static_cast<size_t>(idx)]) {
+        if (uint64_t* c = link_lost_to_[static_cast<size_t>(idx)]) ++*c;
+        return false;
+      }
+    for (auto [idx, fwd] : route)
+      if (uint64_t* c = link_slowed_[static_cast<size_t>(idx)]) {
+        ++*c;
+        *extra += link_extra_[static_cast<size_t>(idx)];
+      }
+    return true;
+  }
+  // Whether a link of the route from `from` to `to` is down now; counts the message lost if so.
+  bool route_down(NodeId from, NodeId to) {
+    const auto& route = plan_.route[static_cast<size_t>(hosts_[from].region)][static_cast<size_t>(hosts_[to].region)];
+    for (auto [idx, fwd] : route)
+      if (link_down_[static_cast<size_t>(idx)]) {
+        if (uint64_t* c = link_lost_to_[static_cast<size_t>(idx)]) ++*c;
+        return true;
+      }
+    return false;
+  }
+  // A detached transfer failed. SimGrid fails the transfers on a link at the instant it turns the
+  // link off; the others failing (the receivers' actors ending with the run) are not fault losses.
+  void lost_in_flight() {
+    if (inflight_lost_to_ && sg4::Engine::get_clock() <= last_off_at_ + kEpsilon) ++*inflight_lost_to_;
   }
 
  private:
@@ -184,7 +272,7 @@ class SimGridEngine : public Engine {
     int region = 0;
     Node* node = nullptr;
     std::vector<sg4::Mailbox*> mailboxes;  // by sending region
-    std::vector<std::pair<double, bool>> faults;  // (time, crash?) from schedule_crash
+    std::vector<HostActor::Change> faults;  // this node's crashes and conditions
   };
   struct RegionLinkPair {
     sg4::Link* forward = nullptr;
@@ -204,9 +292,58 @@ class SimGridEngine : public Engine {
   uint64_t events_ = 0;
   bool deadlock_ = false;
   std::chrono::steady_clock::time_point wall_start_;
+  std::vector<Fault> faults_;
+  std::vector<HostActor::Change> link_changes_;
+  std::vector<int> link_down_ = std::vector<int>(plan_.links.size(), 0);  // faults holding each region link down
+  std::vector<uint64_t*> link_lost_to_ = std::vector<uint64_t*>(plan_.links.size(), nullptr);
+  std::vector<uint64_t*> link_slowed_ = std::vector<uint64_t*>(plan_.links.size(), nullptr);
+  std::vector<double> link_extra_ = std::vector<double>(plan_.links.size(), 0.0);  // seconds a slowed link adds
+  uint64_t* inflight_lost_to_ = nullptr;  // the link fault that last turned a link off
+  double last_off_at_ = -1;               // and when
+
+  void run_link_faults() {
+    for (const auto& c : link_changes_) {
+      if (c.time > end_) break;
+      double wait = c.time - sg4::Engine::get_clock();
+      if (wait > 0) sg4::this_actor::sleep_for(wait);
+      const Fault& f = faults_[c.fault];
+      for (int l : f.links) {
+        auto i = static_cast<size_t>(l);
+        RegionLinkPair& p = region_links_[i];
+        if (f.kind == Fault::Kind::LinkDown) {
+          if (c.start) {
+            if (link_down_[i]++ == 0) {
+              link_lost_to_[i] = f.affected;
+              inflight_lost_to_ = f.affected;
+              last_off_at_ = sg4::Engine::get_clock();
+              p.forward->turn_off();
+              p.backward->turn_off();
+            }
+          } else if (--link_down_[i] == 0) {
+            link_lost_to_[i] = nullptr;
+            p.forward->turn_on();
+            p.backward->turn_on();
+          }
+        } else {
+          link_extra_[i] = c.start ? plan_.links[i].latency * (f.factor - 1) + f.latency : 0;
+          link_slowed_[i] = c.start ? f.affected : nullptr;
+        }
+      }
+    }
+  }
 };
 
-void HostActor::apply_fault(bool crash) {
+void HostActor::apply_fault(const Change& c) {
+  const Engine::Fault& f = engine_->fault(c.fault);
+  if (f.kind == Engine::Fault::Kind::Condition) {
+    node_->on_condition(*this, f.condition, c.start);
+    return;
+  }
+  refused_ = c.start ? f.affected : nullptr;
+  crash(c.start);
+}
+
+void HostActor::crash(bool crash) {
   if (crash == down_) return;
   if (crash) {
     node_->on_crash(*this);  // may still answer the requests it held, as failed
@@ -225,15 +362,27 @@ void HostActor::send(NodeId to, MessagePtr msg) {
 void HostActor::transmit(NodeId to, MessagePtr msg) {
   msg->from = id_;
   msg->sent_at = now();
-  double bytes = msg->bytes();
+  double extra = 0;
+  if (!engine_->route_up(id_, to, &extra)) return;  // lost on a down link; the sender learns by its timeout
+  if (extra > 0) {
+    held_.push({now() + extra, held_seq_++, to, msg.release()});
+    return;
+  }
+  put(to, msg.release());
+}
+
+void HostActor::put(NodeId to, Message* raw) {
+  double bytes = raw->bytes();
   engine_->account(id_, to, bytes);
-  Message* raw = msg.release();
   // A zero-byte transfer can complete before its latency has elapsed when other transfers share
   // a link (measured with SimGrid 3.32): send at least one byte, 0.8 ns at 10 Gbps.
   uint64_t wire_bytes = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
   engine_->mailbox_of(to, id_)
       ->put_init(raw, wire_bytes)
-      ->detach([](void* p) { delete static_cast<Message*>(p); });
+      ->detach([](void* p) {  // called when the transfer failed, or at exit for those never delivered
+        if (running_engine) running_engine->lost_in_flight();
+        delete static_cast<Message*>(p);
+      });
 }
 
 void HostActor::operator()() {
@@ -248,8 +397,15 @@ void HostActor::operator()() {
   TimerHeap::Entry next{};
   for (;;) {
     double t = now();
-    if (next_fault_ < faults_.size() && faults_[next_fault_].first <= t + kEpsilon) {
-      apply_fault(faults_[next_fault_++].second);
+    if (next_fault_ < faults_.size() && faults_[next_fault_].time <= t + kEpsilon) {
+      apply_fault(faults_[next_fault_++]);
+      continue;
+    }
+    if (!held_.empty() && held_.top().time <= t + kEpsilon) {
+      Held h = held_.top();
+      held_.pop();
+      if (engine_->route_down(id_, h.to)) delete h.msg;  // a link went down while it was held: lost in flight
+      else put(h.to, h.msg);
       continue;
     }
     if (timers_.peek(&next) && next.time <= t + kEpsilon) {
@@ -260,8 +416,21 @@ void HostActor::operator()() {
     }
     if (t >= end - kEpsilon) break;
     double until = timers_.peek(&next) ? std::min(next.time, end) : end;
-    if (next_fault_ < faults_.size()) until = std::min(until, std::max(faults_[next_fault_].first, t));
-    ssize_t got = sg4::Comm::wait_any_for(pending, until - t);
+    if (next_fault_ < faults_.size()) until = std::min(until, std::max(faults_[next_fault_].time, t));
+    if (!held_.empty()) until = std::min(until, std::max(held_.top().time, t));
+    ssize_t got;
+    try {
+      got = sg4::Comm::wait_any_for(pending, until - t);
+    } catch (const simgrid::NetworkFailureException&) {
+      // A transfer matched with one of our receives failed on a down link: the message is lost
+      // (the sender's clean function counted and freed it). Post that receive again.
+      for (size_t r = 0; r < pending.size(); ++r)
+        if (pending[r]->get_state() == sg4::Activity::State::FAILED) {
+          incoming_[r] = nullptr;
+          pending[r] = mailboxes_[r]->get_async<Message>(&incoming_[r]);
+        }
+      continue;
+    }
     if (got >= 0) {
       size_t r = static_cast<size_t>(got);
       MessagePtr msg(incoming_[r]);
@@ -270,6 +439,7 @@ void HostActor::operator()() {
       engine_->count_event();
       if (down_) {
         if (!msg->is_response) {  // connection refused: the caller learns at once
+          if (refused_) ++*refused_;
           msg->is_response = true;
           msg->status = Status::Failed;
           NodeId to = msg->from;
@@ -281,6 +451,7 @@ void HostActor::operator()() {
     }
   }
   node_->on_end(*this);
+  for (; !held_.empty(); held_.pop()) delete held_.top().msg;  // still held at the end: never sent
   for (size_t r = 0; r < mailboxes_.size(); ++r) {
     pending[r]->cancel();
     mailboxes_[r]->set_receiver(nullptr);

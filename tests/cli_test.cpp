@@ -82,7 +82,8 @@ TEST_CASE("CLI: --out writes the summary, CSVs and the DOT graph", "[cli]") {
   REQUIRE(o.exit_code == 0);
   CHECK(o.out.find("bottleneck:") != std::string::npos);
   CHECK(first_line(dir + "/latency_histogram.csv") == "type,low_ms,high_ms,count");
-  CHECK(first_line(dir + "/timeseries.csv") == "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len");
+  CHECK(first_line(dir + "/timeseries.csv") ==
+        "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len,faults_active,faults");
   CHECK(first_line(dir + "/components.csv").rfind("component,kind,replicas,throughput_rps,", 0) == 0);
   CHECK(first_line(dir + "/topology.dot") == "digraph G {");
   std::ifstream summary(dir + "/summary.json");
