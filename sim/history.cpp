@@ -137,7 +137,8 @@ class LineParser {
       skip_ws();
       if (eat(',')) continue;
       if (eat('}')) break;
-      fail(col(), "expected ',' or '}' after a value");
+      if (i_ >= s_.size()) fail(col(), "the line ends before the event's closing '}'");
+      fail(col(), fmt::format("expected ',' or '}}' after a value, found '{}' (a missing '\"'?)", peek()));
     }
     skip_ws();
     if (i_ < s_.size()) fail(col(), "unexpected text after the event's closing '}'; one event per line");
