@@ -46,23 +46,48 @@ bool step(const HistoryOp& op, const State& s, State* next) {
   return false;
 }
 
-bool considered(const HistoryOp& op) {
-  if (op.outcome == OpType::Fail) return false;                             // took no effect
-  if (op.outcome == OpType::Info && op.f == OpKind::Read) return false;  // constrains nothing
-  return true;
+// The operations a key's search considers. Dropped: `fail` operations (they took no effect);
+// unknown reads (they constrain nothing); unknown writes and cas whose value no read returned and
+// no cas expected: leaving such a write out of any valid order keeps it valid (no read sat between
+// it and the next write), so "it never took effect" is always a fine explanation, and each one
+// kept would double the points the search can visit. `counts` gets the drops.
+struct Drops {
+  uint64_t failed = 0, unknown_reads = 0, unobserved_unknown_writes = 0;
+};
+std::vector<const HistoryOp*> considered_ops(const std::vector<HistoryOp>& all, Drops* counts) {
+  std::unordered_set<int64_t> observed;
+  for (const auto& op : all) {
+    if (op.outcome == OpType::Fail) continue;
+    if (op.f == OpKind::Read && op.outcome == OpType::Ok && op.value) observed.insert(*op.value);
+    if (op.f == OpKind::Cas) observed.insert(op.expected);
+  }
+  std::vector<const HistoryOp*> ops;
+  for (const auto& op : all) {
+    bool unknown = op.outcome == OpType::Info;
+    if (op.outcome == OpType::Fail)
+      ++counts->failed;
+    else if (unknown && op.f == OpKind::Read)
+      ++counts->unknown_reads;
+    else if (unknown && !observed.count(*op.value))
+      ++counts->unobserved_unknown_writes;
+    else
+      ops.push_back(&op);
+  }
+  return ops;
 }
 
-// (linearized operations, register value): a point of the search already explored.
+// (linearized operations, register value): a point of the search already explored. The set is
+// kept as a 128-bit Zobrist hash (each operation XORs in two fixed random words), updated in O(1)
+// per step and 24 bytes per point whatever the number of operations; two different sets collide
+// with probability about 2^-128 per pair, which could only prune a branch wrongly.
 struct MemoKey {
-  std::vector<uint64_t> bits;
+  uint64_t h1 = 0, h2 = 0;
   State state;
-  bool operator==(const MemoKey& o) const { return state == o.state && bits == o.bits; }
+  bool operator==(const MemoKey& o) const { return h1 == o.h1 && h2 == o.h2 && state == o.state; }
 };
 struct MemoHash {
   size_t operator()(const MemoKey& k) const {
-    uint64_t h = k.state ? mix64(static_cast<uint64_t>(*k.state)) : 0x6a09e667f3bcc908ULL;
-    for (uint64_t w : k.bits) h = mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
-    return static_cast<size_t>(h);
+    return static_cast<size_t>(k.h1 ^ (k.state ? mix64(static_cast<uint64_t>(*k.state)) : 0x6a09e667f3bcc908ULL));
   }
 };
 
@@ -108,9 +133,8 @@ Violation make_violation(int64_t key, const std::vector<const HistoryOp*>& ops, 
 }  // namespace
 
 KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadline_s) {
-  std::vector<const HistoryOp*> ops;
-  for (const auto& op : all)
-    if (considered(op)) ops.push_back(&op);
+  Drops drops;
+  std::vector<const HistoryOp*> ops = considered_ops(all, &drops);
   size_t n = ops.size();
   KeyResult result;
   size_t definite = 0;  // operations that must be linearized: those with a completion
@@ -169,16 +193,38 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
     relink(call);
   };
 
+  // The search, one level per linearized operation. At each level the candidates are the
+  // invocations before the first completion still in the list (an operation whose completion has
+  // passed must already be linearized). They are tried in order of completion time, earliest
+  // first: the operation that must take effect soonest goes first, which is the order a register
+  // that took each operation at one instant inside its interval most often used; a write that
+  // completes late is not placed early only to be undone.
+  //
+  // A read that finds the register's value is linearized at once and never as a choice: it leaves
+  // the value unchanged, and every operation that completed before its invocation is already
+  // linearized, so any order that places it later can place it now. When such a read's branch
+  // fails, the point it was taken from fails too: the search undoes the choice beneath it instead
+  // of trying siblings. This turns the 2^k subsets of k concurrent reads into one order; writes and
+  // cas remain choices.
   struct Frame {
     int call;
     State state;
+    bool forced;       // a read: not a choice
+    size_t cand_begin;  // this level's candidates in `cands`, and the next one to try
+    size_t cand_end;
+    size_t cand_next;
   };
   std::vector<Frame> stack;
-  std::vector<uint64_t> linearized((n + 63) / 64, 0);
+  std::vector<int> cands;  // the candidate lists of the levels on the stack, one after another
+  std::vector<uint64_t> z1(n), z2(n);  // Zobrist words, fixed per operation index: deterministic
+  for (size_t i = 0; i < n; ++i) {
+    z1[i] = mix64(0x243f6a8885a308d3ULL + 2 * i);
+    z2[i] = mix64(0x13198a2e03707344ULL + 2 * i + 1);
+  }
+  uint64_t h1 = 0, h2 = 0;
   std::unordered_set<MemoKey, MemoHash> seen;
   State state;
   size_t remaining = definite;
-  int entry = next[0];
   size_t best_depth = 0;
   bool have_best = false;
   std::vector<int> best_prefix;
@@ -186,55 +232,108 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
   State best_state;
   uint64_t iterations = 0;
 
+  // Linearizes the operation of `call` if the register allows it and the point is new.
+  // Returns: 1 done, 0 not allowed, -1 allowed but explored before.
+  auto try_apply = [&](int call, bool forced, size_t begin, size_t end, size_t next_pos) -> int {
+    auto id = static_cast<size_t>(op_of[static_cast<size_t>(call)]);
+    State after;
+    if (!step(*ops[id], state, &after)) return 0;
+    if (!seen.insert(MemoKey{h1 ^ z1[id], h2 ^ z2[id], after}).second) return -1;
+    stack.push_back({call, state, forced, begin, end, next_pos});
+    state = after;
+    h1 ^= z1[id];
+    h2 ^= z2[id];
+    lift(call);
+    if (std::isfinite(ops[id]->ret)) --remaining;
+    return 1;
+  };
+  auto by_completion = [&](int a, int b) {
+    const HistoryOp& x = *ops[static_cast<size_t>(op_of[static_cast<size_t>(a)])];
+    const HistoryOp& y = *ops[static_cast<size_t>(op_of[static_cast<size_t>(b)])];
+    if (x.ret != y.ret) return x.ret < y.ret;
+    return a < b;
+  };
+
+  bool fresh_level = true;  // false: resuming the level of a frame just undone
+  size_t begin = 0, end = 0, pos = 0;
   while (true) {
+    if (remaining == 0) return result;
     if ((++iterations & 1023) == 0 && steady_now() > deadline_s) {
       result.verdict = CheckVerdict::Unknown;
       return result;
     }
-    assert(entry != -1);  // a completion of an operation not yet linearized always comes first
-    auto e = static_cast<size_t>(entry);
-    int id = op_of[e];
-    auto bit_word = static_cast<size_t>(id) / 64;
-    uint64_t bit = uint64_t{1} << (static_cast<size_t>(id) % 64);
-    if (is_call[e]) {
-      State after;
-      if (step(*ops[static_cast<size_t>(id)], state, &after)) {
-        linearized[bit_word] |= bit;
-        if (seen.insert(MemoKey{linearized, after}).second) {
-          stack.push_back({entry, state});
-          state = after;
-          lift(entry);
-          if (std::isfinite(ops[static_cast<size_t>(id)]->ret) && --remaining == 0) return result;
-          entry = next[0];
-          continue;
-        }
-        linearized[bit_word] &= ~bit;
+    bool dead_end = false;
+    int blocking = -1;  // the first completion in the list
+    if (fresh_level) {
+      begin = cands.size();
+      int e = next[0];
+      while (e != -1 && is_call[static_cast<size_t>(e)]) {
+        cands.push_back(e);
+        e = next[static_cast<size_t>(e)];
       }
-      entry = next[e];
-      continue;
+      blocking = e;
+      end = cands.size();
+      pos = begin;
+      // A read that finds the value goes first, as no choice.
+      bool forced = false;
+      for (size_t i = begin; i < end; ++i) {
+        const HistoryOp& op = *ops[static_cast<size_t>(op_of[static_cast<size_t>(cands[i])])];
+        if (op.f != OpKind::Read || op.value != state) continue;
+        if (try_apply(cands[i], true, begin, end, end) == 1)
+          forced = true;
+        else
+          dead_end = true;  // explored from here before, and failed
+        break;
+      }
+      if (forced) continue;
+      if (!dead_end) std::sort(cands.begin() + static_cast<std::ptrdiff_t>(begin), cands.end(), by_completion);
     }
-    // A completion whose operation could not be linearized before it: undo the latest choice.
-    if (!have_best || stack.size() > best_depth) {
-      have_best = true;
-      best_depth = stack.size();
-      best_prefix.clear();
-      for (const auto& f : stack) best_prefix.push_back(op_of[static_cast<size_t>(f.call)]);
-      best_blocked = id;
-      best_state = state;
+    if (!dead_end) {
+      bool advanced = false;
+      for (; pos < end; ++pos) {
+        if (try_apply(cands[pos], false, begin, end, pos + 1) == 1) {
+          advanced = true;
+          break;
+        }
+      }
+      if (advanced) {
+        fresh_level = true;
+        continue;
+      }
+      if (fresh_level && (!have_best || stack.size() > best_depth)) {
+        // No operation can go next, and the completion `blocking` says one must: the deepest
+        // such point gives the excerpt.
+        have_best = true;
+        best_depth = stack.size();
+        best_prefix.clear();
+        for (const auto& f : stack) best_prefix.push_back(op_of[static_cast<size_t>(f.call)]);
+        best_blocked = blocking != -1 ? op_of[static_cast<size_t>(blocking)] : -1;
+        best_state = state;
+      }
     }
-    if (stack.empty()) {
-      result.verdict = CheckVerdict::NotLinearizable;
-      result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
-      return result;
+    // This level failed: drop its candidates, undo the latest choice and the forced reads above it.
+    while (true) {
+      if (stack.empty()) {
+        result.verdict = CheckVerdict::NotLinearizable;
+        result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
+        return result;
+      }
+      Frame f = stack.back();
+      stack.pop_back();
+      auto undone = static_cast<size_t>(op_of[static_cast<size_t>(f.call)]);
+      state = f.state;
+      h1 ^= z1[undone];
+      h2 ^= z2[undone];
+      unlift(f.call);
+      if (std::isfinite(ops[undone]->ret)) ++remaining;
+      cands.resize(f.cand_end);
+      begin = f.cand_begin;
+      end = f.cand_end;
+      pos = f.cand_next;
+      if (!f.forced) break;
+      cands.resize(f.cand_begin);  // a forced read's level fails with it
     }
-    Frame f = stack.back();
-    stack.pop_back();
-    int undone = op_of[static_cast<size_t>(f.call)];
-    state = f.state;
-    linearized[static_cast<size_t>(undone) / 64] &= ~(uint64_t{1} << (static_cast<size_t>(undone) % 64));
-    unlift(f.call);
-    if (std::isfinite(ops[static_cast<size_t>(undone)]->ret)) ++remaining;
-    entry = next[static_cast<size_t>(f.call)];
+    fresh_level = false;
   }
 }
 
@@ -245,14 +344,11 @@ CheckReport check_history(const History& h, const CheckOptions& options) {
   double deadline = steady_now() + options.time_limit_s;
   for (const auto& [key, ops] : h.by_key) {
     ++r.keys;
-    for (const auto& op : ops) {
-      if (op.outcome == OpType::Fail)
-        ++r.dropped_failed;
-      else if (!considered(op))
-        ++r.dropped_unknown_reads;
-      else
-        ++r.considered;
-    }
+    Drops drops;
+    r.considered += considered_ops(ops, &drops).size();
+    r.dropped_failed += drops.failed;
+    r.dropped_unknown_reads += drops.unknown_reads;
+    r.dropped_unobserved_writes += drops.unobserved_unknown_writes;
     KeyResult k;
     if (steady_now() > deadline)
       k.verdict = CheckVerdict::Unknown;
@@ -320,8 +416,10 @@ nlohmann::ordered_json op_json(const HistoryOp& op) {
 
 std::string check_text(const CheckReport& r) {
   std::string s = fmt::format("{}\n", verdict_name(r.verdict));
-  s += fmt::format("history: {} operations on {} keys; {} checked, {} failed and {} unknown reads dropped\n",
-                   r.operations, r.keys, r.considered, r.dropped_failed, r.dropped_unknown_reads);
+  s += fmt::format(
+      "history: {} operations on {} keys; {} checked; dropped: {} failed, {} unknown reads, {} unknown writes "
+      "nobody read\n",
+      r.operations, r.keys, r.considered, r.dropped_failed, r.dropped_unknown_reads, r.dropped_unobserved_writes);
   s += fmt::format("keys: {} linearizable, {} not linearizable, {} unknown\n", r.keys_linearizable,
                    r.keys_not_linearizable, r.keys_unknown);
   if (r.keys_not_linearizable)
@@ -357,6 +455,7 @@ nlohmann::ordered_json check_json(const CheckReport& r) {
   j["checked_operations"] = r.considered;
   j["dropped_failed"] = r.dropped_failed;
   j["dropped_unknown_reads"] = r.dropped_unknown_reads;
+  j["dropped_unobserved_unknown_writes"] = r.dropped_unobserved_writes;
   j["time_limit_s"] = r.time_limit_s;
   j["keys"] = {{"total", r.keys},
                {"linearizable", r.keys_linearizable},

@@ -12,7 +12,9 @@
 // operation could not be linearized yet, and never revisit a (set of linearized operations,
 // register value) pair already explored. `fail` operations are dropped (they took no effect);
 // `info` and never-completed writes and cas may take effect at any instant after their invocation
-// or never (their completion is at +infinity); unknown reads are dropped as they constrain nothing.
+// or never (their completion is at +infinity); unknown reads are dropped as they constrain nothing,
+// and so are unknown writes and cas whose value no read returned and no cas expected (never taking
+// effect always explains them).
 // Events at the same instant count as concurrent.
 //
 // The search is exponential in the worst case (many overlapping operations), hence the time limit:
@@ -66,6 +68,7 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& ops, double deadl
 struct CheckReport {
   CheckVerdict verdict = CheckVerdict::Linearizable;  // not linearizable if any key is; else unknown if any is
   uint64_t operations = 0, considered = 0, dropped_failed = 0, dropped_unknown_reads = 0;
+  uint64_t dropped_unobserved_writes = 0;  // unknown writes and cas whose value nobody read
   size_t keys = 0, keys_linearizable = 0, keys_not_linearizable = 0, keys_unknown = 0;
   std::vector<int64_t> not_linearizable_keys, unknown_keys;  // the first kMaxListedKeys of each
   std::optional<Violation> first_violation;                  // for the smallest failing key
