@@ -80,14 +80,22 @@ std::vector<const HistoryOp*> considered_ops(const std::vector<HistoryOp>& all, 
 // kept as a 128-bit Zobrist hash (each operation XORs in two fixed random words), updated in O(1)
 // per step and 24 bytes per point whatever the number of operations; two different sets collide
 // with probability about 2^-128 per pair, which could only prune a branch wrongly.
+// The value is kept as the search needs it: every value that no read returns and no cas expects
+// behaves the same from then on (each read and cas fails on it), so they are one point.
 struct MemoKey {
   uint64_t h1 = 0, h2 = 0;
   State state;
-  bool operator==(const MemoKey& o) const { return h1 == o.h1 && h2 == o.h2 && state == o.state; }
+  bool unobserved = false;  // then `state` is empty
+  bool operator==(const MemoKey& o) const {
+    return h1 == o.h1 && h2 == o.h2 && state == o.state && unobserved == o.unobserved;
+  }
 };
 struct MemoHash {
   size_t operator()(const MemoKey& k) const {
-    return static_cast<size_t>(k.h1 ^ (k.state ? mix64(static_cast<uint64_t>(*k.state)) : 0x6a09e667f3bcc908ULL));
+    uint64_t v = k.unobserved ? 0xbb67ae8584caa73bULL
+                 : k.state    ? mix64(static_cast<uint64_t>(*k.state))
+                              : 0x6a09e667f3bcc908ULL;
+    return static_cast<size_t>(k.h1 ^ v);
   }
 };
 
@@ -223,6 +231,15 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
   }
   uint64_t h1 = 0, h2 = 0;
   std::unordered_set<MemoKey, MemoHash> seen;
+  std::unordered_set<int64_t> observed;  // values some read returns or some cas expects
+  for (const auto* op : ops) {
+    if (op->f == OpKind::Read && op->value) observed.insert(*op->value);
+    if (op->f == OpKind::Cas) observed.insert(op->expected);
+  }
+  auto memo_key = [&](uint64_t a, uint64_t b, const State& v) {
+    bool unobserved = v && !observed.count(*v);
+    return MemoKey{a, b, unobserved ? State() : v, unobserved};
+  };
   State state;
   size_t remaining = definite;
   size_t best_depth = 0;
@@ -238,7 +255,7 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
     auto id = static_cast<size_t>(op_of[static_cast<size_t>(call)]);
     State after;
     if (!step(*ops[id], state, &after)) return 0;
-    if (!seen.insert(MemoKey{h1 ^ z1[id], h2 ^ z2[id], after}).second) return -1;
+    if (!seen.insert(memo_key(h1 ^ z1[id], h2 ^ z2[id], after)).second) return -1;
     stack.push_back({call, state, forced, begin, end, next_pos});
     state = after;
     h1 ^= z1[id];
@@ -315,7 +332,8 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
     while (true) {
       if (stack.empty()) {
         result.verdict = CheckVerdict::NotLinearizable;
-        result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
+        assert(best_blocked >= 0);  // the first failure of a search is never a memo hit
+      result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
         return result;
       }
       Frame f = stack.back();

@@ -191,6 +191,23 @@ TEST_CASE("Linearizability: keys are decided independently and counted", "[linea
   CHECK(r.first_violation->key == 2);  // the smallest failing key
 }
 
+TEST_CASE("Linearizability: what is dropped before the search", "[linearizability]") {
+  // w1 [0,1] fails; an info read; an info write of 5 nobody reads; an info write of 6 read at [4,5].
+  Hist h;
+  h.w(1, 0, 1, 0, 1, "fail").r(2, 0, "null", 0, 1, "info").w(3, 0, 5, 2, 3, "info").w(4, 0, 6, 2, 3, "none");
+  h.r(5, 0, "6", 4, 5);
+  CheckReport r = check(h);
+  CHECK(r.verdict == CheckVerdict::Linearizable);
+  CHECK(r.operations == 5);
+  CHECK(r.dropped_failed == 1);
+  CHECK(r.dropped_unknown_reads == 1);
+  CHECK(r.dropped_unobserved_writes == 1);
+  CHECK(r.considered == 2);
+  auto j = check_json(r);
+  CHECK(j["checked_operations"] == 2);
+  CHECK(j["dropped_unobserved_unknown_writes"] == 1);
+}
+
 TEST_CASE("Linearizability: the excerpt of a violation", "[linearizability]") {
   // Timeline (key 0), line numbers in the file:
   //   p1 write 1 [0,1]        lines 1-2
