@@ -4,7 +4,6 @@
 //
 //   history_gen --operations 100000 --processes 20 --keys 300 [--stale 0.001] [--seed 1] [--out FILE]
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "sim/history.hpp"

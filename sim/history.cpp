@@ -50,7 +50,8 @@ void HistoryWriter::finish() { out_->flush(); }
 
 void HistoryWriter::check_time(double time) {
   if (!std::isfinite(time) || time < 0 || time < last_time_)
-    throw std::logic_error(fmt::format("history: event time {} is not finite, negative or before {}", time, last_time_));
+    throw std::logic_error(
+        fmt::format("history: event time {} is not finite, negative or before {}", time, last_time_));
   last_time_ = time;
 }
 
@@ -78,7 +79,7 @@ void HistoryWriter::complete(double time, int64_t process, OpType type, std::opt
 
 void HistoryWriter::line(double time, int64_t process, OpType type, const Operation& op, bool has_value,
                          std::optional<int64_t> value) {
-  std::string v = !has_value ? "null"
+  std::string v = !has_value            ? "null"
                   : op.f == OpKind::Cas ? fmt::format("[{},{}]", op.expected, op.value)
                                         : fmt::format("{}", *value);
   // fmt's "{}" prints the shortest text that reads back as the same double: byte-identical files.
@@ -96,10 +97,18 @@ const std::vector<std::string> kFields = {"time", "process", "type", "f", "key",
 
 struct Value {
   enum Kind { Null, Number, String, Pair, Other } kind = Other;
-  std::string_view text;          // Number: the digits; String: the contents
+  std::string_view text;           // Number: the digits; String: the contents
   std::string_view first, second;  // Pair: both numbers' texts ("null" for a null)
   int col = 0;
 };
+
+// A word from the file as it can be shown in a one-line message: control and non-ASCII bytes as \xNN.
+std::string printable(std::string_view w) {
+  std::string out;
+  for (unsigned char c : w)
+    out += c >= 0x20 && c < 0x7f ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
+  return out;
+}
 
 class LineParser {
  public:
@@ -125,8 +134,8 @@ class LineParser {
       while (idx < kFields.size() && kFields[idx] != name) ++idx;
       if (idx == kFields.size()) {
         std::string hint = nearest(name, kFields);
-        fail(key_col, fmt::format("unknown field '{}'{}; an event has time, process, type, f, key and value", name,
-                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+        fail(key_col, fmt::format("unknown field '{}'{}; an event has time, process, type, f, key and value",
+                                  printable(name), hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
       }
       if (seen[idx]) fail(key_col, fmt::format("field '{}' appears twice", name));
       seen[idx] = true;
@@ -244,9 +253,10 @@ History parse_history(std::istream& in, const std::string& name) {
   while (std::getline(in, text)) {
     ++line_no;
     if (text.size() > kMaxHistoryLineBytes)
-      throw ConfigError(fmt::format("{}:{}:{}: error: line is {} bytes long; a history event is one short JSON object "
-                                    "(at most {} bytes)",
-                                    name, line_no, kMaxHistoryLineBytes + 1, text.size(), kMaxHistoryLineBytes));
+      throw ConfigError(
+          fmt::format("{}:{}:{}: error: line is {} bytes long; a history event is one short JSON object "
+                      "(at most {} bytes)",
+                      name, line_no, kMaxHistoryLineBytes + 1, text.size(), kMaxHistoryLineBytes));
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines separate nothing
     LineParser p(name, line_no, text);
     Value v[6];
@@ -284,7 +294,7 @@ History parse_history(std::istream& in, const std::string& name) {
       std::string list;
       for (size_t i = 0; i < words.size(); ++i) list += (i ? ", " : "") + words[i];
       if (val.kind != Value::String) p.fail(val.col, fmt::format("'{}' must be a string, one of {}", field, list));
-      p.fail(val.col, fmt::format("unknown {} '{}'{}; known: {}", field, w,
+      p.fail(val.col, fmt::format("unknown {} '{}'{}; known: {}", field, printable(w),
                                   hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), list));
     };
     OpType type = static_cast<OpType>(pick(vty, kTypes, "type"));
@@ -305,9 +315,8 @@ History parse_history(std::istream& in, const std::string& name) {
           p.fail(vv.col, "a read's value must be an integer (64-bit) or null (never written)");
         }
       } else if (vv.kind != Value::Null) {
-        p.fail(vv.col, fmt::format("a read's {} carries no value; write null", type == OpType::Invoke
-                                                                                    ? "invocation"
-                                                                                    : "failed or unknown completion"));
+        p.fail(vv.col, fmt::format("a read's {} carries no value; write null",
+                                   type == OpType::Invoke ? "invocation" : "failed or unknown completion"));
       }
     } else if (f == OpKind::Write) {
       value = vv.kind == Value::Number ? to_int(vv.text) : std::nullopt;
@@ -347,8 +356,8 @@ History parse_history(std::istream& in, const std::string& name) {
       p.fail(vf.col, fmt::format("the completion is a {} but process {} invoked a {} on line {}", op_kind_name(f),
                                  *process, op_kind_name(op.f), op.invoke_line));
     if (op.key != *key)
-      p.fail(vk.col, fmt::format("the completion names key {} but process {} invoked key {} on line {}", *key,
-                                 *process, op.key, op.invoke_line));
+      p.fail(vk.col, fmt::format("the completion names key {} but process {} invoked key {} on line {}", *key, *process,
+                                 op.key, op.invoke_line));
     if (f != OpKind::Read && (op.value != value || op.expected != expected))
       p.fail(vv.col, fmt::format("the completion's value differs from the one invoked on line {}; a {} completes "
                                  "with the value it was invoked with",

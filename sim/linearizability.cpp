@@ -32,12 +32,8 @@ double steady_now() {
 // The register model: whether `op` can take effect in state `s`, and the state after it.
 bool step(const HistoryOp& op, const State& s, State* next) {
   switch (op.f) {
-    case OpKind::Read:
-      *next = s;
-      return s == op.value;
-    case OpKind::Write:
-      *next = op.value;
-      return true;
+    case OpKind::Read: *next = s; return s == op.value;
+    case OpKind::Write: *next = op.value; return true;
     case OpKind::Cas:
       if (!s || *s != op.expected) return false;
       *next = op.value;
@@ -118,7 +114,8 @@ Violation make_violation(int64_t key, const std::vector<const HistoryOp*>& ops, 
   size_t room = kMaxExcerpt - 2;  // the blocked operation and the last write before it
   if (around.size() > room) {
     std::stable_sort(around.begin(), around.end(), [&](int x, int y) {
-      return std::fabs(ops[static_cast<size_t>(x)]->call - b.call) < std::fabs(ops[static_cast<size_t>(y)]->call - b.call);
+      return std::fabs(ops[static_cast<size_t>(x)]->call - b.call) <
+             std::fabs(ops[static_cast<size_t>(y)]->call - b.call);
     });
     around.resize(room);
     v.excerpt_truncated = true;
@@ -184,7 +181,8 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
   }
   auto unlink = [&](int e) {
     next[static_cast<size_t>(prev[static_cast<size_t>(e)])] = next[static_cast<size_t>(e)];
-    if (next[static_cast<size_t>(e)] != -1) prev[static_cast<size_t>(next[static_cast<size_t>(e)])] = prev[static_cast<size_t>(e)];
+    if (next[static_cast<size_t>(e)] != -1)
+      prev[static_cast<size_t>(next[static_cast<size_t>(e)])] = prev[static_cast<size_t>(e)];
   };
   auto relink = [&](int e) {
     next[static_cast<size_t>(prev[static_cast<size_t>(e)])] = e;
@@ -217,13 +215,13 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
   struct Frame {
     int call;
     State state;
-    bool forced;       // a read: not a choice
+    bool forced;        // a read: not a choice
     size_t cand_begin;  // this level's candidates in `cands`, and the next one to try
     size_t cand_end;
     size_t cand_next;
   };
   std::vector<Frame> stack;
-  std::vector<int> cands;  // the candidate lists of the levels on the stack, one after another
+  std::vector<int> cands;              // the candidate lists of the levels on the stack, one after another
   std::vector<uint64_t> z1(n), z2(n);  // Zobrist words, fixed per operation index: deterministic
   for (size_t i = 0; i < n; ++i) {
     z1[i] = mix64(0x243f6a8885a308d3ULL + 2 * i);
@@ -333,7 +331,7 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
       if (stack.empty()) {
         result.verdict = CheckVerdict::NotLinearizable;
         assert(best_blocked >= 0);  // the first failure of a search is never a memo hit
-      result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
+        result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
         return result;
       }
       Frame f = stack.back();

@@ -43,10 +43,10 @@ struct CheckOptions {
 // could linearize, and the operation that completed before it could be placed after any of them.
 struct Violation {
   int64_t key = 0;
-  size_t key_operations = 0;              // operations of the key the checker considered
-  size_t prefix_length = 0;               // the longest linearizable prefix
-  std::optional<int64_t> prefix_value;    // the register's value after that prefix (nullopt: null)
-  HistoryOp blocked;                      // the operation that cannot be placed
+  size_t key_operations = 0;            // operations of the key the checker considered
+  size_t prefix_length = 0;             // the longest linearizable prefix
+  std::optional<int64_t> prefix_value;  // the register's value after that prefix (nullopt: null)
+  HistoryOp blocked;                    // the operation that cannot be placed
   // The excerpt, in invocation order: the blocked operation, every considered operation concurrent
   // with it, and the last write or cas of the prefix that completed before it was invoked (the
   // value it should have found). At most kMaxExcerpt operations, those invoked nearest the blocked
