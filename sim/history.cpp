@@ -243,8 +243,19 @@ std::optional<int64_t> to_int(std::string_view t) {
 
 }  // namespace
 
-History parse_history(std::istream& in, const std::string& name) {
+History parse_history(std::istream& in, const std::string& name, const KeyRange& keep) {
   History h;
+  uint64_t kept = 0;
+  auto store = [&](const HistoryOp& op) {
+    ++h.operations_per_key[op.key];
+    if (h.dropped_for_memory || op.key < keep.first || op.key > keep.last) return;
+    if (++kept > keep.max_kept) {
+      h.by_key.clear();
+      h.dropped_for_memory = true;
+      return;
+    }
+    h.by_key[op.key].push_back(op);
+  };
   std::map<int64_t, HistoryOp> pending;  // process -> its invocation; ordered for the end-of-file pass
   std::string text;
   int line_no = 0;
@@ -371,7 +382,7 @@ History parse_history(std::istream& in, const std::string& name) {
     if (type == OpType::Ok) ++h.ok;
     if (type == OpType::Fail) ++h.failed;
     if (type == OpType::Info) ++h.info;
-    h.by_key[op.key].push_back(op);
+    store(op);
   }
   if (in.bad()) throw ConfigError(fmt::format("{}: error: reading failed after line {}", name, line_no));
   for (auto& [process, op] : pending) {
@@ -379,18 +390,18 @@ History parse_history(std::istream& in, const std::string& name) {
     ++h.operations;
     ++h.info;
     ++h.never_completed;
-    h.by_key[op.key].push_back(op);
+    store(op);
   }
   return h;
 }
 
-History read_history(const std::string& path) {
+History read_history(const std::string& path, const KeyRange& keep) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw ConfigError(fmt::format("{}: error: no such file", path));
   if (S_ISDIR(st.st_mode)) throw ConfigError(fmt::format("{}: error: is a directory; give a history file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("{}: error: cannot be read (check its permissions)", path));
-  return parse_history(in, path);
+  return parse_history(in, path, keep);
 }
 
 // ---------------------------------------------------------------------------------------------

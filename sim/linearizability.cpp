@@ -6,6 +6,7 @@
 #include <cassert>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 #include "sim/random.hpp"
@@ -353,11 +354,10 @@ KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadl
   }
 }
 
-CheckReport check_history(const History& h, const CheckOptions& options) {
-  CheckReport r;
-  r.time_limit_s = options.time_limit_s;
-  r.operations = h.operations;
-  double deadline = steady_now() + options.time_limit_s;
+namespace {
+
+// Checks the keys of `h` and adds them to `r`.
+void check_keys(const History& h, double deadline, CheckReport& r) {
   for (const auto& [key, ops] : h.by_key) {
     ++r.keys;
     Drops drops;
@@ -381,9 +381,49 @@ CheckReport check_history(const History& h, const CheckOptions& options) {
       if (r.unknown_keys.size() < kMaxListedKeys) r.unknown_keys.push_back(key);
     }
   }
+}
+
+void set_verdict(CheckReport& r) {
   r.verdict = r.keys_not_linearizable ? CheckVerdict::NotLinearizable
               : r.keys_unknown        ? CheckVerdict::Unknown
                                       : CheckVerdict::Linearizable;
+}
+
+}  // namespace
+
+CheckReport check_history(const History& h, const CheckOptions& options) {
+  CheckReport r;
+  r.time_limit_s = options.time_limit_s;
+  r.operations = h.operations;
+  check_keys(h, steady_now() + options.time_limit_s, r);
+  set_verdict(r);
+  return r;
+}
+
+CheckReport check_history_file(const std::string& path, const CheckOptions& options) {
+  History all = read_history(path, KeyRange{std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                                            options.max_operations_in_memory});
+  if (!all.dropped_for_memory) return check_history(all, options);
+  CheckReport r;
+  r.time_limit_s = options.time_limit_s;
+  r.operations = all.operations;
+  double deadline = steady_now() + options.time_limit_s;
+  // Consecutive keys, as many operations as the budget allows (a larger key alone), one read each.
+  auto it = all.operations_per_key.begin();
+  while (it != all.operations_per_key.end()) {
+    KeyRange range;
+    range.first = it->first;
+    uint64_t n = 0;
+    while (it != all.operations_per_key.end() && (n == 0 || n + it->second <= options.max_operations_in_memory)) {
+      n += it->second;
+      range.last = it->first;
+      ++it;
+    }
+    History part = read_history(path, range);
+    ++r.file_reads;
+    check_keys(part, deadline, r);
+  }
+  set_verdict(r);
   return r;
 }
 
@@ -473,6 +513,7 @@ nlohmann::ordered_json check_json(const CheckReport& r) {
   j["dropped_unknown_reads"] = r.dropped_unknown_reads;
   j["dropped_unobserved_unknown_writes"] = r.dropped_unobserved_writes;
   j["time_limit_s"] = r.time_limit_s;
+  j["file_reads"] = r.file_reads;
   j["keys"] = {{"total", r.keys},
                {"linearizable", r.keys_linearizable},
                {"not_linearizable", r.keys_not_linearizable},

@@ -37,6 +37,10 @@ struct CheckOptions {
   // Wall-clock seconds for the whole history; keys not decided by then are unknown. A larger limit
   // decides more adversarial histories at the cost of waiting longer for them.
   double time_limit_s = 10;
+  // Parsed operations held at once (about 85 bytes each): a longer history is read again key range
+  // by key range, each read keeping at most this many (or one key's, if more). Lower: less memory,
+  // more reads of the file.
+  uint64_t max_operations_in_memory = 1 << 20;
 };
 
 // Why a key is not linearizable. The search's deepest point: the longest prefix of operations it
@@ -73,10 +77,14 @@ struct CheckReport {
   std::vector<int64_t> not_linearizable_keys, unknown_keys;  // the first kMaxListedKeys of each
   std::optional<Violation> first_violation;                  // for the smallest failing key
   double time_limit_s = 0;
+  int file_reads = 1;  // check_history_file: 1, or 1 + the key ranges read again
 };
 constexpr size_t kMaxListedKeys = 20;
 
 CheckReport check_history(const History& h, const CheckOptions& options);
+// Reads and checks `path`, within options.max_operations_in_memory parsed operations (plus one
+// map entry per key). Throws ConfigError for a malformed file.
+CheckReport check_history_file(const std::string& path, const CheckOptions& options);
 std::string check_text(const CheckReport& r);
 nlohmann::ordered_json check_json(const CheckReport& r);
 

@@ -223,8 +223,7 @@ int cmd_check(const std::string& file, const std::string& time_limit, bool json)
       throw ConfigError(fmt::format("check: error: --time-limit: {}", v ? "must be longer than 0" : why));
     options.time_limit_s = *v;
   }
-  History h = read_history(file);
-  CheckReport r = check_history(h, options);
+  CheckReport r = check_history_file(file, options);
   std::cout << (json ? check_json(r).dump(2) + "\n" : check_text(r));
   return r.verdict == CheckVerdict::Linearizable ? 0 : r.verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
 }

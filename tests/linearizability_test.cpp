@@ -325,6 +325,31 @@ TEST_CASE("Linearizability: 100k generated operations over 20 processes are deci
     CHECK(b.keys_not_linearizable <= stale);  // every failing key holds an injected stale read
   }
 
+  SECTION("read key range by key range within a small memory budget, the verdict is the same") {
+    p.stale_read_fraction = 0.002;
+    std::string path = source_path("build/linearizability_test_stale.jsonl");
+    {
+      HistoryWriter w(path);
+      generate_register_history(p, w);
+    }
+    CheckReport once = check_history_file(path, CheckOptions{60});
+    CheckReport ranges = check_history_file(path, CheckOptions{60, 3000});
+    fs::remove(path);
+    CHECK(once.file_reads == 1);
+    // 100000 operations in ranges of at most 3000, whole keys of ~333 operations: at least 34
+    // ranges, and each more than half full.
+    CHECK(ranges.file_reads >= 1 + 34);
+    CHECK(ranges.file_reads <= 1 + 67);
+    CHECK(ranges.verdict == CheckVerdict::NotLinearizable);
+    CHECK(ranges.keys == once.keys);
+    CHECK(ranges.considered == once.considered);
+    CHECK(ranges.keys_not_linearizable == once.keys_not_linearizable);
+    CHECK(ranges.not_linearizable_keys == once.not_linearizable_keys);
+    REQUIRE(ranges.first_violation);
+    CHECK(ranges.first_violation->key == once.first_violation->key);
+    CHECK(check_text(ranges) == check_text(once));
+  }
+
   SECTION("the same seed writes the same bytes") {
     std::stringstream again;
     {
