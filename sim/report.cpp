@@ -548,7 +548,8 @@ std::string terminal_summary(const RunResult& r) {
   out += fmt::format("requests: {} generated, {} completed, {} failed, {} in flight at the end\n", gen, comp, failed, infl);
   if (failed > 0) {
     std::string parts;
-    for (const auto& el : failed_by_reason_json(r.clients).items())
+    const nlohmann::ordered_json reasons = failed_by_reason_json(r.clients);
+    for (const auto& el : reasons.items())
       if (el.value().get<uint64_t>() > 0)
         parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", el.key(), el.value().get<uint64_t>());
     out += "failed by reason: " + parts + "\n";
