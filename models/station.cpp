@@ -227,7 +227,11 @@ void Station::finish(Context& ctx, Job& job, Status status) {
   if (ledger_ && req.op != 0 && req.is_write && !job.idem_replay) {
     WriteLedger::Key key{req.request_id, req.op};
     if (ok) {
-      if (ledger_->applied(t, key) && job.measured) ++stats_->duplicate_applies;
+      bool again = ledger_->applied(t, key);
+      if (job.measured) {
+        ++stats_->writes_applied;
+        if (again) ++stats_->duplicate_applies;
+      }
     } else if (job.idem_reserved) {
       ledger_->release(key);
     }

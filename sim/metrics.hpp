@@ -164,7 +164,7 @@ struct ComponentStats {
   // logical call (`duplicate_applies`, "charging a customer twice") and retried idempotent writes
   // answered from the key store without applying them (`idempotent_replays`).
   std::map<std::string, EdgeStats> edges;
-  uint64_t duplicate_applies = 0, idempotent_replays = 0;
+  uint64_t writes_applied = 0, duplicate_applies = 0, idempotent_replays = 0;  // writes of tracked calls
   bool tracks_writes = false;
 
   void configure(double ws, double we);

@@ -514,7 +514,10 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
       cj["downstream_calls"] = {{"sent", s.calls_sent}, {"backups", s.backup_calls}, {"late_answers", s.late_answers}};
     if (s.tied_cancelled > 0) cj["tied_cancelled"] = s.tied_cancelled;
     if (!s.edges.empty()) cj["calls_to"] = calls_to_json(s);
-    if (s.tracks_writes) cj["writes"] = {{"duplicate_applies", s.duplicate_applies}, {"idempotent_replays", s.idempotent_replays}};
+    if (s.tracks_writes && s.writes_applied + s.idempotent_replays > 0)
+      cj["writes"] = {{"applied", s.writes_applied},
+                      {"duplicate_applies", s.duplicate_applies},
+                      {"idempotent_replays", s.idempotent_replays}};
     comps[s.name] = cj;
   }
   j["components"] = comps;

@@ -75,9 +75,9 @@ std::string resilience_lines(const ComponentStats& s) {
     if (e.transitions_total) out += fmt::format(", circuit breaker changed state {} times", e.transitions_total);
     out += "\n";
   }
-  if (s.tracks_writes)
-    out += fmt::format("{:<14} writes applied again: {}, retried writes answered by idempotency key: {}\n", "",
-                       s.duplicate_applies, s.idempotent_replays);
+  if (s.tracks_writes && s.writes_applied + s.idempotent_replays > 0)
+    out += fmt::format("{:<14} writes of retried calls: {} applied, {} of them again, {} retries answered by idempotency key\n",
+                       "", s.writes_applied, s.duplicate_applies, s.idempotent_replays);
   return out;
 }
 

@@ -424,18 +424,19 @@ using archsim::testing::source_path;
 
 TEST_CASE("retry-storm.yaml: retries without a budget multiply the backend's load; a budget stops it",
           "[resilience][topologies]") {
-  // System under consideration: topologies/retry-storm.yaml: a backend at 92% of its capacity,
+  // System under consideration: topologies/retry-storm.yaml: a backend at 88% of its capacity,
   // callers with a 100 ms timeout and 3 retries 10 ms apart, no budget, no jitter.
-  // Expectations: the backend sees about twice the calls (attempts per call > 1.8), a fifth of
-  // the requests fail and p99 is near 300 ms; with max_retry_ratio 0.1 and full jitter the
-  // attempts per call stay near 1.1, failures drop below 10% and p99 below 250 ms.
+  // Expectations: the backend is offered every call about four times (attempts per call > 3.5)
+  // and almost nothing succeeds (< 5%); the few that do took retries (p99 > 250 ms). With
+  // max_retry_ratio 0.1 and full jitter, attempts per call stay near 1.1, more than 85% succeed
+  // and p99 is below 250 ms.
   const auto& storm = run_once(source_path("topologies/retry-storm.yaml"));
   const auto& e = storm["components"]["api"]["calls_to"]["backend"];
-  CHECK(e["attempts_per_call"].get<double>() > 1.8);
+  CHECK(e["attempts_per_call"].get<double>() > 3.5);
   CHECK(e["retries_suppressed"] == 0);
-  CHECK(storm["components"]["backend"]["arrivals"].get<double>() > 1.8 * storm["requests"]["generated"].get<double>());
+  CHECK(storm["components"]["backend"]["arrivals"].get<double>() > 3.5 * storm["requests"]["generated"].get<double>());
   double ok_storm = storm["requests"]["completed"].get<double>() / storm["requests"]["generated"].get<double>();
-  CHECK(ok_storm < 0.85);
+  CHECK(ok_storm < 0.05);
   CHECK(storm["latency_ms"]["p99"].get<double>() > 250);
 
   const auto& calm = run_once(source_path("topologies/retry-storm.yaml"),
@@ -446,7 +447,7 @@ TEST_CASE("retry-storm.yaml: retries without a budget multiply the backend's loa
   CHECK(c["attempts_per_call"].get<double>() < 1.12);
   CHECK(c["retries_suppressed"].get<double>() > 0);
   double ok_calm = calm["requests"]["completed"].get<double>() / calm["requests"]["generated"].get<double>();
-  CHECK(ok_calm > 0.9);
+  CHECK(ok_calm > 0.85);
   CHECK(calm["latency_ms"]["p99"].get<double>() < 250);
 }
 
@@ -472,4 +473,18 @@ TEST_CASE("notification-service.yaml: idempotency keys stop duplicate sends; the
   CHECK(without["components"]["email_provider"]["writes"]["duplicate_applies"] ==
         without["requests"]["duplicate_applies"]);
   CHECK(without["components"]["email_provider"]["writes"]["idempotent_replays"] == 0);
+}
+
+TEST_CASE("Jittered retries are the same run after run for the same seed", "[resilience][determinism]") {
+  // The backoff draws come from the caller replica's seeded stream: two runs of the budgeted,
+  // fully jittered storm give the same summary, byte for byte (wall time aside).
+  std::vector<std::string> set = {"--set", "components.api.call_policy.retries.max_retry_ratio=0.1", "--set",
+                                  "components.api.call_policy.retries.jitter=full", "--set", "run.duration=10s"};
+  auto a = archsim::testing::run_json(source_path("topologies/retry-storm.yaml"), set);
+  auto b = archsim::testing::run_json(source_path("topologies/retry-storm.yaml"), set);
+  for (auto* j : {&a, &b})
+    if (j->contains("wall_seconds")) j->erase("wall_seconds");
+  CHECK(a["components"]["api"]["calls_to"].dump() == b["components"]["api"]["calls_to"].dump());
+  CHECK(a["requests"].dump() == b["requests"].dump());
+  CHECK(a["latency_ms"].dump() == b["latency_ms"].dump());
 }
