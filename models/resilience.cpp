@@ -115,7 +115,8 @@ void CircuitBreaker::go(double now, State s) {
   if (s == State::Closed) buckets_.clear();  // a fresh window after recovery
 }
 
-bool CircuitBreaker::allow(double now) {
+bool CircuitBreaker::allow(double now, bool* probe) {
+  *probe = false;
   if (state_ == State::Closed) return true;
   if (state_ == State::Open) {
     if (now < opened_at_ + open_for_) return false;
@@ -123,12 +124,13 @@ bool CircuitBreaker::allow(double now) {
   }
   if (probe_out_) return false;
   probe_out_ = true;
+  *probe = true;
   return true;
 }
 
-void CircuitBreaker::record(double now, bool ok) {
+void CircuitBreaker::record(double now, bool ok, bool probe) {
   if (state_ == State::HalfOpen) {
-    go(now, ok ? State::Closed : State::Open);
+    if (probe) go(now, ok ? State::Closed : State::Open);
     return;
   }
   if (state_ == State::Open) return;  // an answer to a call admitted before it opened

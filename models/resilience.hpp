@@ -114,10 +114,12 @@ class CircuitBreaker {
   enum class State : uint8_t { Closed, Open, HalfOpen };
   CircuitBreaker(double failure_ratio, double window, double open_for, int64_t min_calls)
       : ratio_(failure_ratio), width_(window / kBuckets), open_for_(open_for), min_calls_(min_calls) {}
-  // May a call go now? Open turns half-open after open_for (a transition); half-open admits one probe.
-  bool allow(double now);
-  // The outcome of a call that allow() admitted.
-  void record(double now, bool ok);
+  // May a call go now? Open turns half-open after open_for (a transition); half-open admits one
+  // probe, and says so in `*probe`.
+  bool allow(double now, bool* probe);
+  // The outcome of a call that allow() admitted (`probe` as allow() said). While half-open, only
+  // the probe's outcome counts: a call admitted before the breaker opened may answer late.
+  void record(double now, bool ok, bool probe);
   State state() const { return state_; }
   struct Transition {
     double t;

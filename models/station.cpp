@@ -83,7 +83,7 @@ void Station::on_answer(Context& ctx, MessagePtr msg) {
     bool ok = msg->status == Status::Ok;
     EdgeRuntime& er = edge_runtime(c);
     if (er.breaker) {
-      er.breaker->record(t, ok);
+      er.breaker->record(t, ok, job.probe);
       note_breaker(c, er);
     }
     if (!ok) {
@@ -363,7 +363,7 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
     ++job.call_gen;
     EdgeRuntime& er = edge_runtime(*job.guarded);
     if (er.breaker) {
-      er.breaker->record(ctx.now(), false);
+      er.breaker->record(ctx.now(), false, job.probe);
       note_breaker(*job.guarded, er);
     }
     retry_or_fail(ctx, job, Status::Timeout);
@@ -529,6 +529,7 @@ void Station::on_crash(Context& ctx) {
   stats_->busy_io.add(t, -disk_.busy());
   jobs_.clear();
   waiting_.clear();
+  edges_.clear();  // breakers, budgets and stale answers were in the process's memory
   busy_workers_ = 0;
   cpu_ = ProcessorSharing(params_.cores);
   disk_ = ProcessorSharing(params_.io_parallelism > 0 ? params_.io_parallelism : 1);
@@ -586,7 +587,7 @@ void Station::send_attempt(Context& ctx, Job& job) {
   const ResolvedCall& c = *job.guarded;
   EdgeRuntime& er = edge_runtime(c);
   if (er.breaker) {
-    bool allowed = er.breaker->allow(ctx.now());
+    bool allowed = er.breaker->allow(ctx.now(), &job.probe);
     note_breaker(c, er);
     if (!allowed) {
       guarded_failed(ctx, job, Status::CircuitOpen);

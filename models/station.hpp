@@ -128,6 +128,7 @@ class Station : public Node {
     const ResolvedCall* guarded = nullptr;
     int64_t retries = 0;
     uint8_t guarded_cache_op = 0;
+    bool probe = false;  // the attempt under way is the half-open breaker's probe
     TimerId call_timer = 0;
     // Receiver side of an idempotent write: it reserved the key, or it answers a key seen before.
     bool idem_reserved = false, idem_replay = false;

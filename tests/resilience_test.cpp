@@ -488,3 +488,30 @@ TEST_CASE("Jittered retries are the same run after run for the same seed", "[res
   CHECK(a["requests"].dump() == b["requests"].dump());
   CHECK(a["latency_ms"].dump() == b["latency_ms"].dump());
 }
+
+TEST_CASE("CircuitBreaker: while half-open only the probe's outcome counts", "[resilience]") {
+  // failure_ratio 0.5, min_calls 2, open_for 1 s: two failures open it at 0.2 s; at 1.3 s the
+  // first call is the probe; a late success of a call admitted earlier does not close it; a
+  // second call waits for the probe (fails fast); the probe's success closes it.
+  CircuitBreaker b(0.5, 10, 1, 2);
+  bool probe = true;
+  CHECK(b.allow(0, &probe));
+  CHECK_FALSE(probe);
+  b.record(0.1, false, false);
+  CHECK(b.state() == CircuitBreaker::State::Closed);
+  b.record(0.2, false, false);
+  CHECK(b.state() == CircuitBreaker::State::Open);
+  CHECK_FALSE(b.allow(1.1, &probe));
+  CHECK(b.allow(1.3, &probe));
+  CHECK(probe);
+  CHECK(b.state() == CircuitBreaker::State::HalfOpen);
+  b.record(1.4, true, false);
+  CHECK(b.state() == CircuitBreaker::State::HalfOpen);
+  CHECK_FALSE(b.allow(1.5, &probe));
+  b.record(1.6, true, true);
+  CHECK(b.state() == CircuitBreaker::State::Closed);
+  REQUIRE(b.transitions().size() == 3);
+  CHECK(b.transitions()[0].t == 0.2);
+  CHECK(b.transitions()[1].t == 1.3);
+  CHECK(b.transitions()[2].t == 1.6);
+}
