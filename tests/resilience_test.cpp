@@ -455,7 +455,7 @@ TEST_CASE("notification-service.yaml: idempotency keys stop duplicate sends; the
           "[resilience][topologies]") {
   // System under consideration: topologies/notification-service.yaml: the sender calls the email
   // provider with a 5 s timeout, 2 retries (1 s, 2 s) and idempotency keys; one send in ~200 takes
-  // longer than the timeout; the provider is down from 60 s to 80 s.
+  // longer than the timeout; the provider is down from 1 s to 21 s.
   // Expectations: with keys, no send is applied twice and the late sends' retries are answered
   // from the key store; without them (--set), those retries are sent again (duplicates > 0).
   // Notifications that failed both queue attempts during the outage are dead-lettered.
