@@ -515,3 +515,44 @@ TEST_CASE("CircuitBreaker: while half-open only the probe's outcome counts", "[r
   CHECK(b.transitions()[1].t == 1.3);
   CHECK(b.transitions()[2].t == 1.6);
 }
+
+TEST_CASE("Failure reasons reach the client and add up to its failures", "[resilience]") {
+  // System under consideration: users -> api -> db, 100 requests/s for 10 s; the db is down from
+  // 2 s to the end; the api's breaker: failure_ratio 0.5 over 10 s, min_calls 10, open_for 1 s.
+  // Expectations: the ~200 requests before the crash complete. After it, calls are refused
+  // (`unavailable`) until the failures in the window equal those ~200 successes: the breaker opens
+  // near 4 s; from then on calls fail `circuit_open`, but for one probe a second (5 s ... 9 s,
+  // `unavailable` again): about 205 unavailable and 595 circuit_open. The client's reasons add up
+  // to its failures.
+  std::string file = archsim::testing::write_temp("reasons.yaml", R"(name: reasons
+components:
+  users:
+    kind: client
+    arrival: {process: constant, rate: 100/s}
+    requests: {get: {weight: 1}}
+    target: api
+  api:
+    kind: service
+    call_policy: {circuit_breaker: {failure_ratio: 0.5, window: 10s, open_for: 1s, min_calls: 10}}
+    calls: [db]
+  db: {kind: database}
+faults:
+  - {crash: db, at: 2s}
+run: {duration: 10s, seed: 3}
+)");
+  const auto& j = run_once(file);
+  const auto& r = j["requests"];
+  const auto& why = r["failed_by_reason"];
+  uint64_t sum = 0;
+  for (const auto& el : why.items()) sum += el.value().get<uint64_t>();
+  CHECK(sum == r["failed"].get<uint64_t>());
+  CHECK(why["circuit_open"].get<int>() > 580);
+  CHECK(why["unavailable"].get<int>() >= 200);
+  CHECK(why["unavailable"].get<int>() <= 212);
+  CHECK(r["completed"].get<int>() >= 195);
+  CHECK(r["by_client"]["users"]["failed_by_reason"] == why);
+  const auto& e = j["components"]["api"]["calls_to"]["db"];
+  CHECK(e["failed"]["circuit_open"] == why["circuit_open"]);
+  CHECK(e["circuit_breaker"]["transitions"].get<int>() >= 3);
+  CHECK(e["circuit_breaker"]["log"][0]["state"] == "open");
+}
