@@ -146,6 +146,10 @@ void Client::on_message(Context& ctx, MessagePtr msg) {
       ++stats_->rejected;
     } else {
       ++stats_->failed_downstream;
+      FailReason why = msg->status == Status::Timeout       ? FailReason::Timeout
+                       : msg->status == Status::CircuitOpen ? FailReason::CircuitOpen
+                                                            : FailReason::Unavailable;
+      ++stats_->failed_by[static_cast<size_t>(why)];
     }
   }
   stats_->series.record(t, latency, ok);

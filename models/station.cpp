@@ -25,7 +25,7 @@ MessagePtr downstream_request(const Message& req, uint64_t call_id) {
 
 constexpr uint64_t kKindShift = 56;
 constexpr uint64_t kIdMask = (uint64_t(1) << kKindShift) - 1;
-constexpr uint64_t kDelay = 1, kCpu = 2, kDisk = 3, kHedge = 4;
+constexpr uint64_t kDelay = 1, kCpu = 2, kDisk = 3, kHedge = 4, kCallTimeout = 5, kRetry = 6, kIdemLookup = 7;
 // A downstream call's handle: the job, the slot within the call (fan-out position) and the call's
 // generation, so that an answer to an earlier call of the same job is recognized as late.
 constexpr uint64_t kSlotShift = 40, kGenShift = 60;
@@ -75,6 +75,25 @@ void Station::on_answer(Context& ctx, MessagePtr msg) {
         tr.delay = tr.answers.quantile(job.hedge_call->hedge_quantile);
       }
     }
+  }
+  if (job.guarded) {
+    const ResolvedCall& c = *job.guarded;
+    if (job.call_timer) ctx.cancel_timer(job.call_timer);
+    job.call_timer = 0;
+    bool ok = msg->status == Status::Ok;
+    EdgeRuntime& er = edge_runtime(c);
+    if (er.breaker) {
+      er.breaker->record(t, ok, job.probe);
+      note_breaker(c, er);
+    }
+    if (!ok) {
+      job.pending = 0;
+      ++job.call_gen;  // the attempt is over
+      retry_or_fail(ctx, job, msg->status);
+      return;
+    }
+    if (er.stale) er.stale->store(job.request->key);
+    job.guarded = nullptr;  // a success: the answer goes on as any other
   }
   if (msg->status != Status::Ok && job.status == Status::Ok) job.status = msg->status;
   if (msg->cache_miss) job.cache_miss = true;
@@ -166,14 +185,40 @@ void Station::start(Context& ctx, Job& job) {
     stats_->wait_sum += t - job.arrived;
     ++stats_->wait_count;
   }
+  // A slow window (sim/faults.hpp) first holds the worker for its added latency; then the
+  // idempotency key store is read, if the write carries a key; then the request's own steps.
+  double slow_wait = 0;
   if (slow_.factor != 1 || slow_.latency > 0) {
     if (slow_.affected) ++*slow_.affected;
-    if (slow_.latency > 0) {
-      wait(ctx, job, slow_.latency);  // then step() as usual: the job's phase has not moved
-      return;
-    }
+    slow_wait = slow_.latency;
+  }
+  const Message& req = *job.request;
+  if (ledger_ && req.op != 0 && req.is_write && req.idempotent) {
+    job.phase_at = t;
+    job.phase_cause = cause::kDelay;
+    ctx.start_timer(slow_wait + ledger_->lookup_seconds(), (kIdemLookup << kKindShift) | job.id);
+    return;
+  }
+  if (slow_wait > 0) {
+    wait(ctx, job, slow_wait);  // then step() as usual: the job's phase has not moved
+    return;
   }
   step(ctx, job);
+}
+
+void Station::on_idempotency_lookup(Context& ctx, Job& job) {
+  const Message& req = *job.request;
+  if (ledger_->seen_or_reserve(ctx.now(), {req.request_id, req.op})) {
+    // Applied before (or being applied by an earlier attempt): answer without applying again.
+    job.idem_replay = true;
+    if (job.measured) ++stats_->idempotent_replays;
+    double d = ctx.now() - job.phase_at;
+    if (d > 0) job.path.push_back({ctx.self(), cause::kDelay, d});
+    finish(ctx, job, Status::Ok);
+    return;
+  }
+  job.idem_reserved = true;
+  resume(ctx, job);
 }
 
 void Station::finish(Context& ctx, Job& job, Status status) {
@@ -188,6 +233,20 @@ void Station::finish(Context& ctx, Job& job, Status status) {
       ++stats_->failed;
     }
   }
+  const Message& req = *job.request;
+  if (ledger_ && req.op != 0 && req.is_write && !job.idem_replay) {
+    WriteLedger::Key key{req.request_id, req.op};
+    if (ok) {
+      bool again = ledger_->applied(t, key);
+      if (job.measured) {
+        ++stats_->writes_applied;
+        if (again) ++stats_->duplicate_applies;
+      }
+    } else if (job.idem_reserved) {
+      ledger_->release(key);
+    }
+  }
+  if (job.call_timer) ctx.cancel_timer(job.call_timer);
   stats_->series.record(t, residence, ok);
   stats_->in_system.add(t, -1);
   stats_->busy_workers.add(t, -1);
@@ -303,6 +362,29 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
     complete_ps(ctx, false);
   } else if (kind == kDisk) {
     complete_ps(ctx, true);
+  } else if (kind == kCallTimeout || kind == kRetry || kind == kIdemLookup) {
+    auto it = jobs_.find(tag & kIdMask);
+    if (it == jobs_.end()) return;
+    Job& job = it->second;
+    if (kind == kIdemLookup) {
+      on_idempotency_lookup(ctx, job);
+      return;
+    }
+    job.call_timer = 0;
+    if (!job.guarded) return;
+    if (kind == kRetry) {
+      send_attempt(ctx, job);
+      return;
+    }
+    // The attempt timed out: its answer is late from now on.
+    job.pending = 0;
+    ++job.call_gen;
+    EdgeRuntime& er = edge_runtime(*job.guarded);
+    if (er.breaker) {
+      er.breaker->record(ctx.now(), false, job.probe);
+      note_breaker(*job.guarded, er);
+    }
+    retry_or_fail(ctx, job, Status::Timeout);
   } else if (kind == kHedge) {
     auto it = jobs_.find(tag & kIdMask);
     if (it != jobs_.end()) {
@@ -335,6 +417,10 @@ NodeId Station::pick(const CallTarget& t, uint64_t key, bool write) {
 }
 
 void Station::call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op) {
+  if (c.guarded()) {
+    start_guarded(ctx, job, c, cache_op);
+    return;
+  }
   const Message& req = *job.request;
   job.phase_at = ctx.now();
   job.phase_cause = cause::kDownstream;
@@ -447,6 +533,7 @@ void Station::on_crash(Context& ctx) {
   for (auto& [id, job] : jobs_) {
     if (job.measured) ++stats_->failed;
     if (!job.request) continue;
+    if (job.idem_reserved && ledger_) ledger_->release({job.request->request_id, job.request->op});
     MessagePtr reset = std::move(job.request);  // the caller's connection breaks
     reset->is_response = true;
     reset->status = Status::Failed;
@@ -460,12 +547,135 @@ void Station::on_crash(Context& ctx) {
   stats_->busy_io.add(t, -disk_.busy());
   jobs_.clear();
   waiting_.clear();
+  edges_.clear();  // breakers, budgets and stale answers were in the process's memory
   busy_workers_ = 0;
   cpu_ = ProcessorSharing(params_.cores);
   disk_ = ProcessorSharing(params_.io_parallelism > 0 ? params_.io_parallelism : 1);
   cpu_timer_ = disk_timer_ = 0;  // the engine drops the crashed incarnation's timers
   cpu_timer_at_ = disk_timer_at_ = -1;
   crashed_ = true;
+}
+
+}  // namespace archsim
+
+namespace archsim {
+
+// ---- Failure handling by the caller (models/resilience.hpp) ----
+
+Station::EdgeRuntime& Station::edge_runtime(const ResolvedCall& c) {
+  auto it = edges_.find(&c);
+  if (it != edges_.end()) return it->second;
+  EdgeRuntime& er = edges_[&c];
+  const CallPolicy& p = c.policy;
+  if (p.retries() && p.has_budget()) er.budget = std::make_unique<RetryBudget>(p.max_retry_ratio, p.budget_window);
+  if (p.has_breaker())
+    er.breaker = std::make_unique<CircuitBreaker>(p.cb_failure_ratio, p.cb_window, p.cb_open_for, p.cb_min_calls);
+  if (p.fallback == CallPolicy::Fallback::StaleCache) er.stale = std::make_unique<StaleCache>(static_cast<size_t>(p.stale_entries));
+  return er;
+}
+
+void Station::start_guarded(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op) {
+  double t = ctx.now();
+  job.phase_at = t;
+  job.phase_cause = cause::kDownstream;
+  job.guarded = &c;
+  job.retries = 0;
+  job.guarded_cache_op = cache_op;
+  if (c.edge && job.measured) ++c.edge->calls;
+  EdgeRuntime& er = edge_runtime(c);
+  if (er.budget) {
+    er.budget->deposit(t);
+    if (c.edge) c.edge->budget_deposits_total += c.policy.max_retry_ratio;
+  }
+  send_attempt(ctx, job);
+}
+
+void Station::note_breaker(const ResolvedCall& c, EdgeRuntime& er) {
+  auto& tr = er.breaker->transitions();
+  if (c.edge)
+    for (const auto& x : tr) {
+      ++c.edge->transitions_total;
+      if (c.edge->transitions.size() < EdgeStats::kMaxTransitions)
+        c.edge->transitions.push_back({x.t, replica_index_, to_string(x.to)});
+    }
+  tr.clear();
+}
+
+void Station::send_attempt(Context& ctx, Job& job) {
+  const ResolvedCall& c = *job.guarded;
+  EdgeRuntime& er = edge_runtime(c);
+  if (er.breaker) {
+    bool allowed = er.breaker->allow(ctx.now(), &job.probe);
+    note_breaker(c, er);
+    if (!allowed) {
+      guarded_failed(ctx, job, Status::CircuitOpen);
+      return;
+    }
+  }
+  const Message& req = *job.request;
+  ++job.call_gen;
+  uint64_t gen = (job.call_gen & kGenMask) << kGenShift;
+  job.pending = 1;
+  MessagePtr m = downstream_request(req, job.id | gen);
+  m->cache_op = job.guarded_cache_op;
+  m->op = c.op;
+  m->idempotent = c.policy.idempotency && req.is_write;
+  if (job.measured) {
+    ++stats_->calls_sent;
+    if (c.edge) ++c.edge->attempts;
+  }
+  ctx.send(pick(c.targets[0], req.key, req.is_write), std::move(m));
+  if (c.policy.timeout > 0) job.call_timer = ctx.start_timer(c.policy.timeout, (kCallTimeout << kKindShift) | job.id);
+}
+
+void Station::retry_or_fail(Context& ctx, Job& job, Status s) {
+  const ResolvedCall& c = *job.guarded;
+  const CallPolicy& p = c.policy;
+  if (s != Status::CircuitOpen && job.retries < p.max_retries) {
+    EdgeRuntime& er = edge_runtime(c);
+    if (er.budget && !er.budget->try_withdraw(ctx.now())) {
+      if (job.measured && c.edge) ++c.edge->retries_suppressed;
+    } else {
+      ++job.retries;
+      if (c.edge) {
+        if (er.budget) ++c.edge->budget_retries_total;
+        if (job.measured) ++c.edge->retries;
+      }
+      job.call_timer = ctx.start_timer(backoff_delay(p, job.retries, rng_), (kRetry << kKindShift) | job.id);
+      return;
+    }
+  }
+  guarded_failed(ctx, job, s);
+}
+
+void Station::guarded_failed(Context& ctx, Job& job, Status s) {
+  const ResolvedCall& c = *job.guarded;
+  job.guarded = nullptr;
+  job.pending = 0;
+  FailReason why = s == Status::Rejected      ? FailReason::Rejected
+                   : s == Status::Timeout     ? FailReason::Timeout
+                   : s == Status::CircuitOpen ? FailReason::CircuitOpen
+                                              : FailReason::Unavailable;
+  bool counted = job.measured && c.edge;
+  if (counted) ++c.edge->failed[static_cast<size_t>(why)];
+  switch (c.policy.fallback) {
+    case CallPolicy::Fallback::FailOpen:
+      if (counted) ++c.edge->fallback_open;
+      resume(ctx, job);
+      return;
+    case CallPolicy::Fallback::StaleCache:
+      if (edge_runtime(c).stale->has(job.request->key)) {
+        if (counted) ++c.edge->stale_served;
+        resume(ctx, job);
+        return;
+      }
+      break;
+    case CallPolicy::Fallback::None:
+    case CallPolicy::Fallback::FailClosed:
+      break;
+  }
+  if (job.status == Status::Ok) job.status = s;
+  resume(ctx, job);
 }
 
 }  // namespace archsim

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/processor_sharing.hpp"
+#include "models/resilience.hpp"
 #include "sim/hash_ring.hpp"
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
@@ -64,6 +65,13 @@ struct ResolvedCall {
   // Tied requests (same paper): every request goes to two replicas at once; the copy that gets a
   // worker first cancels the other if that one is still queued; the first answer wins.
   bool tied = false;
+  // Failure handling by the caller (models/resilience.hpp): Single calls only, neither hedged nor
+  // tied (the loader sees to it). `op` names the logical call for the receiver's write ledger;
+  // `edge` is where the caller's statistics for this callee go (null: not counted).
+  CallPolicy policy;
+  uint32_t op = 0;
+  EdgeStats* edge = nullptr;
+  bool guarded() const { return policy.active() && shape == Shape::Single && !hedged() && !tied; }
 };
 
 struct StationParams {
@@ -90,6 +98,9 @@ class Station : public Node {
   // start are multiplied by its factor, and every request that gets a worker first waits its
   // added latency (holding the worker, as a stalled dependency would).
   void on_condition(Context& ctx, const NodeCondition& c, bool active) override;
+  // The receiver's write ledger (shared by the component's replicas): counts writes applied again
+  // and answers idempotency keys. Null: writes are not tracked.
+  void set_write_ledger(std::shared_ptr<WriteLedger> ledger) { ledger_ = std::move(ledger); }
 
  protected:
   struct Job {
@@ -116,6 +127,15 @@ class Station : public Node {
     std::vector<NodeId> slot_target;
     const ResolvedCall* hedge_call = nullptr;
     TimerId hedge_timer = 0;
+    // A guarded call under way (ResolvedCall::guarded()): its retries so far, and the timer of its
+    // timeout or of the backoff before the next attempt.
+    const ResolvedCall* guarded = nullptr;
+    int64_t retries = 0;
+    uint8_t guarded_cache_op = 0;
+    bool probe = false;  // the attempt under way is the half-open breaker's probe
+    TimerId call_timer = 0;
+    // Receiver side of an idempotent write: it reserved the key, or it answers a key seen before.
+    bool idem_reserved = false, idem_replay = false;
   };
 
   // Advances `job`: called when the job gets a worker and after each primitive completes.
@@ -157,6 +177,23 @@ class Station : public Node {
   };
   std::unordered_map<const ResolvedCall*, HedgeTracker> hedge_trackers_;
   void start(Context& ctx, Job& job);
+  // Guarded calls (models/resilience.hpp).
+  struct EdgeRuntime {
+    std::unique_ptr<RetryBudget> budget;
+    std::unique_ptr<CircuitBreaker> breaker;
+    std::unique_ptr<StaleCache> stale;
+  };
+  EdgeRuntime& edge_runtime(const ResolvedCall& c);
+  void start_guarded(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_op);
+  void send_attempt(Context& ctx, Job& job);
+  // The attempt failed with `s`: retry after the backoff if allowed, else the call fails.
+  void retry_or_fail(Context& ctx, Job& job, Status s);
+  // The call failed for good: the fallback decides what the job sees.
+  void guarded_failed(Context& ctx, Job& job, Status s);
+  void note_breaker(const ResolvedCall& c, EdgeRuntime& er);
+  void on_idempotency_lookup(Context& ctx, Job& job);
+  std::unordered_map<const ResolvedCall*, EdgeRuntime> edges_;
+  std::shared_ptr<WriteLedger> ledger_;
   void reschedule_ps(Context& ctx, bool disk);
   void complete_ps(Context& ctx, bool disk);
   void note_replica_busy(bool disk, double t, double delta);

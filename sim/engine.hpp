@@ -16,7 +16,10 @@ namespace archsim {
 using NodeId = uint32_t;
 using TimerId = uint64_t;
 
-enum class Status : uint8_t { Ok, Rejected, Failed };
+// How a request ended. Failed: the dependency was unreachable (its connection was refused or broke);
+// Timeout: a caller's per-call timeout fired below; CircuitOpen: a caller's breaker failed it fast.
+// The summary names them as models/resilience.hpp's reasons.
+enum class Status : uint8_t { Ok, Rejected, Failed, Timeout, CircuitOpen };
 
 // Where a request's time went, one piece of its critical path: `seconds` spent at node `node`
 // for `cause` (sim/critical_path.hpp names the causes). A response carries the pieces of the
@@ -57,6 +60,11 @@ struct Message {
   bool cancel = false;
   NodeId tie_peer = 0;
   std::shared_ptr<const MessageBody> body;  // protocol messages only; null for requests and their answers
+  // A call made under a failure-handling policy (models/resilience.hpp): `op` names the logical
+  // call (the same on every retry of it, 0 = none), so the receiver can tell a write it applied
+  // before; `idempotent`: the write carries an idempotency key, looked up before applying it.
+  uint32_t op = 0;
+  bool idempotent = false;
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
 using MessagePtr = std::unique_ptr<Message>;

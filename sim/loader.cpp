@@ -297,9 +297,14 @@ class Loader {
       }
     } else if (kind == "service") {
       c.kind = ComponentKind::Service;
-      MapReader m(src_, node, what, {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls", "cost"});
+      MapReader m(src_, node, what,
+                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls", "cost", "call_policy"});
       common(c, m);
       station(c, m);
+      if (m.has("call_policy")) {
+        MapReader pm(src_, m.get("call_policy"), "call_policy", policy_keys());
+        load_policy(c.call_policy, pm);
+      }
       if (m.has("calls")) load_calls(c, m.get("calls"));
     } else if (kind == "cache") {
       c.kind = ComponentKind::Cache;
@@ -523,6 +528,8 @@ class Loader {
   }
 
   void load_calls(Component& c, const YAML::Node& node) {
+    defaults_ = c.kind == ComponentKind::Service ? c.call_policy : CallPolicy{};
+    policy_allowed_ = c.kind == ComponentKind::Service;
     if (node.IsSequence()) {
       c.calls["*"] = load_call_list(node);
     } else if (node.IsMap()) {
@@ -542,6 +549,7 @@ class Loader {
     for (const auto& n : node) {
       CallSpec cs;
       cs.loc = src_.location(n);
+      cs.policy = defaults_;
       if (n.IsScalar()) {
         cs.targets.push_back(read_string(src_, n, "call"));
         cs.target_locs.push_back(cs.loc);
@@ -560,14 +568,18 @@ class Loader {
         cs.targets.push_back(read_string(src_, m.get("enqueue"), "enqueue"));
         cs.target_locs.push_back(src_.location(m.get("enqueue")));
       } else if (n.IsMap()) {
-        MapReader m(src_, n, "a call", {"to", "fanout", "wait_for", "hedge", "tied"});
+        std::vector<std::string> keys = {"to", "call", "fanout", "wait_for", "hedge", "tied"};
+        for (const auto& k : policy_keys()) keys.push_back(k);
+        MapReader m(src_, n, "a call", keys);
+        if (m.has("to") && m.has("call")) src_.fail(m.get("call"), "give the callee once: `call:` and `to:` are the same key");
+        const char* to_key = m.has("call") ? "call" : "to";
         YAML::Node f = m.get("fanout");
         if (f && f.IsMap()) {
           load_fanout_map(cs, f);
-          if (m.has("to")) src_.fail(m.get("to"), "give `to` inside the fanout map, not next to it");
+          if (m.has(to_key)) src_.fail(m.get(to_key), fmt::format("give `to` inside the fanout map, not `{}` next to it", to_key));
         } else {
-          cs.targets.push_back(read_string(src_, m.require("to"), "to"));
-          cs.target_locs.push_back(src_.location(m.get("to")));
+          cs.targets.push_back(read_string(src_, m.require(to_key), to_key));
+          cs.target_locs.push_back(src_.location(m.get(to_key)));
           if (m.has("fanout")) {
             cs.shape = CallSpec::Shape::Fanout;
             if (f.IsScalar() && f.Scalar() == "all") cs.fanout = -1;
@@ -581,6 +593,25 @@ class Loader {
           if (m.has("tied")) src_.fail(m.get("tied"), "a call is either hedged or tied, not both");
           src_.fail(n, "a call is either hedged or tied, not both");
         }
+        bool own_policy = false;
+        for (const auto& k : policy_keys()) own_policy = own_policy || m.has(k);
+        if (own_policy) {
+          const std::string first = *std::find_if(m.keys().begin(), m.keys().end(), [&](const std::string& k) {
+            auto pk = policy_keys();
+            return std::find(pk.begin(), pk.end(), k) != pk.end();
+          });
+          if (!policy_allowed_)
+            src_.fail_at(m.key_location(first),
+                         fmt::format("`{}` is failure handling by a service's calls; a queue's consumers retry whole "
+                                     "messages (max_attempts, retry_backoff) instead",
+                                     first));
+          if (cs.shape != CallSpec::Shape::Single || cs.tied || cs.hedge_after > 0 || cs.hedge_quantile > 0)
+            src_.fail_at(m.key_location(first),
+                         fmt::format("`{}` applies to a single call to one component, not to a fan-out, hedged or tied "
+                                     "call",
+                                     first));
+          load_policy(cs.policy, m);
+        }
       } else {
         src_.fail(n, "a call is a component name, {parallel: [a, b]} or {to: name, fanout: all}");
       }
@@ -588,6 +619,69 @@ class Loader {
     }
     return out;
   }
+
+  // ---- Failure handling by the callers (models/resilience.hpp, docs/topology.md) ----
+
+  static std::vector<std::string> policy_keys() { return {"timeout", "retries", "circuit_breaker", "fallback", "idempotency"}; }
+
+  // The policy keys of `m` (a call, or `call_policy:`) over `p`.
+  void load_policy(CallPolicy& p, const MapReader& m) {
+    if (m.has("timeout")) p.timeout = read_duration(src_, m.get("timeout"), t_.latency, "timeout", false);
+    if (m.has("retries")) {
+      MapReader r(src_, m.get("retries"), "retries", {"max", "backoff", "base", "max_delay", "jitter", "max_retry_ratio", "budget_window"});
+      p.max_retries = read_int(src_, r.require("max"), "retries.max", 0, 100);
+      if (r.has("backoff"))
+        p.backoff = read_choice(r.get("backoff"), "backoff", {"exponential", "constant"}) == "exponential"
+                        ? CallPolicy::Backoff::Exponential
+                        : CallPolicy::Backoff::Constant;
+      if (r.has("base")) p.base = read_duration(src_, r.get("base"), t_.latency, "retries.base", true);
+      if (r.has("max_delay")) p.max_delay = read_duration(src_, r.get("max_delay"), t_.latency, "retries.max_delay", true);
+      if (p.max_delay < p.base)
+        src_.fail(r.has("max_delay") ? r.get("max_delay") : r.get("base"),
+                  fmt::format("retries.max_delay ({:g} s) is below retries.base ({:g} s): every backoff would be capped "
+                              "below its base; raise max_delay or lower base",
+                              p.max_delay, p.base));
+      if (r.has("jitter")) {
+        std::string j = read_choice(r.get("jitter"), "jitter", {"full", "equal", "none"});
+        p.jitter = j == "full" ? CallPolicy::Jitter::Full : j == "equal" ? CallPolicy::Jitter::Equal : CallPolicy::Jitter::None;
+      }
+      if (r.has("max_retry_ratio")) p.max_retry_ratio = read_number(src_, r.get("max_retry_ratio"), "retries.max_retry_ratio", 0, 1);
+      if (r.has("budget_window")) {
+        if (!r.has("max_retry_ratio"))
+          src_.fail_at(r.key_location("budget_window"), "budget_window needs max_retry_ratio beside it (the budget it is the window of)");
+        p.budget_window = read_duration(src_, r.get("budget_window"), t_.latency, "retries.budget_window", false);
+      }
+    }
+    if (m.has("circuit_breaker")) {
+      MapReader b(src_, m.get("circuit_breaker"), "circuit_breaker", {"failure_ratio", "window", "open_for", "min_calls"});
+      p.cb_failure_ratio = read_number(src_, b.require("failure_ratio"), "circuit_breaker.failure_ratio", 0, 1);
+      if (p.cb_failure_ratio <= 0)
+        src_.fail(b.get("failure_ratio"), "circuit_breaker.failure_ratio must be above 0 (a share of failed calls, e.g. 0.5)");
+      if (b.has("window")) p.cb_window = read_duration(src_, b.get("window"), t_.latency, "circuit_breaker.window", false);
+      if (b.has("open_for")) p.cb_open_for = read_duration(src_, b.get("open_for"), t_.latency, "circuit_breaker.open_for", false);
+      if (b.has("min_calls")) p.cb_min_calls = read_int(src_, b.get("min_calls"), "circuit_breaker.min_calls", 1, 1000000000);
+    }
+    if (m.has("fallback")) {
+      std::string f = read_choice(m.get("fallback"), "fallback", {"fail_open", "fail_closed", "stale_cache"});
+      p.fallback = f == "fail_open"     ? CallPolicy::Fallback::FailOpen
+                   : f == "fail_closed" ? CallPolicy::Fallback::FailClosed
+                                        : CallPolicy::Fallback::StaleCache;
+    }
+    if (m.has("idempotency")) {
+      YAML::Node i = m.get("idempotency");
+      if (i.IsMap()) {
+        MapReader im(src_, i, "idempotency", {"lookup", "ttl"});
+        p.idempotency = true;
+        if (im.has("lookup")) p.idempotency_lookup = read_duration(src_, im.get("lookup"), t_.latency, "idempotency.lookup", true);
+        if (im.has("ttl")) p.idempotency_ttl = read_duration(src_, im.get("ttl"), t_.latency, "idempotency.ttl", false);
+      } else {
+        p.idempotency = read_bool(src_, i, "idempotency");
+      }
+    }
+  }
+
+  CallPolicy defaults_;          // the component's call_policy while its calls load
+  bool policy_allowed_ = false;  // services only
 
   // ---- Rate limiting at the edge and queues (docs/topology.md) ----
 

@@ -9,8 +9,10 @@
 //   archsim plot DIR                                   figures of a run or experiment folder
 //   archsim report DIR [--topology FILE] [--set ...]  DIR/report.html
 //   archsim reshard FILE --component db --to N [--value-size 1KB] [--json]   keys moved per sharding strategy
+//   archsim check FILE [--time-limit 10s] [--json]      is an operation history linearizable?
 //
 // Exit codes: 0 success, 2 bad input (one message on stderr, nothing else written), 1 internal error.
+// `check` adds its verdicts: 0 linearizable, 3 unknown (time limit hit), 4 not linearizable.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -22,6 +24,8 @@
 
 #include "sim/experiment.hpp"
 #include "sim/estimate.hpp"
+#include "sim/history.hpp"
+#include "sim/linearizability.hpp"
 #include "sim/loader.hpp"
 #include "sim/plot_report.hpp"
 #include "sim/report.hpp"
@@ -36,6 +40,10 @@ namespace {
 
 constexpr int kBadInput = 2;
 constexpr int kInternal = 1;
+// `check` verdicts other than 0: 1 stays an internal error everywhere, so a crash never reads as a
+// violation.
+constexpr int kUnknown = 3;
+constexpr int kNotLinearizable = 4;
 
 Topology load_checked(const std::string& file, const std::vector<std::string>& sets, bool print_warnings) {
   Topology t = load_topology(file, sets);
@@ -205,6 +213,21 @@ int cmd_reshard(const std::string& file, const std::vector<std::string>& sets, c
   return 0;
 }
 
+// check: is the history in `file` linearizable, per key, for a register?
+int cmd_check(const std::string& file, const std::string& time_limit, bool json) {
+  CheckOptions options;
+  if (!time_limit.empty()) {
+    std::string why;
+    auto v = parse_duration(time_limit, &why);
+    if (!v || *v <= 0)
+      throw ConfigError(fmt::format("check: error: --time-limit: {}", v ? "must be longer than 0" : why));
+    options.time_limit_s = *v;
+  }
+  CheckReport r = check_history_file(file, options);
+  std::cout << (json ? check_json(r).dump(2) + "\n" : check_text(r));
+  return r.verdict == CheckVerdict::Linearizable ? 0 : r.verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -307,6 +330,14 @@ int main(int argc, char** argv) {
   reshard->add_option("--set", sets, "override a value in the topology")->take_all();
   reshard->add_flag("--json", json, "print the result as JSON");
 
+  std::string check_time_limit;
+  auto* check = app.add_subcommand("check", "decide whether an operation history (JSON lines, docs/outputs.md) is "
+                                            "linearizable for a key-value register");
+  check->add_option("file", file, "history file: one JSON event per line")->required();
+  check->add_option("--time-limit", check_time_limit,
+                    "wall time for the whole check, e.g. 10s or 500ms (default 10s); undecided keys are unknown");
+  check->add_flag("--json", json, "print the verdict as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -334,6 +365,7 @@ int main(int argc, char** argv) {
     if (*graph) return cmd_graph(file, sets);
     if (*plot) return cmd_plot(dir);
     if (*report) return cmd_report(dir, topology, sets);
+    if (*check) return cmd_check(file, check_time_limit, json);
     if (*reshard) return cmd_reshard(file, sets, reshard_component_name, reshard_to, reshard_value_size, json);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/resilience.hpp"
 #include "sim/heavy_hitters.hpp"
 #include "sim/critical_path.hpp"
 #include "sim/histogram.hpp"
@@ -159,6 +160,13 @@ struct ComponentStats {
   uint64_t calls_sent = 0, backup_calls = 0, late_answers = 0;
   // Tied copies this component dropped from its queue because the other copy started first.
   uint64_t tied_cancelled = 0;
+  // Failure handling by this component as a caller, per callee (models/resilience.hpp); only
+  // edges with a policy. As a receiver of tracked writes: writes applied again for the same
+  // logical call (`duplicate_applies`, "charging a customer twice") and retried idempotent writes
+  // answered from the key store without applying them (`idempotent_replays`).
+  std::map<std::string, EdgeStats> edges;
+  uint64_t writes_applied = 0, duplicate_applies = 0, idempotent_replays = 0;  // writes of tracked calls
+  bool tracks_writes = false;
 
   void configure(double ws, double we);
   bool in_window(double t) const { return t >= window_start; }
@@ -169,6 +177,8 @@ struct ClientStats {
   std::string name;
   double window_start = 0;
   uint64_t generated = 0, completed = 0, rejected = 0, timed_out = 0, failed_downstream = 0, in_flight_at_end = 0;
+  // failed_downstream by reason (FailReason; Rejected stays 0: a rejection is `rejected`).
+  uint64_t failed_by[static_cast<size_t>(FailReason::Count)] = {};
   LatencyHistogram all;
   std::vector<std::string> type_names;
   std::vector<LatencyHistogram> by_type;

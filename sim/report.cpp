@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "sim/edge_report.hpp"
+#include "sim/resilience_report.hpp"
 #include "sim/estimate.hpp"
 #include "sim/units.hpp"
 #include "sim/validate.hpp"
@@ -496,6 +497,17 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   }
   j["requests"] = {{"generated", gen},   {"completed", comp}, {"failed", rej + to + fail},
                    {"rejected", rej},    {"timed_out", to},   {"in_flight_at_end", infl}};
+  j["requests"]["failed_by_reason"] = failed_by_reason_json(r.clients);
+  {
+    nlohmann::ordered_json per_client = nlohmann::ordered_json::object();
+    for (const auto& c : r.clients)
+      per_client[c.name] = {{"generated", c.generated}, {"completed", c.completed},
+                            {"failed_by_reason", failed_by_reason_json(c)}, {"in_flight_at_end", c.in_flight_at_end}};
+    j["requests"]["by_client"] = per_client;
+    uint64_t dup = 0;
+    for (const auto& c : r.components) dup += c.stats.duplicate_applies;
+    j["requests"]["duplicate_applies"] = dup;
+  }
   LatencyHistogram all = all_latencies(r);
   nlohmann::ordered_json lat = latency_json(all);
   nlohmann::ordered_json by_type = nlohmann::ordered_json::object();
@@ -539,6 +551,11 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     if (s.calls_sent > 0)
       cj["downstream_calls"] = {{"sent", s.calls_sent}, {"backups", s.backup_calls}, {"late_answers", s.late_answers}};
     if (s.tied_cancelled > 0) cj["tied_cancelled"] = s.tied_cancelled;
+    if (!s.edges.empty()) cj["calls_to"] = calls_to_json(s);
+    if (s.tracks_writes && s.writes_applied + s.idempotent_replays > 0)
+      cj["writes"] = {{"applied", s.writes_applied},
+                      {"duplicate_applies", s.duplicate_applies},
+                      {"idempotent_replays", s.idempotent_replays}};
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -571,7 +588,16 @@ std::string terminal_summary(const RunResult& r) {
     infl += c.in_flight_at_end;
   }
   out += fmt::format("{}: {:g} s simulated after {:g} s warm-up, seed {}\n", t.name, r.window(), r.window_start, t.run.seed);
-  out += fmt::format("requests: {} generated, {} completed, {} failed, {} in flight at the end\n\n", gen, comp, failed, infl);
+  out += fmt::format("requests: {} generated, {} completed, {} failed, {} in flight at the end\n", gen, comp, failed, infl);
+  if (failed > 0) {
+    std::string parts;
+    const nlohmann::ordered_json reasons = failed_by_reason_json(r.clients);
+    for (const auto& el : reasons.items())
+      if (el.value().get<uint64_t>() > 0)
+        parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", el.key(), el.value().get<uint64_t>());
+    out += "failed by reason: " + parts + "\n";
+  }
+  out += "\n";
   out += fmt::format("{:<14} {:<14} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component", "kind", "thru/s",
                      "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms");
   auto cell = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", 100 * *v) : std::string("-"); };
@@ -587,6 +613,7 @@ std::string terminal_summary(const RunResult& r) {
       out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
                          100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
     out += edge_summary_lines(s, r.window());
+    out += resilience_lines(s);
     out += data_tier_lines(c, r.window());
     if (s.kind == "cache") out += cache_terminal_line(s);
   }

@@ -324,8 +324,44 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     rc.hedge_after = cs.hedge_after;
     rc.hedge_quantile = cs.hedge_quantile;
     rc.tied = cs.tied;
+    rc.policy = cs.policy;
     return rc;
   };
+  // A guarded call of `caller` (ResolvedCall::guarded()): its logical call id, the same for every
+  // replica of the caller, and the caller's statistics for the callee.
+  std::map<std::string, uint32_t> op_ids;
+  auto guard = [&](ResolvedCall& rc, ComponentStats& caller, const std::string& where) {
+    if (!rc.guarded()) return;
+    auto [it, fresh] = op_ids.emplace(where, static_cast<uint32_t>(op_ids.size() + 1));
+    rc.op = it->second;
+    rc.edge = &caller.edges[rc.targets[0].component];
+  };
+  // Receivers of guarded calls that retry or carry idempotency keys keep a write ledger, shared by
+  // their replicas (behind a load balancer or rate limiter: the component it forwards to). Its
+  // entries live for the longest retry horizon (or idempotency ttl) of the calls it serves.
+  struct LedgerSpec {
+    double ttl = 0, lookup = 0;
+  };
+  std::map<std::string, LedgerSpec> ledger_specs;
+  for (const auto& c : t.components) {
+    if (c.kind != ComponentKind::Service) continue;
+    for (const auto& [type, list] : c.calls)
+      for (const auto& cs : list) {
+        const CallPolicy& p = cs.policy;
+        if (cs.shape != CallSpec::Shape::Single || cs.tied || cs.hedge_after > 0 || cs.hedge_quantile > 0) continue;
+        if (!p.retries() && !p.idempotency) continue;
+        std::string name = cs.targets[0];
+        for (int hops = 0; hops < 8; ++hops) {
+          const Component* x = t.find(name);
+          if (x->kind == ComponentKind::LoadBalancer) name = x->lb_targets;
+          else if (x->kind == ComponentKind::RateLimiter) name = x->target;
+          else break;
+        }
+        LedgerSpec& l = ledger_specs[name];
+        l.ttl = std::max(l.ttl, p.idempotency && p.idempotency_ttl > 0 ? p.idempotency_ttl : p.retry_horizon());
+        if (p.idempotency) l.lookup = std::max(l.lookup, p.idempotency_lookup);
+      }
+  }
 
   // Feeds with the same graph settings share one graph (side-by-side strategies see the same users).
   std::map<std::string, std::unique_ptr<FollowerGraph>> graphs;
@@ -547,6 +583,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     }
     // Databases with read replicas: the versions each shard's primary committed (measurement only).
     std::vector<std::shared_ptr<ReplicaSet>> replica_sets;
+    std::shared_ptr<WriteLedger> ledger;
     if (c.kind == ComponentKind::Database && c.db.read_replicas > 0)
       for (size_t s = 0; s < ids.size() / static_cast<size_t>(1 + c.db.read_replicas); ++s)
         replica_sets.push_back(std::make_shared<ReplicaSet>());
@@ -574,7 +611,11 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
             auto it = c.calls.find(r.type_names[ti]);
             if (it == c.calls.end()) it = c.calls.find("*");
             if (it == c.calls.end()) continue;
-            for (const auto& cs : it->second) p.calls_by_type[ti].push_back(resolve(cs));
+            for (const auto& cs : it->second) {
+              p.calls_by_type[ti].push_back(resolve(cs));
+              guard(p.calls_by_type[ti].back(), st,
+                    fmt::format("{}/{}/{}", c.name, r.type_names[ti], p.calls_by_type[ti].size() - 1));
+            }
             for (auto& rc : p.calls_by_type[ti])
               for (auto& ct : rc.targets) ct.replicas = nearest_replicas(ct.component, c.region);
           }
@@ -621,7 +662,14 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         case ComponentKind::ReplicatedStore:
           break;
       }
-      if (auto* station = dynamic_cast<Station*>(nodes.back().get())) station->set_replica_index(i);
+      if (auto* station = dynamic_cast<Station*>(nodes.back().get())) {
+        station->set_replica_index(i);
+        if (auto l = ledger_specs.find(c.name); l != ledger_specs.end()) {
+          if (i == 0) ledger = std::make_shared<WriteLedger>(l->second.ttl, l->second.lookup);
+          station->set_write_ledger(ledger);
+          st.tracks_writes = true;
+        }
+      }
       NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region, nodes.back().get());
       if (id != ids[i]) throw std::logic_error("node ids out of order");
     }
@@ -660,6 +708,20 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   for (const auto& s : r.stores)
     if (!s.safety_violation.empty())
       throw std::runtime_error(fmt::format("invariant broken: store '{}': {}", s.name, s.safety_violation));
+  // Every downstream failure a client saw has a reason.
+  for (const auto& cs : r.clients) {
+    uint64_t by_reason = 0;
+    for (uint64_t n : cs.failed_by) by_reason += n;
+    if (by_reason != cs.failed_downstream)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: client '{}' saw {} downstream failures but {} timeout + {} unavailable + {} circuit_open = {}",
+          cs.name, cs.failed_downstream, cs.failed_by[static_cast<size_t>(FailReason::Timeout)],
+          cs.failed_by[static_cast<size_t>(FailReason::Unavailable)],
+          cs.failed_by[static_cast<size_t>(FailReason::CircuitOpen)], by_reason));
+  }
+  // Retries never exceed their budget.
+  for (const auto& cr : r.components)
+    for (const auto& [callee, e] : cr.stats.edges) check_retry_budget(cr.stats.name, callee, e);
   // Every message a queue accepted was processed, dead-lettered, or is still in its backlog.
   for (const auto& cr : r.components) {
     const QueueStats* q = cr.stats.queue.get();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/resilience.hpp"
 #include "sim/distribution.hpp"
 #include "sim/faults.hpp"
 #include "sim/key_distribution.hpp"
@@ -58,6 +59,9 @@ struct CallSpec {
   std::vector<Location> target_locs;
   Location loc;
   bool enqueue = false;  // `{enqueue: topic}`: a Single call to a queue, answered when the enqueue is acknowledged
+  // Failure handling (docs/topology.md): the component's `call_policy:` overridden by the call's own
+  // `timeout`, `retries`, `circuit_breaker`, `fallback`, `idempotency`. Single calls only.
+  CallPolicy policy;
 };
 
 // Caches (docs/topology.md): which key leaves when a new one needs room, and how writes meet the backend.
@@ -216,6 +220,7 @@ struct Component {
   Distribution cpu;       // CPU demand per request
   Distribution delay;     // time holding a worker without CPU (e.g. an external API)
   std::map<std::string, std::vector<CallSpec>> calls;  // by request type; "*" applies to every type
+  CallPolicy call_policy;  // `call_policy:`: the default failure handling of its single calls
 
   // client
   ArrivalSpec arrival;
