@@ -1,5 +1,7 @@
 #include "sim/consistency.hpp"
 
+#include "sim/history.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -71,6 +73,10 @@ uint64_t ConsistencyOracle::invoke(double now, int coordinator, bool write, uint
   op.measured = now >= st_->window_start;
   op.coordinator = coordinator;
   op.process = take_process(coordinator);
+  if (history_) {
+    int64_t k = key_offset_ + static_cast<int64_t>(key);
+    history_->invoke(now, process_offset_ + op.process, write ? Operation::write(k, static_cast<int64_t>(value)) : Operation::read(k));
+  }
   if (write) {
     ValueRecord& v = values_[value];
     v.key = key;
@@ -91,6 +97,12 @@ void ConsistencyOracle::complete(double now, uint64_t id, Outcome outcome, uint6
   Op op = it->second;
   ops_.erase(it);
   free_processes_[static_cast<size_t>(op.coordinator)].push_back(op.process & 0xFFFFF);
+  if (history_) {
+    OpType type = outcome == Outcome::Ok ? OpType::Ok : outcome == Outcome::Fail ? OpType::Fail : OpType::Info;
+    std::optional<int64_t> read;
+    if (!op.write && outcome == Outcome::Ok && value != 0) read = static_cast<int64_t>(value);
+    history_->complete(now, process_offset_ + op.process, type, read);
+  }
   const std::string& region = st_->regions[static_cast<size_t>(op.coordinator)];
   size_t ri = static_cast<size_t>(
       std::find(st_->region_names.begin(), st_->region_names.end(), region) - st_->region_names.begin());

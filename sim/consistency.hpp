@@ -26,6 +26,10 @@
 #include "sim/metrics.hpp"
 
 namespace archsim {
+class HistoryWriter;
+}
+
+namespace archsim {
 
 // Statistics of one `replicated_store` component (summary `stores.<name>`).
 struct StoreStats {
@@ -122,6 +126,14 @@ class ConsistencyOracle {
   void finish(double end);
 
   uint64_t new_value() { return ++last_value_; }
+  // Records every operation in `h` from now on (invocation and completion, at the coordinator).
+  // Store `index` of a run (0, 1, ...) offsets its keys by index x 2^40 and its processes by
+  // index x 2^32, so several stores can share one history.
+  void set_history(HistoryWriter* h, int index) {
+    history_ = h;
+    key_offset_ = static_cast<int64_t>(index) << 40;
+    process_offset_ = static_cast<int64_t>(index) << 32;
+  }
 
  private:
   struct ValueRecord {
@@ -158,6 +170,8 @@ class ConsistencyOracle {
   std::vector<std::pair<double, double>> faults_;
   std::vector<double> heal_times_;
   size_t next_heal_ = 0;
+  HistoryWriter* history_ = nullptr;
+  int64_t key_offset_ = 0, process_offset_ = 0;
   uint64_t last_value_ = 0, next_op_ = 1;
   std::unordered_map<uint64_t, KeyState> keys_;
   std::unordered_map<uint64_t, ValueRecord> values_;   // values written whose fate is still open

@@ -16,6 +16,7 @@
 #include "models/rate_limiter.hpp"
 #include "models/replicated_store.hpp"
 #include "models/service.hpp"
+#include "sim/history.hpp"
 #include "sim/validate.hpp"
 
 namespace archsim {
@@ -395,6 +396,8 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   std::vector<std::unique_ptr<AppliedLog>> applied_logs;
   std::vector<std::pair<double, double>> fault_windows;
   std::vector<double> heals;
+  std::unique_ptr<HistoryWriter> history;
+  if (!options.history_path.empty()) history = std::make_unique<HistoryWriter>(options.history_path);
   for (const auto& f : t.faults) {
     double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
     fault_windows.emplace_back(f.at, end);
@@ -517,6 +520,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       ss.series.resize(ss.region_names.size());
       oracles.push_back(
           std::make_unique<ConsistencyOracle>(&ss, static_cast<int>(ids.size()), fault_windows, heals));
+      if (history) oracles.back()->set_history(history.get(), static_cast<int>(oracles.size() - 1));
       auto sp = std::make_unique<ReplicatedStoreParams>();
       sp->mode = s.consistency == StoreSpec::Consistency::Cp ? ReplicatedStoreParams::Mode::Cp
                                                              : ReplicatedStoreParams::Mode::Ap;
@@ -681,6 +685,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   engine->run(t.run.duration, t.run.warmup);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   for (auto& o : oracles) o->finish(t.run.duration);
+  if (history) history->finish();
   r.events = engine->events();
 
   double T = r.window();

@@ -54,6 +54,10 @@ enum class EngineKind { SimGrid, Local };
 struct RunOptions {
   EngineKind engine = EngineKind::SimGrid;
   bool progress = false;  // a progress line on stderr (only shown on a terminal)
+  // When set: every client operation on a replicated store, as a history (sim/history.hpp).
+  // The second and later stores of a file have their keys offset by index x 2^40 (processes by
+  // index x 2^32).
+  std::string history_path;
 };
 
 // REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.

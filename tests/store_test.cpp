@@ -42,7 +42,9 @@ TEST_CASE("ReplicatedStore cp: a majority commit costs the leader's nearest roun
   const auto& s = store(j);
   REQUIRE(s["protocol"]["elections_won"] == 1);
   int L = s["protocol"]["leaders"][0]["replica"];
-  CHECK(s["protocol"]["leaders"][0]["at_s"].get<double>() < 2 * 0.5 + 0.2);
+  // An election round takes at most 2T (the timer) plus a pre-vote and a vote round trip (at most
+  // 200 ms each here); a split or an early pre-vote costs a round, so allow three.
+  CHECK(s["protocol"]["leaders"][0]["at_s"].get<double>() < 3 * (2 * 0.5 + 2 * 0.2));
   double nearest = 1e9, farthest = 0;
   for (int p = 0; p < 3; ++p)
     if (p != L) {
@@ -64,8 +66,9 @@ TEST_CASE("ReplicatedStore cp: a majority commit costs the leader's nearest roun
 TEST_CASE("ReplicatedStore cp: losing the leader, the others elect one and writes resume", "[store]") {
   // The same store; its leader (found by a first run with the same seed, which is identical up to
   // the crash) crashes at 10 s for 5 s. Expectations: the two others elect a new leader after at
-  // least one election timeout (500 ms) and within a few (followers ignore candidates for 500 ms
-  // after their last heartbeat, and a split vote costs another [T, 2T]); every write that reached
+  // least one election timeout (500 ms) and within three election rounds (each at most 2T plus a
+  // pre-vote and a vote round trip; a pre-vote that reaches a follower still within T of its last
+  // heartbeat is refused and costs a round); every write that reached
   // a live replica after that succeeds; the old leader rejoins as a follower (no new election
   // after its return); no log index is ever applied with two different entries (the run would
   // fail), nothing stale, nothing lost.
@@ -79,7 +82,7 @@ TEST_CASE("ReplicatedStore cp: losing the leader, the others elect one and write
   CHECK(leaders[1]["replica"] != L);
   double elected = leaders[1]["at_s"];
   CHECK(elected > 10.5);
-  CHECK(elected < 10 + 4 * 0.5);
+  CHECK(elected < 10 + 3 * (2 * 0.5 + 2 * 0.2));
   CHECK(leaders[1]["term"].get<int>() > leaders[0]["term"].get<int>());
   CHECK(s["stale_reads"] == 0);
   CHECK(s["lost_acknowledged_writes"] == 0);
@@ -204,4 +207,57 @@ TEST_CASE("Shipped quorum-tuning.yaml: R + W > N never reads stale, R + W <= N d
   CHECK(d["stale_reads"] == 0);
   CHECK(p(d, "write", "max") == Approx(0.1).margin(0.001));
   CHECK(p(d, "read", "p99") == Approx(200.1).margin(0.05));
+}
+
+TEST_CASE("Shipped cap-payment-ledger.yaml (CP): the minority side fails, the majority goes on, nothing stale or lost",
+          "[store][shipped]") {
+  // topologies/cap-payment-ledger.yaml: a cp store in us-east, eu-west and ap-south; ap-south cut
+  // off from 20 s to 50 s. Expectations: ap-south's operations fail during the partition (its
+  // replica has no leader; over the 75 s window it is available well under 70% of the time),
+  // us-east and eu-west stay available (at most a brief election when the leader was on the
+  // minority side); zero stale reads, zero lost writes; the history is linearizable.
+  std::string hist = write_temp("ledger.jsonl", "");
+  auto o = run_archsim({"run", source_path("topologies/cap-payment-ledger.yaml"), "--json", "--history", hist, "--check"});
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  auto j = nlohmann::json::parse(o.out);
+  const auto& s = store(j, "store");
+  const auto& by = s["availability"]["by_region"];
+  CHECK(by["ap-south"]["write_availability"].get<double>() < 0.7);
+  CHECK(by["ap-south"]["read_availability"].get<double>() < 0.7);
+  for (const char* r : {"us-east", "eu-west"}) {
+    CHECK(by[r]["write_availability"].get<double>() > 0.97);
+    CHECK(by[r]["read_availability"].get<double>() > 0.97);
+  }
+  CHECK(s["stale_reads"] == 0);
+  CHECK(s["lost_acknowledged_writes"] == 0);
+  CHECK(j["history_check"]["verdict"] == "linearizable");
+  // The fault is reported and the replicas agree again after the heal.
+  CHECK(j["faults"][0]["kind"] == "partition");
+  REQUIRE(s["convergence"].size() == 1);
+  CHECK(s["convergence"][0]["convergence_time_s"].is_number());
+}
+
+TEST_CASE("Shipped cap-last-seen.yaml (AP): every side answers, reads go stale, replicas converge after the heal",
+          "[store][shipped]") {
+  // topologies/cap-last-seen.yaml: the same design in ap mode (R = W = 1, sloppy, hints,
+  // anti-entropy every 10 s). Expectations: every region 100% available through the partition;
+  // stale reads on both sides during it; convergence within the anti-entropy interval after the
+  // heal; the history is not linearizable, and the checker's excerpt names the read that cannot be
+  // placed.
+  auto o = run_archsim({"run", source_path("topologies/cap-last-seen.yaml"), "--json", "--check"});
+  INFO(o.err);
+  REQUIRE(o.exit_code == 4);  // not linearizable
+  auto j = nlohmann::json::parse(o.out);
+  const auto& s = store(j, "store");
+  for (const auto& [region, side] : s["availability"]["by_region"].items()) {
+    INFO(region);
+    CHECK(side["read_availability"] == 1.0);
+    CHECK(side["write_availability"] == 1.0);
+  }
+  CHECK(s["stale_reads"].get<int>() > 100);
+  REQUIRE(s["convergence"].size() == 1);
+  CHECK(s["convergence"][0]["convergence_time_s"].get<double>() <= 10.0);
+  CHECK(j["history_check"]["verdict"] == "not linearizable");
+  CHECK(j["history_check"]["violation"]["blocked"]["f"] == "read");
 }
