@@ -305,8 +305,12 @@ NodeId route_sharded(const CallTarget& t, uint64_t key, bool write, uint64_t& rr
   size_t group = static_cast<size_t>(t.group);
   size_t shard = t.shard_map ? t.shard_map->shard_of(key) : mix64(key) % (n / group);
   size_t base = shard * group;
-  if (write || group == 1 || t.reads == CallTarget::ReadRoute::Primary) return t.replicas[base];
-  if (t.reads == CallTarget::ReadRoute::Replicas) return t.replicas[base + 1 + rr++ % (group - 1)];
+  size_t primary = t.primaries ? t.primaries->primary[shard] : 0;
+  if (write || group == 1 || t.reads == CallTarget::ReadRoute::Primary) return t.replicas[base + primary];
+  if (t.reads == CallTarget::ReadRoute::Replicas) {
+    size_t j = rr++ % (group - 1);  // the j-th copy that is not the primary
+    return t.replicas[base + (j < primary ? j : j + 1)];
+  }
   return t.replicas[base + rr++ % group];
 }
 
