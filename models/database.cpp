@@ -270,6 +270,7 @@ void Database::on_recover(Context& ctx) {
 
 void Database::catch_up() {
   ReplicaSet& s = *p_.set;
+  s.view->out[static_cast<size_t>(s.shard) * s.members.size() + p_.member] = 0;
   applied_.clear();
   for (const auto& [key, c] : s.committed) applied_[key] = c.version;
   s.applied[p_.member] = s.applying[p_.member] = s.last_version;
@@ -328,8 +329,11 @@ void Database::promote(Context& ctx) {
       ++it;
     }
   }
+  size_t old = s.primary;
   s.primary = p_.member;
+  size_t base = static_cast<size_t>(s.shard) * s.members.size();
   s.view->primary[static_cast<size_t>(s.shard)] = static_cast<uint32_t>(p_.member);
+  if (!s.up[old]) s.view->out[base + old] = 1;  // no reads for it until it has rejoined
   s.state = ReplicaSet::State::Normal;
   if (rec) {
     rec->promoted_at = ctx.now();

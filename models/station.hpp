@@ -33,6 +33,9 @@ namespace archsim {
 // the move is seen by the next call after it (no DNS TTL is modelled).
 struct PrimaryView {
   std::vector<uint32_t> primary;  // by shard: the index of the primary within the shard's copies (0 = first)
+  // By node (shard x copies + copy): taken out of the read rotation (a failed primary, from its
+  // replacement's promotion until it has rejoined).
+  std::vector<uint8_t> out;
 };
 
 // Where a call goes: the replicas of the callee, and how one is chosen.

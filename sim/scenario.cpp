@@ -235,6 +235,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     if (!v) {
       v = std::make_shared<PrimaryView>();
       v->primary.assign(static_cast<size_t>(c.replicas / (1 + c.db.read_replicas)), 0);
+      v->out.assign(static_cast<size_t>(c.replicas), 0);
     }
     return v;
   };
