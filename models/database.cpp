@@ -68,7 +68,10 @@ void Database::step(Context& ctx, Job& job) {
     case 2:
       if (write && is_primary() && p_.set) {
         uint64_t version = ++p_.set->last_version;
-        if (failover()) p_.set->applied[p_.member] = p_.set->applying[p_.member] = version;
+        if (failover()) {  // on the primary's own disk, acknowledged or not
+          p_.set->applied[p_.member] = p_.set->applying[p_.member] = version;
+          applied_[job.request->key] = version;
+        }
         if (p_.sync && has_replicas()) {
           job.phase = 3;
           job.next_call = version;  // remembered until the acknowledgements are in
