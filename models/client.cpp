@@ -20,6 +20,9 @@ Client::Client(Params params, ClientStats* stats, Rng rng) : p_(std::move(params
     cumulative_.push_back(c);
   }
   cumulative_.back() = 1.0;
+  stats_->generated_by_type.resize(p_.types.size());
+  stats_->completed_by_type.resize(p_.types.size());
+  stats_->in_flight_by_type.resize(p_.types.size());
 }
 
 void Client::on_start(Context& ctx) {
@@ -112,7 +115,10 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   f.type = static_cast<uint16_t>(type);
   f.user = user;
   f.measured = t >= stats_->window_start;
-  if (f.measured) ++stats_->generated;
+  if (f.measured) {
+    ++stats_->generated;
+    ++stats_->generated_by_type[f.type];
+  }
   if (p_.timeout > 0) f.timeout = ctx.start_timer(p_.timeout, (kTimeout << kKindShift) | id);
   NodeId to = p_.sharded_target.sharded() ? route_sharded(p_.sharded_target, m->key, m->is_write, rr_)
                : p_.ring                     ? p_.targets[p_.ring->owner(m->key)]
@@ -139,6 +145,7 @@ void Client::on_message(Context& ctx, MessagePtr msg) {
       ++stats_->completed;
       stats_->all.record(latency);
       stats_->by_type[f.type].record(latency);
+      ++stats_->completed_by_type[f.type];
       // The answer's hop back closes the critical path; the pieces then add up to the latency.
       if (t > msg->sent_at) msg->path.push_back({msg->from, cause::kNetwork, t - msg->sent_at});
       stats_->critical.record(latency, msg->path);
@@ -177,7 +184,10 @@ void Client::on_timer(Context& ctx, uint64_t tag) {
 
 void Client::on_end(Context& ctx) {
   for (const auto& [id, f] : in_flight_)
-    if (f.measured) ++stats_->in_flight_at_end;
+    if (f.measured) {
+      ++stats_->in_flight_at_end;
+      ++stats_->in_flight_by_type[f.type];
+    }
   stats_->series.finish(ctx.now());
 }
 

@@ -15,20 +15,41 @@
 // its key is a stale read; when that version was acknowledged before the read was sent, it is also
 // a read-your-writes violation (the caller is identified with the key, as a user editing the row
 // keyed by their id). Versions are kept per key: memory is bounded by the key space.
-// Left out here: locks, buffer-pool hit ratios (put them in the io time), failover, quorum reads.
+//
+// Failover (`failover:`). Hot standby: when a shard's primary crashes, its replication connections
+// reset; the replicas' failure detector gives up on it `detect_after` after the crash (a lapsed
+// leader lease, as Patroni's), chooses the live replica that has applied the most, and that one takes
+// writes `promote_time` later: it moves the shard's endpoint (PrimaryView) to itself and streams to
+// the others. A replica applies what its primary streamed one write at a time, and the writes not yet
+// applied wait in the primary's send buffer: those die with the primary (async: acknowledged writes
+// lost at the promotion, the RPO; sync: none was acknowledged). While the shard has no primary,
+// writes sent to the crashed node are refused at once (failed, unavailable) and a write reaching a
+// copy that is not the primary fails the same way; reads from replicas keep working. A copy that
+// comes back (the old primary too) rejoins as a replica and catches up at once from the current
+// primary (a base backup / pg_rewind taking no time): writes the new primary never had are gone.
+// Cold standby (`mode: manual`): nothing is promoted; the scenario brings the primary back exactly
+// `restore_time` after the crash, with every acknowledged write (they were on disk; the crash loses
+// memory only). Left out: a replica crashing while it is being promoted (the shard then waits for
+// the old primary), split brain (the old primary is fenced), quorum commit.
+// Left out here: locks, buffer-pool hit ratios (put them in the io time), quorum reads.
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "models/station.hpp"
 #include "sim/distribution.hpp"
+#include "sim/topology.hpp"
 
 namespace archsim {
 
-// What the nodes of one shard share for measurement: the versions committed by its primary.
+class Database;
+
+// What the nodes of one shard share: the versions committed by its primary (measurement), and
+// with failover the shard's membership as its failure detector and endpoint see it.
 struct ReplicaSet {
   struct Committed {
     uint64_t version = 0;
@@ -36,6 +57,24 @@ struct ReplicaSet {
   };
   uint64_t last_version = 0;
   std::unordered_map<uint64_t, Committed> committed;  // by key
+
+  // Failover only (left empty otherwise). Members are the shard's copies, its first primary first.
+  enum class State { Normal, Down, Promoting };
+  std::vector<Database*> members;
+  std::vector<NodeId> ids;
+  std::vector<uint8_t> up;          // the member's process runs
+  std::vector<uint8_t> armed;       // a replica that saw the primary's connection reset
+  std::vector<uint64_t> applied;    // the newest version the member has applied (in order)
+  std::vector<uint64_t> applying;   // the version it has applied or is applying
+  size_t primary = 0;               // the member that is (or was, while Down) the primary
+  State state = State::Normal;
+  size_t chosen = 0;                // Promoting: the replica being promoted
+  int64_t open_record = -1;         // the FailoverRecord still waiting for its first write, or -1
+  int64_t shard = 0;
+  std::shared_ptr<PrimaryView> view;
+  // Acknowledged writes some live replica has not applied yet: version -> acknowledgement time.
+  // Bounded by the replication backlog (the replicas' apply queues).
+  std::map<uint64_t, double> unreplicated;
 };
 
 class Database : public Station {
@@ -49,6 +88,11 @@ class Database : public Station {
     std::optional<Distribution> apply;    // a replica's time per write (default: the write's cpu)
     double connection_cpu = 0;            // CPU seconds per request per busy connection
     std::shared_ptr<ReplicaSet> set;      // shared by the shard's nodes; null when not replicated
+    FailoverMode failover = FailoverMode::None;
+    double detect_after = 10;             // seconds from the primary's crash to choosing a replica
+    double promote_time = 5;              // seconds from choosing it to writes going to it
+    size_t member = 0;                    // this node's place in set->members
+    std::shared_ptr<FailoverStats> failover_stats;  // with failover: the records, shared by the component
   };
   Database(Params params, ComponentStats* stats, Rng rng);
 
@@ -57,6 +101,15 @@ class Database : public Station {
   // `disk_full` (sim/faults.hpp): while it holds, writes fail (counted in disk_full_rejections)
   // before touching the disk; reads are served as usual.
   void on_condition(Context& ctx, const NodeCondition& c, bool active) override;
+  void on_crash(Context& ctx) override;
+  void on_recover(Context& ctx) override;
+  // Failover: takes the current primary's data as its own (a rejoining or caught-up replica).
+  void catch_up();
+  // The version of `key` this node has applied (replicas), 0 for none.
+  uint64_t applied_version(uint64_t key) const {
+    auto it = applied_.find(key);
+    return it == applied_.end() ? 0 : it->second;
+  }
 
  protected:
   void step(Context& ctx, Job& job) override;
@@ -67,6 +120,15 @@ class Database : public Station {
   void check_read(Context& ctx, Job& job);
   void start_apply(Context& ctx);
   void finish_apply(Context& ctx);
+  bool failover() const { return p_.failover != FailoverMode::None && p_.set && !p_.set->members.empty(); }
+  bool has_replicas() const { return failover() ? p_.set->members.size() > 1 : !p_.replicas.empty(); }
+  bool is_primary() const { return failover() ? p_.set->primary == p_.member : p_.primary; }
+  void on_primary_lost(Context& ctx);
+  void on_detect(Context& ctx);
+  void promote(Context& ctx);
+  void acknowledged(Context& ctx, uint64_t key, uint64_t version);
+  void trim_unreplicated();
+  FailoverRecord* open_record();
 
   Params p_;
   std::unordered_map<uint64_t, uint64_t> applied_;  // replica: newest version applied, by key

@@ -28,6 +28,17 @@
 
 namespace archsim {
 
+// Which copy of each shard is its primary now: the endpoint callers resolve for writes, like a
+// VIP or a DNS name that the database moves when it promotes a replica (models/database.hpp). One
+// per database with `failover:`, written by its nodes and read by every caller's route_sharded;
+// the move is seen by the next call after it (no DNS TTL is modelled).
+struct PrimaryView {
+  std::vector<uint32_t> primary;  // by shard: the index of the primary within the shard's copies (0 = first)
+  // By node (shard x copies + copy): taken out of the read rotation (a failed primary, from its
+  // replacement's promotion until it has rejoined).
+  std::vector<uint8_t> out;
+};
+
 // Where a call goes: the replicas of the callee, and how one is chosen.
 struct CallTarget {
   std::string component;
@@ -40,6 +51,7 @@ struct CallTarget {
   std::shared_ptr<const ShardMap> shard_map;
   int64_t group = 1;
   ReadRoute reads = ReadRoute::Primary;
+  std::shared_ptr<const PrimaryView> primaries;  // null: each shard's first copy is its primary
   bool sharded() const { return shard_map != nullptr || group > 1; }
   std::shared_ptr<const HashRing> ring;  // when set, the key picks the replica on this ring (cache clusters)
 };

@@ -82,6 +82,9 @@ const char* to_string(ReadsFrom r) {
 }
 
 const char* to_string(ReplicationMode m) { return m == ReplicationMode::Sync ? "sync" : "async"; }
+const char* to_string(FailoverMode m) {
+  return m == FailoverMode::Hot ? "auto" : m == FailoverMode::Manual ? "manual" : "none";
+}
 
 const Component* Topology::find(const std::string& n) const {
   for (const auto& c : components)
@@ -325,7 +328,7 @@ class Loader {
       MapReader m(src_, node, what,
                   {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism", "cost",
                    "preset", "shards", "sharding", "read_replicas", "reads_from", "replication", "connection_overflow",
-                   "connection_cpu", "connection_memory", "pooler"});
+                   "connection_cpu", "connection_memory", "pooler", "failover", "restore_time"});
       common(c, m);
       c.cores = 8;
       c.workers = 100;
@@ -999,6 +1002,72 @@ class Loader {
     c.db.connection_memory = p->connection_memory;
   }
 
+  // `failover: {detect_after: 10s, promote_time: 5s}` (hot standby, `mode: auto` implied),
+  // `failover: {mode: manual, restore_time: 4h}` (cold standby), or the short forms `failover: auto`
+  // and `failover: manual` with `restore_time:` beside it on the database.
+  void load_failover(Component& c, const MapReader& m) {
+    DatabaseSpec& d = c.db;
+    if (m.has("restore_time") && !m.has("failover"))
+      src_.fail_at(m.key_location("restore_time"), "restore_time belongs to a cold standby: add failover: manual");
+    if (!m.has("failover")) return;
+    YAML::Node fn = m.get("failover");
+    auto set_mode = [&](const YAML::Node& node) {
+      std::string mo = read_string(src_, node, "failover mode");
+      if (mo == "auto") d.failover = FailoverMode::Hot;
+      else if (mo == "manual") d.failover = FailoverMode::Manual;
+      else {
+        std::string hint = nearest(mo, {"auto", "manual"});
+        src_.fail(node, fmt::format("unknown failover mode '{}'{}; known: auto (hot standby: a read replica is "
+                                    "promoted), manual (cold standby: restored after restore_time)",
+                                    mo, hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      }
+    };
+    bool restore_given = m.has("restore_time");
+    if (fn.IsMap()) {
+      MapReader fm(src_, fn, "failover", {"mode", "detect_after", "promote_time", "restore_time"});
+      d.failover = FailoverMode::Hot;
+      if (fm.has("mode")) set_mode(fm.get("mode"));
+      if (d.failover == FailoverMode::Hot) {
+        for (const char* k : {"restore_time"})
+          if (fm.has(k))
+            src_.fail_at(fm.key_location(k), "restore_time is for failover: {mode: manual}; a hot standby takes "
+                                             "detect_after and promote_time");
+        if (fm.has("detect_after"))
+          d.detect_after = read_duration(src_, fm.get("detect_after"), t_.latency, "failover.detect_after");
+        if (fm.has("promote_time"))
+          d.promote_time = read_duration(src_, fm.get("promote_time"), t_.latency, "failover.promote_time");
+      } else {
+        for (const char* k : {"detect_after", "promote_time"})
+          if (fm.has(k))
+            src_.fail_at(fm.key_location(k), fmt::format("{} is for a hot standby (mode: auto); a manual failover "
+                                                         "takes restore_time",
+                                                         k));
+        if (fm.has("restore_time") && restore_given)
+          src_.fail_at(m.key_location("restore_time"), "restore_time is given twice: keep the one inside failover");
+        if (fm.has("restore_time")) {
+          d.restore_time = read_duration(src_, fm.get("restore_time"), t_.latency, "failover.restore_time", false);
+          restore_given = true;
+        }
+      }
+    } else {
+      set_mode(fn);
+    }
+    if (d.failover == FailoverMode::Manual) {
+      if (!restore_given)
+        src_.fail(fn, "a manual failover needs restore_time, how long the operator takes to bring the primary "
+                      "back (e.g. restore_time: 4h)");
+      if (m.has("restore_time"))
+        d.restore_time = read_duration(src_, m.get("restore_time"), t_.latency, "restore_time", false);
+    } else {
+      if (m.has("restore_time"))
+        src_.fail_at(m.key_location("restore_time"), "restore_time is for failover: manual; a hot standby takes "
+                                                     "detect_after and promote_time");
+      if (d.read_replicas == 0)
+        src_.fail_at(m.key_location("failover"), "a hot standby failover promotes a read replica: add read_replicas: "
+                                                 "1 or more, or use failover: {mode: manual, restore_time: 4h}");
+    }
+  }
+
   // The database keys beyond schema v1: shards, read replicas and replication, connection handling.
   void load_database_extras(Component& c, const MapReader& m) {
     DatabaseSpec& d = c.db;
@@ -1076,6 +1145,7 @@ class Loader {
                   fmt::format("max_client_connections ({}) is below server_connections ({})", d.max_client_connections,
                               d.server_connections));
     }
+    load_failover(c, m);
     if (c.shards == 0 && d.read_replicas > 0) c.shards = shards;
     c.replicas = shards * (1 + d.read_replicas);
     if (c.replicas > kMaxReplicas)

@@ -109,6 +109,29 @@ struct CacheStats {
   HeavyHitters hot_keys{128};             // the most read keys, tagged with their replica
 };
 
+// One crash of a shard's primary and what became of it (databases with `failover:`, docs/outputs.md).
+// Times are simulated seconds; -1 = did not happen before the run ended.
+struct FailoverRecord {
+  int64_t shard = 0;
+  double crashed_at = 0;
+  double detected_at = -1;   // hot standby: the replicas gave up on the primary and chose one
+  double promoted_at = -1;   // the shard took writes again (a promoted replica, or the restored or restarted primary)
+  int64_t new_primary = -1;  // the component replica index now primary
+  double rto = -1;           // crash to the first write acknowledged after it
+  // Acknowledged writes the promoted replica had not applied, dropped at the promotion (the RPO), and
+  // when the oldest and newest of them were acknowledged.
+  uint64_t lost_writes = 0;
+  double lost_oldest_at = -1, lost_newest_at = -1;
+  // At the crash instant: acknowledged writes that no live replica had applied or was applying.
+  uint64_t unreplicated_at_crash = 0;
+};
+struct FailoverStats {
+  std::string mode;  // auto | manual
+  bool sync = false;
+  double detect_after = 0, promote_time = 0, restore_time = 0;
+  std::vector<FailoverRecord> records;  // one per primary crash: bounded by the fault list
+};
+
 struct ComponentStats {
   std::string name;
   std::string kind;
@@ -142,6 +165,7 @@ struct ComponentStats {
   // Rate limiters and load balancers with `rate_limit:`; queues. Null for other kinds.
   std::shared_ptr<RateLimitStats> rate_limit;
   std::shared_ptr<QueueStats> queue;
+  std::shared_ptr<FailoverStats> failover;  // databases with `failover:`
   // Sharded components (docs/outputs.md). Per replica (node): arrivals in the measured window and
   // busy cores and disk channels; sized by the scenario for sharded components only, else empty.
   std::vector<uint64_t> replica_arrivals;
@@ -182,6 +206,8 @@ struct ClientStats {
   LatencyHistogram all;
   std::vector<std::string> type_names;
   std::vector<LatencyHistogram> by_type;
+  // Per request type, measured window: requests sent and requests completed (availability).
+  std::vector<uint64_t> generated_by_type, completed_by_type, in_flight_by_type;
   SecondSeries series;
   CriticalPathStats critical;  // where the completed requests' time went
 };

@@ -1,4 +1,5 @@
 #include "sim/report.hpp"
+#include "sim/availability.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -548,6 +549,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     if (s.rate_limit) cj["rate_limit"] = rate_limit_json(s);
     if (s.queue) cj["queue"] = queue_json(s, r.window());
     add_data_tier_json(cj, c, r.window());
+    if (s.failover) cj["failovers"] = failovers_json(*s.failover);
     if (s.calls_sent > 0)
       cj["downstream_calls"] = {{"sent", s.calls_sent}, {"backups", s.backup_calls}, {"late_answers", s.late_answers}};
     if (s.tied_cancelled > 0) cj["tied_cancelled"] = s.tied_cancelled;
@@ -570,6 +572,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   j["bottleneck"] = {{"component", v.component}, {"resource", v.resource}, {"evidence", v.evidence}};
   if (v.shard >= 0) j["bottleneck"]["shard"] = v.shard;
   if (has_costs(t)) j["cost"] = cost_json(r);  // only when some component declares `cost:`
+  j["availability"] = availability_json(availability(r));
   j["critical_path"] = critical_path_json(critical_path(r));
   if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
   if (!r.faults.empty()) j["faults"] = faults_json(r);
@@ -615,6 +618,7 @@ std::string terminal_summary(const RunResult& r) {
     out += edge_summary_lines(s, r.window());
     out += resilience_lines(s);
     out += data_tier_lines(c, r.window());
+    if (s.failover) out += failovers_terminal(s.name, *s.failover);
     if (s.kind == "cache") out += cache_terminal_line(s);
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
@@ -626,6 +630,7 @@ std::string terminal_summary(const RunResult& r) {
   };
   row("all", all_latencies(r));
   for (size_t i = 0; i < r.type_names.size(); ++i) row(r.type_names[i], type_latencies(r, i));
+  out += "\n" + availability_terminal(availability(r));
   Verdict v = bottleneck(r);
   out += "\nbottleneck: ";
   if (v.resource == "none") out += "none. " + v.evidence + "\n";

@@ -9,6 +9,7 @@
 #include "models/cache.hpp"
 #include "models/client.hpp"
 #include "models/database.hpp"
+#include "sim/availability.hpp"
 #include "models/feed.hpp"
 #include "models/follower_graph.hpp"
 #include "models/load_balancer.hpp"
@@ -124,6 +125,10 @@ void database_params(const Component& c, const std::vector<NodeId>& ids, size_t 
   p.apply = d.apply;
   p.connection_cpu = d.connection_cpu;
   if (!sets.empty()) p.set = sets[shard];
+  p.failover = d.failover;
+  p.detect_after = d.detect_after;
+  p.promote_time = d.promote_time;
+  p.member = i % group;
   if (d.pooler) {
     p.station.workers = d.server_connections;
     p.station.queue = d.max_client_connections - d.server_connections;
@@ -207,10 +212,17 @@ void schedule_faults(const Topology& t, const std::map<std::string, std::vector<
         break;
     }
     const auto& ids = replicas.at(f.component);
+    const Component* c = t.find(f.component);
     for (size_t k = 0; k < ids.size(); ++k)
       if (f.replica < 0 || static_cast<size_t>(f.replica) == k) {
         ef.node = ids[k];
-        engine.schedule_fault(ef);
+        Engine::Fault one = ef;
+        // A cold standby's primary is back when the operator has restored it, however long its host
+        // stays down.
+        if (f.kind == Fault::Kind::Crash && c->kind == ComponentKind::Database &&
+            c->db.failover == FailoverMode::Manual && k % static_cast<size_t>(1 + c->db.read_replicas) == 0)
+          one.until = f.at + c->db.restore_time;
+        engine.schedule_fault(one);
       }
   }
 }
@@ -272,6 +284,17 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           r.type_names.push_back(rt.name);
         }
 
+  // Databases with failover: one primary view each (by shard), moved by their nodes, read by every caller.
+  std::map<std::string, std::shared_ptr<PrimaryView>> primary_views;
+  auto primary_view = [&](const Component& c) {
+    auto& v = primary_views[c.name];
+    if (!v) {
+      v = std::make_shared<PrimaryView>();
+      v->primary.assign(static_cast<size_t>(c.replicas / (1 + c.db.read_replicas)), 0);
+      v->out.assign(static_cast<size_t>(c.replicas), 0);
+    }
+    return v;
+  };
   // Sharded components: one placement map each, shared by every caller.
   std::map<std::string, std::shared_ptr<const ShardMap>> shard_maps;
   auto shard_route = [&](const Component& c, CallTarget& ct) {
@@ -283,6 +306,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     ct.reads = c.db.reads_from == ReadsFrom::Replicas ? CallTarget::ReadRoute::Replicas
                : c.db.reads_from == ReadsFrom::Any    ? CallTarget::ReadRoute::Any
                                                       : CallTarget::ReadRoute::Primary;
+    if (c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None) ct.primaries = primary_view(c);
   };
 
   // Node ids are handed out in file order, one per replica.
@@ -588,9 +612,33 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     // Databases with read replicas: the versions each shard's primary committed (measurement only).
     std::vector<std::shared_ptr<ReplicaSet>> replica_sets;
     std::shared_ptr<WriteLedger> ledger;
-    if (c.kind == ComponentKind::Database && c.db.read_replicas > 0)
-      for (size_t s = 0; s < ids.size() / static_cast<size_t>(1 + c.db.read_replicas); ++s)
-        replica_sets.push_back(std::make_shared<ReplicaSet>());
+    bool failover = c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None;
+    if (c.kind == ComponentKind::Database && (c.db.read_replicas > 0 || failover)) {
+      size_t group = static_cast<size_t>(1 + c.db.read_replicas);
+      for (size_t s = 0; s < ids.size() / group; ++s) {
+        auto set = std::make_shared<ReplicaSet>();
+        if (failover) {  // the shard's membership, as its failure detector and endpoint see it
+          set->members.assign(group, nullptr);
+          set->ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(s * group),
+                          ids.begin() + static_cast<std::ptrdiff_t>((s + 1) * group));
+          set->up.assign(group, 1);
+          set->armed.assign(group, 0);
+          set->applied.assign(group, 0);
+          set->applying.assign(group, 0);
+          set->shard = static_cast<int64_t>(s);
+          set->view = primary_view(c);
+        }
+        replica_sets.push_back(std::move(set));
+      }
+    }
+    if (failover) {
+      st.failover = std::make_shared<FailoverStats>();
+      st.failover->mode = to_string(c.db.failover);
+      st.failover->sync = c.db.replication == ReplicationMode::Sync;
+      st.failover->detect_after = c.db.detect_after;
+      st.failover->promote_time = c.db.promote_time;
+      st.failover->restore_time = c.db.restore_time;
+    }
     for (size_t i = 0; i < ids.size(); ++i) {
       Rng rng = Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i));
       switch (c.kind) {
@@ -647,7 +695,12 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           p.write_io = c.write_profile.io;
           p.write_cpu = c.write_profile.cpu;
           database_params(c, ids, i, replica_sets, p);
-          nodes.push_back(std::make_unique<Database>(std::move(p), &st, rng));
+          p.failover_stats = st.failover;
+          auto set = p.set;
+          size_t member = p.member;
+          auto db = std::make_unique<Database>(std::move(p), &st, rng);
+          if (failover) set->members[member] = db.get();
+          nodes.push_back(std::move(db));
           break;
         }
         case ComponentKind::RateLimiter:
@@ -727,6 +780,9 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   // Retries never exceed their budget.
   for (const auto& cr : r.components)
     for (const auto& [callee, e] : cr.stats.edges) check_retry_budget(cr.stats.name, callee, e);
+  // No acknowledged write is lost under synchronous replication, whatever failed.
+  for (const auto& cr : r.components)
+    if (cr.stats.failover) check_failover_invariants(cr.stats.name, *cr.stats.failover);
   // Every message a queue accepted was processed, dead-lettered, or is still in its backlog.
   for (const auto& cr : r.components) {
     const QueueStats* q = cr.stats.queue.get();
