@@ -258,6 +258,10 @@ TEST_CASE("Shipped cap-last-seen.yaml (AP): every side answers, reads go stale, 
   CHECK(s["stale_reads"].get<int>() > 100);
   REQUIRE(s["convergence"].size() == 1);
   CHECK(s["convergence"][0]["convergence_time_s"].get<double>() <= 10.0);
+  // The writes the other side missed waited as hints (after the coordinator's 500 ms request
+  // timeout) and were delivered after the heal.
+  CHECK(s["protocol"]["hints_stored"].get<int>() > 100);
+  CHECK(s["protocol"]["hints_delivered"] == s["protocol"]["hints_stored"]);
   CHECK(j["history_check"]["verdict"] == "not linearizable");
   CHECK(j["history_check"]["violation"]["blocked"]["f"] == "read");
 }
