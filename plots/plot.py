@@ -544,6 +544,92 @@ def fig_timeseries(run, figs):
               "from summary.json `faults`, when there are any.")
 
 
+def store_series(rows):
+    """store_timeseries.csv rows -> {store: {"regions": [...], "t": [...], "avail": {region: [...]}, "diverged": [...]}}."""
+    out = {}
+    for r in rows:
+        name, region, t = r.get("store"), r.get("region"), num(r.get("t_s"))
+        if not name or not region or t is None:
+            continue
+        s = out.setdefault(name, {"regions": [], "by_t": {}})
+        if region not in s["regions"]:
+            s["regions"].append(region)
+        row = s["by_t"].setdefault(t, {"diverged": num(r.get("diverged_keys"))})
+        attempted, ok = num(r.get("attempted")) or 0, num(r.get("ok")) or 0
+        row[region] = 100 * ok / attempted if attempted else None
+    for s in out.values():
+        ts = sorted(s["by_t"])
+        s["t"] = [t + 0.5 for t in ts]
+        s["avail"] = {g: [s["by_t"][t].get(g) for t in ts] for g in s["regions"]}
+        s["diverged"] = [s["by_t"][t]["diverged"] for t in ts]
+    return out
+
+
+def draw_store(ax_av, ax_div, run, series, legend):
+    for i, g in enumerate(series["regions"]):
+        ax_av.plot(series["t"], series["avail"][g], marker="o", ms=2, color=series_color(i), label=g)
+    ax_div.plot(series["t"], series["diverged"], color="0.3", label="keys whose replicas disagree")
+    ax_av.set_ylim(-3, 103)
+    ax_av.set_ylabel("operations ok (%)")
+    ax_div.set_ylabel("diverged keys")
+    ax_div.set_ylim(bottom=0)
+    for ax in (ax_av, ax_div):
+        ax.grid(True, alpha=0.3)
+        shade_windows(ax, run, legend=legend)
+        ax.legend(loc="lower left", fontsize=8)
+
+
+def fig_store(run, figs):
+    rows = run._csv("store_timeseries.csv")
+    stores = store_series(rows)
+    if not stores:
+        return
+    fig, axes = plt.subplots(2, len(stores), figsize=(11 * len(stores), 7), sharex=True, squeeze=False)
+    for j, (name, series) in enumerate(stores.items()):
+        mode = dig(run.summary, f"stores.{name}.consistency", "")
+        draw_store(axes[0][j], axes[1][j], run, series, legend=True)
+        axes[0][j].set_title(f"store {name} ({mode}): availability per region", fontsize=10, loc="left")
+        axes[1][j].set_title("divergence", fontsize=10, loc="left")
+        axes[1][j].set_xlabel("simulated time (s)")
+    title = f"{run.topology}: who gets errors, and when do the replicas agree again?"
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    figs.save(fig, "store", title,
+              "Per simulated second (store_timeseries.csv): the share of each region's operations on the "
+              "replicated store that succeeded, and the keys whose replicas hold different values. Red: fault "
+              "windows (summary.json `faults`); grey: warm-up.")
+
+
+def fig_store_compare(exp, figs):
+    """Compare experiments over replicated stores: each variant's first run, side by side."""
+    cats = exp.categorical_params()
+    runs = []
+    for p in exp.points:
+        pid = p.get("id")
+        d = os.path.join(exp.dir, "points", str(pid), "r1") if pid is not None else None
+        if d and os.path.exists(os.path.join(d, "store_timeseries.csv")):
+            runs.append((exp.label(p, cats) if cats else str(pid), Run(d)))
+    if len(runs) < 2:
+        return
+    fig, axes = plt.subplots(2, len(runs), figsize=(7 * len(runs), 7), sharex=True, sharey="row", squeeze=False)
+    for j, (label, run) in enumerate(runs):
+        stores = store_series(run._csv("store_timeseries.csv"))
+        name, series = next(iter(stores.items()))
+        mode = dig(run.summary, f"stores.{name}.consistency", "")
+        draw_store(axes[0][j], axes[1][j], run, series, legend=j == 0)
+        stale = dig(run.summary, f"stores.{name}.stale_reads", 0)
+        lost = dig(run.summary, f"stores.{name}.lost_acknowledged_writes", 0)
+        axes[0][j].set_title(f"{label} ({mode}): availability per region", fontsize=10, loc="left")
+        axes[1][j].set_title(f"divergence; {stale} stale reads, {lost} lost writes", fontsize=10, loc="left")
+        axes[1][j].set_xlabel("simulated time (s)")
+    title = f"{exp.name}: what each consistency mode costs under the partition"
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    figs.save(fig, "store_compare", title,
+              "Each variant's first replication (points/<id>/r1/store_timeseries.csv): availability of each "
+              "region's operations and the diverged keys per second, with the fault windows shaded.")
+
+
 def fig_utilization(run, figs):
     comps = [r for r in run.components if any(num(r.get(col)) is not None for col, _, _ in RESOURCES)]
     if not comps:
@@ -801,13 +887,13 @@ def make_figures(d):
     figs = Figures(d)
     if kind == "run":
         run = Run(d)
-        for f in (fig_latency_cdf, fig_latency_histogram, fig_timeseries, fig_utilization):
+        for f in (fig_latency_cdf, fig_latency_histogram, fig_timeseries, fig_utilization, fig_store):
             f(run, figs)
     else:
         exp = Experiment(d)
         if not exp.points:
             raise BadInput(f"{d}: error: the experiment folder has no points in results.csv / results.json")
-        for f in (fig_sweep, fig_compare, fig_cost):
+        for f in (fig_sweep, fig_compare, fig_cost, fig_store_compare):
             f(exp, figs)
     figs.write_index()
     return kind, figs.index

@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=(units_test loader_test processor_sharing_test station_test cli_test latency_test invariants_test
-       rate_limiter_test cache_test faults_test sharding_test critical_path_test failover_test)
+       rate_limiter_test cache_test faults_test sharding_test critical_path_test failover_test store_test
+       resilience_test)
 [ -f tests/bad_inputs_test.cpp ] && tests+=(bad_inputs_test)
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j2 --target archsim "${tests[@]}"

@@ -30,6 +30,12 @@ struct PathEntry {
   double seconds = 0;
 };
 
+// A model's own contents for messages between the replicas of one component (a replication
+// protocol), opaque to the engine. Shared, so that a message stays copyable.
+struct MessageBody {
+  virtual ~MessageBody() = default;
+};
+
 struct Message {
   bool is_response = false;
   Status status = Status::Ok;
@@ -53,6 +59,7 @@ struct Message {
   bool tied = false;
   bool cancel = false;
   NodeId tie_peer = 0;
+  std::shared_ptr<const MessageBody> body;  // protocol messages only; null for requests and their answers
   // A call made under a failure-handling policy (models/resilience.hpp): `op` names the logical
   // call (the same on every retry of it, 0 = none), so the receiver can tell a write it applied
   // before; `idempotent`: the write carries an idempotency key, looked up before applying it.

@@ -353,6 +353,7 @@ std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Co
     }
     case ComponentKind::Database:
     case ComponentKind::Feed:  // drives its own workload; calls nobody
+    case ComponentKind::ReplicatedStore:  // its replicas talk among themselves only
       break;
   }
   return out;

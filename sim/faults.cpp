@@ -255,8 +255,8 @@ void validate_faults(const Topology& t) {
       if (f.kind == Fault::Kind::DiskFull && c->kind != ComponentKind::Database)
         fail(f.target_loc, fmt::format("'{}' is a {}; disk_full applies to databases (their writes fail)", c->name,
                                        to_string(c->kind)));
-      if (f.kind == Fault::Kind::Crash && !station)
-        fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches and databases can crash so far", c->name,
+      if (f.kind == Fault::Kind::Crash && !station && c->kind != ComponentKind::ReplicatedStore)
+        fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches, databases and replicated stores can crash", c->name,
                                        to_string(c->kind)));
       if (f.kind == Fault::Kind::Slow && !station)
         fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches and databases can be slowed so far", c->name,

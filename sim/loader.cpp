@@ -35,6 +35,8 @@ const char* to_string(ComponentKind k) {
       return "queue";
     case ComponentKind::Feed:
       return "feed";
+    case ComponentKind::ReplicatedStore:
+      return "replicated_store";
   }
   return "?";
 }
@@ -256,11 +258,11 @@ class Loader {
       }
     if (!has_kind)
       src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database, "
-                                  "rate_limiter, queue, feed)",
+                                  "rate_limiter, queue, feed, replicated_store)",
                                   name));
     std::string kind = read_string(src_, kind_node, "kind");
     std::vector<std::string> kinds = {"client",   "load_balancer", "service", "cache",
-                                      "database", "rate_limiter",  "queue",   "feed"};
+                                      "database", "rate_limiter",  "queue",   "feed", "replicated_store"};
     const std::string what = "component '" + name + "'";
     if (kind == "client") {
       c.kind = ComponentKind::Client;
@@ -348,10 +350,12 @@ class Loader {
     } else if (kind == "feed") {
       c.kind = ComponentKind::Feed;
       load_feed(c, node, what);
+    } else if (kind == "replicated_store") {
+      load_store(c, node, what);
     } else {
       std::string hint = nearest(kind, kinds);
       src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: client, load_balancer, service, cache, database, "
-                                       "rate_limiter, queue, feed",
+                                       "rate_limiter, queue, feed, replicated_store",
                                        kind,
                                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
@@ -769,6 +773,118 @@ class Loader {
     }
     if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
     c.rate_limit = load_rate_limit(m);
+  }
+
+  // `kind: replicated_store` (models/replicated_store.hpp).
+  void load_store(Component& c, const YAML::Node& node, const std::string& what) {
+    c.kind = ComponentKind::ReplicatedStore;
+    static const std::vector<std::string> cp_keys = {"election_timeout", "heartbeat_interval", "minority", "reads",
+                                                     "pre_vote"};
+    static const std::vector<std::string> ap_keys = {"quorum",      "conflict",      "clock_skew",     "request_timeout",
+                                                     "read_repair", "hinted_handoff", "hint_retry",    "max_hints",
+                                                     "anti_entropy_interval"};
+    std::vector<std::string> keys = {"kind", "region", "replicas", "consistency", "op_time", "value_size", "cost"};
+    keys.insert(keys.end(), cp_keys.begin(), cp_keys.end());
+    keys.insert(keys.end(), ap_keys.begin(), ap_keys.end());
+    MapReader m(src_, node, what, keys);
+    common(c, m);
+    StoreSpec& s = c.store;
+    c.workers = -1;
+    // `replicas:` is a list of regions, one replica in each entry, or a count placed in `region:`.
+    YAML::Node rn = m.require("replicas");
+    if (rn.IsSequence()) {
+      if (rn.size() == 0) src_.fail(rn, "replicas: give at least one region, e.g. [us-east, eu-west, ap-south]");
+      for (const auto& r : rn) {
+        std::string region = read_string(src_, r, "replicas");
+        check_region(r, region);
+        s.placement.push_back(region);
+        s.placement_locs.push_back(src_.location(r));
+      }
+      if (s.placement.size() > static_cast<size_t>(kMaxReplicas))
+        src_.fail(rn, fmt::format("at most {} replicas are supported", kMaxReplicas));
+    } else {
+      int64_t n = read_int(src_, rn, "replicas", 1, kMaxReplicas);
+      s.placement.assign(static_cast<size_t>(n), c.region);
+      s.placement_locs.assign(static_cast<size_t>(n), src_.location(rn));
+    }
+    c.replicas = static_cast<int64_t>(s.placement.size());
+    c.region = s.placement.front();
+    if (m.has("consistency"))
+      s.consistency = read_choice(m.get("consistency"), "consistency", {"cp", "ap"}) == "cp" ? StoreSpec::Consistency::Cp
+                                                                                           : StoreSpec::Consistency::Ap;
+    for (const auto& k : cp_keys)
+      if (m.has(k) && s.cp_only_key.empty()) {
+        s.cp_only_key = k;
+        s.cp_only_loc = m.key_location(k);
+      }
+    for (const auto& k : ap_keys)
+      if (m.has(k) && s.ap_only_key.empty()) {
+        s.ap_only_key = k;
+        s.ap_only_loc = m.key_location(k);
+      }
+    bool cp = s.consistency == StoreSpec::Consistency::Cp;
+    if (cp && !s.ap_only_key.empty())
+      src_.fail_at(s.ap_only_loc, fmt::format("'{}' applies to `consistency: ap` only; this store is cp (leader and "
+                                              "majority); remove it or set consistency: ap",
+                                              s.ap_only_key));
+    if (!cp && !s.cp_only_key.empty())
+      src_.fail_at(s.cp_only_loc, fmt::format("'{}' applies to `consistency: cp` only; this store is ap; remove it or "
+                                              "set consistency: cp",
+                                              s.cp_only_key));
+    if (m.has("op_time")) s.op_time = read_distribution(src_, m.get("op_time"), t_.latency, "op_time");
+    if (m.has("value_size")) s.value_bytes = read_size(src_, m.get("value_size"), "value_size");
+    auto positive = [&](const char* key, double& out) {
+      if (!m.has(key)) return;
+      out = read_duration(src_, m.get(key), t_.latency, key, false);
+      if (out <= 0) src_.fail(m.get(key), fmt::format("{} must be above zero", key));
+    };
+    positive("election_timeout", s.election_timeout);
+    positive("heartbeat_interval", s.heartbeat_interval);
+    if (s.heartbeat_interval >= s.election_timeout)
+      src_.fail_at(m.has("heartbeat_interval") ? m.key_location("heartbeat_interval") : m.key_location("election_timeout"),
+                   fmt::format("heartbeat_interval ({}) must be shorter than election_timeout ({}), or followers start "
+                               "elections while the leader is alive",
+                               format_duration(s.heartbeat_interval), format_duration(s.election_timeout)));
+    if (m.has("minority")) s.minority_rejects = read_choice(m.get("minority"), "minority", {"reject", "timeout"}) == "reject";
+    if (m.has("reads")) s.lease_reads = read_choice(m.get("reads"), "reads", {"lease", "read_index"}) == "lease";
+    if (m.has("pre_vote")) s.pre_vote = read_bool(src_, m.get("pre_vote"), "pre_vote");
+    int64_t R = c.replicas;
+    if (m.has("quorum")) {
+      MapReader q(src_, m.get("quorum"), "quorum", {"n", "r", "w", "sloppy"});
+      s.quorum_loc = src_.location(m.get("quorum"));
+      if (q.has("n")) s.n = read_int(src_, q.get("n"), "quorum.n", 1, R);
+      int64_t n = s.n > 0 ? s.n : R;
+      if (q.has("r")) s.r = read_int(src_, q.get("r"), "quorum.r", 1, n);
+      if (q.has("w")) s.w = read_int(src_, q.get("w"), "quorum.w", 1, n);
+      if (q.has("sloppy")) s.sloppy = read_bool(src_, q.get("sloppy"), "quorum.sloppy");
+    }
+    if (m.has("conflict")) s.siblings = read_choice(m.get("conflict"), "conflict", {"lww", "siblings"}) == "siblings";
+    if (m.has("clock_skew")) {
+      YAML::Node cs = m.get("clock_skew");
+      s.clock_skew_loc = src_.location(cs);
+      if (!cs.IsSequence() || cs.size() != static_cast<size_t>(R))
+        src_.fail(cs, fmt::format("clock_skew: give one offset per replica ({} here), e.g. [0ms, 0ms, 50ms]", R));
+      for (const auto& v : cs) {
+        // A clock runs ahead (+50ms, 50ms) or behind (-50ms).
+        std::string text = v.IsScalar() ? v.Scalar() : "";
+        bool negative = !text.empty() && text[0] == '-';
+        if (negative || (!text.empty() && text[0] == '+')) text = text.substr(1);
+        std::string why;
+        auto d = parse_duration(text, &why);
+        if (!v.IsScalar() || !d) src_.fail(v, fmt::format("clock_skew: {}", v.IsScalar() ? why : "give a duration such as -20ms"));
+        s.clock_skew.push_back(negative ? -*d : *d);
+      }
+    }
+    positive("request_timeout", s.request_timeout);
+    if (m.has("read_repair")) s.read_repair = read_bool(src_, m.get("read_repair"), "read_repair");
+    if (m.has("hinted_handoff")) s.hinted_handoff = read_bool(src_, m.get("hinted_handoff"), "hinted_handoff");
+    positive("hint_retry", s.hint_retry);
+    if (m.has("max_hints")) s.max_hints = read_int(src_, m.get("max_hints"), "max_hints", 0, int64_t(1) << 32);
+    if (m.has("anti_entropy_interval")) {
+      YAML::Node ae = m.get("anti_entropy_interval");
+      if (ae.IsScalar() && ae.Scalar() == "none") s.anti_entropy_interval = 0;
+      else positive("anti_entropy_interval", s.anti_entropy_interval);
+    }
   }
 
   void load_queue(Component& c, const YAML::Node& node, const std::string& what) {

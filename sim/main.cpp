@@ -15,6 +15,7 @@
 // `check` adds its verdicts: 0 linearizable, 3 unknown (time limit hit), 4 not linearizable.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -71,8 +72,13 @@ void check_cost(const Topology& t, const std::string& file) {
         file, e.memory_bytes / 1e9, e.hosts));
 }
 
+struct HistoryOptions {
+  std::string path;  // --history FILE
+  bool check = false;  // --check
+};
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
-            const std::string& out_dir, const std::string& engine, bool force, bool analytic = false) {
+            const std::string& out_dir, const std::string& engine, bool force, bool analytic, const HistoryOptions& hist) {
   std::vector<std::string> all = sets;
   if (seed) all.push_back(fmt::format("run.seed={}", *seed));
   Topology t = load_checked(file, all, true);
@@ -80,20 +86,43 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
   RunOptions options;
   options.progress = !json && isatty(STDERR_FILENO);
   options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
+  if (!hist.path.empty() || hist.check) {
+    bool has_store = false;
+    for (const auto& c : t.components) has_store |= c.kind == ComponentKind::ReplicatedStore;
+    if (!has_store)
+      throw ConfigError(fmt::format("{}: error: --history and --check record the operations of a replicated_store, and "
+                                    "this topology has none",
+                                    file));
+    // --check without --history: the history goes beside the other outputs, or to a temporary file.
+    options.history_path = !hist.path.empty() ? hist.path
+                           : !out_dir.empty() ? out_dir + "/history.jsonl"
+                                              : fmt::format("/tmp/archsim-history-{}.jsonl", getpid());
+    if (!out_dir.empty() && hist.path.empty()) ::mkdir(out_dir.c_str(), 0755);  // write_outputs makes it too
+    if (!std::ofstream(options.history_path))
+      throw ConfigError(fmt::format("{}: error: cannot write the history to {}: give a path in a folder that exists "
+                                    "and can be written",
+                                    file, options.history_path));
+  }
   RunResult r = run_scenario(t, options);
   if (!out_dir.empty()) write_outputs(r, out_dir, all);
-  if (json && analytic) {
+  std::optional<CheckReport> check;
+  if (hist.check) {
+    check = check_history_file(options.history_path, CheckOptions{});
+    if (hist.path.empty() && out_dir.empty()) std::remove(options.history_path.c_str());
+  }
+  if (json) {
     nlohmann::ordered_json j = summary_json(r);
-    add_analytic_comparison(j, t);
+    if (analytic) add_analytic_comparison(j, t);
+    if (check) j["history_check"] = check_json(*check);
     std::cout << j.dump(2) << "\n";
-  } else if (json) {
-    std::cout << summary_json(r).dump(2) << "\n";
   } else {
     std::cout << terminal_summary(r);
     if (analytic) std::cout << "\n" << analytic_text(analyze_topology(t));
+    if (check) std::cout << "\nhistory check: " << check_text(*check);
   }
   std::cout.flush();
-  return 0;
+  if (!check || check->verdict == CheckVerdict::Linearizable) return 0;
+  return check->verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
 }
 
 int cmd_validate(const std::string& file, const std::vector<std::string>& sets) {
@@ -251,6 +280,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"simgrid", "local"}));
   bool force = false;
   run->add_flag("--force", force, "run even when the estimated time or memory is absurd");
+  HistoryOptions hist;
+  run->add_option("--history", hist.path,
+                  "write every operation on the replicated stores to this file (JSON lines, docs/outputs.md)");
+  run->add_flag("--check", hist.check,
+                "check the history for linearizability after the run (exit 4 when it is not, 3 when undecided)");
 
   auto* validate = app.add_subcommand("validate", "check a topology without running it");
   validate->add_option("file", file, "topology YAML file")->required();
@@ -358,7 +392,7 @@ int main(int argc, char** argv) {
       }
       return run_experiment_file(exp_file, exp_sets, exp_opts);
     }
-    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force, analytic);
+    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force, analytic, hist);
     if (*estimate) return cmd_estimate(file, sets, est, json);
     if (*validate) return cmd_validate(file, sets);
     if (*table) return cmd_latency_table();

@@ -576,6 +576,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   j["critical_path"] = critical_path_json(critical_path(r));
   if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
   if (!r.faults.empty()) j["faults"] = faults_json(r);
+  if (!r.stores.empty()) j["stores"] = stores_json(r);
   return j;
 }
 
@@ -644,6 +645,7 @@ std::string terminal_summary(const RunResult& r) {
                        f.end < 0 ? std::string("the end") : format_duration(f.end), f.count, effect);
   }
   out += feeds_terminal(r);
+  out += stores_terminal(r);
   return out;
 }
 
@@ -742,6 +744,11 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
                                row.p99 * 1e3, row.errors, util, at(s.queue_len), fault_cells);
       }
     }
+    f.commit();
+  }
+  if (!r.stores.empty()) {
+    AtomicFile f(dir, "store_timeseries.csv");
+    write_store_timeseries(r, f.out());
     f.commit();
   }
   {

@@ -59,4 +59,12 @@ namespace archsim {
 nlohmann::ordered_json feeds_json(const RunResult& r);
 std::string feeds_terminal(const RunResult& r);
 
+// Replicated stores (models/replicated_store.hpp): availability per region, stale reads, lost
+// acknowledged writes, divergence and convergence, normal-operation latency. docs/outputs.md.
+nlohmann::ordered_json stores_json(const RunResult& r);
+std::string stores_terminal(const RunResult& r);
+// store_timeseries.csv: per second, store and region: operations attempted and successful, and
+// the mean number of diverged keys.
+void write_store_timeseries(const RunResult& r, std::ostream& out);
+
 }  // namespace archsim

@@ -15,7 +15,9 @@
 #include "models/load_balancer.hpp"
 #include "models/queue.hpp"
 #include "models/rate_limiter.hpp"
+#include "models/replicated_store.hpp"
 #include "models/service.hpp"
+#include "sim/history.hpp"
 #include "sim/validate.hpp"
 
 namespace archsim {
@@ -412,6 +414,30 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
                                                       : make_local_engine(network_plan(t));
   std::vector<std::unique_ptr<Node>> nodes;
   std::map<std::string, ComponentResult*> by_name;
+  // Replicated stores: their parameters and consistency oracles live as long as their nodes.
+  std::vector<std::unique_ptr<ReplicatedStoreParams>> store_params;
+  std::vector<std::unique_ptr<ConsistencyOracle>> oracles;
+  std::vector<std::unique_ptr<AppliedLog>> applied_logs;
+  std::vector<std::pair<double, double>> fault_windows;
+  std::vector<double> heals;
+  std::unique_ptr<HistoryWriter> history;
+  if (!options.history_path.empty()) history = std::make_unique<HistoryWriter>(options.history_path);
+  for (const auto& f : t.faults) {
+    double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
+    fault_windows.emplace_back(f.at, end);
+    if (f.duration >= 0) heals.push_back(end);
+  }
+  // A caller reaches a replicated store through the replicas in its own region (else all of them),
+  // as clients of a multi-region store connect to their nearest replica.
+  auto nearest_replicas = [&](const std::string& store, const std::string& region) {
+    const Component* sc = t.find(store);
+    const auto& all = replicas.at(store);
+    if (!sc || sc->kind != ComponentKind::ReplicatedStore) return all;
+    std::vector<NodeId> local;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (sc->store.placement[i] == region) local.push_back(all[i]);
+    return local.empty() ? all : local;
+  };
 
   // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
   // share its central counters and its burst measurement.
@@ -482,7 +508,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         tp.request_bytes = rt.request_bytes;
         tp.response_bytes = rt.response_bytes;
       }
-      p.targets = replicas.at(c.target);
+      p.targets = nearest_replicas(c.target, c.region);
       p.sharded_target = target(c.target);
       if (const Component* tc = t.find(c.target);
           tc->kind == ComponentKind::Cache && p.targets.size() > 1 && !p.sharded_target.sharded())
@@ -495,6 +521,62 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     }
     if (c.kind == ComponentKind::Feed) {
       add_feed(t, c, graph_of(c.feed), graph_key(c.feed), r, *engine, nodes, region, ids[0]);
+      continue;
+    }
+    if (c.kind == ComponentKind::ReplicatedStore) {
+      const StoreSpec& s = c.store;
+      StoreStats& ss = r.stores.emplace_back();
+      ss.name = c.name;
+      ss.consistency = s.consistency == StoreSpec::Consistency::Cp ? "cp" : "ap";
+      ss.replicas = static_cast<int64_t>(ids.size());
+      ss.n = s.n > 0 ? s.n : ss.replicas;
+      ss.r = s.r;
+      ss.w = s.w;
+      ss.sloppy = s.sloppy;
+      ss.siblings = s.siblings;
+      ss.window_start = r.window_start;
+      ss.window_end = r.window_end;
+      ss.regions = s.placement;
+      for (const auto& reg : s.placement)
+        if (std::find(ss.region_names.begin(), ss.region_names.end(), reg) == ss.region_names.end())
+          ss.region_names.push_back(reg);
+      ss.by_region.resize(ss.region_names.size());
+      ss.series.resize(ss.region_names.size());
+      oracles.push_back(
+          std::make_unique<ConsistencyOracle>(&ss, static_cast<int>(ids.size()), fault_windows, heals));
+      if (history) oracles.back()->set_history(history.get(), static_cast<int>(oracles.size() - 1));
+      auto sp = std::make_unique<ReplicatedStoreParams>();
+      sp->mode = s.consistency == StoreSpec::Consistency::Cp ? ReplicatedStoreParams::Mode::Cp
+                                                             : ReplicatedStoreParams::Mode::Ap;
+      sp->replicas = ids;
+      sp->op_time = s.op_time;
+      sp->value_bytes = s.value_bytes;
+      sp->election_timeout = s.election_timeout;
+      sp->heartbeat_interval = s.heartbeat_interval;
+      sp->minority_rejects = s.minority_rejects;
+      sp->lease_reads = s.lease_reads;
+      sp->pre_vote = s.pre_vote;
+      sp->n = s.n;
+      sp->r = s.r;
+      sp->w = s.w;
+      sp->sloppy = s.sloppy;
+      sp->siblings = s.siblings;
+      sp->clock_skew = s.clock_skew;
+      sp->request_timeout = s.request_timeout;
+      sp->read_repair = s.read_repair;
+      sp->hinted_handoff = s.hinted_handoff;
+      sp->hint_retry = s.hint_retry;
+      sp->max_hints = s.max_hints;
+      sp->anti_entropy_interval = s.anti_entropy_interval;
+      store_params.push_back(std::move(sp));
+      applied_logs.push_back(std::make_unique<AppliedLog>(&ss));
+      StoreShared shared{oracles.back().get(), &ss, applied_logs.back().get()};
+      for (size_t i = 0; i < ids.size(); ++i) {
+        nodes.push_back(make_store_replica(*store_params.back(), static_cast<int>(i), shared,
+                                           Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i))));
+        NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region_index(t, s.placement[i]), nodes.back().get());
+        if (id != ids[i]) throw std::logic_error("node ids out of order");
+      }
       continue;
     }
     ComponentResult& cr = r.components.emplace_back();
@@ -586,6 +668,8 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
               guard(p.calls_by_type[ti].back(), st,
                     fmt::format("{}/{}/{}", c.name, r.type_names[ti], p.calls_by_type[ti].size() - 1));
             }
+            for (auto& rc : p.calls_by_type[ti])
+              for (auto& ct : rc.targets) ct.replicas = nearest_replicas(ct.component, c.region);
           }
           nodes.push_back(std::make_unique<Service>(std::move(p), &st, rng));
           break;
@@ -632,6 +716,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         }
         case ComponentKind::Client:
         case ComponentKind::Feed:
+        case ComponentKind::ReplicatedStore:
           break;
       }
       if (auto* station = dynamic_cast<Station*>(nodes.back().get())) {
@@ -652,6 +737,8 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
   auto wall0 = std::chrono::steady_clock::now();
   engine->run(t.run.duration, t.run.warmup);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  for (auto& o : oracles) o->finish(t.run.duration);
+  if (history) history->finish();
   r.events = engine->events();
 
   double T = r.window();
@@ -675,6 +762,10 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           cs.name, cs.generated, cs.completed, cs.rejected, cs.timed_out, cs.failed_downstream, cs.in_flight_at_end,
           ended));
   }
+  // No two replicas of a cp store applied different entries at one log index.
+  for (const auto& s : r.stores)
+    if (!s.safety_violation.empty())
+      throw std::runtime_error(fmt::format("invariant broken: store '{}': {}", s.name, s.safety_violation));
   // Every downstream failure a client saw has a reason.
   for (const auto& cs : r.clients) {
     uint64_t by_reason = 0;

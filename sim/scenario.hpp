@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/consistency.hpp"
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
 #include "sim/topology.hpp"
@@ -37,6 +38,7 @@ struct RunResult {
   std::deque<ClientStats> clients;
   std::deque<ComponentResult> components;  // every non-client, non-feed component, in file order
   std::deque<FeedStats> feeds;             // every feed, in file order
+  std::deque<StoreStats> stores;           // every replicated store, in file order
   std::vector<LinkUsage> region_links;
   std::deque<FaultOutcome> faults;  // in time order (start, then file order); stable addresses
   uint64_t events = 0;
@@ -52,6 +54,10 @@ enum class EngineKind { SimGrid, Local };
 struct RunOptions {
   EngineKind engine = EngineKind::SimGrid;
   bool progress = false;  // a progress line on stderr (only shown on a terminal)
+  // When set: every client operation on a replicated store, as a history (sim/history.hpp).
+  // The second and later stores of a file have their keys offset by index x 2^40 (processes by
+  // index x 2^32).
+  std::string history_path;
 };
 
 // REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.

@@ -1,8 +1,12 @@
 // The SimGrid engine: one S4U actor per component replica, each on its own host.
 //
 // Shape chosen for speed (measured): the actor keeps its timers in its own heap and waits with
-// Comm::wait_any_for on a single pending receive; its mailbox has set_receiver so transfers start
-// as soon as they are sent; sends are detached. Every message is a real SimGrid transfer over the
+// Comm::wait_any_for on its pending receives; its mailboxes have set_receiver so transfers start
+// as soon as they are sent; sends are detached. A receive is matched with the oldest send to its
+// mailbox, so with one mailbox a message from the next rack would wait behind one still crossing
+// an ocean. Each host has one mailbox per region its messages come from: messages from one region
+// share a route and its latency, so they complete in the order they were sent, and the actor
+// keeps one receive per mailbox and takes whichever completes first. Every message is a real SimGrid transfer over the
 // platform's links, so link failures and bandwidth sharing come from SimGrid itself. The network
 // model is CM02 without TCP window and cross traffic, which makes a transfer take exactly
 // latency + size / bandwidth (SimGrid's default LV08 inflates latencies about 13x).
@@ -44,8 +48,8 @@ SimGridEngine* running_engine = nullptr;
 
 class HostActor : public Context {
  public:
-  HostActor(SimGridEngine* engine, NodeId id, Node* node, sg4::Mailbox* mailbox)
-      : engine_(engine), id_(id), node_(node), mailbox_(mailbox) {}
+  HostActor(SimGridEngine* engine, NodeId id, Node* node, std::vector<sg4::Mailbox*> mailboxes)
+      : engine_(engine), id_(id), node_(node), mailboxes_(std::move(mailboxes)) {}
 
   double now() const override { return sg4::Engine::get_clock(); }
   NodeId self() const override { return id_; }
@@ -73,9 +77,9 @@ class HostActor : public Context {
   SimGridEngine* engine_;
   NodeId id_;
   Node* node_;
-  sg4::Mailbox* mailbox_;
+  std::vector<sg4::Mailbox*> mailboxes_;  // by sending region
   TimerHeap timers_;
-  Message* incoming_ = nullptr;
+  std::vector<Message*> incoming_;        // by sending region
   std::vector<Change> faults_;
   size_t next_fault_ = 0;
   bool down_ = false;
@@ -131,7 +135,8 @@ class SimGridEngine : public Engine {
     h.down = zone_->create_link(name + ":down", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
     h.region = region;
     h.node = node;
-    h.mailbox = sg4::Mailbox::by_name(name);
+    for (size_t r = 0; r < plan_.regions.size(); ++r)
+      h.mailboxes.push_back(sg4::Mailbox::by_name(fmt::format("{}#{}", name, r)));
     hosts_.push_back(h);
     nic_up_.push_back(0);
     nic_down_.push_back(0);
@@ -159,7 +164,7 @@ class SimGridEngine : public Engine {
     actors_.reserve(hosts_.size());
     for (size_t i = 0; i < hosts_.size(); ++i)
     {
-      actors_.push_back(std::make_unique<HostActor>(this, static_cast<NodeId>(i), hosts_[i].node, hosts_[i].mailbox));
+      actors_.push_back(std::make_unique<HostActor>(this, static_cast<NodeId>(i), hosts_[i].node, hosts_[i].mailboxes));
       sort_changes(hosts_[i].faults);
       actors_.back()->set_faults(hosts_[i].faults);
     }
@@ -168,7 +173,7 @@ class SimGridEngine : public Engine {
       sg4::Actor::create("archsim:faults", controller, [this]() { run_link_faults(); });
     for (size_t i = 0; i < hosts_.size(); ++i) {
       HostActor* actor = actors_[i].get();
-      sg4::Actor::create(hosts_[i].mailbox->get_name(), hosts_[i].host, [actor]() { (*actor)(); });
+      sg4::Actor::create(hosts_[i].host->get_name(), hosts_[i].host, [actor]() { (*actor)(); });
     }
     wall_start_ = std::chrono::steady_clock::now();
     running_engine = this;
@@ -213,7 +218,10 @@ class SimGridEngine : public Engine {
     for (auto [idx, fwd] : plan_.route[static_cast<size_t>(hosts_[from].region)][static_cast<size_t>(hosts_[to].region)])
       region_bytes_[2 * static_cast<size_t>(idx) + (fwd ? 0 : 1)] += bytes;
   }
-  sg4::Mailbox* mailbox_of(NodeId n) const { return hosts_[n].mailbox; }
+  // Node `to`'s mailbox for messages from node `from`'s region.
+  sg4::Mailbox* mailbox_of(NodeId to, NodeId from) const {
+    return hosts_[to].mailboxes[static_cast<size_t>(hosts_[from].region)];
+  }
   // Whether a message from `from` to `to` can go now: false when a link of its route is down
   // (the message is lost: counted here). `extra`: the added latency of the slowed links on its
   // route (counted here too).
@@ -263,7 +271,7 @@ class SimGridEngine : public Engine {
     sg4::Link* down = nullptr;
     int region = 0;
     Node* node = nullptr;
-    sg4::Mailbox* mailbox = nullptr;
+    std::vector<sg4::Mailbox*> mailboxes;  // by sending region
     std::vector<HostActor::Change> faults;  // this node's crashes and conditions
   };
   struct RegionLinkPair {
@@ -369,7 +377,7 @@ void HostActor::put(NodeId to, Message* raw) {
   // A zero-byte transfer can complete before its latency has elapsed when other transfers share
   // a link (measured with SimGrid 3.32): send at least one byte, 0.8 ns at 10 Gbps.
   uint64_t wire_bytes = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
-  engine_->mailbox_of(to)
+  engine_->mailbox_of(to, id_)
       ->put_init(raw, wire_bytes)
       ->detach([](void* p) {  // called when the transfer failed, or at exit for those never delivered
         if (running_engine) running_engine->lost_in_flight();
@@ -378,9 +386,13 @@ void HostActor::put(NodeId to, Message* raw) {
 }
 
 void HostActor::operator()() {
-  mailbox_->set_receiver(sg4::Actor::self());
+  incoming_.assign(mailboxes_.size(), nullptr);
+  std::vector<sg4::CommPtr> pending;
+  for (size_t r = 0; r < mailboxes_.size(); ++r) {
+    mailboxes_[r]->set_receiver(sg4::Actor::self());
+    pending.push_back(mailboxes_[r]->get_async<Message>(&incoming_[r]));
+  }
   node_->on_start(*this);
-  std::vector<sg4::CommPtr> pending{mailbox_->get_async<Message>(&incoming_)};
   const double end = engine_->end();
   TimerHeap::Entry next{};
   for (;;) {
@@ -410,16 +422,20 @@ void HostActor::operator()() {
     try {
       got = sg4::Comm::wait_any_for(pending, until - t);
     } catch (const simgrid::NetworkFailureException&) {
-      // The transfer matched with our receive failed on a down link: the message is lost (the
-      // sender's clean function counted and freed it). Wait for the next one.
-      incoming_ = nullptr;
-      pending[0] = mailbox_->get_async<Message>(&incoming_);
+      // A transfer matched with one of our receives failed on a down link: the message is lost
+      // (the sender's clean function counted and freed it). Post that receive again.
+      for (size_t r = 0; r < pending.size(); ++r)
+        if (pending[r]->get_state() == sg4::Activity::State::FAILED) {
+          incoming_[r] = nullptr;
+          pending[r] = mailboxes_[r]->get_async<Message>(&incoming_[r]);
+        }
       continue;
     }
-    if (got == 0) {
-      MessagePtr msg(incoming_);
-      incoming_ = nullptr;
-      pending[0] = mailbox_->get_async<Message>(&incoming_);
+    if (got >= 0) {
+      size_t r = static_cast<size_t>(got);
+      MessagePtr msg(incoming_[r]);
+      incoming_[r] = nullptr;
+      pending[r] = mailboxes_[r]->get_async<Message>(&incoming_[r]);
       engine_->count_event();
       if (down_) {
         if (!msg->is_response) {  // connection refused: the caller learns at once
@@ -436,8 +452,10 @@ void HostActor::operator()() {
   }
   node_->on_end(*this);
   for (; !held_.empty(); held_.pop()) delete held_.top().msg;  // still held at the end: never sent
-  pending[0]->cancel();
-  mailbox_->set_receiver(nullptr);
+  for (size_t r = 0; r < mailboxes_.size(); ++r) {
+    pending[r]->cancel();
+    mailboxes_[r]->set_receiver(nullptr);
+  }
 }
 
 }  // namespace

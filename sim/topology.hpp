@@ -21,7 +21,7 @@
 
 namespace archsim {
 
-enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database, RateLimiter, Queue, Feed };
+enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database, RateLimiter, Queue, Feed, ReplicatedStore };
 const char* to_string(ComponentKind k);
 
 enum class Op { Read, Write };
@@ -188,6 +188,37 @@ struct FeedSpec {
   bool activity_by_degree = false;  // `activity: by_degree` (else uniform): see models/feed.hpp
 };
 
+// A replicated key-value store (`kind: replicated_store`, models/replicated_store.hpp).
+struct StoreSpec {
+  enum class Consistency { Cp, Ap };
+  Consistency consistency = Consistency::Cp;
+  std::vector<std::string> placement;  // the region of each replica
+  std::vector<Location> placement_locs;
+  Distribution op_time = Distribution::constant(100e-6);
+  double value_bytes = 100;
+  // cp
+  double election_timeout = 1.0;
+  double heartbeat_interval = 0.1;
+  bool minority_rejects = true;
+  bool lease_reads = true;
+  bool pre_vote = true;
+  // ap
+  int64_t n = 0, r = 1, w = 1;
+  Location quorum_loc;
+  bool sloppy = true;
+  bool siblings = false;
+  std::vector<double> clock_skew;
+  Location clock_skew_loc;
+  double request_timeout = 0.5;
+  bool read_repair = true;
+  bool hinted_handoff = true;
+  double hint_retry = 1.0;
+  int64_t max_hints = 100000;
+  double anti_entropy_interval = 10;
+  Location ap_only_loc, cp_only_loc;  // the first ap-only (cp-only) key given, for the mode check
+  std::string ap_only_key, cp_only_key;
+};
+
 struct Component {
   std::string name;
   ComponentKind kind = ComponentKind::Service;
@@ -248,6 +279,7 @@ struct Component {
   Location sharding_loc;
   DatabaseSpec db;  // database only
   FeedSpec feed;  // feed
+  StoreSpec store;  // replicated_store
 };
 
 struct RegionLink {

@@ -98,6 +98,8 @@ std::vector<Edge> edges_of(const Topology& t) {
       case ComponentKind::RateLimiter:
         edges.push_back({from, resolve(t, index, c, c.target, c.target_loc, "target"), "", c.target_loc});
         break;
+      case ComponentKind::ReplicatedStore:
+        break;
     }
     if (c.kind == ComponentKind::Queue && !c.queue_spec.dead_letter_to.empty())
       edges.push_back({from, resolve(t, index, c, c.queue_spec.dead_letter_to, c.queue_spec.dead_letter_loc, "dead_letter_to"),

@@ -116,7 +116,7 @@ TEST_CASE("Loader: each schema error names its line and column", "[loader]") {
   SECTION("an unknown kind suggests the nearest") {
     CHECK(error_of(replace_line(kBase, 10, "    kind: servise")) ==
           "t.yaml:10:11: error: unknown kind 'servise' (did you mean 'service'?); known: client, load_balancer, "
-          "service, cache, database, rate_limiter, queue, feed");
+          "service, cache, database, rate_limiter, queue, feed, replicated_store");
   }
   SECTION("an unknown region is refused") {
     CHECK(error_of(replace_line(kBase, 11, "    region: mars")) ==
