@@ -611,7 +611,8 @@ def fig_store_compare(exp, figs):
             runs.append((exp.label(p, cats) if cats else str(pid), Run(d)))
     if len(runs) < 2:
         return
-    fig, axes = plt.subplots(2, len(runs), figsize=(7 * len(runs), 7), sharex=True, sharey="row", squeeze=False)
+    fig, axes = plt.subplots(2, len(runs), figsize=(7 * len(runs), 7), sharex=True, squeeze=False)
+    top = 0
     for j, (label, run) in enumerate(runs):
         stores = store_series(run._csv("store_timeseries.csv"))
         name, series = next(iter(stores.items()))
@@ -622,6 +623,9 @@ def fig_store_compare(exp, figs):
         axes[0][j].set_title(f"{label} ({mode}): availability per region", fontsize=10, loc="left")
         axes[1][j].set_title(f"divergence; {stale} stale reads, {lost} lost writes", fontsize=10, loc="left")
         axes[1][j].set_xlabel("simulated time (s)")
+        top = max([top] + [v for v in series["diverged"] if v is not None])
+    for j in range(len(runs)):  # one divergence scale for every variant, so heights compare
+        axes[1][j].set_ylim(0, top * 1.05 if top > 0 else 1)
     title = f"{exp.name}: what each consistency mode costs under the partition"
     fig.suptitle(title, fontsize=12)
     fig.tight_layout()
