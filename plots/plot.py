@@ -341,7 +341,11 @@ def axis_label(path, unit):
 class Figures:
     def __init__(self, d):
         self.dir = os.path.join(d, "figures")
-        os.makedirs(self.dir, exist_ok=True)
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+        except OSError as e:
+            raise BadInput(f"{self.dir}: error: cannot create the folder: {e.strerror}; "
+                           "choose a folder that can be created and written")
         self.index = []
 
     def save(self, fig, name, title, caption):

@@ -278,9 +278,14 @@ def main(argv):
         print(e, file=sys.stderr)
         return 2
     out = os.path.join(d, "report.html")
-    with open(out + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(out + ".tmp", out)
+    try:
+        with open(out + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(out + ".tmp", out)
+    except OSError as e:
+        print(f"{out}: error: cannot write the report: {e.strerror}; choose a folder that can be written",
+              file=sys.stderr)
+        return 2
     print(out)
     return 0
 

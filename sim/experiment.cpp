@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "sim/loader.hpp"
+#include "sim/output_dir.hpp"
 #include "sim/slurm.hpp"
 #include "sim/validate.hpp"
 #include "sim/yaml_source.hpp"
@@ -539,10 +540,11 @@ class RunLayout {
   }
   // Every run's command, for running the same points elsewhere (one line per run).
   void write_commands() const {
-    fs::create_directories(out_ + "/points");
+    make_output_dir(out_, "experiment --out");
+    make_output_dir(out_ + "/points", "experiment --out");
     std::string text;
     for (size_t p = 0; p < e_.points.size(); ++p) {
-      fs::create_directories(fmt::format("{}/points/{}", out_, e_.points[p].id));
+      make_output_dir(fmt::format("{}/points/{}", out_, e_.points[p].id), "experiment --out");
       for (int k = 1; k <= max_reps_; ++k) text += command_line(p, k) + "\n";
     }
     write_atomically(out_ + "/commands.txt", text);
@@ -784,6 +786,7 @@ int run_experiment(const Experiment& e, const ExperimentOptions& options) {
 
 int gather_experiment(const Experiment& e, const ExperimentOptions& options) {
   const RunLayout layout(e, options);
+  make_output_dir(layout.out(), "experiment --out");
   std::vector<PointState> state(e.points.size());
   int missing = 0;
   for (size_t p = 0; p < e.points.size(); ++p) {
@@ -870,7 +873,7 @@ int submit_experiment_to_slurm(const Experiment& e, const ExperimentOptions& opt
   }
 
   layout.write_commands();
-  fs::create_directories(job.slurm_dir + "/logs");
+  make_output_dir(job.slurm_dir + "/logs", "experiment --executor slurm");
   write_atomically(job.slurm_dir + "/runs.tsv", runs);
   write_atomically(job.slurm_dir + "/array.sbatch", slurm_array_script(job));
   write_atomically(job.slurm_dir + "/gather.sbatch", slurm_gather_script(job));

@@ -28,6 +28,7 @@
 #include "sim/history.hpp"
 #include "sim/linearizability.hpp"
 #include "sim/loader.hpp"
+#include "sim/output_dir.hpp"
 #include "sim/plot_report.hpp"
 #include "sim/report.hpp"
 #include "sim/reshard.hpp"
@@ -86,6 +87,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
   RunOptions options;
   options.progress = !json && isatty(STDERR_FILENO);
   options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
+  // The folders are made before the run, so that one that cannot be made costs no simulation.
+  if (!out_dir.empty()) make_output_dir(out_dir, "run --out");
   if (!hist.path.empty() || hist.check) {
     bool has_store = false;
     for (const auto& c : t.components) has_store |= c.kind == ComponentKind::ReplicatedStore;
@@ -97,14 +100,13 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
     options.history_path = !hist.path.empty() ? hist.path
                            : !out_dir.empty() ? out_dir + "/history.jsonl"
                                               : fmt::format("/tmp/archsim-history-{}.jsonl", getpid());
-    if (!out_dir.empty() && hist.path.empty()) ::mkdir(out_dir.c_str(), 0755);  // write_outputs makes it too
+    make_parent_dir(options.history_path, "run --history");
     if (!std::ofstream(options.history_path))
       throw ConfigError(fmt::format("{}: error: cannot write the history to {}: give a path in a folder that exists "
                                     "and can be written",
                                     file, options.history_path));
   }
   RunResult r = run_scenario(t, options);
-  if (!out_dir.empty()) write_outputs(r, out_dir, all);
   std::optional<CheckReport> check;
   if (hist.check) {
     check = check_history_file(options.history_path, CheckOptions{});
@@ -121,6 +123,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
     if (check) std::cout << "\nhistory check: " << check_text(*check);
   }
   std::cout.flush();
+  // After the summary: what the run found reaches the user even if writing the files fails.
+  if (!out_dir.empty()) write_outputs(r, out_dir, all);
   if (!check || check->verdict == CheckVerdict::Linearizable) return 0;
   return check->verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
 }
@@ -152,9 +156,21 @@ int cmd_graph(const std::string& file, const std::vector<std::string>& sets) {
 }
 
 // plot / report: the Python scripts in plots/ draw the figures and write report.html; see docs/plots.md.
-int cmd_plot(const std::string& dir) { return run_plot_script("plot.py", {dir}); }
+// A folder that is not there is the scripts' to refuse (it names what to give instead); one that is
+// there must take the figures and the page: checked first, so that a refusal writes nothing.
+void make_figure_dirs(const std::string& dir, const std::string& command) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
+  check_output_dir(dir + "/figures", command);
+}
+
+int cmd_plot(const std::string& dir) {
+  make_figure_dirs(dir, "plot");
+  return run_plot_script("plot.py", {dir});
+}
 
 int cmd_report(const std::string& dir, const std::string& topology, const std::vector<std::string>& sets) {
+  make_figure_dirs(dir, "report");
   std::string topo = topology;
   std::vector<std::string> overrides = sets;
   if (topo.empty() && ::access((dir + "/topology.yaml").c_str(), R_OK) == 0) {

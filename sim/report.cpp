@@ -15,6 +15,7 @@
 #include "sim/edge_report.hpp"
 #include "sim/resilience_report.hpp"
 #include "sim/estimate.hpp"
+#include "sim/output_dir.hpp"
 #include "sim/units.hpp"
 #include "sim/validate.hpp"
 
@@ -671,9 +672,7 @@ class AtomicFile {
 }  // namespace
 
 void write_outputs(const RunResult& r, const std::string& dir, const std::vector<std::string>& overrides) {
-  ::mkdir(dir.c_str(), 0755);
-  struct stat st{};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error("cannot create directory " + dir);
+  make_output_dir(dir, "run --out");
 
   {
     AtomicFile f(dir, "summary.json");
