@@ -120,9 +120,7 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
     ++stats_->generated_by_type[f.type];
   }
   if (p_.timeout > 0) f.timeout = ctx.start_timer(p_.timeout, (kTimeout << kKindShift) | id);
-  NodeId to = p_.sharded_target.sharded() ? route_sharded(p_.sharded_target, m->key, m->is_write, rr_)
-               : p_.ring                     ? p_.targets[p_.ring->owner(m->key)]
-                                             : p_.targets[rr_++ % p_.targets.size()];
+  NodeId to = route(p_.target, m->key, m->is_write, rr_);
   ctx.send(to, std::move(m));
 }
 

@@ -40,9 +40,7 @@ class Client : public Node {
     Distribution think_time;
     std::string trace_file;
     std::vector<TypeParams> types;
-    std::vector<NodeId> targets;  // the target's replicas, used round robin
-    CallTarget sharded_target;    // when the target is sharded (sharded()): the key picks the replica instead
-    std::shared_ptr<const HashRing> ring;  // when set (a cache cluster), the key picks the replica instead
+    CallTarget target;            // where requests go (models/routing.hpp)
     double timeout = 0;           // 0 = wait forever
   };
   Client(Params params, ClientStats* stats, Rng rng);

@@ -208,7 +208,7 @@ void Queue::dead_letter(Context& ctx, const Record& r) {
   m->request_bytes = r.request_bytes;
   m->response_bytes = r.response_bytes;
   m->call_id = kDeadLetterCall;
-  ctx.send(pick(p_.dead_letter_to, r.key), std::move(m));
+  ctx.send(pick(p_.dead_letter_to, r.key, r.is_write), std::move(m));
 }
 
 void Queue::release(Context& ctx, size_t consumer, const Record& r) {
@@ -221,12 +221,7 @@ void Queue::release(Context& ctx, size_t consumer, const Record& r) {
   dispatch(ctx);
 }
 
-NodeId Queue::pick(const CallTarget& t, uint64_t key) {
-  size_t n = t.replicas.size();
-  if (n == 1) return t.replicas[0];
-  if (t.by_key) return t.replicas[mix64(key) % n];
-  return t.replicas[rr_++ % n];
-}
+NodeId Queue::pick(const CallTarget& t, uint64_t key, bool write) { return route(t, key, write, rr_); }
 
 void Queue::send_call(Context& ctx, size_t consumer, const ResolvedCall& c) {
   Consumer& k = consumers_[consumer];
@@ -246,10 +241,10 @@ void Queue::send_call(Context& ctx, size_t consumer, const ResolvedCall& c) {
   };
   switch (c.shape) {
     case ResolvedCall::Shape::Single:
-      send_to(pick(c.targets[0], r.key));
+      send_to(pick(c.targets[0], r.key, r.is_write));
       break;
     case ResolvedCall::Shape::Parallel:
-      for (const auto& t : c.targets) send_to(pick(t, r.key));
+      for (const auto& t : c.targets) send_to(pick(t, r.key, r.is_write));
       break;
     case ResolvedCall::Shape::Fanout: {
       const auto& reps = c.targets[0].replicas;

@@ -85,7 +85,7 @@ class Queue : public Node {
   void done(Context& ctx, size_t consumer);
   void release(Context& ctx, size_t consumer, const Record& r);
   void send_call(Context& ctx, size_t consumer, const ResolvedCall& c);
-  NodeId pick(const CallTarget& t, uint64_t key);
+  NodeId pick(const CallTarget& t, uint64_t key, bool write);
 
   Params p_;
   ComponentStats* stats_;

@@ -173,8 +173,7 @@ void RateLimiter::ask_store(Context& ctx, MessagePtr msg, uint64_t key) {
   m->call_id = kStoreBit | handle;
   w.request = std::move(msg);
   w.timeout = ctx.start_timer(p_.spec.store_timeout, kStoreBit | handle);
-  const auto& reps = p_.store.replicas;
-  NodeId to = reps.size() == 1 ? reps[0] : reps[p_.store.by_key ? m->key % reps.size() : store_rr_++ % reps.size()];
+  NodeId to = route(p_.store, m->key, m->is_write, store_rr_);
   ctx.send(to, std::move(m));
 }
 

@@ -320,28 +320,37 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     }
   }
   Rings rings;
-  auto target = [&](const std::string& name) {
+  // What a caller in `region` reaches of component `name` (models/routing.hpp): a replicated
+  // store through its replicas in the caller's region (else all of them), as clients of a
+  // multi-region store connect to their nearest replica; anything else through all its replicas.
+  auto target = [&](const std::string& name, const std::string& region) {
     CallTarget ct;
     ct.component = name;
     ct.replicas = replicas.at(name);
     const Component* c = t.find(name);
+    if (c->kind == ComponentKind::ReplicatedStore) {
+      std::vector<NodeId> local;
+      for (size_t i = 0; i < ct.replicas.size(); ++i)
+        if (c->store.placement[i] == region) local.push_back(ct.replicas[i]);
+      if (!local.empty()) ct.replicas = std::move(local);
+    }
     ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
     shard_route(*c, ct);
     if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1 && !ct.sharded()) ct.ring = cache_ring(rings, *c);
     return ct;
   };
-  auto resolve = [&](const CallSpec& cs) {
+  auto resolve = [&](const CallSpec& cs, const std::string& region) {
     ResolvedCall rc;
     rc.shape = cs.shape == CallSpec::Shape::Single     ? ResolvedCall::Shape::Single
                : cs.shape == CallSpec::Shape::Parallel ? ResolvedCall::Shape::Parallel
                                                        : ResolvedCall::Shape::Fanout;
-    for (const auto& name : cs.targets) rc.targets.push_back(target(name));
+    for (const auto& name : cs.targets) rc.targets.push_back(target(name, region));
     rc.fanout = cs.fanout;
     if (cs.shape == CallSpec::Shape::Single) {
       const Component* c = t.find(cs.targets[0]);
       if (c->kind == ComponentKind::Cache && c->write_policy == WritePolicy::CacheAside) {
         auto backend = std::make_shared<ResolvedCall>();
-        backend->targets.push_back(target(c->backend));
+        backend->targets.push_back(target(c->backend, region));
         rc.aside_backend = backend;
       }
     }
@@ -427,18 +436,6 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     fault_windows.emplace_back(f.at, end);
     if (f.duration >= 0) heals.push_back(end);
   }
-  // A caller reaches a replicated store through the replicas in its own region (else all of them),
-  // as clients of a multi-region store connect to their nearest replica.
-  auto nearest_replicas = [&](const std::string& store, const std::string& region) {
-    const Component* sc = t.find(store);
-    const auto& all = replicas.at(store);
-    if (!sc || sc->kind != ComponentKind::ReplicatedStore) return all;
-    std::vector<NodeId> local;
-    for (size_t i = 0; i < all.size(); ++i)
-      if (sc->store.placement[i] == region) local.push_back(all[i]);
-    return local.empty() ? all : local;
-  };
-
   // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
   // share its central counters and its burst measurement.
   auto rate_limiter = [&](const Component& c, ComponentStats& st, const std::string& forward_to, Rng rng,
@@ -458,7 +455,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     p.spec = spec;
     p.forward = LoadBalancer::Params{c.policy, replicas.at(forward_to), c.delay};
     if (spec.state == RateLimitSpec::State::Central) {
-      p.store = target(spec.store);
+      p.store = target(spec.store, c.region);
       p.store_writes = t.find(spec.store)->kind == ComponentKind::Database;
     }
     p.store_salt = stable_hash(c.name);
@@ -473,7 +470,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       auto it = c.calls.find(r.type_names[ti]);
       if (it == c.calls.end()) it = c.calls.find("*");
       if (it == c.calls.end()) continue;
-      for (const auto& cs : it->second) out[ti].push_back(resolve(cs));
+      for (const auto& cs : it->second) out[ti].push_back(resolve(cs, c.region));
     }
     return out;
   };
@@ -508,11 +505,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
         tp.request_bytes = rt.request_bytes;
         tp.response_bytes = rt.response_bytes;
       }
-      p.targets = nearest_replicas(c.target, c.region);
-      p.sharded_target = target(c.target);
-      if (const Component* tc = t.find(c.target);
-          tc->kind == ComponentKind::Cache && p.targets.size() > 1 && !p.sharded_target.sharded())
-        p.ring = cache_ring(rings, *tc);
+      p.target = target(c.target, c.region);
       p.timeout = c.timeout;
       nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
       NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
@@ -664,12 +657,10 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
             if (it == c.calls.end()) it = c.calls.find("*");
             if (it == c.calls.end()) continue;
             for (const auto& cs : it->second) {
-              p.calls_by_type[ti].push_back(resolve(cs));
+              p.calls_by_type[ti].push_back(resolve(cs, c.region));
               guard(p.calls_by_type[ti].back(), st,
                     fmt::format("{}/{}/{}", c.name, r.type_names[ti], p.calls_by_type[ti].size() - 1));
             }
-            for (auto& rc : p.calls_by_type[ti])
-              for (auto& ct : rc.targets) ct.replicas = nearest_replicas(ct.component, c.region);
           }
           nodes.push_back(std::make_unique<Service>(std::move(p), &st, rng));
           break;
@@ -683,7 +674,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           set_cache_policies(c, static_cast<uint32_t>(i), p);
           CallSpec backend;
           backend.targets = {c.backend};
-          p.backend = resolve(backend);
+          p.backend = resolve(backend, c.region);
           nodes.push_back(std::make_unique<Cache>(std::move(p), &st, rng));
           break;
         }
@@ -710,7 +701,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           Queue::Params p;
           p.spec = c.queue_spec;
           p.calls_by_type = calls_by_type(c);
-          if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to);
+          if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to, c.region);
           nodes.push_back(std::make_unique<Queue>(std::move(p), &st, rng));
           break;
         }

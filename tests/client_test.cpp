@@ -14,7 +14,7 @@ namespace {
 Client::Params one_type() {
   Client::Params p;
   p.types.resize(1);
-  p.targets = {1};
+  p.target.replicas = {1};
   return p;
 }
 
