@@ -513,7 +513,13 @@ namespace archsim {
 
 void Station::on_crash(Context& ctx) {
   double t = ctx.now();
-  for (auto& [id, job] : jobs_) {
+  // In job order, so that the resets leave in the same order whatever the hash map's layout.
+  std::vector<uint64_t> ids;
+  ids.reserve(jobs_.size());
+  for (const auto& [id, job] : jobs_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (uint64_t id : ids) {
+    Job& job = jobs_.at(id);
     if (job.measured) ++stats_->failed;
     if (!job.request) continue;
     if (job.idem_reserved && ledger_) ledger_->release({job.request->request_id, job.request->op});

@@ -23,6 +23,7 @@
 #include "sim/loader.hpp"
 #include "sim/output_dir.hpp"
 #include "sim/slurm.hpp"
+#include "sim/strict_yaml.hpp"
 #include "sim/validate.hpp"
 #include "sim/yaml_source.hpp"
 
@@ -37,29 +38,6 @@ using nlohmann::json;
 // Loading
 
 namespace {
-
-std::string read_file_text(const std::string& path) {
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0) throw ConfigError(fmt::format("{}: error: no such file", path));
-  if (S_ISDIR(st.st_mode))
-    throw ConfigError(fmt::format("{}: error: is a directory; give an experiment YAML file", path));
-  if (st.st_size > 1024 * 1024)
-    throw ConfigError(fmt::format("{}: error: file is {} bytes; experiments over 1 MiB are refused", path, st.st_size));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: error: cannot be read (check its permissions)", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-YAML::Node parse_text(const std::string& text, const Source& src) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    src.fail_at({e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1},
-                fmt::format("not valid YAML: {}", e.msg));
-  }
-}
 
 // A single value to set: a scalar, as `--set` takes it.
 std::string read_scalar_value(const Source& src, const YAML::Node& node, const std::string& what) {
@@ -137,7 +115,7 @@ struct Choice {  // one variant or mutation
 
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets) {
   Source src(path);
-  YAML::Node root = parse_text(read_file_text(path), src);
+  YAML::Node root = read_yaml_file(path, src, kExperimentDocument);
   MapReader top(src, root, "the experiment",
                 {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
                  "replications", "until"});

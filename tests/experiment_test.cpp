@@ -532,3 +532,25 @@ TEST_CASE("Experiment: slurm options are checked before anything is written", "[
     CHECK(experiment(file, file + ".d", {"--executor", "kubernetes"}).exit_code == 2);
   }
 }
+
+TEST_CASE("Experiment: files are read as strictly as topologies", "[experiment]") {
+  // Expectations: the topology loader's checks, with the experiment named in the messages.
+  auto refused = [](const std::string& text) {
+    std::string file = write_temp("exp.yaml", text);
+    Outcome o = run_archsim({"experiment", file});
+    CHECK(o.exit_code == 2);
+    CHECK(o.out.empty());
+    return o.err.substr(file.size());
+  };
+  CHECK(refused("topology: t.yaml\ndescription: x\n---\nfoo: 1\n") ==
+        ":3:1: error: a second YAML document starts here; an experiment file holds one document (remove the '---')\n");
+  CHECK(refused("topology: t.yaml\ndescription: [x\n") ==
+        ":3:1: error: invalid YAML: the '[' at line 2, column 14 is never closed; add the matching ']' (or a missing "
+        "comma)\n");
+  CHECK(refused("topology: t.yaml\ndescription: \"x\n") ==
+        ":2:14: error: invalid YAML: this double-quoted string is never closed; add the closing \"\n");
+  CHECK(refused(std::string("topology: t.yaml\ndescription: a\0b\n", 33)) ==
+        ":2:15: error: the file contains a NUL byte; an experiment is a UTF-8 text file\n");
+  CHECK(refused("topology: t.yaml\n" + std::string(2 * 1024 * 1024, '#')).find("experiments over 1 MiB are refused") !=
+        std::string::npos);
+}
