@@ -1,4 +1,4 @@
-// history_gen: writes a simulated register history (sim/history.hpp, generate_register_history) for
+// history_gen: writes a simulated register history (sim/support/history.hpp, generate_register_history) for
 // `archsim check`: 20 client processes over a few hundred keys, linearizable unless --stale asks
 // for stale reads. bench/check.sh times the checker on it.
 //
@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "sim/history.hpp"
+#include "sim/support/history.hpp"
 
 int main(int argc, char** argv) {
   archsim::HistoryGenParams p;

@@ -7,7 +7,7 @@ The page needs no network and no other file: figures are embedded as base64 PNG,
 inline, and a small inline script sets `data-images-loaded="N/N"` on <body> once every image has
 decoded (headless-browser tests read it). It runs plot.py's figures first when any is missing.
 
---assumptions FILE is the JSON `archsim report` writes from the topology (sim/plot_report.cpp):
+--assumptions FILE is the JSON `archsim report` writes from the topology (sim/report/plot_report.cpp):
 the key numbers with units resolved by the C++ loader. Without it the page states what the run
 folder itself knows (topology name, components, kinds, replicas, window, seed) and says so.
 """

@@ -1,12 +1,12 @@
-// Estimates without simulating (sim/estimate.hpp): the seed's worked back-of-envelope examples,
+// Estimates without simulating (sim/analysis/estimate.hpp): the seed's worked back-of-envelope examples,
 // the analytic view of a topology, and what a run costs.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "sim/estimate.hpp"
-#include "sim/loader.hpp"
-#include "sim/validate.hpp"
+#include "sim/analysis/estimate.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/config/validate.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;

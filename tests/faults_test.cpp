@@ -1,12 +1,12 @@
-// Faults (sim/faults.hpp) through `archsim run`: what a crash does to the callers.
+// Faults (sim/config/faults.hpp) through `archsim run`: what a crash does to the callers.
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "sim/loader.hpp"
-#include "sim/scenario.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim::testing;

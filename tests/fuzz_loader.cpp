@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/loader.hpp"
-#include "sim/validate.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/config/validate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

@@ -2,7 +2,7 @@
 // end-to-end latency is pure network time and call structure, known exactly. Each topology sits in
 // tests/topologies/ with a comment saying what it models.
 //
-// Network model (docs/topology.md, sim/engine.hpp): a host-to-host round trip inside a region is
+// Network model (docs/topology.md, sim/engine/engine.hpp): a host-to-host round trip inside a region is
 // intra_region_rtt; between regions it is the link's `rtt` (host to host, NICs included). A message
 // of B bytes additionally takes 8B / (slowest bandwidth on its route): the transfer is a fluid flow
 // through the sender's NIC, the region links and the receiver's NIC at once (no store-and-forward),

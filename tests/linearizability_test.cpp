@@ -1,5 +1,5 @@
-// System under test: the history format (sim/history.hpp: HistoryWriter, parse_history, the
-// generator) and the linearizability checker (sim/linearizability.hpp), in-process, and
+// System under test: the history format (sim/support/history.hpp: HistoryWriter, parse_history, the
+// generator) and the linearizability checker (sim/analysis/linearizability.hpp), in-process, and
 // `archsim check` as a child process.
 //
 // Expectations: small histories written by hand, each with its timeline in the table, get the
@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/history.hpp"
-#include "sim/linearizability.hpp"
-#include "sim/random.hpp"
-#include "sim/yaml_source.hpp"
+#include "sim/support/history.hpp"
+#include "sim/analysis/linearizability.hpp"
+#include "sim/support/random.hpp"
+#include "sim/config/yaml_source.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;

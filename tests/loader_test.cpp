@@ -2,8 +2,8 @@
 // what to do. The documents are small and built here; the first line of each is line 1.
 #include <catch2/catch.hpp>
 
-#include "sim/loader.hpp"
-#include "sim/validate.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/config/validate.hpp"
 
 using namespace archsim;
 

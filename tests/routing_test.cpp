@@ -1,4 +1,4 @@
-// One routing rule for every caller kind (models/routing.hpp): end to end, the paths that once
+// One routing rule for every caller kind (models/common/routing.hpp): end to end, the paths that once
 // had their own rule. Expectations: a queue consumer's writes reach the shard's primary and are
 // all replicated; a cache reads a replicated store through the replica in its own region, so the
 // store's reads per region follow the regions' traffic and a miss costs a same-region round trip.

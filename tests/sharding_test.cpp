@@ -1,14 +1,14 @@
-// Sharding: where each placement strategy puts keys (sim/sharding.hpp), what a change of shard
+// Sharding: where each placement strategy puts keys (sim/support/sharding.hpp), what a change of shard
 // count moves (`archsim reshard`), and the shipped sharded-users topology.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <numeric>
 
-#include "sim/key_distribution.hpp"
-#include "sim/loader.hpp"
-#include "sim/reshard.hpp"
-#include "sim/sharding.hpp"
+#include "sim/support/key_distribution.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/analysis/reshard.hpp"
+#include "sim/support/sharding.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;

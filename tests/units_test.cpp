@@ -2,8 +2,8 @@
 // table holds the seed's numbers.
 #include <catch2/catch.hpp>
 
-#include "sim/latency_table.hpp"
-#include "sim/units.hpp"
+#include "sim/support/latency_table.hpp"
+#include "sim/support/units.hpp"
 
 using namespace archsim;
 

@@ -1,0 +1,56 @@
+// A layer-7 load balancer: picks a replica of its target for each request and proxies the
+// response back. Policies: round_robin, random, least_connections (fewest requests outstanding
+// from this balancer), power_of_two (the less loaded of two random replicas). It has no queue of
+// its own; its optional `delay` models proxy processing.
+// Left out: health checks (a later issue's faults), connection reuse, TLS termination cost.
+#pragma once
+
+#include <unordered_map>
+#include <vector>
+
+#include "sim/support/distribution.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/support/metrics.hpp"
+#include "sim/support/random.hpp"
+
+namespace archsim {
+
+enum class LbPolicy;
+
+class LoadBalancer : public Node {
+ public:
+  struct Params {
+    LbPolicy policy;
+    std::vector<NodeId> targets;
+    Distribution delay;
+  };
+  LoadBalancer(Params params, ComponentStats* stats, Rng rng);
+
+  void on_message(Context& ctx, MessagePtr msg) override;
+  void on_timer(Context& ctx, uint64_t tag) override;
+  void on_end(Context& ctx) override { stats_->close(ctx.now()); }
+
+ private:
+  size_t choose();
+  void forward(Context& ctx, uint64_t id);
+
+  struct Pending {
+    MessagePtr request;  // until forwarded
+    NodeId caller = 0;
+    uint64_t caller_call = 0;
+    size_t target = 0;
+    double arrived = 0;
+    double network_in = 0;  // the request's hop to the balancer (critical path)
+    double forwarded = 0;   // when it left for the target
+    bool measured = false;
+  };
+  Params p_;
+  ComponentStats* stats_;
+  Rng rng_;
+  std::vector<int64_t> outstanding_;
+  std::unordered_map<uint64_t, Pending> pending_;
+  uint64_t next_id_ = 1;
+  uint64_t rr_ = 0;
+};
+
+}  // namespace archsim

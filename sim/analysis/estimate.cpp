@@ -1,0 +1,733 @@
+#include "sim/analysis/estimate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "sim/scenario/scenario.hpp"
+#include "sim/support/units.hpp"
+
+namespace archsim {
+
+namespace {
+
+constexpr double kSecondsPerDay = 86400;
+
+const char* prefixes[] = {"", "K", "M", "G", "T", "P"};
+
+// A byte unit name of `units` at power `p` of its base: "GB" or "GiB".
+std::string byte_unit(int p, UnitSystem units) {
+  if (p == 0) return "B";
+  return fmt::format("{}{}B", prefixes[p], units == UnitSystem::Binary ? "i" : "");
+}
+
+double unit_factor(int p, UnitSystem units) { return std::pow(units == UnitSystem::Binary ? 1024.0 : 1000.0, p); }
+
+// Up to two decimals, trailing zeros dropped, thousands separated: 93.13, 36.5, 585,937.5.
+std::string num(double x) {
+  std::string s = fmt::format("{:.2f}", x);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  auto dot = s.find('.');
+  std::string whole = s.substr(0, dot == std::string::npos ? s.size() : dot);
+  std::string frac = dot == std::string::npos ? "" : s.substr(dot);
+  std::string sign = whole[0] == '-' ? "-" : "";
+  if (!sign.empty()) whole.erase(0, 1);
+  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<size_t>(i), ",");
+  return sign + whole + frac;
+}
+
+std::string qps(double x) { return num(std::round(x)); }
+
+std::string bytes_text(double bytes, UnitSystem units, const char* per = "") {
+  auto [v, u] = scale_bytes(bytes, units);
+  std::string s = fmt::format("{} {}{}", num(v), u, per);
+  // The seed gives daily storage in GB whatever its size: say it in GB too when the scale differs.
+  return s;
+}
+
+std::string gb_text(double bytes, UnitSystem units) {
+  return fmt::format("{} {}", num(bytes / unit_factor(3, units)), byte_unit(3, units));
+}
+
+nlohmann::ordered_json bytes_json(double bytes, UnitSystem units) {
+  auto [v, u] = scale_bytes(bytes, units);
+  return {{"bytes", bytes}, {"value", v}, {"unit", u}};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Calculator
+
+double round_significant(double x, int digits) {
+  if (x == 0 || !std::isfinite(x)) return x;
+  return std::stod(fmt::format("{:.{}g}", x, digits));  // through decimal text: 3.5e6, not 3499999.9999999995
+}
+
+std::pair<double, std::string> scale_bytes(double bytes, UnitSystem units) {
+  int p = 0;
+  while (p < 5 && std::fabs(bytes) >= unit_factor(p + 1, units)) ++p;
+  return {bytes / unit_factor(p, units), byte_unit(p, units)};
+}
+
+std::optional<double> parse_count(const std::string& text, std::string* why) {
+  std::string t = text;
+  double factor = 1;
+  if (!t.empty()) {
+    char last = t.back();
+    if (last == 'k' || last == 'K') factor = 1e3;
+    else if (last == 'M') factor = 1e6;
+    else if (last == 'B' || last == 'G') factor = 1e9;
+    if (factor != 1) t.pop_back();
+  }
+  std::optional<double> v = parse_number(t, nullptr);
+  if (!v || *v < 0) {
+    if (why) *why = fmt::format("expected a count such as 100M, 20k or 2B (billion), got '{}'", text);
+    return std::nullopt;
+  }
+  return *v * factor;
+}
+
+std::optional<double> parse_retention_days(const std::string& text, std::string* why) {
+  std::string t = text;
+  double factor = 0;
+  if (!t.empty()) {
+    char last = t.back();
+    if (last == 'y') factor = 365;
+    else if (last == 'w') factor = 7;
+    else if (last == 'd') factor = 1;
+    if (factor != 0) t.pop_back();
+  }
+  std::optional<double> v = factor ? parse_number(t, nullptr) : std::nullopt;
+  if (!v || *v <= 0) {
+    if (why) *why = fmt::format("expected a retention such as 5y (365 days each), 90d or 12w, got '{}'", text);
+    return std::nullopt;
+  }
+  return *v * factor;
+}
+
+CapacityEstimate estimate_capacity(const CapacityInputs& in) {
+  CapacityEstimate e;
+  e.in = in;
+  e.reads_per_day = in.dau * in.reads_per_user;
+  e.writes_per_day = in.dau * in.writes_per_user;
+  e.avg_read_qps = e.reads_per_day / kSecondsPerDay;
+  e.avg_write_qps = e.writes_per_day / kSecondsPerDay;
+  e.peak_read_qps = e.avg_read_qps * in.peak_multiplier;
+  e.peak_write_qps = e.avg_write_qps * in.peak_multiplier;
+  e.daily_bytes = e.writes_per_day * in.payload_bytes;
+  e.retention_bytes = e.daily_bytes * in.retention_days * in.replication;
+  e.media_per_day = e.writes_per_day * in.media_fraction;
+  e.media_daily_bytes = e.media_per_day * in.media_bytes;
+  e.media_retention_bytes = e.media_daily_bytes * in.retention_days * in.replication;
+  e.peak_in_bytes_per_s = e.peak_write_qps * in.payload_bytes;
+  e.peak_out_bytes_per_s = e.peak_read_qps * in.payload_bytes;
+  e.media_peak_in_bytes_per_s = e.peak_write_qps * in.media_fraction * in.media_bytes;
+  e.media_peak_out_bytes_per_s = e.peak_read_qps * in.media_fraction * in.media_bytes;
+  e.viral_bytes_per_s = in.viral_window_s > 0 ? in.viral_views * in.media_bytes / in.viral_window_s : 0;
+  return e;
+}
+
+std::string capacity_text(const CapacityEstimate& e) {
+  const CapacityInputs& in = e.in;
+  UnitSystem u = in.units;
+  std::string out;
+  auto line = [&](const std::string& label, const std::string& value, const std::string& how) {
+    out += fmt::format("  {:<24} {:>22}   {}\n", label, value, how);
+  };
+  out += fmt::format("units: {}\n",
+                     u == UnitSystem::Binary ? "binary (1 KiB = 1024 B, 1 GiB = 1024^3 B; the seed's Python divides by "
+                                               "1024 and calls it GB)"
+                                             : "decimal (1 KB = 1000 B, 1 GB = 1e9 B)");
+  out += fmt::format("a day is 86,400 s; retention {} days; replication x{}; peak = {}x average\n\n",
+                     num(in.retention_days), num(in.replication), num(in.peak_multiplier));
+  out += "traffic\n";
+  line("reads per day", num(e.reads_per_day), "DAU x reads per user");
+  line("writes per day", num(e.writes_per_day), "DAU x writes per user");
+  line("average read QPS", qps(e.avg_read_qps) + " /s", "reads per day / 86,400 s");
+  line("average write QPS", qps(e.avg_write_qps) + " /s", "writes per day / 86,400 s");
+  line("peak read QPS", qps(e.peak_read_qps) + " /s", "average x peak multiplier");
+  line("peak write QPS", qps(e.peak_write_qps) + " /s", "average x peak multiplier");
+  if (e.avg_write_qps > 0) line("read:write", fmt::format("{}:1", num(e.avg_read_qps / e.avg_write_qps)), "");
+  out += "storage\n";
+  line("per day", gb_text(e.daily_bytes, u) + "/day", "writes per day x payload");
+  line("over retention", bytes_text(e.retention_bytes, u), "per day x retention days x replication");
+  if (in.media_fraction > 0 && in.media_bytes > 0) {
+    line("media objects per day", num(e.media_per_day), "writes per day x media fraction");
+    line("media per day", bytes_text(e.media_daily_bytes, u, "/day"), "media objects x media size");
+    line("media over retention", bytes_text(e.media_retention_bytes, u), "per day x retention days x replication");
+  }
+  out += "bandwidth at peak\n";
+  line("in (writes)", bytes_text(e.peak_in_bytes_per_s, u, "/s"), "peak write QPS x payload");
+  line("out (reads)", bytes_text(e.peak_out_bytes_per_s, u, "/s"), "peak read QPS x payload");
+  if (in.media_fraction > 0 && in.media_bytes > 0) {
+    line("media in", bytes_text(e.media_peak_in_bytes_per_s, u, "/s"), "peak write QPS x media fraction x media size");
+    line("media out", bytes_text(e.media_peak_out_bytes_per_s, u, "/s"),
+         "peak read QPS x media fraction x media size (if reads show media as often)");
+  }
+  if (in.viral_views > 0 && in.media_bytes > 0) {
+    line("one viral media object", bytes_text(e.viral_bytes_per_s, u, "/s"),
+         fmt::format("{} views x media size / {} s", num(in.viral_views), num(in.viral_window_s)));
+  }
+  return out;
+}
+
+nlohmann::ordered_json capacity_json(const CapacityEstimate& e) {
+  const CapacityInputs& in = e.in;
+  UnitSystem u = in.units;
+  nlohmann::ordered_json j;
+  j["units"] = u == UnitSystem::Binary ? "binary" : "decimal";
+  j["inputs"] = {{"dau", in.dau},
+                 {"reads_per_user", in.reads_per_user},
+                 {"writes_per_user", in.writes_per_user},
+                 {"payload_bytes", in.payload_bytes},
+                 {"peak_multiplier", in.peak_multiplier},
+                 {"retention_days", in.retention_days},
+                 {"replication", in.replication},
+                 {"media_fraction", in.media_fraction},
+                 {"media_bytes", in.media_bytes},
+                 {"viral_views", in.viral_views},
+                 {"viral_window_s", in.viral_window_s}};
+  j["reads_per_day"] = e.reads_per_day;
+  j["writes_per_day"] = e.writes_per_day;
+  j["avg_read_qps"] = e.avg_read_qps;
+  j["avg_write_qps"] = e.avg_write_qps;
+  j["peak_read_qps"] = e.peak_read_qps;
+  j["peak_write_qps"] = e.peak_write_qps;
+  j["daily_storage"] = bytes_json(e.daily_bytes, u);
+  j["daily_storage_gb"] = e.daily_bytes / unit_factor(3, u);  // GB or GiB as `units` says
+  j["retention_storage"] = bytes_json(e.retention_bytes, u);
+  j["media_per_day"] = e.media_per_day;
+  j["media_daily_storage"] = bytes_json(e.media_daily_bytes, u);
+  j["media_retention_storage"] = bytes_json(e.media_retention_bytes, u);
+  j["peak_in_per_s"] = bytes_json(e.peak_in_bytes_per_s, u);
+  j["peak_out_per_s"] = bytes_json(e.peak_out_bytes_per_s, u);
+  j["media_peak_in_per_s"] = bytes_json(e.media_peak_in_bytes_per_s, u);
+  j["media_peak_out_per_s"] = bytes_json(e.media_peak_out_bytes_per_s, u);
+  j["viral_per_s"] = bytes_json(e.viral_bytes_per_s, u);
+  return j;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queueing formulas
+
+double erlang_c_wait(double lambda, double service_s, int64_t c) {
+  double a = lambda * service_s;  // offered load in servers
+  double n = static_cast<double>(c);
+  // Erlang B by the stable recurrence, then C = B / (1 - rho (1 - B)).
+  double b = 1;
+  for (int64_t k = 1; k <= c; ++k) b = a * b / (static_cast<double>(k) + a * b);
+  double rho = a / n;
+  double pc = b / (1 - rho * (1 - b));
+  return pc * service_s / (n - a);
+}
+
+namespace {
+
+// Rank buckets for Che's approximation: ranks 1..kExact one by one, then geometric buckets 2% wide.
+constexpr uint64_t kExactRanks = 1000;
+constexpr double kBucketGrowth = 1.02;
+
+struct Bucket {
+  uint64_t first, last;  // ranks, 1-based, inclusive
+  double keys() const { return static_cast<double>(last - first + 1); }
+};
+
+std::vector<Bucket> rank_buckets(uint64_t count) {
+  std::vector<Bucket> out;
+  uint64_t r = 1;
+  while (r <= count) {
+    uint64_t last = r <= kExactRanks ? r : std::max(r, static_cast<uint64_t>(static_cast<double>(r) * kBucketGrowth));
+    last = std::min(last, count);
+    out.push_back({r, last});
+    r = last + 1;
+  }
+  return out;
+}
+
+// The unnormalized popularity mass of ranks [a, b] under `k` (zipf: sum of k^-s, by the integral
+// past the exact ranks). nullopt for key distributions the estimate does not handle.
+std::optional<double> rank_mass(const KeyDistribution& k, uint64_t a, uint64_t b) {
+  if (a > k.count()) return 0.0;
+  b = std::min(b, k.count());
+  switch (k.kind()) {
+    case KeyDistribution::Kind::Uniform:
+      return static_cast<double>(b - a + 1);
+    case KeyDistribution::Kind::Zipf: {
+      double s = k.exponent();
+      if (a == b) return std::pow(static_cast<double>(a), -s);
+      double lo = static_cast<double>(a) - 0.5, hi = static_cast<double>(b) + 0.5;
+      if (std::fabs(s - 1) < 1e-12) return std::log(hi / lo);
+      return (std::pow(hi, 1 - s) - std::pow(lo, 1 - s)) / (1 - s);
+    }
+    case KeyDistribution::Kind::Hotset:
+    case KeyDistribution::Kind::Sequential:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity) {
+  uint64_t count = 0;
+  for (const auto& k : keys) count = std::max(count, k.count());
+  std::vector<Bucket> buckets = rank_buckets(count);
+  std::vector<double> q(buckets.size(), 0.0);  // per-key request probability in each bucket
+  double wsum = 0;
+  for (double w : weights) wsum += w;
+  for (size_t t = 0; t < keys.size(); ++t) {
+    std::vector<double> mass(buckets.size());
+    double total = 0;
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      mass[i] = rank_mass(keys[t], buckets[i].first, buckets[i].last).value_or(0);
+      total += mass[i];
+    }
+    for (size_t i = 0; i < buckets.size(); ++i) q[i] += weights[t] / wsum * mass[i] / total / buckets[i].keys();
+  }
+  double keys_total = static_cast<double>(count);
+  if (capacity >= keys_total) return 1.0;  // everything fits (cold misses aside)
+  // The characteristic time T: sum over keys of P(key requested within T requests) = capacity.
+  auto occupied = [&](double T) {
+    double sum = 0;
+    for (size_t i = 0; i < buckets.size(); ++i) sum += buckets[i].keys() * -std::expm1(-q[i] * T);
+    return sum;
+  };
+  double lo = 0, hi = capacity;
+  while (occupied(hi) < capacity) hi *= 2;
+  for (int it = 0; it < 200 && hi - lo > 1e-9 * hi; ++it) {
+    double mid = 0.5 * (lo + hi);
+    (occupied(mid) < capacity ? lo : hi) = mid;
+  }
+  double T = 0.5 * (lo + hi), hit = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) hit += buckets[i].keys() * q[i] * -std::expm1(-q[i] * T);
+  return hit;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The analytic model of a topology
+
+namespace {
+
+struct TypeInfo {
+  Op op = Op::Read;
+  const RequestType* spec = nullptr;
+};
+
+// Components called by `c` (its outgoing edges), with how many requests each gets per request of `type`.
+std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Component& c, const std::string& type) {
+  std::vector<std::pair<std::string, double>> out;
+  switch (c.kind) {
+    case ComponentKind::Client:
+      out.emplace_back(c.target, 1.0);
+      break;
+    case ComponentKind::LoadBalancer:
+      out.emplace_back(c.lb_targets, 1.0);
+      break;
+    case ComponentKind::Cache:
+      out.emplace_back(c.backend, 1.0);  // scaled by the miss ratio by the caller
+      break;
+    case ComponentKind::RateLimiter:
+      out.emplace_back(c.target, 1.0);  // an upper bound: what the limit admits is not known in advance
+      break;
+    case ComponentKind::Queue:  // its consumers call downstream like a service, later
+    case ComponentKind::Service: {
+      auto it = c.calls.find(type);
+      if (it == c.calls.end()) it = c.calls.find("*");
+      if (it == c.calls.end()) break;
+      for (const auto& cs : it->second) {
+        for (const auto& target : cs.targets) {
+          double n = 1;
+          if (cs.shape == CallSpec::Shape::Fanout) {
+            const Component* callee = t.find(target);
+            n = cs.fanout < 0 ? static_cast<double>(callee ? callee->replicas : 1) : static_cast<double>(cs.fanout);
+          }
+          out.emplace_back(target, n);
+        }
+      }
+      break;
+    }
+    case ComponentKind::Database:
+    case ComponentKind::Feed:  // drives its own workload; calls nobody
+    case ComponentKind::ReplicatedStore:  // its replicas talk among themselves only
+      break;
+  }
+  return out;
+}
+
+std::vector<std::string> all_callees(const Topology& t, const Component& c) {
+  std::set<std::string> s;
+  for (const auto& [type, list] : c.calls)
+    for (const auto& cs : list)
+      for (const auto& target : cs.targets) s.insert(target);
+  for (auto& [name, n] : calls_of(t, c, "")) s.insert(name);
+  return {s.begin(), s.end()};
+}
+
+}  // namespace
+
+AnalyticModel analyze_topology(const Topology& t) {
+  AnalyticModel m;
+  m.topology = t.name;
+  std::map<std::string, TypeInfo> types;
+  std::map<std::string, std::map<std::string, double>> load;  // component → type → rate
+  for (const auto& c : t.components) {
+    if (c.kind != ComponentKind::Client) continue;
+    for (const auto& r : c.requests) types.emplace(r.name, TypeInfo{r.op, &r});
+    if (c.arrival.process == ArrivalSpec::Process::Closed) {
+      m.notes.push_back(fmt::format("client {} is closed-loop ({} users): its rate depends on the response time, so "
+                                    "it is left out",
+                                    c.name, c.arrival.users));
+      continue;
+    }
+    if (c.arrival.process == ArrivalSpec::Process::Trace) {
+      m.notes.push_back(fmt::format("client {} replays a trace: its rate is not known before the run, so it is left out",
+                                    c.name));
+      continue;
+    }
+    m.client_rate += c.arrival.rate;
+    for (const auto& r : c.requests) load[c.name][r.name] += c.arrival.rate * r.weight;
+  }
+
+  // Kahn's order over the call graph (the validator has refused cycles).
+  std::map<std::string, int> indegree;
+  for (const auto& c : t.components) indegree[c.name];
+  for (const auto& c : t.components)
+    for (const auto& callee : all_callees(t, c)) ++indegree[callee];
+  std::vector<const Component*> order, ready;
+  for (const auto& c : t.components)
+    if (indegree[c.name] == 0) ready.push_back(&c);
+  while (!ready.empty()) {
+    const Component* c = ready.front();
+    ready.erase(ready.begin());
+    order.push_back(c);
+    for (const auto& callee : all_callees(t, *c))
+      if (--indegree[callee] == 0) ready.push_back(t.find(callee));
+  }
+
+  std::map<std::string, ComponentLoad> out;
+  for (const Component* c : order) {
+    const auto& in = load[c->name];
+    ComponentLoad cl;
+    cl.name = c->name;
+    cl.kind = c->kind;
+    cl.replicas = c->replicas;
+    cl.by_type = in;
+    double resp = 0;
+    for (const auto& [type, rate] : in) {
+      cl.lambda += rate;
+      if (types.count(type)) resp += rate * types[type].spec->response_bytes;
+    }
+    cl.response_bytes = cl.lambda > 0 ? resp / cl.lambda : 0;
+
+    double miss = 1;
+    if (c->kind == ComponentKind::Cache) {
+      std::vector<KeyDistribution> keys;
+      std::vector<double> weights;
+      bool hotset = false;
+      for (const auto& [type, rate] : in) {
+        if (!types.count(type) || types[type].op != Op::Read || rate <= 0) continue;
+        const KeyDistribution& k = types[type].spec->keys;
+        if (k.kind() == KeyDistribution::Kind::Hotset) hotset = true;
+        keys.push_back(k);
+        weights.push_back(rate);
+      }
+      double capacity = static_cast<double>(c->capacity) * static_cast<double>(c->replicas);
+      if (hotset) {
+        cl.hit_ratio = 0.0;
+        cl.hit_ratio_method = "assumed 0 (hotset keys are not handled analytically): every read goes to the backend";
+      } else if (!keys.empty()) {
+        cl.hit_ratio = che_hit_ratio(keys, weights, capacity);
+        cl.hit_ratio_method = fmt::format(
+            "Che's approximation for LRU over {} entries (steady state; writes, which invalidate, and the cold start "
+            "are left out)",
+            num(capacity));
+      }
+      miss = 1 - cl.hit_ratio.value_or(0);
+    }
+
+    for (const auto& [type, rate] : in) {
+      double forwarded = rate;
+      if (c->kind == ComponentKind::Cache && types.count(type) && types[type].op == Op::Read) forwarded *= miss;
+      for (const auto& [callee, n] : calls_of(t, *c, type)) load[callee][type] += forwarded * n;
+    }
+
+    // Resources: CPU on cores, the database's disk.
+    auto add_resource = [&](const std::string& name, double demand, int64_t per_replica) {
+      if (cl.lambda <= 0 || demand <= 0 || per_replica <= 0) return;
+      ResourceLoad r;
+      r.resource = name;
+      r.servers = static_cast<double>(per_replica) * static_cast<double>(c->replicas);
+      r.demand_s = demand;
+      r.utilization = cl.lambda * demand / r.servers;
+      if (r.utilization < 1)
+        r.erlang_c_wait_s = erlang_c_wait(cl.lambda / static_cast<double>(c->replicas), demand, per_replica);
+      cl.resources.push_back(r);
+    };
+    if (c->kind == ComponentKind::Database) {
+      double cpu = 0, io = 0;
+      for (const auto& [type, rate] : in) {
+        bool write = types.count(type) && types[type].op == Op::Write;
+        const OpProfile& p = write ? c->write_profile : c->read_profile;
+        cpu += rate * p.cpu.mean();
+        io += rate * p.io.mean();
+      }
+      add_resource("cpu", cl.lambda > 0 ? cpu / cl.lambda : 0, c->cores);
+      add_resource("io", cl.lambda > 0 ? io / cl.lambda : 0, c->io_parallelism);
+    } else if (c->kind == ComponentKind::Service || c->kind == ComponentKind::Cache) {
+      add_resource("cpu", c->cpu.mean(), c->cores);
+    } else if (c->kind == ComponentKind::Queue) {
+      // A consumer is held for every attempt's service time and every backoff between attempts
+      // (its downstream calls are left out); with per-partition ordering only min(consumers,
+      // partitions) of them ever work.
+      const QueueSpec& q = c->queue_spec;
+      double held = 0, reach = 1;  // reach: probability that attempt k happens
+      for (int64_t k = 1; k <= q.max_attempts; ++k) {
+        held += reach * q.service_time.mean();
+        if (k < q.max_attempts)
+          held += reach * q.failure_probability * q.retry_backoff.mean() *
+                  std::pow(q.backoff_multiplier, static_cast<double>(k - 1));
+        reach *= q.failure_probability;
+      }
+      add_resource("consumers", held, q.ordered ? std::min(q.consumers, q.partitions) : q.consumers);
+      if (!c->calls.empty())
+        m.notes.push_back(fmt::format("queue {}: a consumer also waits for its downstream calls, left out of its demand, "
+                                      "so its utilization is a lower bound",
+                                      c->name));
+    }
+    if (c->kind != ComponentKind::Client) out[c->name] = cl;
+  }
+
+  double worst = 0;
+  for (const auto& c : t.components) {
+    if (c.kind == ComponentKind::Client) continue;
+    ComponentLoad& cl = out[c.name];
+    if (cl.name.empty()) {  // unreachable from any client
+      cl.name = c.name;
+      cl.kind = c.kind;
+      cl.replicas = c.replicas;
+    }
+    for (const auto& r : cl.resources)
+      if (r.utilization > worst) {
+        worst = r.utilization;
+        m.saturates_component = cl.name;
+        m.saturates_resource = r.resource;
+      }
+    m.components.push_back(cl);
+  }
+  if (worst > 0) m.saturation_client_rate = m.client_rate / worst;
+  m.notes.push_back("rates scale linearly with the clients' rates (cache hit ratios do not depend on the rate)");
+  m.notes.push_back("utilization is lambda x mean demand / servers; the Erlang C wait treats each replica as M/M/c "
+                    "(Poisson arrivals; for processor-sharing cores the mean is insensitive to the demand's "
+                    "distribution)");
+  m.notes.push_back("left out: the network, worker pools and queues held across downstream calls, timeouts, the "
+                    "cold start; the simulation models them");
+  for (const auto& c : t.components)
+    if (c.shards > 0) {
+      m.notes.push_back("the load of a sharded component is spread evenly over all its nodes (writes as well, though "
+                        "they go to the primaries); the simulation measures the real spread: range sharding and "
+                        "popular keys can put most of it on one shard");
+      break;
+    }
+  return m;
+}
+
+std::string analytic_text(const AnalyticModel& m) {
+  std::string out = fmt::format("{}: analytic estimate at {} req/s offered by the clients (no simulation)\n\n",
+                                m.topology, num(m.client_rate));
+  out += fmt::format("{:<14} {:<14} {:>12} {:>8} {:>8} {:>10} {:>8} {:>12}\n", "component", "kind", "lambda/s",
+                     "resource", "servers", "demand ms", "rho", "ErlangC ms");
+  for (const auto& c : m.components) {
+    std::string kind = std::string(to_string(c.kind)) + (c.replicas > 1 ? fmt::format(" x{}", c.replicas) : "");
+    if (c.resources.empty())
+      out += fmt::format("{:<14} {:<14} {:>12.1f} {:>8} {:>8} {:>10} {:>8} {:>12}\n", c.name, kind, c.lambda, "-", "-",
+                         "-", "-", "-");
+    for (size_t i = 0; i < c.resources.size(); ++i) {
+      const ResourceLoad& r = c.resources[i];
+      out += fmt::format("{:<14} {:<14} {:>12} {:>8} {:>8.0f} {:>10.3f} {:>7.1f}% {:>12}\n", i == 0 ? c.name : "",
+                         i == 0 ? kind : "", i == 0 ? fmt::format("{:.1f}", c.lambda) : "", r.resource, r.servers,
+                         r.demand_s * 1e3, 100 * r.utilization,
+                         r.erlang_c_wait_s ? fmt::format("{:.4g}", *r.erlang_c_wait_s * 1e3) : "saturated");
+    }
+    if (c.hit_ratio)
+      out += fmt::format("{:<14} hit ratio {:.1f}%: {}\n", "", 100 * *c.hit_ratio, c.hit_ratio_method);
+  }
+  out += "\n";
+  if (m.saturation_client_rate > 0) {
+    double factor = m.saturation_client_rate / m.client_rate;
+    out += fmt::format("first to saturate: {} {} reaches rho = 1 at {} req/s offered ({:.3f}x the current rate)\n",
+                       m.saturates_component, m.saturates_resource, num(m.saturation_client_rate), factor);
+  } else {
+    out += "first to saturate: none (no resource carries load)\n";
+  }
+  out += "\nassumptions:\n";
+  for (const auto& n : m.notes) out += "  - " + n + "\n";
+  return out;
+}
+
+nlohmann::ordered_json analytic_json(const AnalyticModel& m) {
+  nlohmann::ordered_json j;
+  j["topology"] = m.topology;
+  j["client_rate_rps"] = m.client_rate;
+  nlohmann::ordered_json comps = nlohmann::ordered_json::object();
+  for (const auto& c : m.components) {
+    nlohmann::ordered_json cj;
+    cj["kind"] = to_string(c.kind);
+    cj["replicas"] = c.replicas;
+    cj["lambda_rps"] = c.lambda;
+    cj["lambda_by_type_rps"] = c.by_type;
+    if (c.hit_ratio) cj["hit_ratio"] = {{"value", *c.hit_ratio}, {"method", c.hit_ratio_method}};
+    nlohmann::ordered_json res = nlohmann::ordered_json::object();
+    for (const auto& r : c.resources)
+      res[r.resource] = {{"servers", r.servers},
+                         {"demand_ms", r.demand_s * 1e3},
+                         {"utilization", r.utilization},
+                         {"erlang_c_wait_ms", r.erlang_c_wait_s ? nlohmann::json(*r.erlang_c_wait_s * 1e3) : nullptr}};
+    cj["resources"] = res;
+    comps[c.name] = cj;
+  }
+  j["components"] = comps;
+  j["first_to_saturate"] = {{"component", m.saturates_component},
+                            {"resource", m.saturates_resource},
+                            {"client_rate_rps", m.saturation_client_rate}};
+  j["assumptions"] = m.notes;
+  return j;
+}
+
+void add_analytic_comparison(nlohmann::ordered_json& summary, const Topology& t) {
+  AnalyticModel m = analyze_topology(t);
+  nlohmann::ordered_json flagged = nlohmann::ordered_json::array();
+  for (const auto& c : m.components) {
+    if (!summary["components"].contains(c.name)) continue;
+    auto& cj = summary["components"][c.name];
+    nlohmann::ordered_json a;
+    a["lambda_rps"] = c.lambda;
+    for (const auto& r : c.resources) a[r.resource] = r.utilization;
+    if (c.hit_ratio) a["hit_ratio"] = *c.hit_ratio;
+    for (const auto& r : c.resources) {
+      const auto& sim = cj["utilization"][r.resource];
+      if (!sim.is_number()) continue;
+      double s = sim.get<double>();
+      double diff = r.utilization > 0 ? std::fabs(s - r.utilization) / r.utilization : 0;
+      if (diff <= 0.10) continue;
+      std::string why;
+      if (r.utilization >= 1) why = "offered load beyond capacity: the simulation can only show 100% and growing queues";
+      else if (c.kind == ComponentKind::Database && c.lambda > 0 && cj["throughput_rps"].is_number() &&
+               cj["throughput_rps"].get<double>() > 1.1 * c.lambda)
+        why = "more traffic than the analytic miss ratio predicts: likely a cold cache upstream";
+      else if (cj["mean_wait_ms"].is_number() && cj["mean_wait_ms"].get<double>() > 0)
+        why = "requests wait for workers or connections (contention), which throttles the resource";
+      else
+        why = "non-exponential service, a cold cache upstream, or the network changing the arrival pattern";
+      flagged.push_back({{"component", c.name},
+                         {"resource", r.resource},
+                         {"simulated", s},
+                         {"analytic", r.utilization},
+                         {"likely_reason", why}});
+    }
+    cj["analytic"] = a;
+  }
+  summary["analytic"] = {{"first_to_saturate",
+                          {{"component", m.saturates_component},
+                           {"resource", m.saturates_resource},
+                           {"client_rate_rps", m.saturation_client_rate}}},
+                         {"differences_over_10pct", flagged}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Costs
+
+const std::vector<CostPreset>& cost_presets() {
+  static const std::vector<CostPreset> presets = {
+      {"object_storage", 0, 0.023, 0,
+       "the seed: storing 1 TB in S3 costs roughly $23/month, so $0.023 per GB-month (set stored_gb)"},
+      {"managed_db_16core", 400, 0, 0, "the seed: a 16-core RDS instance costs roughly $400/month, per replica"},
+      {"managed_kafka", 2500, 0, 0,
+       "the seed: a managed Kafka cluster runs $2-3K/month at minimum; the midpoint, $2,500, per replica"},
+  };
+  return presets;
+}
+
+bool has_costs(const Topology& t) {
+  for (const auto& c : t.components)
+    if (c.cost.given) return true;
+  return false;
+}
+
+namespace {
+
+struct CostLine {
+  std::string name;
+  double replicas_usd = 0, storage_usd = 0, egress_usd = 0, egress_gb = 0;
+  double total() const { return replicas_usd + storage_usd + egress_usd; }
+};
+
+struct CostTotals {
+  std::vector<CostLine> lines;
+  double monthly = 0;
+  double requests_per_month = 0;
+};
+
+CostTotals cost_totals(const RunResult& r) {
+  const Topology& t = *r.topology;
+  CostTotals out;
+  constexpr double kSecondsPerMonth = kHoursPerMonth * 3600;
+  AnalyticModel m = analyze_topology(t);
+  std::map<std::string, double> response_bytes;
+  for (const auto& c : m.components) response_bytes[c.name] = c.response_bytes;
+  std::map<std::string, double> throughput;
+  for (const auto& c : r.components) throughput[c.stats.name] = static_cast<double>(c.stats.completed) / r.window();
+  for (const auto& c : r.clients) throughput[c.name] = static_cast<double>(c.completed) / r.window();
+  uint64_t completed = 0;
+  for (const auto& c : r.clients) completed += c.completed;
+  out.requests_per_month = static_cast<double>(completed) / r.window() * kSecondsPerMonth;
+  for (const auto& c : t.components) {
+    if (!c.cost.given) continue;
+    CostLine l;
+    l.name = c.name;
+    l.replicas_usd = c.cost.per_replica_month * static_cast<double>(c.replicas);
+    l.storage_usd = c.cost.per_gb_month * c.cost.stored_gb;
+    // Egress: the responses it sends at the simulated throughput, kept up for a month.
+    l.egress_gb = throughput[c.name] * response_bytes[c.name] * kSecondsPerMonth / 1e9;
+    l.egress_usd = c.cost.per_gb_egress * l.egress_gb;
+    out.monthly += l.total();
+    out.lines.push_back(l);
+  }
+  return out;
+}
+
+double r6(double x) { return std::isfinite(x) ? std::stod(fmt::format("{:.6g}", x)) : 0; }
+
+}  // namespace
+
+nlohmann::ordered_json cost_json(const RunResult& r) {
+  CostTotals c = cost_totals(r);
+  nlohmann::ordered_json by = nlohmann::ordered_json::object();
+  for (const auto& l : c.lines)
+    by[l.name] = {{"monthly_usd", r6(l.total())},
+                  {"replicas_usd", r6(l.replicas_usd)},
+                  {"storage_usd", r6(l.storage_usd)},
+                  {"egress_usd", r6(l.egress_usd)},
+                  {"egress_gb_month", r6(l.egress_gb)}};
+  nlohmann::ordered_json j;
+  j["monthly_usd"] = r6(c.monthly);
+  j["per_million_requests_usd"] =
+      c.requests_per_month > 0 ? nlohmann::json(r6(c.monthly / (c.requests_per_month / 1e6))) : nlohmann::json(nullptr);
+  j["by_component"] = by;
+  return j;
+}
+
+std::string cost_line(const RunResult& r) {
+  CostTotals c = cost_totals(r);
+  std::string parts;
+  for (const auto& l : c.lines) parts += fmt::format("{}{} ${}", parts.empty() ? "" : ", ", l.name, num(l.total()));
+  return fmt::format("cost: ${}/month, ${} per million requests at the simulated throughput ({})\n", num(c.monthly),
+                     c.requests_per_month > 0 ? fmt::format("{:.4g}", c.monthly / (c.requests_per_month / 1e6)) : "-",
+                     parts);
+}
+
+}  // namespace archsim

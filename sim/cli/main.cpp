@@ -1,0 +1,428 @@
+// archsim: replay a workload through a distributed-system design and see where it breaks.
+//
+//   archsim run FILE [--set path=value]... [--seed N] [--json] [--out DIR]
+//   archsim validate FILE
+//   archsim latency-table
+//   archsim graph FILE
+//   archsim estimate --dau N --reads-per-user N ... | estimate FILE   back-of-envelope, no simulation
+//   archsim experiment FILE [--executor local|slurm]  many runs of a topology (docs/experiments.md)
+//   archsim plot DIR                                   figures of a run or experiment folder
+//   archsim report DIR [--topology FILE] [--set ...]  DIR/report.html
+//   archsim reshard FILE --component db --to N [--value-size 1KB] [--json]   keys moved per sharding strategy
+//   archsim check FILE [--time-limit 10s] [--json]      is an operation history linearizable?
+//
+// Exit codes: 0 success, 2 bad input (one message on stderr, nothing else written), 1 internal error.
+// `check` adds its verdicts: 0 linearizable, 3 unknown (time limit hit), 4 not linearizable.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "sim/experiment/experiment.hpp"
+#include "sim/analysis/estimate.hpp"
+#include "sim/support/history.hpp"
+#include "sim/analysis/linearizability.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/report/output_dir.hpp"
+#include "sim/report/plot_report.hpp"
+#include "sim/report/report.hpp"
+#include "sim/analysis/reshard.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/support/units.hpp"
+#include "sim/config/validate.hpp"
+
+using namespace archsim;
+
+namespace {
+
+constexpr int kBadInput = 2;
+constexpr int kInternal = 1;
+// `check` verdicts other than 0: 1 stays an internal error everywhere, so a crash never reads as a
+// violation.
+constexpr int kUnknown = 3;
+constexpr int kNotLinearizable = 4;
+
+Topology load_checked(const std::string& file, const std::vector<std::string>& sets, bool print_warnings) {
+  Topology t = load_topology(file, sets);
+  auto warnings = validate_topology(t);
+  if (print_warnings)
+    for (const auto& w : warnings) std::cerr << w << "\n";
+  return t;
+}
+
+// Beyond these a run is refused unless --force: hours of wall time or more memory than the machine.
+constexpr double kMaxRequests = 2e8;
+constexpr double kMaxMemoryBytes = 16e9;
+
+void check_cost(const Topology& t, const std::string& file) {
+  CostEstimate e = estimate_cost(t);
+  if (e.requests > kMaxRequests)
+    throw ConfigError(fmt::format(
+        "{}: error: this run would simulate about {:.3g} requests (about {:.0f} minutes of wall time); shorten "
+        "run.duration or lower the rate, or pass --force to run it anyway",
+        file, e.requests, e.wall_seconds / 60));
+  if (e.memory_bytes > kMaxMemoryBytes)
+    throw ConfigError(fmt::format(
+        "{}: error: this run would need about {:.1f} GB of memory ({} hosts); shrink the topology, or pass --force "
+        "to run it anyway",
+        file, e.memory_bytes / 1e9, e.hosts));
+}
+
+struct HistoryOptions {
+  std::string path;  // --history FILE
+  bool check = false;  // --check
+};
+
+int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
+            const std::string& out_dir, const std::string& engine, bool force, bool analytic, const HistoryOptions& hist) {
+  std::vector<std::string> all = sets;
+  if (seed) all.push_back(fmt::format("run.seed={}", *seed));
+  Topology t = load_checked(file, all, true);
+  if (!force) check_cost(t, file);
+  RunOptions options;
+  options.progress = !json && isatty(STDERR_FILENO);
+  options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
+  // The folders are made before the run, so that one that cannot be made costs no simulation.
+  if (!out_dir.empty()) make_output_dir(out_dir, "run --out");
+  if (!hist.path.empty() || hist.check) {
+    bool has_store = false;
+    for (const auto& c : t.components) has_store |= c.kind == ComponentKind::ReplicatedStore;
+    if (!has_store)
+      throw ConfigError(fmt::format("{}: error: --history and --check record the operations of a replicated_store, and "
+                                    "this topology has none",
+                                    file));
+    // --check without --history: the history goes beside the other outputs, or to a temporary file.
+    options.history_path = !hist.path.empty() ? hist.path
+                           : !out_dir.empty() ? out_dir + "/history.jsonl"
+                                              : fmt::format("/tmp/archsim-history-{}.jsonl", getpid());
+    make_parent_dir(options.history_path, "run --history");
+    if (!std::ofstream(options.history_path))
+      throw ConfigError(fmt::format("{}: error: cannot write the history to {}: give a path in a folder that exists "
+                                    "and can be written",
+                                    file, options.history_path));
+  }
+  RunResult r = run_scenario(t, options);
+  std::optional<CheckReport> check;
+  if (hist.check) {
+    check = check_history_file(options.history_path, CheckOptions{});
+    if (hist.path.empty() && out_dir.empty()) std::remove(options.history_path.c_str());
+  }
+  if (json) {
+    nlohmann::ordered_json j = summary_json(r);
+    if (analytic) add_analytic_comparison(j, t);
+    if (check) j["history_check"] = check_json(*check);
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << terminal_summary(r);
+    if (analytic) std::cout << "\n" << analytic_text(analyze_topology(t));
+    if (check) std::cout << "\nhistory check: " << check_text(*check);
+  }
+  std::cout.flush();
+  // After the summary: what the run found reaches the user even if writing the files fails.
+  if (!out_dir.empty()) write_outputs(r, out_dir, all);
+  if (!check || check->verdict == CheckVerdict::Linearizable) return 0;
+  return check->verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
+}
+
+int cmd_validate(const std::string& file, const std::vector<std::string>& sets) {
+  Topology t = load_checked(file, sets, true);
+  size_t hosts = 0;
+  for (const auto& c : t.components) hosts += static_cast<size_t>(c.replicas);
+  std::cout << fmt::format("{}: ok ({} components, {} hosts, {} regions)\n", file, t.components.size(), hosts,
+                           t.regions.size());
+  return 0;
+}
+
+int cmd_latency_table() {
+  LatencyTable table;
+  std::cout << fmt::format("{:<22} {:>10}  {}\n", "name", "latency", "what");
+  for (const auto& e : table.entries())
+    std::cout << fmt::format("{:<22} {:>10}  {}\n", e.name, format_duration(e.seconds), e.description);
+  std::cout << "\nNetwork entries are round trips: a link's one-way latency is half its rtt.\n";
+  return 0;
+}
+
+int cmd_graph(const std::string& file, const std::vector<std::string>& sets) {
+  Topology t = load_checked(file, sets, false);
+  std::ostringstream ss;
+  write_dot(t, ss);
+  std::cout << ss.str();
+  return 0;
+}
+
+// plot / report: the Python scripts in plots/ draw the figures and write report.html; see docs/plots.md.
+// A folder that is not there is the scripts' to refuse (it names what to give instead); one that is
+// there must take the figures and the page: checked first, so that a refusal writes nothing.
+void make_figure_dirs(const std::string& dir, const std::string& command) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
+  check_output_dir(dir + "/figures", command);
+}
+
+int cmd_plot(const std::string& dir) {
+  make_figure_dirs(dir, "plot");
+  return run_plot_script("plot.py", {dir});
+}
+
+int cmd_report(const std::string& dir, const std::string& topology, const std::vector<std::string>& sets) {
+  make_figure_dirs(dir, "report");
+  std::string topo = topology;
+  std::vector<std::string> overrides = sets;
+  if (topo.empty() && ::access((dir + "/topology.yaml").c_str(), R_OK) == 0) {
+    // A run folder carries its topology and the overrides it ran with.
+    topo = dir + "/topology.yaml";
+    std::ifstream in(dir + "/overrides.txt");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) overrides.push_back(line);
+  }
+  std::vector<std::string> args{dir};
+  std::string tmp;
+  if (!topo.empty()) {
+    nlohmann::json a = assumptions_json(load_checked(topo, overrides, false));
+    char tpl[] = "/tmp/archsim-assumptions-XXXXXX";
+    int fd = ::mkstemp(tpl);
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file");
+    tmp = tpl;
+    std::string text = a.dump(2);
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write " + tmp);
+    args.insert(args.end(), {"--assumptions", tmp});
+  }
+  int code = run_plot_script("report.py", args);
+  if (!tmp.empty()) ::unlink(tmp.c_str());
+  return code;
+}
+
+// estimate: the seed's back-of-envelope calculator, or the analytic view of a topology (sim/analysis/estimate.hpp).
+struct EstimateArgs {
+  std::string dau, reads = "0", writes = "0", payload = "0B", peak = "3", retention = "1y", replication = "1",
+                   media_fraction = "0", media_size = "0B", viral_views = "0", viral_window = "1h", units = "decimal";
+};
+
+int cmd_estimate(const std::string& file, const std::vector<std::string>& sets, const EstimateArgs& a, bool json) {
+  if (!file.empty()) {
+    AnalyticModel m = analyze_topology(load_checked(file, sets, true));
+    std::cout << (json ? analytic_json(m).dump(2) + "\n" : analytic_text(m));
+    return 0;
+  }
+  if (a.dau.empty()) throw ConfigError("estimate: error: give a topology FILE or --dau (with --reads-per-user ...)");
+  auto fail = [](const std::string& flag, const std::string& why) {
+    return ConfigError(fmt::format("estimate: error: {}: {}", flag, why));
+  };
+  auto get = [&](const std::string& flag, std::optional<double> v, const std::string& why) {
+    if (!v) throw fail(flag, why);
+    return *v;
+  };
+  std::string why;
+  CapacityInputs in;
+  in.dau = get("--dau", parse_count(a.dau, &why), why);
+  in.reads_per_user = get("--reads-per-user", parse_count(a.reads, &why), why);
+  in.writes_per_user = get("--writes-per-user", parse_count(a.writes, &why), why);
+  in.payload_bytes = get("--payload", parse_size(a.payload, &why), why);
+  in.peak_multiplier = get("--peak-multiplier", parse_number(a.peak, &why), why);
+  in.retention_days = get("--retention", parse_retention_days(a.retention, &why), why);
+  in.replication = get("--replication", parse_number(a.replication, &why), why);
+  in.media_fraction = get("--media-fraction", parse_number(a.media_fraction, &why), why);
+  in.media_bytes = get("--media-size", parse_size(a.media_size, &why), why);
+  in.viral_views = get("--viral-views", parse_count(a.viral_views, &why), why);
+  in.viral_window_s = get("--viral-window", parse_duration(a.viral_window, &why), why);
+  if (in.peak_multiplier < 1) throw fail("--peak-multiplier", "must be at least 1");
+  if (in.replication < 1) throw fail("--replication", "must be at least 1");
+  if (in.media_fraction < 0 || in.media_fraction > 1) throw fail("--media-fraction", "must be between 0 and 1");
+  if (in.viral_window_s <= 0) throw fail("--viral-window", "must be longer than 0");
+  in.units = a.units == "binary" ? UnitSystem::Binary : UnitSystem::Decimal;
+  CapacityEstimate e = estimate_capacity(in);
+  std::cout << (json ? capacity_json(e).dump(2) + "\n" : capacity_text(e));
+  return 0;
+}
+
+// reshard: the fraction of keys (and bytes) each sharding strategy moves from the current shard count to --to.
+int cmd_reshard(const std::string& file, const std::vector<std::string>& sets, const std::string& component,
+                int64_t to, const std::string& value_size, bool json) {
+  Topology t = load_checked(file, sets, false);
+  double bytes = 0;
+  if (!value_size.empty()) {
+    std::string why;
+    auto v = parse_size(value_size, &why);
+    if (!v || *v <= 0) throw ConfigError(fmt::format("reshard: error: --value-size: {}", v ? "must be above 0" : why));
+    bytes = *v;
+  }
+  ReshardReport r = reshard_component(t, component, to, bytes);
+  std::cout << (json ? reshard_json(r).dump(2) + "\n" : reshard_text(r));
+  return 0;
+}
+
+// check: is the history in `file` linearizable, per key, for a register?
+int cmd_check(const std::string& file, const std::string& time_limit, bool json) {
+  CheckOptions options;
+  if (!time_limit.empty()) {
+    std::string why;
+    auto v = parse_duration(time_limit, &why);
+    if (!v || *v <= 0)
+      throw ConfigError(fmt::format("check: error: --time-limit: {}", v ? "must be longer than 0" : why));
+    options.time_limit_s = *v;
+  }
+  CheckReport r = check_history_file(file, options);
+  std::cout << (json ? check_json(r).dump(2) + "\n" : check_text(r));
+  return r.verdict == CheckVerdict::Linearizable ? 0 : r.verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"archsim: simulate a distributed-system design and see where it breaks"};
+  app.require_subcommand(1);
+  std::string file, out_dir;
+  std::vector<std::string> sets;
+  std::optional<uint64_t> seed;
+  bool json = false;
+
+  auto* run = app.add_subcommand("run", "run a topology and print its summary");
+  run->add_option("file", file, "topology YAML file")->required();
+  run->add_option("--set", sets, "override a value: --set components.app.replicas=16")->take_all();
+  run->add_option("--seed", seed, "random seed (overrides run.seed)");
+  run->add_flag("--json", json, "print the summary as one JSON object on stdout");
+  run->add_option("--out", out_dir, "write summary.json and CSV files into this directory");
+  std::string engine = "simgrid";
+  run->add_option("--engine", engine,
+                  "simgrid (default: every hop a SimGrid transfer) or local (an in-process event loop without link "
+                  "contention, for comparison)")
+      ->check(CLI::IsMember({"simgrid", "local"}));
+  bool force = false;
+  run->add_flag("--force", force, "run even when the estimated time or memory is absurd");
+  HistoryOptions hist;
+  run->add_option("--history", hist.path,
+                  "write every operation on the replicated stores to this file (JSON lines, docs/outputs.md)");
+  run->add_flag("--check", hist.check,
+                "check the history for linearizability after the run (exit 4 when it is not, 3 when undecided)");
+
+  auto* validate = app.add_subcommand("validate", "check a topology without running it");
+  validate->add_option("file", file, "topology YAML file")->required();
+  validate->add_option("--set", sets, "override a value")->take_all();
+
+  auto* table = app.add_subcommand("latency-table", "print the built-in latency table");
+  auto* graph = app.add_subcommand("graph", "print the design as a Graphviz DOT graph");
+  graph->add_option("file", file, "topology YAML file")->required();
+  graph->add_option("--set", sets, "override a value")->take_all();
+
+  std::string dir, topology;
+  auto* plot = app.add_subcommand("plot", "draw the figures of a run or experiment folder into DIR/figures/");
+  plot->add_option("dir", dir, "a folder written by `run --out` or `experiment --out`")->required();
+  auto* report = app.add_subcommand("report", "write DIR/report.html: one self-contained page for a run or experiment");
+  report->add_option("dir", dir, "a folder written by `run --out` or `experiment --out`")->required();
+  report->add_option("--topology", topology, "the topology file the run used, for the assumptions (default: DIR/topology.yaml)");
+  report->add_option("--set", sets, "the overrides the run used")->take_all();
+
+  // archsim experiment FILE [--jobs N] [--out DIR]: many runs of a topology; see docs/experiments.md.
+  std::string exp_file, exp_out;
+  std::vector<std::string> exp_sets;
+  int exp_jobs = 0;
+  std::optional<int> exp_reps;
+  auto* experiment = app.add_subcommand("experiment", "run an experiment's points as parallel `archsim run` processes");
+  experiment->add_option("file", exp_file, "experiment YAML file")->required();
+  experiment->add_option("--jobs", exp_jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  experiment->add_option("--out", exp_out, "results folder (default: results/<experiment name>)");
+  experiment->add_option("--set", exp_sets, "override a value in every point (after the file's set:)")->take_all();
+  experiment->add_option("--replications", exp_reps, "at most this many replications per point")->check(CLI::PositiveNumber);
+  ExperimentOptions exp_opts;
+  experiment->add_option("--executor", exp_opts.executor,
+                         "local (default: child processes here) or slurm (an sbatch job array plus a gather job)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  experiment->add_option("--partition", exp_opts.slurm.partition, "slurm: the partition to submit to");
+  experiment->add_option("--chunk", exp_opts.slurm.chunk, "slurm: runs per array task (default 1)")
+      ->check(CLI::PositiveNumber);
+  experiment->add_option("--throttle", exp_opts.slurm.throttle, "slurm: array tasks running at once (--array=0-N%M)")
+      ->check(CLI::PositiveNumber);
+  experiment->add_flag("--dry-run", exp_opts.slurm.dry_run, "slurm: write the sbatch scripts, submit nothing");
+  experiment->add_flag("--gather", exp_opts.gather,
+                       "run nothing: write results.csv and results.json from the runs already in --out");
+  experiment->add_option("--archsim", exp_opts.archsim,
+                         "the archsim binary the runs use (default: this one; on a cluster, a path every node sees)");
+
+  // archsim estimate: see cmd_estimate and docs/estimates.md.
+  EstimateArgs est;
+  auto* estimate = app.add_subcommand("estimate", "back-of-envelope numbers without simulating: a capacity calculator "
+                                                  "(--dau ...) or the analytic view of a topology FILE");
+  estimate->add_option("file", file, "topology YAML file (omit for the calculator)");
+  estimate->add_option("--set", sets, "override a value in the topology")->take_all();
+  estimate->add_flag("--json", json, "print the estimate as JSON");
+  estimate->add_option("--dau", est.dau, "daily active users: 100M, 20k, 1B");
+  estimate->add_option("--reads-per-user", est.reads, "reads per user per day");
+  estimate->add_option("--writes-per-user", est.writes, "writes per user per day");
+  estimate->add_option("--payload", est.payload, "bytes per write and per read: 500B, 3MiB (KB = 1000 B, KiB = 1024 B)");
+  estimate->add_option("--peak-multiplier", est.peak, "peak over average traffic (default 3)");
+  estimate->add_option("--retention", est.retention, "how long writes are kept: 5y, 90d, 12w (default 1y = 365 d)");
+  estimate->add_option("--replication", est.replication, "copies of every stored byte (default 1)");
+  estimate->add_option("--media-fraction", est.media_fraction, "share of writes with a media object (0.1 = 10%)");
+  estimate->add_option("--media-size", est.media_size, "bytes per media object: 200KB");
+  estimate->add_option("--viral-views", est.viral_views, "views of one hot media object (1M) within --viral-window");
+  estimate->add_option("--viral-window", est.viral_window, "the window of --viral-views (default 1h)");
+  estimate->add_option("--units", est.units, "how printed sizes count: decimal (GB = 1e9 B, default) or binary (GiB)")
+      ->check(CLI::IsMember({"decimal", "binary"}));
+  bool analytic = false;
+  run->add_flag("--analytic", analytic,
+                "add the analytic estimate (sim/analysis/estimate.hpp) per component and flag >10% differences from the run");
+
+  std::string reshard_component_name, reshard_value_size;
+  int64_t reshard_to = 0;
+  auto* reshard = app.add_subcommand("reshard", "the fraction of keys and bytes each sharding strategy moves when a "
+                                                "database or cache goes from its shard count to --to");
+  reshard->add_option("file", file, "topology YAML file")->required();
+  reshard->add_option("--component", reshard_component_name, "the sharded database or cache")->required();
+  reshard->add_option("--to", reshard_to, "the new shard count")->required();
+  reshard->add_option("--value-size", reshard_value_size, "bytes per key moved: 1KB, 4KiB (default 1KiB)");
+  reshard->add_option("--set", sets, "override a value in the topology")->take_all();
+  reshard->add_flag("--json", json, "print the result as JSON");
+
+  std::string check_time_limit;
+  auto* check = app.add_subcommand("check", "decide whether an operation history (JSON lines, docs/outputs.md) is "
+                                            "linearizable for a key-value register");
+  check->add_option("file", file, "history file: one JSON event per line")->required();
+  check->add_option("--time-limit", check_time_limit,
+                    "wall time for the whole check, e.g. 10s or 500ms (default 10s); undecided keys are unknown");
+  check->add_flag("--json", json, "print the verdict as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kBadInput;
+  }
+
+  try {
+    if (*experiment) {
+      exp_opts.jobs = exp_jobs;
+      exp_opts.out_dir = exp_out;
+      exp_opts.max_replications = exp_reps;
+      bool slurm_only = !exp_opts.slurm.partition.empty() || exp_opts.slurm.chunk || exp_opts.slurm.throttle ||
+                        exp_opts.slurm.dry_run;
+      if (slurm_only && exp_opts.executor != "slurm") {
+        std::cerr << "archsim experiment: error: --partition, --chunk, --throttle and --dry-run need --executor slurm\n";
+        return kBadInput;
+      }
+      return run_experiment_file(exp_file, exp_sets, exp_opts);
+    }
+    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force, analytic, hist);
+    if (*estimate) return cmd_estimate(file, sets, est, json);
+    if (*validate) return cmd_validate(file, sets);
+    if (*table) return cmd_latency_table();
+    if (*graph) return cmd_graph(file, sets);
+    if (*plot) return cmd_plot(dir);
+    if (*report) return cmd_report(dir, topology, sets);
+    if (*check) return cmd_check(file, check_time_limit, json);
+    if (*reshard) return cmd_reshard(file, sets, reshard_component_name, reshard_to, reshard_value_size, json);
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "archsim: internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+  return kInternal;
+}

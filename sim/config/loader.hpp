@@ -1,0 +1,20 @@
+// Loading a topology file: YAML → Topology, strictly.
+//
+// Syntax and "is the file well formed" live here: unknown keys, wrong types, missing units, values
+// out of range. Whether the design makes sense (references, reachability, cycles) is validate.hpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/config/topology.hpp"
+
+namespace archsim {
+
+// Reads, applies the `--set` overrides, and parses. Throws ConfigError on bad input.
+Topology load_topology(const std::string& path, const std::vector<std::string>& overrides = {});
+// Parses from text (used by tests and the fuzz target); `path` only names the source in errors.
+Topology load_topology_text(const std::string& text, const std::string& path,
+                            const std::vector<std::string>& overrides = {});
+
+}  // namespace archsim

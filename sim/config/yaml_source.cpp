@@ -1,0 +1,447 @@
+#include "sim/config/yaml_source.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <set>
+
+#include "sim/support/units.hpp"
+
+namespace archsim {
+
+Location Source::location(const YAML::Node& node) const {
+  for (const auto& o : overrides_)
+    if (o.node.is(node)) return {};
+  YAML::Mark m = node.Mark();
+  if (m.is_null()) return {};
+  return {m.line + 1, m.column + 1};
+}
+
+std::string Source::where(const YAML::Node& node) const {
+  for (const auto& o : overrides_)
+    if (o.node.is(node)) return fmt::format("--set {}", o.text);
+  Location loc = location(node);
+  if (loc.line == 0) return path_;
+  return fmt::format("{}:{}:{}", path_, loc.line, loc.col);
+}
+
+void Source::fail(const YAML::Node& node, const std::string& message) const {
+  throw ConfigError(fmt::format("{}: error: {}", where(node), message));
+}
+
+void Source::fail_at(Location loc, const std::string& message) const {
+  if (loc.line == 0) throw ConfigError(fmt::format("{}: error: {}", path_, message));
+  throw ConfigError(fmt::format("{}:{}:{}: error: {}", path_, loc.line, loc.col, message));
+}
+
+static size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  // Nothing is suggested for absurdly long words: the edit distance costs their product of lengths.
+  if (word.size() > 100) return "";
+  std::string best;
+  size_t best_d = std::numeric_limits<size_t>::max();
+  size_t limit = std::max<size_t>(2, word.size() / 3);
+  for (const auto& c : candidates) {
+    if (c.size() > word.size() + limit || word.size() > c.size() + limit) continue;  // too far apart anyway
+    size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  if (best_d <= limit && best_d < word.size()) return best;  // "k0" is not a typo of "op"
+  // A prefix match ("repl" for "replicas") also counts.
+  for (const auto& c : candidates)
+    if (word.size() >= 3 && c.rfind(word, 0) == 0) return c;
+  return "";
+}
+
+static const char* type_name(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    default:
+      return "nothing";
+  }
+}
+
+MapReader::MapReader(const Source& src, const YAML::Node& node, const std::string& what,
+                     std::vector<std::string> allowed)
+    : src_(src), node_(node), what_(what) {
+  if (!node.IsMap()) src.fail(node, fmt::format("{} must be a map of keys to values, found {}", what, type_name(node)));
+  std::set<std::string> allowed_set(allowed.begin(), allowed.end());  // a latency table allows all of its own keys
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;  // a copy: the iterator hands out a temporary
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be plain names", what));
+    std::string key = k.Scalar();
+    if (!allowed_set.count(key)) {
+      std::string hint = nearest(key, allowed);
+      if (!hint.empty())
+        src.fail(k, fmt::format("unknown key '{}' in {}; did you mean '{}'?", key, what, hint));
+      std::string all;
+      for (const auto& a : allowed) all += (all.empty() ? "" : ", ") + a;
+      src.fail(k, fmt::format("unknown key '{}' in {}; valid keys: {}", key, what, all));
+    }
+    if (entries_.count(key))
+      src.fail(k, fmt::format("duplicate key '{}' in {} (first at line {})", key, what,
+                              src.location(entries_[key].first).line));
+    entries_[key] = {k, it->second};
+    order_.push_back(key);
+  }
+}
+
+YAML::Node MapReader::require(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) src_.fail(node_, fmt::format("{} needs '{}'", what_, key));
+  return it->second.second;
+}
+
+YAML::Node MapReader::get(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return YAML::Node(YAML::NodeType::Undefined);
+  return it->second.second;
+}
+
+Location MapReader::key_location(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return src_.location(node_);
+  return src_.location(it->second.first);
+}
+
+static const std::string& scalar(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar()) src.fail(node, fmt::format("{} must be a single value, found {}", what, type_name(node)));
+  return node.Scalar();
+}
+
+std::string read_string(const Source& src, const YAML::Node& node, const std::string& what) {
+  const std::string& s = scalar(src, node, what);
+  if (s.empty()) src.fail(node, fmt::format("{} must not be empty", what));
+  return s;
+}
+
+// A value as shown in a message; a long one (a 400-digit number) is cut short.
+static std::string cut(const std::string& s) {
+  if (s.size() <= 40) return s;
+  return fmt::format("{}... ({} characters)", s.substr(0, 20), s.size());
+}
+
+// Whether `v` lies in [min, max] and converts to int64_t (2^63 compares equal to INT64_MAX as a double).
+static bool in_range(std::optional<double> v, int64_t min, int64_t max) {
+  return v && *v >= static_cast<double>(min) && *v <= static_cast<double>(max) && *v < 0x1p63;
+}
+
+int64_t read_int(const Source& src, const YAML::Node& node, const std::string& what, int64_t min, int64_t max) {
+  const std::string& s = scalar(src, node, what);
+  std::string why;
+  auto v = parse_number(s, &why);
+  bool too_large = !v && why.find("is too large") != std::string::npos;  // a number, beyond a double
+  if ((!v && !too_large) || (v && *v != std::floor(*v)))
+    src.fail(node, fmt::format("{} must be a whole number, got '{}'", what, cut(s)));
+  if (!in_range(v, min, max)) src.fail(node, fmt::format("{} must be between {} and {}, got {}", what, min, max, cut(s)));
+  return static_cast<int64_t>(*v);
+}
+
+int64_t read_int_or_unbounded(const Source& src, const YAML::Node& node, const std::string& what, int64_t min,
+                              int64_t max) {
+  if (node.IsScalar() && node.Scalar() == "unbounded") return -1;
+  const std::string& s = scalar(src, node, what);
+  std::string why;
+  auto v = parse_number(s, &why);
+  bool too_large = !v && why.find("is too large") != std::string::npos;
+  if ((!v && !too_large) || (v && *v != std::floor(*v)))
+    src.fail(node, fmt::format("{} must be a whole number or 'unbounded', got '{}'", what, cut(s)));
+  if (!in_range(v, min, max))
+    src.fail(node, fmt::format("{} must be between {} and {} (or 'unbounded'), got {}", what, min, max, cut(s)));
+  return static_cast<int64_t>(*v);
+}
+
+double read_number(const Source& src, const YAML::Node& node, const std::string& what, double min, double max) {
+  const std::string& s = scalar(src, node, what);
+  std::string why;
+  auto v = parse_number(s, &why);
+  if (!v) src.fail(node, fmt::format("{}: {}", what, why));
+  if (*v < min || *v > max)
+    src.fail(node, fmt::format("{} must be between {:g} and {:g}, got {}", what, min, max, cut(s)));
+  return *v;
+}
+
+bool read_bool(const Source& src, const YAML::Node& node, const std::string& what) {
+  const std::string& s = scalar(src, node, what);
+  if (s == "true") return true;
+  if (s == "false") return false;
+  src.fail(node, fmt::format("{} must be true or false, got '{}'", what, cut(s)));
+}
+
+double read_duration(const Source& src, const YAML::Node& node, const LatencyTable& table, const std::string& what,
+                     bool allow_zero) {
+  const std::string& s = scalar(src, node, what);
+  double v = 0;
+  if (auto named = table.lookup(s)) {
+    v = *named;
+  } else {
+    std::string why;
+    auto d = parse_duration(s, &why);
+    if (!d) {
+      bool wordlike = !s.empty() && (std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_');
+      if (wordlike) {
+        std::string hint = nearest(s, table.names());
+        if (!hint.empty())
+          src.fail(node, fmt::format("{}: '{}' is neither a duration nor a latency-table entry; did you mean '{}'?",
+                                     what, cut(s), hint));
+        src.fail(node, fmt::format("{}: '{}' is neither a duration (e.g. 500us) nor a latency-table entry "
+                                   "(`archsim latency-table` lists them)",
+                                   what, cut(s)));
+      }
+      src.fail(node, fmt::format("{}: {}", what, why));
+    }
+    v = *d;
+  }
+  if (v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, cut(s)));
+  if (!allow_zero && v == 0) src.fail(node, fmt::format("{} must be greater than zero", what));
+  if (v > 1e9) src.fail(node, fmt::format("{} of {} is absurdly long (over 30 years)", what, cut(s)));
+  return v;
+}
+
+double read_size(const Source& src, const YAML::Node& node, const std::string& what) {
+  const std::string& s = scalar(src, node, what);
+  std::string why;
+  auto v = parse_size(s, &why);
+  if (!v) src.fail(node, fmt::format("{}: {}", what, why));
+  if (*v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, cut(s)));
+  if (*v > 1e18) src.fail(node, fmt::format("{} of {} is absurdly large", what, cut(s)));
+  return *v;
+}
+
+double read_rate(const Source& src, const YAML::Node& node, const std::string& what) {
+  const std::string& s = scalar(src, node, what);
+  std::string why;
+  auto v = parse_rate(s, &why);
+  if (!v) src.fail(node, fmt::format("{}: {}", what, why));
+  if (*v <= 0) src.fail(node, fmt::format("{} must be greater than zero, got {}", what, cut(s)));
+  if (*v > 1e9) src.fail(node, fmt::format("{} of {} is beyond what a simulation can replay (max 1G/s)", what, cut(s)));
+  return *v;
+}
+
+double read_bandwidth(const Source& src, const YAML::Node& node, const std::string& what) {
+  const std::string& s = scalar(src, node, what);
+  std::string why;
+  auto v = parse_bandwidth(s, &why);
+  if (!v) src.fail(node, fmt::format("{}: {}", what, why));
+  if (*v <= 0) src.fail(node, fmt::format("{} must be greater than zero, got {}", what, cut(s)));
+  if (*v > 1e15) src.fail(node, fmt::format("{} of {} is absurdly large", what, cut(s)));
+  return *v;
+}
+
+Distribution read_distribution(const Source& src, const YAML::Node& node, const LatencyTable& table,
+                               const std::string& what) {
+  if (node.IsScalar()) return Distribution::constant(read_duration(src, node, table, what));
+  MapReader m(src, node, what, {"dist", "mean", "median", "p99", "min", "max", "values", "of"});
+  std::string dist = read_string(src, m.require("dist"), what + ".dist");
+  auto only = [&](std::vector<std::string> allowed) {
+    for (const auto& k : m.keys())
+      if (k != "dist" && std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        src.fail_at(m.key_location(k), fmt::format("'{}' does not apply to a {} distribution in {}", k, dist, what));
+  };
+  if (dist == "constant") {
+    only({"mean"});
+    return Distribution::constant(read_duration(src, m.require("mean"), table, what + ".mean"));
+  }
+  if (dist == "exponential") {
+    only({"mean"});
+    return Distribution::exponential(read_duration(src, m.require("mean"), table, what + ".mean", false));
+  }
+  if (dist == "lognormal") {
+    only({"median", "p99"});
+    double median = read_duration(src, m.require("median"), table, what + ".median", false);
+    double p99 = read_duration(src, m.require("p99"), table, what + ".p99", false);
+    if (p99 <= median) src.fail(m.get("p99"), fmt::format("{}: p99 must be greater than the median", what));
+    return Distribution::lognormal(median, p99);
+  }
+  if (dist == "uniform") {
+    only({"min", "max"});
+    double lo = read_duration(src, m.require("min"), table, what + ".min");
+    double hi = read_duration(src, m.require("max"), table, what + ".max");
+    if (hi < lo) src.fail(m.get("max"), fmt::format("{}: max must not be below min", what));
+    return Distribution::uniform(lo, hi);
+  }
+  if (dist == "empirical") {
+    only({"values"});
+    YAML::Node values = m.require("values");
+    if (!values.IsSequence() || values.size() == 0)
+      src.fail(values, fmt::format("{}.values must be a non-empty list of [duration, probability] pairs", what));
+    std::vector<std::pair<double, double>> points;
+    double total = 0;
+    for (const auto& v : values) {
+      if (!v.IsSequence() || v.size() != 2)
+        src.fail(v, fmt::format("{}.values: each entry must be [duration, probability]", what));
+      double t = read_duration(src, v[0], table, what + ".values duration");
+      double p = read_number(src, v[1], what + ".values probability", 0, 1);
+      if (p <= 0) src.fail(v[1], fmt::format("{}.values: probabilities must be greater than zero", what));
+      total += p;
+      points.emplace_back(t, p);
+    }
+    if (std::fabs(total - 1) > 1e-6)
+      src.fail(values, fmt::format("{}.values: probabilities add up to {:g}, not 1", what, total));
+    return Distribution::empirical(std::move(points));
+  }
+  if (dist == "mixture") {
+    // {dist: mixture, of: [[0.99, {dist: uniform, min: 1ms, max: 2ms}], [0.01, 50ms]]}
+    only({"of"});
+    YAML::Node of = m.require("of");
+    if (!of.IsSequence() || of.size() == 0)
+      src.fail(of, fmt::format("{}.of must be a non-empty list of [probability, distribution] pairs", what));
+    std::vector<std::pair<double, Distribution>> parts;
+    double total = 0;
+    for (const auto& v : of) {
+      if (!v.IsSequence() || v.size() != 2)
+        src.fail(v, fmt::format("{}.of: each entry must be [probability, distribution]", what));
+      double p = read_number(src, v[0], what + ".of probability", 0, 1);
+      if (p <= 0) src.fail(v[0], fmt::format("{}.of: probabilities must be greater than zero", what));
+      total += p;
+      parts.emplace_back(p, read_distribution(src, v[1], table, what + ".of"));
+    }
+    if (std::fabs(total - 1) > 1e-6) src.fail(of, fmt::format("{}.of: probabilities add up to {:g}, not 1", what, total));
+    return Distribution::mixture(std::move(parts));
+  }
+  std::vector<std::string> kinds = {"constant", "exponential", "lognormal", "uniform", "empirical", "mixture"};
+  std::string hint = nearest(dist, kinds);
+  src.fail(m.get("dist"), fmt::format("unknown distribution '{}' in {}{}; known: constant, exponential, lognormal, "
+                                      "uniform, empirical, mixture",
+                                      dist, what, hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+}
+
+std::vector<std::string> read_string_list(const Source& src, const YAML::Node& node, const std::string& what) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    out.push_back(read_string(src, node, what));
+    return out;
+  }
+  if (!node.IsSequence()) src.fail(node, fmt::format("{} must be a name or a list of names", what));
+  for (const auto& n : node) out.push_back(read_string(src, n, "each entry of " + what));
+  return out;
+}
+
+size_t utf8_sequence_length(const std::string& text, size_t i) {
+  auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  unsigned c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  unsigned c1 = byte(i + 1);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+    return 0;  // overlong, a UTF-16 surrogate, or beyond U+10FFFF
+  return n;
+}
+
+void apply_override(Source& src, YAML::Node& root, const std::string& assignment) {
+  // Control characters and invalid UTF-8 would reach the summary (the JSON writer throws on them).
+  for (size_t i = 0, n; i < assignment.size(); i += n) {
+    unsigned char c = static_cast<unsigned char>(assignment[i]);
+    n = utf8_sequence_length(assignment, i);
+    if (n == 0 || c < 0x20 || c == 0x7F) {
+      std::string shown;
+      for (unsigned char b : assignment)
+        shown += b < 0x20 || b >= 0x7F ? fmt::format("\\x{:02x}", b) : std::string(1, static_cast<char>(b));
+      throw ConfigError(fmt::format("--set {}: error: {} 0x{:02x} cannot be part of a value; values are UTF-8 text",
+                                    shown, n == 0 ? "the invalid UTF-8 byte" : "the control character", c));
+    }
+  }
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set components.app.replicas=16",
+                                  assignment));
+  std::string path = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node cur;
+  cur.reset(root);
+  std::string walked;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    walked += (walked.empty() ? "" : ".") + p;
+    YAML::Node next;
+    bool found = false;
+    if (cur.IsMap()) {
+      for (auto it = cur.begin(); it != cur.end(); ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == p) {
+          next.reset(it->second);
+          found = true;
+          break;
+        }
+    } else if (cur.IsSequence()) {
+      char* end = nullptr;
+      unsigned long idx = std::strtoul(p.c_str(), &end, 10);
+      if (end != p.c_str() && *end == '\0' && idx < cur.size()) {
+        next.reset(cur[idx]);
+        found = true;
+      }
+    }
+    if (!found)
+      throw ConfigError(fmt::format("--set {}: error: '{}' does not exist in {}", assignment, walked, src.path()));
+    cur.reset(next);
+  }
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("--set {}: error: value is not valid YAML: {}", assignment, e.msg));
+  }
+  if (parsed.IsNull())
+    throw ConfigError(fmt::format("--set {}: error: no value after '=' (a '#' starts a comment; quote the value if it "
+                                  "holds one)",
+                                  assignment));
+  if (!parsed.IsScalar())
+    throw ConfigError(fmt::format("--set {}: error: only single values can be set (a number, a duration, a word)",
+                                  assignment));
+  const std::string& last = parts.back();
+  if (cur.IsMap()) {
+    cur[last] = parsed.Scalar();
+    for (auto it = cur.begin(); it != cur.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == last) {
+        src.add_override(it->first, assignment);  // a new key may be the error ("unknown key")
+        src.add_override(it->second, assignment);
+      }
+  } else if (cur.IsSequence()) {
+    char* end = nullptr;
+    unsigned long idx = std::strtoul(last.c_str(), &end, 10);
+    if (end == last.c_str() || *end != '\0' || idx >= cur.size())
+      throw ConfigError(fmt::format("--set {}: error: '{}' is not an index of the list at {}", assignment, last,
+                                    path.substr(0, path.size() - last.size() - 1)));
+    cur[idx] = parsed.Scalar();
+    src.add_override(cur[idx], assignment);
+  } else {
+    throw ConfigError(fmt::format("--set {}: error: '{}' is a single value, not a map", assignment,
+                                  path.substr(0, path.size() - last.size() - 1)));
+  }
+}
+
+}  // namespace archsim

@@ -1,0 +1,891 @@
+#include "sim/experiment/experiment.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "sim/config/loader.hpp"
+#include "sim/report/output_dir.hpp"
+#include "sim/experiment/slurm.hpp"
+#include "sim/config/strict_yaml.hpp"
+#include "sim/config/validate.hpp"
+#include "sim/config/yaml_source.hpp"
+
+extern char** environ;
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+namespace {
+
+// A single value to set: a scalar, as `--set` takes it.
+std::string read_scalar_value(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar())
+    src.fail(node, fmt::format("{} must be a single value (a number, a duration, a word), not a list or a map", what));
+  return node.Scalar();
+}
+
+// A map of `path: value` overrides. Keys are dotted paths into the topology, so they cannot be
+// listed up front; they are checked against the topology by check_experiment().
+std::vector<Override> read_overrides(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap()) src.fail(node, fmt::format("{} must be a map of path: value (e.g. components.app.replicas: 4)", what));
+  std::vector<Override> out;
+  std::map<std::string, int> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be dotted paths", what));
+    if (seen.count(k.Scalar()))
+      src.fail(k, fmt::format("duplicate path '{}' in {} (first at line {})", k.Scalar(), what, seen[k.Scalar()]));
+    seen[k.Scalar()] = src.location(k).line;
+    out.push_back({k.Scalar(), read_scalar_value(src, it->second, fmt::format("{} '{}'", what, k.Scalar())),
+                   src.where(it->second)});
+  }
+  return out;
+}
+
+// A map of `path: [values]` (sweep and zip).
+struct Axis {
+  std::string path;
+  std::vector<Override> values;
+};
+std::vector<Axis> read_axes(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap())
+    src.fail(node, fmt::format("{} must be a map of path: [values] (e.g. components.app.replicas: [2, 4, 8])", what));
+  std::vector<Axis> out;
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;
+    const YAML::Node v = it->second;
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be dotted paths", what));
+    if (!seen.insert(k.Scalar()).second) src.fail(k, fmt::format("duplicate path '{}' in {}", k.Scalar(), what));
+    if (!v.IsSequence() || v.size() == 0)
+      src.fail(v, fmt::format("{} '{}' must be a non-empty list of values, e.g. [2, 4, 8]", what, k.Scalar()));
+    Axis a{k.Scalar(), {}};
+    for (size_t i = 0; i < v.size(); ++i)
+      a.values.push_back({a.path, read_scalar_value(src, v[i], fmt::format("each value of {} '{}'", what, a.path)),
+                          src.where(v[i])});
+    out.push_back(std::move(a));
+  }
+  if (out.empty()) src.fail(node, fmt::format("{} needs at least one path", what));
+  return out;
+}
+
+// Folder-safe text: "5k/s" → "5k_s".
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ? c : '_';
+  return out;
+}
+
+void check_name(const Source& src, const YAML::Node& key, const std::string& what) {
+  const std::string& n = key.Scalar();
+  if (n.empty() || n == "baseline" || slug(n) != n || n[0] == '.')
+    src.fail(key, fmt::format("{} name '{}' must be made of letters, digits, '.', '-' and '+' (and not be 'baseline')",
+                              what, n));
+}
+
+struct Choice {  // one variant or mutation
+  std::string name;
+  std::string topology;
+  std::vector<Override> overrides;
+};
+
+}  // namespace
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets) {
+  Source src(path);
+  YAML::Node root = read_yaml_file(path, src, kExperimentDocument);
+  MapReader top(src, root, "the experiment",
+                {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
+                 "replications", "until"});
+  Experiment e;
+  e.file = path;
+  e.name = top.has("name") ? read_string(src, top.get("name"), "name") : fs::path(path).stem().string();
+  if (e.name.empty() || slug(e.name) != e.name)
+    src.fail(top.has("name") ? top.get("name") : root,
+             fmt::format("the experiment name '{}' must be made of letters, digits, '.', '-' and '+' (it names the "
+                         "results folder)",
+                         e.name));
+  e.description = read_string(src, top.require("description"), "description");
+  fs::path dir = fs::path(path).parent_path();
+  auto resolve = [&](const YAML::Node& n, const std::string& what) {
+    std::string t = read_string(src, n, what);
+    std::string full = fs::path(t).is_absolute() ? t : (dir / t).lexically_normal().string();
+    if (!fs::is_regular_file(full))
+      src.fail(n, fmt::format("{} '{}' is not a file (looked for {}; the path is relative to the experiment file)", what,
+                              t, full));
+    return full;
+  };
+  e.topology = resolve(top.require("topology"), "topology");
+  if (top.has("seed")) e.seed = static_cast<uint64_t>(read_int(src, top.get("seed"), "seed", 0, INT64_MAX / 2));
+  if (top.has("replications"))
+    e.replications = static_cast<int>(read_int(src, top.get("replications"), "replications", 1, 1000));
+
+  std::vector<Override> base;
+  if (top.has("set")) base = read_overrides(src, top.get("set"), "set");
+  for (const auto& s : extra_sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set run.duration=5s", s));
+    base.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s});
+  }
+
+  if (top.has("until")) {
+    YAML::Node u = top.get("until");
+    MapReader ur(src, u, "until", {"metric", "half_width"});
+    StopRule rule;
+    rule.metric = read_string(src, ur.require("metric"), "until.metric");
+    YAML::Node hw = ur.require("half_width");
+    std::string text = read_scalar_value(src, hw, "until.half_width");
+    if (!text.empty() && text.back() == '%') {
+      rule.relative = true;
+      char* end = nullptr;
+      double pct = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size() - 1 || !(pct > 0))
+        src.fail(hw, fmt::format("until.half_width must be a percentage of the mean such as 2%, got '{}'", text));
+      rule.half_width = pct / 100;
+    } else {
+      rule.half_width = read_number(src, hw, "until.half_width (a percentage such as 2%, or a value in the metric's unit)",
+                                    1e-12, 1e300);
+    }
+    if (e.replications < 2)
+      src.fail(u, "until needs replications of at least 2 (replications is the maximum, and a CI needs two runs)");
+    e.until = rule;
+  }
+
+  // The dimensions, combined as a product: variants × mutations × zip × sweep.
+  std::vector<Choice> variants{{"", e.topology, {}}};
+  if (top.has("compare")) {
+    YAML::Node c = top.get("compare");
+    if (!c.IsMap() || c.size() < 2)
+      src.fail(c, "compare must be a map of two or more named variants, each {topology: FILE} and/or {set: {...}}");
+    variants.clear();
+    for (auto it = c.begin(); it != c.end(); ++it) {
+      const YAML::Node k = it->first;
+      check_name(src, k, "a variant");
+      MapReader vr(src, it->second, fmt::format("compare variant '{}'", k.Scalar()), {"description", "topology", "set"});
+      if (!vr.has("topology") && !vr.has("set"))
+        src.fail(it->second, fmt::format("compare variant '{}' needs a topology, a set, or both", k.Scalar()));
+      if (vr.has("description")) read_string(src, vr.get("description"), "description");
+      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e.topology, {}};
+      if (vr.has("set")) v.overrides = read_overrides(src, vr.get("set"), fmt::format("set of variant '{}'", v.name));
+      for (const auto& p : variants)
+        if (p.name == v.name) src.fail(k, fmt::format("duplicate variant '{}'", v.name));
+      variants.push_back(std::move(v));
+    }
+    e.has_variants = true;
+  }
+  std::vector<Choice> mutations{{"", "", {}}};
+  if (top.has("mutations")) {
+    YAML::Node m = top.get("mutations");
+    if (!m.IsMap() || m.size() == 0)
+      src.fail(m, "mutations must be a map of named changes, each {description: ..., set: {path: value}}");
+    mutations = {{"baseline", "", {}}};
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      const YAML::Node k = it->first;
+      check_name(src, k, "a mutation");
+      MapReader mr(src, it->second, fmt::format("mutation '{}'", k.Scalar()), {"description", "set"});
+      if (mr.has("description")) read_string(src, mr.get("description"), "description");
+      Choice c{k.Scalar(), "", read_overrides(src, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()))};
+      for (const auto& p : mutations)
+        if (p.name == c.name) src.fail(k, fmt::format("duplicate mutation '{}'", c.name));
+      mutations.push_back(std::move(c));
+    }
+    e.has_mutations = true;
+  }
+  // Grid rows: each a list of overrides. The zip's rows pair up; the sweep multiplies (last path fastest).
+  std::vector<std::vector<Override>> grid{{}};
+  if (top.has("zip")) {
+    std::vector<Axis> zip = read_axes(src, top.get("zip"), "zip");
+    for (const auto& a : zip)
+      if (a.values.size() != zip[0].values.size())
+        src.fail(top.get("zip")[a.path],
+                 fmt::format("zip lists must have the same length: '{}' has {} values, '{}' has {}", a.path,
+                             a.values.size(), zip[0].path, zip[0].values.size()));
+    grid.clear();
+    for (size_t i = 0; i < zip[0].values.size(); ++i) {
+      std::vector<Override> row;
+      for (const auto& a : zip) row.push_back(a.values[i]);
+      grid.push_back(std::move(row));
+    }
+  }
+  std::vector<std::string> grid_paths;
+  if (top.has("sweep")) {
+    for (const auto& a : read_axes(src, top.get("sweep"), "sweep")) {
+      std::vector<std::vector<Override>> next;
+      for (const auto& row : grid)
+        for (const auto& v : a.values) {
+          next.push_back(row);
+          next.back().push_back(v);
+        }
+      grid = std::move(next);
+    }
+  }
+  if (top.has("zip") && top.has("sweep"))
+    for (const auto& o : grid.front())
+      if (std::count_if(grid.front().begin(), grid.front().end(), [&](const Override& x) { return x.path == o.path; }) > 1)
+        src.fail(top.get("sweep"), fmt::format("'{}' is both in zip and in sweep", o.path));
+  for (const auto& o : grid.front()) grid_paths.push_back(o.path);
+  // A grid value's id is the path's last name, or the whole path when two paths share a last name.
+  auto short_name = [&](const std::string& p) {
+    std::string last = p.substr(p.rfind('.') + 1);
+    for (const auto& q : grid_paths)
+      if (q != p && q.substr(q.rfind('.') + 1) == last) return p;
+    return last;
+  };
+
+  std::set<std::string> ids;
+  auto note_path = [&](const std::string& p) {
+    if (std::find(e.parameter_paths.begin(), e.parameter_paths.end(), p) == e.parameter_paths.end())
+      e.parameter_paths.push_back(p);
+  };
+  for (const auto& v : variants)
+    for (const auto& m : mutations)
+      for (const auto& row : grid) {
+        ExperimentPoint p;
+        p.topology = v.topology;
+        p.variant = v.name;
+        p.mutation = m.name;
+        std::vector<std::string> parts;
+        if (!v.name.empty()) parts.push_back(v.name);
+        if (!m.name.empty()) parts.push_back(m.name);
+        for (const auto& o : row) parts.push_back(short_name(o.path) + "=" + slug(o.value));
+        for (const auto& part : parts) p.id += (p.id.empty() ? "" : "_") + part;
+        if (p.id.empty()) p.id = "base";
+        if (!ids.insert(p.id).second)
+          src.fail(root, fmt::format("two points share the id '{}'; give the values distinct spellings", p.id));
+        p.overrides = base;
+        for (const auto* set : {&v.overrides, &m.overrides, &row})
+          for (const auto& o : *set) {
+            p.overrides.push_back(o);
+            auto it = std::find_if(p.parameters.begin(), p.parameters.end(),
+                                   [&](const auto& kv) { return kv.first == o.path; });
+            if (it != p.parameters.end()) it->second = o.value;
+            else p.parameters.push_back({o.path, o.value});
+            note_path(o.path);
+          }
+        e.points.push_back(std::move(p));
+      }
+  return e;
+}
+
+namespace {
+std::vector<std::string> assignments(const ExperimentPoint& p) {
+  std::vector<std::string> out;
+  for (const auto& o : p.overrides) out.push_back(o.assignment());
+  return out;
+}
+}  // namespace
+
+void check_experiment(const Experiment& e) {
+  std::set<std::string> components;
+  for (const auto& p : e.points) {
+    try {
+      Topology t = load_topology(p.topology, assignments(p));
+      validate_topology(t);
+      for (const auto& c : t.components) components.insert(c.name);
+    } catch (const ConfigError& err) {
+      // "--set a.b=v: error: ..." names an override: point at the line of the experiment that wrote it.
+      std::string msg = err.what();
+      const std::string tag = ": error: ";
+      auto at = msg.find(tag);
+      if (msg.rfind("--set ", 0) == 0 && at != std::string::npos) {
+        std::string assignment = msg.substr(6, at - 6);
+        for (const auto& o : p.overrides)
+          if (o.assignment() == assignment)
+            throw ConfigError(o.where.rfind("--set ", 0) == 0
+                                  ? msg
+                                  : fmt::format("{}: error: {}: {} (point '{}')", o.where, assignment,
+                                                msg.substr(at + tag.size()), p.id));
+      }
+      throw ConfigError(fmt::format("{}: error: point '{}': {}", e.file, p.id, msg));
+    }
+  }
+  if (e.until) {
+    const std::string& m = e.until->metric;
+    std::string head = m.substr(0, m.find('.'));
+    static const std::vector<std::string> heads{"throughput_rps", "latency_ms", "requests", "components", "sim_time_s"};
+    bool ok = std::find(heads.begin(), heads.end(), head) != heads.end();
+    if (ok && head == "components") {
+      std::string rest = m.size() > head.size() ? m.substr(head.size() + 1) : "";
+      ok = components.count(rest.substr(0, rest.find('.'))) != 0;
+    }
+    if (!ok)
+      throw ConfigError(fmt::format("{}: error: until.metric '{}' is not a summary metric; use a results.csv column such "
+                                    "as latency_ms.p99, throughput_rps or components.<name>.utilization.cpu",
+                                    e.file, m));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+double student_t975(int df) {
+  static const double table[] = {12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+                                 2.2010,  2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+                                 2.0796,  2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423};
+  if (df <= 30) return table[df - 1];
+  // Cornish-Fisher expansion around the normal quantile: within 1e-4 beyond 30 degrees of freedom.
+  const double z = 1.959963985, n = df;
+  return z + (z * z * z + z) / (4 * n) + (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * n * n);
+}
+
+Estimate estimate(const std::vector<double>& values) {
+  Estimate r;
+  r.n = static_cast<int>(values.size());
+  if (r.n == 0) return r;
+  double sum = 0;
+  for (double v : values) sum += v;
+  r.mean = sum / r.n;
+  if (r.n < 2) return r;
+  double ss = 0;
+  for (double v : values) ss += (v - r.mean) * (v - r.mean);
+  r.ci95_half_width = student_t975(r.n - 1) * std::sqrt(ss / (r.n - 1)) / std::sqrt(static_cast<double>(r.n));
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+namespace {
+
+// One run's outcome: the flattened summary, or the error.
+struct RunRecord {
+  int replication = 0;
+  uint64_t seed = 0;
+  bool ok = false;
+  std::string error;
+  std::vector<std::pair<std::string, json>> metrics;  // summary path → number, string or null
+};
+
+// summary.json → ("latency_ms.p99", 12.3), ... Free text (the verdict's evidence) and what the row
+// already says (topology, seed, component kinds) are left out.
+void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std::string, json>>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object()) flatten(*it, key, out);
+    else if (key == "topology" || key == "seed" || key == "bottleneck.evidence") continue;
+    else if (it->is_string() && key.rfind("components.", 0) == 0 && key.size() > 5 && key.substr(key.size() - 5) == ".kind")
+      continue;
+    else if (it->is_number() || it->is_string() || it->is_null()) out.push_back({key, *it});
+  }
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string cell_of(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+  if (v.is_number()) return fmt::format("{}", v.get<double>());
+  return v.dump();
+}
+
+// A parameter value as JSON: a number when the text is one, else the text ("5k/s").
+json value_json(const std::string& s) {
+  char* end = nullptr;
+  double d = std::strtod(s.c_str(), &end);
+  if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) {
+    if (d == std::floor(d) && std::abs(d) < 1e15) return static_cast<int64_t>(d);
+    return d;
+  }
+  return s;
+}
+
+void write_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+std::string self_exe() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot find the archsim binary (/proc/self/exe)");
+  return p.string();
+}
+
+std::string format_seconds(double s) {
+  long t = std::lround(s);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+// The error of a failed run: the first line of its stderr that says "error", else the first line.
+std::string first_error(const std::string& stderr_path, int status) {
+  std::ifstream in(stderr_path);
+  std::string line, first;
+  while (std::getline(in, line)) {
+    if (first.empty()) first = line;
+    if (line.find("error") != std::string::npos) return line;
+  }
+  if (!first.empty()) return first;
+  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
+  return fmt::format("exited with code {} and no message", WEXITSTATUS(status));
+}
+
+struct PointState {
+  std::vector<RunRecord> records;  // finished runs, any order
+  int next = 1;                    // next replication number to launch
+  int running = 0;
+};
+
+}  // namespace
+
+namespace {
+
+// Where each run of an experiment writes and the command that produces it. The same command runs
+// a point under every executor, which is what makes their results identical.
+class RunLayout {
+ public:
+  RunLayout(const Experiment& e, const ExperimentOptions& options)
+      : e_(e),
+        out_(options.out_dir.empty() ? "results/" + e.name : options.out_dir),
+        bin_(options.archsim.empty() ? self_exe() : options.archsim),
+        max_reps_(options.max_replications ? std::min(*options.max_replications, e.replications) : e.replications),
+        min_reps_(e.until ? std::min(2, max_reps_) : max_reps_) {}
+
+  const std::string& out() const { return out_; }
+  const std::string& bin() const { return bin_; }
+  int max_reps() const { return max_reps_; }
+  int min_reps() const { return min_reps_; }
+  uint64_t seed(int k) const { return e_.seed + static_cast<uint64_t>(k) - 1; }
+
+  std::string dir(size_t p, int k) const { return fmt::format("{}/points/{}/r{}", out_, e_.points[p].id, k); }
+  std::vector<std::string> command(size_t p, int k) const {
+    std::vector<std::string> argv{bin_, "run", e_.points[p].topology};
+    for (const auto& a : assignments(e_.points[p])) {
+      argv.push_back("--set");
+      argv.push_back(a);
+    }
+    argv.push_back("--seed");
+    argv.push_back(std::to_string(seed(k)));
+    argv.push_back("--out");
+    argv.push_back(dir(p, k));
+    return argv;
+  }
+  std::string command_line(size_t p, int k) const { return archsim::command_line(command(p, k)); }
+  // A run is finished when its folder has a summary.json written by the same command.
+  bool finished(size_t p, int k) const {
+    std::string d = dir(p, k);
+    std::ifstream cmd(d + ".cmd");
+    std::string previous;
+    std::getline(cmd, previous);
+    return fs::exists(d + "/summary.json") && previous == command_line(p, k);
+  }
+  RunRecord record(int k) const {
+    RunRecord r;
+    r.replication = k;
+    r.seed = seed(k);
+    return r;
+  }
+  void read_summary(size_t p, int k, RunRecord& r) const {
+    std::ifstream in(dir(p, k) + "/summary.json");
+    json j = json::parse(in);
+    flatten(j, "", r.metrics);
+    r.ok = true;
+  }
+  // Every run's command, for running the same points elsewhere (one line per run).
+  void write_commands() const {
+    make_output_dir(out_, "experiment --out");
+    make_output_dir(out_ + "/points", "experiment --out");
+    std::string text;
+    for (size_t p = 0; p < e_.points.size(); ++p) {
+      make_output_dir(fmt::format("{}/points/{}", out_, e_.points[p].id), "experiment --out");
+      for (int k = 1; k <= max_reps_; ++k) text += command_line(p, k) + "\n";
+    }
+    write_atomically(out_ + "/commands.txt", text);
+  }
+
+ private:
+  const Experiment& e_;
+  std::string out_, bin_;
+  int max_reps_, min_reps_;
+};
+
+// Whether the `until` rule is met by these runs of one point.
+bool until_satisfied(const Experiment& e, const std::vector<RunRecord>& records) {
+  std::vector<double> xs;
+  for (const auto& r : records)
+    for (const auto& [k, v] : r.metrics)
+      if (k == e.until->metric && v.is_number()) xs.push_back(v.get<double>());
+  Estimate est = estimate(xs);
+  if (!est.ci95_half_width) return false;
+  double limit = e.until->relative ? e.until->half_width * std::abs(est.mean) : e.until->half_width;
+  return *est.ci95_half_width <= limit;
+}
+
+// results.csv (one row per run) and results.json (per point means and CIs). Returns the number of
+// failed runs.
+int write_results(const Experiment& e, const RunLayout& layout, std::vector<PointState>& state) {
+  const std::string& out = layout.out();
+  std::vector<std::string> metric_names;
+  {
+    std::set<std::string> seen;
+    for (const auto& s : state)
+      for (const auto& r : s.records)
+        for (const auto& [k, v] : r.metrics)
+          if (seen.insert(k).second) metric_names.push_back(k);
+  }
+  std::string csv = "point,replication,seed";
+  if (e.has_variants) csv += ",variant";
+  if (e.has_mutations) csv += ",mutation";
+  for (const auto& p : e.parameter_paths) csv += "," + csv_cell(p);
+  for (const auto& m : metric_names) csv += "," + csv_cell(m);
+  csv += ",error\n";
+  json points = json::array();
+  int failed_runs = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    const ExperimentPoint& pt = e.points[p];
+    auto& records = state[p].records;
+    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.replication < b.replication; });
+    std::map<std::string, std::vector<double>> numbers;
+    std::map<std::string, std::map<std::string, int>> words;
+    json failures = json::array();
+    for (const auto& r : records) {
+      std::map<std::string, json> m(r.metrics.begin(), r.metrics.end());
+      csv += fmt::format("{},{},{}", csv_cell(pt.id), r.replication, r.seed);
+      if (e.has_variants) csv += "," + csv_cell(pt.variant);
+      if (e.has_mutations) csv += "," + csv_cell(pt.mutation);
+      for (const auto& path : e.parameter_paths) {
+        auto it = std::find_if(pt.parameters.begin(), pt.parameters.end(), [&](const auto& kv) { return kv.first == path; });
+        csv += "," + (it == pt.parameters.end() ? std::string() : csv_cell(it->second));
+      }
+      for (const auto& name : metric_names) {
+        auto it = m.find(name);
+        csv += "," + (it == m.end() ? std::string() : csv_cell(cell_of(it->second)));
+        if (it == m.end()) continue;
+        if (it->second.is_number()) numbers[name].push_back(it->second.get<double>());
+        else if (it->second.is_string()) words[name][it->second.get<std::string>()]++;
+      }
+      csv += "," + csv_cell(r.error) + "\n";
+      if (!r.ok) {
+        ++failed_runs;
+        failures.push_back({{"replication", r.replication}, {"seed", r.seed}, {"error", r.error}});
+      }
+    }
+    json params = json::object(), metrics = json::object(), categorical = json::object();
+    for (const auto& [k, v] : pt.parameters) params[k] = value_json(v);
+    for (const auto& [name, xs] : numbers) {
+      Estimate est = estimate(xs);
+      metrics[name] = {{"mean", est.mean},
+                       {"ci95_half_width", est.ci95_half_width ? json(*est.ci95_half_width) : json(nullptr)},
+                       {"n", est.n}};
+    }
+    for (const auto& [name, counts] : words) categorical[name] = counts;
+    json entry = {{"id", pt.id}, {"topology", pt.topology}, {"parameters", params}};
+    if (e.has_variants) entry["variant"] = pt.variant;
+    if (e.has_mutations) entry["mutation"] = pt.mutation;
+    entry["sets"] = assignments(pt);
+    entry["runs"] = static_cast<int>(records.size());
+    entry["failed"] = failures;
+    entry["metrics"] = metrics;
+    entry["categorical"] = categorical;
+    points.push_back(entry);
+  }
+  json results = {{"experiment", e.name},
+                  {"description", e.description},
+                  {"file", e.file},
+                  {"topology", e.topology},
+                  {"replications", layout.max_reps()},
+                  {"seed", e.seed},
+                  {"parameters", e.parameter_paths},
+                  {"points", points}};
+  if (e.until)
+    results["until"] = {{"metric", e.until->metric},
+                        {"half_width", e.until->half_width},
+                        {"relative", e.until->relative}};
+  write_atomically(out + "/results.csv", csv);
+  write_atomically(out + "/results.json", results.dump(2) + "\n");
+  return failed_runs;
+}
+
+int count_runs(const std::vector<PointState>& state) {
+  int n = 0;
+  for (const auto& s : state) n += static_cast<int>(s.records.size());
+  return n;
+}
+
+}  // namespace
+
+int run_experiment(const Experiment& e, const ExperimentOptions& options) {
+  const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const RunLayout layout(e, options);
+  const int max_reps = layout.max_reps(), min_reps = layout.min_reps();
+  const std::string& out = layout.out();
+  const std::string& bin = layout.bin();
+  layout.write_commands();
+
+  std::vector<PointState> state(e.points.size());
+  // The next replication of point p to launch, or 0 when none should start now.
+  auto next_of = [&](size_t p) {
+    PointState& s = state[p];
+    if (s.next > max_reps) return 0;
+    if (!e.until || s.next <= min_reps) return s.next;
+    if (s.running > 0 || until_satisfied(e, s.records)) return 0;  // decide on complete information
+    return s.next;
+  };
+
+  // Resume: finished runs are read, not run again.
+  int resumed = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    while (int k = next_of(p)) {
+      if (!layout.finished(p, k)) break;
+      RunRecord r = layout.record(k);
+      try {
+        layout.read_summary(p, k, r);
+      } catch (const std::exception&) {
+        break;  // unreadable: run it again
+      }
+      state[p].records.push_back(std::move(r));
+      state[p].next = k + 1;
+      ++resumed;
+    }
+  }
+
+  fmt::print(stderr, "experiment {}: {} points x {} replications{}; {} runs already done; {} parallel runs; out {}\n",
+             e.name, e.points.size(), max_reps, e.until ? " at most" : "", resumed, jobs, out);
+
+  struct Running {
+    size_t point;
+    int k;
+    std::chrono::steady_clock::time_point start;
+  };
+  std::map<pid_t, Running> running;
+  const auto t0 = std::chrono::steady_clock::now();
+  int done = 0, failed = 0;
+  double busy_seconds = 0;
+
+  auto launch = [&](size_t p, int k) {
+    std::string dir = layout.dir(p, k);
+    std::error_code ec;
+    fs::remove(dir + "/summary.json", ec);  // a stale summary must not pass for this run's
+    write_atomically(dir + ".cmd", layout.command_line(p, k) + "\n");
+    std::vector<std::string> argv = layout.command(p, k);
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    std::string err_path = dir + ".stderr";
+    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", bin, std::strerror(rc)));
+    running[pid] = {p, k, std::chrono::steady_clock::now()};
+    state[p].running++;
+    state[p].next = k + 1;
+  };
+
+  while (true) {
+    for (size_t p = 0; p < e.points.size() && static_cast<int>(running.size()) < jobs; ++p)
+      while (static_cast<int>(running.size()) < jobs)
+        if (int k = next_of(p)) launch(p, k);
+        else break;
+    if (running.empty()) break;
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("waitpid failed");
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    Running r = it->second;
+    running.erase(it);
+    PointState& s = state[r.point];
+    s.running--;
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
+    busy_seconds += took;
+    RunRecord rec = layout.record(r.k);
+    std::string dir = layout.dir(r.point, r.k);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(dir + "/summary.json")) {
+      try {
+        layout.read_summary(r.point, r.k, rec);
+      } catch (const std::exception& ex) {
+        rec.error = fmt::format("unreadable summary.json: {}", ex.what());
+      }
+    } else {
+      rec.error = first_error(dir + ".stderr", status);
+    }
+    ++done;
+    if (!rec.ok) ++failed;
+    // ETA: the runs still possible, at the mean wall time per run so far, spread over the job slots.
+    int remaining = 0;
+    for (size_t p = 0; p < e.points.size(); ++p)
+      remaining += std::max(0, max_reps - state[p].next + 1) + state[p].running;
+    double eta = busy_seconds / done * remaining / jobs;
+    fmt::print(stderr, "[{} done, {} failed, {} to go, ETA {}] {} r{} {} in {:.1f}s{}\n", done, failed, remaining,
+               format_seconds(eta), e.points[r.point].id, r.k, rec.ok ? "ok" : "FAILED", took,
+               rec.ok ? "" : ": " + rec.error);
+    s.records.push_back(std::move(rec));
+  }
+
+  int failed_runs = write_results(e, layout, state);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print(stderr, "experiment {}: {} runs ok, {} failed ({} run now, {} resumed) in {}; wrote {}/results.csv and {}/results.json\n",
+             e.name, count_runs(state) - failed_runs, failed_runs, done, resumed, format_seconds(wall), out, out);
+  return failed_runs > 0 ? kSomeRunsFailed : 0;
+}
+
+int gather_experiment(const Experiment& e, const ExperimentOptions& options) {
+  const RunLayout layout(e, options);
+  make_output_dir(layout.out(), "experiment --out");
+  std::vector<PointState> state(e.points.size());
+  int missing = 0;
+  for (size_t p = 0; p < e.points.size(); ++p) {
+    PointState& s = state[p];
+    for (int k = 1; k <= layout.max_reps(); ++k) {
+      // The same replications the local executor would have kept: with `until`, the first ones
+      // up to the one that met the rule.
+      if (e.until && k > layout.min_reps() && until_satisfied(e, s.records)) break;
+      RunRecord rec = layout.record(k);
+      std::string dir = layout.dir(p, k);
+      if (layout.finished(p, k)) {
+        try {
+          layout.read_summary(p, k, rec);
+        } catch (const std::exception& ex) {
+          rec.error = fmt::format("unreadable summary.json: {}", ex.what());
+        }
+      } else if (fs::exists(dir + ".exit")) {
+        std::ifstream in(dir + ".exit");
+        int code = 1;
+        in >> code;
+        // Shell exit codes above 128 are deaths by signal 128 + n, as waitpid would report them.
+        int status = code > 128 ? code - 128 : (code & 0xff) << 8;
+        rec.error = first_error(dir + ".stderr", status);
+      } else {
+        rec.error = "did not run (its batch task never reached it: see slurm/logs/)";
+        ++missing;
+      }
+      s.records.push_back(std::move(rec));
+    }
+  }
+  int failed_runs = write_results(e, layout, state);
+  fmt::print(stderr, "experiment {}: gathered {} runs: {} ok, {} failed{}; wrote {}/results.csv and {}/results.json\n",
+             e.name, count_runs(state), count_runs(state) - failed_runs, failed_runs,
+             missing ? fmt::format(" ({} never ran)", missing) : std::string(), layout.out(), layout.out());
+  return failed_runs > 0 ? kSomeRunsFailed : 0;
+}
+
+int submit_experiment_to_slurm(const Experiment& e, const ExperimentOptions& options, const std::string& file,
+                               const std::vector<std::string>& extra_sets) {
+  const RunLayout layout(e, options);
+  // Every run not already finished; resuming submits only these.
+  std::string runs;
+  size_t pending = 0, total = 0;
+  for (size_t p = 0; p < e.points.size(); ++p)
+    for (int k = 1; k <= layout.max_reps(); ++k, ++total)
+      if (!layout.finished(p, k)) {
+        runs += layout.dir(p, k) + "\t" + layout.command_line(p, k) + "\n";
+        ++pending;
+      }
+  if (pending == 0) {
+    layout.write_commands();
+    fmt::print(stderr, "experiment {}: all {} runs are finished; gathering here\n", e.name, total);
+    return gather_experiment(e, options);
+  }
+
+  SlurmJob job;
+  job.name = e.name;
+  job.workdir = fs::current_path().string();
+  job.slurm_dir = fs::absolute(layout.out() + "/slurm").lexically_normal().string();
+  job.runs = pending;
+  job.partition = options.slurm.partition;
+  job.throttle = options.slurm.throttle;
+  const int max_array = slurm_max_array_size();
+  job.chunk = options.slurm.chunk > 0 ? options.slurm.chunk
+                                      : static_cast<int>((pending + max_array - 1) / static_cast<size_t>(max_array));
+  size_t tasks = (pending + job.chunk - 1) / job.chunk;
+  if (tasks > static_cast<size_t>(max_array))
+    throw ConfigError(fmt::format(
+        "--chunk {}: {} runs make {} array tasks, more than this cluster's MaxArraySize of {}; use --chunk {} or more",
+        job.chunk, pending, tasks, max_array, (pending + max_array - 1) / max_array));
+  job.gather_argv = {layout.bin(), "experiment", file, "--gather",
+                     "--out", layout.out()};
+  if (!options.archsim.empty()) {
+    job.gather_argv.push_back("--archsim");
+    job.gather_argv.push_back(options.archsim);
+  }
+  for (const auto& s : extra_sets) {
+    job.gather_argv.push_back("--set");
+    job.gather_argv.push_back(s);
+  }
+  if (options.max_replications) {
+    job.gather_argv.push_back("--replications");
+    job.gather_argv.push_back(std::to_string(*options.max_replications));
+  }
+
+  layout.write_commands();
+  make_output_dir(job.slurm_dir + "/logs", "experiment --executor slurm");
+  write_atomically(job.slurm_dir + "/runs.tsv", runs);
+  write_atomically(job.slurm_dir + "/array.sbatch", slurm_array_script(job));
+  write_atomically(job.slurm_dir + "/gather.sbatch", slurm_gather_script(job));
+  fmt::print(stderr, "experiment {}: {} of {} runs to do in {} array tasks of {} run{}{}; scripts in {}\n", e.name,
+             pending, total, tasks, job.chunk, job.chunk == 1 ? "" : "s",
+             job.throttle > 0 ? fmt::format(" (at most {} at once)", job.throttle) : std::string(), job.slurm_dir);
+  if (options.slurm.dry_run) {
+    fmt::print(stderr, "dry run: nothing submitted. To submit:\n  cd {} && id=$(sbatch --parsable {}/array.sbatch) && "
+               "sbatch --dependency=afterany:${{id%%;*}} {}/gather.sbatch\n",
+               shell_quote(job.workdir), job.slurm_dir, job.slurm_dir);
+    return 0;
+  }
+  SlurmSubmission sub;
+  try {
+    sub = submit_to_slurm(job);
+  } catch (const std::runtime_error& ex) {
+    fmt::print(stderr, "archsim: error: {}\n", ex.what());
+    return 1;
+  }
+  write_atomically(job.slurm_dir + "/jobs.txt", fmt::format("array {}\ngather {}\n", sub.array_job, sub.gather_job));
+  fmt::print(stderr,
+             "submitted array job {} and gather job {} (runs after it); results will be in {}/results.csv\n"
+             "  watch: squeue -j {},{}    logs: {}/logs/\n",
+             sub.array_job, sub.gather_job, layout.out(), sub.array_job, sub.gather_job, job.slurm_dir);
+  return 0;
+}
+
+int run_experiment_file(const std::string& file, const std::vector<std::string>& extra_sets,
+                        const ExperimentOptions& options) {
+  Experiment e = load_experiment(file, extra_sets);
+  check_experiment(e);
+  if (options.gather) return gather_experiment(e, options);
+  if (options.executor == "slurm") return submit_experiment_to_slurm(e, options, file, extra_sets);
+  return run_experiment(e, options);
+}
+
+}  // namespace archsim

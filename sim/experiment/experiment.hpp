@@ -1,0 +1,119 @@
+// Experiments: what we try, as opposed to topologies (what exists).
+//
+// An experiment file names a topology, base overrides, and the points to run: a grid (`sweep`),
+// paired lists (`zip`), named constraint changes (`mutations`, each run against the baseline) and
+// design variants (`compare`), combined as a product. Each point runs `replications` times as child
+// processes of `archsim run` (one process per run: SimGrid allows one Engine per process), with
+// common random numbers: replication k of every point uses the same seed. Results are the
+// per-run rows (results.csv) and per-point means with Student-t 95% confidence intervals
+// (results.json). See docs/experiments.md.
+//
+// Executors: `local` (child processes on this machine, the default) and `slurm` (an sbatch job
+// array over the same per-run commands plus a dependent gather job; sim/experiment/slurm.hpp). Both write
+// each run to the same folder with the same command, so their results.csv are identical.
+//
+// Left out on purpose: retries of failed runs within one local invocation (rerunning the command
+// retries them; under Slurm, transient failures are requeued).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace archsim {
+
+// One `path=value` change to the topology, with where it was written (for error messages).
+struct Override {
+  std::string path;
+  std::string value;
+  std::string where;  // "file:line:col" in the experiment file, or "--set path=value"
+
+  std::string assignment() const { return path + "=" + value; }
+};
+
+struct ExperimentPoint {
+  std::string id;        // folder name under points/: "rate=10k_s", "budget-cut", "cache_replicas=4"
+  std::string topology;  // the topology file this point runs (a `compare` variant may name its own)
+  std::string variant;   // `compare` variant name; empty when the experiment has none
+  std::string mutation;  // `mutations` name or "baseline"; empty when the experiment has none
+  std::vector<std::pair<std::string, std::string>> parameters;  // path → value this point varies
+  std::vector<Override> overrides;  // all of them, in order: base, command line, variant, mutation, grid
+};
+
+// `until`: stop replicating a point once the 95% CI half width of `metric` is at most
+// `half_width` (a fraction of the mean when `relative`, else in the metric's unit).
+struct StopRule {
+  std::string metric;
+  double half_width = 0;
+  bool relative = false;
+};
+
+struct Experiment {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::string topology;  // resolved against the experiment file's folder
+  int replications = 1;  // the maximum when `until` is given
+  uint64_t seed = 1;     // replication k (1-based) runs with seed + k - 1
+  std::optional<StopRule> until;
+  std::vector<std::string> parameter_paths;  // every varied path, in first-seen order
+  bool has_variants = false;
+  bool has_mutations = false;
+  std::vector<ExperimentPoint> points;
+};
+
+// Reads an experiment file strictly (unknown keys, wrong types and missing keys fail with
+// file:line:col) and expands its points. `extra_sets` (`--set` on the command line) apply to every
+// point after the file's own `set:`. Throws ConfigError.
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets = {});
+
+// Loads and validates the topology with every point's overrides, so that a typo fails before any
+// point runs. Throws ConfigError naming the point and the override's place in the experiment file.
+void check_experiment(const Experiment& e);
+
+// Mean and 95% confidence interval half width (Student t, n - 1 degrees of freedom).
+struct Estimate {
+  double mean = 0;
+  std::optional<double> ci95_half_width;  // absent when n < 2
+  int n = 0;
+};
+Estimate estimate(const std::vector<double>& values);
+// The 97.5% quantile of Student's t with `df` degrees of freedom. REQUIRES: df >= 1.
+double student_t975(int df);
+
+struct SlurmOptions {
+  std::string partition;  // empty = the cluster's default partition
+  int chunk = 0;          // runs per array task; 0 = 1, or more when needed to stay within MaxArraySize
+  int throttle = 0;       // array tasks running at once (`--array=0-N%M`); 0 = as many as Slurm allows
+  bool dry_run = false;   // write the scripts, submit nothing
+};
+
+struct ExperimentOptions {
+  int jobs = 0;                        // parallel runs; 0 = all cores
+  std::string out_dir;                 // empty = results/<experiment name>
+  std::string archsim;                 // the binary to run points with; empty = this process's own
+  std::optional<int> max_replications; // caps `replications` (small-scale runs)
+  std::string executor = "local";      // "local" or "slurm"
+  SlurmOptions slurm;
+  bool gather = false;                 // run nothing: assemble results from the runs on disk
+};
+
+// Some runs failed; the others completed and the results were written.
+constexpr int kSomeRunsFailed = 3;
+
+// Runs every point not already finished (a run is finished when its folder holds a summary.json
+// from the same command) and writes results.csv and results.json. Progress goes to stderr.
+// Returns 0, or kSomeRunsFailed.
+int run_experiment(const Experiment& e, const ExperimentOptions& options);
+
+// Runs nothing: reads every run's folder and writes results.csv and results.json as run_experiment
+// would have (runs that never ran are failed runs saying so). Returns 0, or kSomeRunsFailed.
+int gather_experiment(const Experiment& e, const ExperimentOptions& options);
+
+// `archsim experiment FILE`: load, check every point, run (or submit, or gather). Throws ConfigError on bad input.
+int run_experiment_file(const std::string& file, const std::vector<std::string>& extra_sets,
+                        const ExperimentOptions& options);
+
+}  // namespace archsim

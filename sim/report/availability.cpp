@@ -1,0 +1,154 @@
+#include "sim/report/availability.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace archsim {
+
+namespace {
+double r6(double x) { return std::round(x * 1e6) / 1e6; }
+nlohmann::json time_or_null(double t) { return t < 0 ? nlohmann::json(nullptr) : nlohmann::json(r6(t)); }
+
+std::string human(double seconds) {
+  if (seconds >= 3600) return fmt::format("{:.2f} h", seconds / 3600);
+  if (seconds >= 60) return fmt::format("{:.1f} min", seconds / 60);
+  return fmt::format("{:.1f} s", seconds);
+}
+
+nlohmann::ordered_json row_json(const AvailabilityRow& row) {
+  double a = row.availability();
+  return {{"attempted", row.attempted},
+          {"successful", row.successful},
+          {"availability", r6(a)},
+          {"downtime_per_year_h", r6(downtime_per_year(a) / 3600)}};
+}
+}  // namespace
+
+double downtime_per_year(double availability) { return (1 - availability) * kSecondsPerYear; }
+
+const std::vector<SlaRow>& sla_table() {
+  static const std::vector<SlaRow> rows = {
+      {0.99, "99%", "", ""},
+      {0.999, "99.9%", "~8.7 hours of downtime per year", "Single-region, active-passive failover OK"},
+      {0.9999, "99.99%", "~52 minutes", "Multi-region active-active required"},
+      {0.99999, "99.999%", "", ""},
+  };
+  return rows;
+}
+
+Availability availability(const RunResult& r) {
+  Availability a;
+  a.overall.name = "overall";
+  a.by_type.resize(r.type_names.size());
+  for (size_t i = 0; i < r.type_names.size(); ++i) a.by_type[i].name = r.type_names[i];
+  std::map<std::string, AvailabilityRow> regions;
+  for (const auto& cs : r.clients) {
+    uint64_t attempted = cs.generated - cs.in_flight_at_end;
+    a.overall.attempted += attempted;
+    a.overall.successful += cs.completed;
+    std::string region = "default";
+    if (r.topology)
+      if (const Component* c = r.topology->find(cs.name)) region = c->region;
+    AvailabilityRow& reg = regions[region];
+    reg.name = region;
+    reg.attempted += attempted;
+    reg.successful += cs.completed;
+    for (size_t i = 0; i < a.by_type.size() && i < cs.generated_by_type.size(); ++i) {
+      a.by_type[i].attempted += cs.generated_by_type[i] - cs.in_flight_by_type[i];
+      a.by_type[i].successful += cs.completed_by_type[i];
+    }
+  }
+  for (auto& [name, row] : regions) a.by_region.push_back(row);
+  return a;
+}
+
+nlohmann::ordered_json availability_json(const Availability& a) {
+  nlohmann::ordered_json j = row_json(a.overall);
+  nlohmann::ordered_json types = nlohmann::ordered_json::object();
+  for (const auto& row : a.by_type) types[row.name] = row_json(row);
+  j["by_type"] = types;
+  nlohmann::ordered_json regions = nlohmann::ordered_json::object();
+  for (const auto& row : a.by_region) regions[row.name] = row_json(row);
+  j["by_client_region"] = regions;
+  nlohmann::ordered_json sla = nlohmann::ordered_json::array();
+  double avail = a.overall.availability();
+  for (const auto& s : sla_table()) {
+    nlohmann::ordered_json row = {{"sla", s.name},
+                                  {"target", s.target},
+                                  {"allowed_downtime_per_year_h", r6(downtime_per_year(s.target) / 3600)},
+                                  {"met", avail >= s.target}};
+    if (*s.seed_says) row["seed"] = s.seed_says;
+    if (*s.architecture) row["architecture"] = s.architecture;
+    sla.push_back(row);
+  }
+  j["sla"] = sla;
+  return j;
+}
+
+std::string availability_terminal(const Availability& a) {
+  auto line = [](const std::string& label, const AvailabilityRow& row) {
+    double av = row.availability();
+    return fmt::format("  {:<20} {:>9.5f}%  {} of {} ok, {} down per year\n", label, 100 * av, row.successful,
+                       row.attempted, human(downtime_per_year(av)));
+  };
+  std::string out = "availability (successful / attempted requests; downtime per year = (1 - a) x 365.25 d)\n";
+  out += line("overall", a.overall);
+  for (const auto& row : a.by_type) out += line("type " + row.name, row);
+  for (const auto& row : a.by_region) out += line("region " + row.name, row);
+  double av = a.overall.availability();
+  for (const auto& s : sla_table())
+    out += fmt::format("  SLA {:<8} allows {:>9} per year{}: {}\n", s.name, human(downtime_per_year(s.target)),
+                       *s.seed_says ? fmt::format(" (seed: {}; {})", s.seed_says, s.architecture) : std::string(),
+                       av >= s.target ? "met" : "not met");
+  return out;
+}
+
+nlohmann::ordered_json failovers_json(const FailoverStats& f) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& rec : f.records) {
+    list.push_back({{"shard", rec.shard},
+                    {"crashed_at", r6(rec.crashed_at)},
+                    {"detected_at", time_or_null(rec.detected_at)},
+                    {"promoted_at", time_or_null(rec.promoted_at)},
+                    {"new_primary", rec.new_primary < 0 ? nlohmann::json(nullptr) : nlohmann::json(rec.new_primary)},
+                    {"rto_s", time_or_null(rec.rto)},
+                    {"rpo_writes", rec.lost_writes},
+                    {"rpo_span_s", rec.lost_writes ? r6(rec.lost_newest_at - rec.lost_oldest_at) : 0.0},
+                    {"rpo_oldest_at", time_or_null(rec.lost_oldest_at)},
+                    {"rpo_newest_at", time_or_null(rec.lost_newest_at)},
+                    {"unreplicated_at_crash", rec.unreplicated_at_crash}});
+  }
+  return list;
+}
+
+std::string failovers_terminal(const std::string& db, const FailoverStats& f) {
+  std::string out;
+  for (const auto& rec : f.records) {
+    out += fmt::format("{:<14} failover ({}) shard {}: crashed {:.3f} s", db, f.mode, rec.shard, rec.crashed_at);
+    if (rec.detected_at >= 0) out += fmt::format(", detected {:.3f} s", rec.detected_at);
+    if (rec.promoted_at >= 0) out += fmt::format(", primary {}/{} at {:.3f} s", db, rec.new_primary, rec.promoted_at);
+    out += rec.rto >= 0 ? fmt::format(", RTO {:.3f} s", rec.rto) : std::string(", no write succeeded after it");
+    out += fmt::format(", RPO {} writes", rec.lost_writes);
+    if (rec.lost_writes) out += fmt::format(" over {:.3f} s", rec.lost_newest_at - rec.lost_oldest_at);
+    out += "\n";
+  }
+  return out;
+}
+
+void check_failover_invariants(const std::string& db, const FailoverStats& f) {
+  if (!f.sync) return;
+  for (const auto& rec : f.records)
+    if (rec.lost_writes > 0)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: database '{}' (synchronous replication) lost {} acknowledged writes when shard {} "
+          "failed over after the crash at {:.6f} s; a sync write must be on every live replica before it is "
+          "acknowledged",
+          db, rec.lost_writes, rec.shard, rec.crashed_at));
+}
+
+}  // namespace archsim

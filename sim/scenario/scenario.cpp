@@ -1,0 +1,789 @@
+#include "sim/scenario/scenario.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+#include <map>
+#include <stdexcept>
+
+#include "models/cache/cache.hpp"
+#include "models/client/client.hpp"
+#include "models/database/database.hpp"
+#include "sim/report/availability.hpp"
+#include "models/feed/feed.hpp"
+#include "models/feed/follower_graph.hpp"
+#include "models/load_balancer/load_balancer.hpp"
+#include "models/queue/queue.hpp"
+#include "models/rate_limiter/rate_limiter.hpp"
+#include "models/replicated_store/replicated_store.hpp"
+#include "models/service/service.hpp"
+#include "sim/support/history.hpp"
+#include "sim/config/validate.hpp"
+
+namespace archsim {
+
+NetworkPlan network_plan(const Topology& t) {
+  NetworkPlan plan;
+  plan.intra_region_rtt = t.network.intra_region_rtt;
+  plan.host_bandwidth = t.network.host_bandwidth;
+  plan.regions = t.regions;
+  for (const auto& l : t.network.links) {
+    NetworkPlan::RegionLink rl;
+    rl.name = l.a + "<->" + l.b;
+    // A host-to-host one-way trip is NIC up + region link + NIC down; the NICs carry
+    // intra_region_rtt / 2 of it, so the link carries the rest of rtt / 2.
+    rl.latency = l.rtt / 2 - t.network.intra_region_rtt / 2;
+    rl.bandwidth = l.bandwidth;
+    plan.links.push_back(rl);
+  }
+  size_t n = t.regions.size();
+  plan.route.assign(n, std::vector<std::vector<std::pair<int, bool>>>(n));
+  for (size_t a = 0; a < n; ++a)
+    for (size_t b = 0; b < n; ++b) {
+      if (a == b) continue;
+      auto path = region_path(t, t.regions[a], t.regions[b]);
+      for (size_t k = 0; k + 1 < path.size(); ++k)
+        for (size_t li = 0; li < t.network.links.size(); ++li) {
+          const auto& l = t.network.links[li];
+          if (l.a == path[k] && l.b == path[k + 1]) plan.route[a][b].emplace_back(static_cast<int>(li), true);
+          else if (l.b == path[k] && l.a == path[k + 1]) plan.route[a][b].emplace_back(static_cast<int>(li), false);
+        }
+    }
+  return plan;
+}
+
+namespace {
+double feed_memory_bytes(const FeedSpec& f);
+}
+
+CostEstimate estimate_cost(const Topology& t) {
+  CostEstimate e;
+  size_t calls = 1;
+  for (const auto& c : t.components) {
+    e.hosts += c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : static_cast<size_t>(c.replicas);
+    for (const auto& [type, list] : c.calls)
+      for (const auto& call : list) calls += call.shape == CallSpec::Shape::Fanout ? static_cast<size_t>(std::max<int64_t>(call.fanout, 1)) : call.targets.size();
+    if (c.kind == ComponentKind::Cache) e.memory_bytes += 96.0 * static_cast<double>(c.capacity) * static_cast<double>(c.replicas);
+    if (c.kind == ComponentKind::Feed) e.memory_bytes += feed_memory_bytes(c.feed);
+    if (c.kind != ComponentKind::Client) continue;
+    switch (c.arrival.process) {
+      case ArrivalSpec::Process::Poisson:
+      case ArrivalSpec::Process::Constant:
+        e.requests += c.arrival.rate * t.run.duration;
+        break;
+      case ArrivalSpec::Process::Closed:
+        // At most one request per user per think time, and at least one per millisecond of latency.
+        e.requests += static_cast<double>(c.arrival.users) * t.run.duration / std::max(c.arrival.think_time.mean(), 1e-3);
+        e.memory_bytes += 64.0 * static_cast<double>(c.arrival.users);
+        break;
+      case ArrivalSpec::Process::Trace:
+        break;
+    }
+  }
+  double hops = 2.0 * static_cast<double>(calls + 1);
+  e.wall_seconds = e.requests * hops * 2e-6;
+  double h = static_cast<double>(e.hosts);
+  e.memory_bytes += h * h * 200.0 + h * 20e3 + 64e6;  // routes, per-host state, the engine itself
+  return e;
+}
+
+namespace {
+
+// A feed's graph building and its two CSR copies: about 24 bytes per follow edge at the peak.
+double feed_memory_bytes(const FeedSpec& f) {
+  double edges = f.edges_file.empty() ? f.mean_followees * static_cast<double>(f.users) : 1e6;
+  for (const auto& c : f.celebrities) edges += static_cast<double>(c.followers);
+  return 24.0 * edges + 16.0 * static_cast<double>(f.users);
+}
+
+int region_index(const Topology& t, const std::string& r) {
+  for (size_t i = 0; i < t.regions.size(); ++i)
+    if (t.regions[i] == r) return static_cast<int>(i);
+  return 0;
+}
+
+StationParams station_params(const Component& c) {
+  StationParams p;
+  p.workers = c.workers;
+  p.queue = c.queue;
+  p.cores = static_cast<double>(c.cores);
+  p.io_parallelism = c.kind == ComponentKind::Database ? static_cast<double>(c.io_parallelism) : 0;
+  return p;
+}
+
+// Node `i` of database `c`: its place in its shard (primary first, then the read replicas), the
+// replication it takes part in, and how its connections are handled.
+void database_params(const Component& c, const std::vector<NodeId>& ids, size_t i,
+                     const std::vector<std::shared_ptr<ReplicaSet>>& sets, Database::Params& p) {
+  const DatabaseSpec& d = c.db;
+  size_t group = static_cast<size_t>(1 + d.read_replicas);
+  size_t shard = i / group;
+  p.primary = i % group == 0;
+  if (p.primary)
+    for (size_t k = 1; k < group; ++k) p.replicas.push_back(ids[shard * group + k]);
+  p.sync = d.replication == ReplicationMode::Sync;
+  p.apply = d.apply;
+  p.connection_cpu = d.connection_cpu;
+  if (!sets.empty()) p.set = sets[shard];
+  p.failover = d.failover;
+  p.detect_after = d.detect_after;
+  p.promote_time = d.promote_time;
+  p.member = i % group;
+  if (d.pooler) {
+    p.station.workers = d.server_connections;
+    p.station.queue = d.max_client_connections - d.server_connections;
+  } else if (d.refuse_over_limit) {
+    p.station.queue = 0;
+  }
+}
+
+// One ring per cache component, shared by all its callers.
+using Rings = std::map<std::string, std::shared_ptr<const HashRing>>;
+std::shared_ptr<const HashRing> cache_ring(Rings& rings, const Component& c) {
+  auto& r = rings[c.name];
+  if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
+  return r;
+}
+
+void set_cache_policies(const Component& c, uint32_t replica, Cache::Params& p) {
+  p.capacity_bytes = c.capacity_bytes;
+  p.value_size = c.value_size;
+  p.eviction = c.eviction == CacheEviction::Lfu    ? Eviction::Lfu
+               : c.eviction == CacheEviction::Fifo ? Eviction::Fifo
+                                                   : Eviction::Lru;
+  p.ttl = c.ttl;
+  p.write_policy = c.write_policy;
+  p.flush_interval = c.flush_interval;
+  p.coalesce_misses = c.coalesce_misses;
+  p.replica = replica;
+}
+
+// Hands every fault to the engine, with a counter in `out` for what it does.
+void schedule_faults(const Topology& t, const std::map<std::string, std::vector<NodeId>>& replicas, Engine& engine,
+                     std::deque<FaultOutcome>& out) {
+  std::vector<size_t> order(t.faults.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return t.faults[a].at < t.faults[b].at; });
+  for (size_t i : order) {
+    const Fault& f = t.faults[i];
+    FaultOutcome& o = out.emplace_back();
+    o.spec = &f;
+    o.start = f.at;
+    o.end = f.duration < 0 || f.at + f.duration >= t.run.duration ? -1 : f.at + f.duration;
+    Engine::Fault ef;
+    ef.at = f.at;
+    ef.until = o.end;
+    ef.affected = &o.count;
+    if (f.on_link()) {
+      for (size_t l : fault_links(t, f)) {
+        ef.links.push_back(static_cast<int>(l));
+        o.links.push_back(t.network.links[l].a + "<->" + t.network.links[l].b);
+      }
+      if (f.kind == Fault::Kind::Slow) {
+        ef.kind = Engine::Fault::Kind::LinkSlow;
+        ef.factor = f.factor;
+        ef.latency = f.latency;
+        o.effect = "messages_slowed";
+      } else {
+        ef.kind = Engine::Fault::Kind::LinkDown;
+        o.effect = "messages_lost";
+      }
+      engine.schedule_fault(ef);
+      continue;
+    }
+    switch (f.kind) {
+      case Fault::Kind::Crash:
+        ef.kind = Engine::Fault::Kind::Crash;
+        o.effect = "requests_refused";
+        break;
+      case Fault::Kind::Slow:
+        ef.kind = Engine::Fault::Kind::Condition;
+        ef.condition.kind = NodeCondition::Kind::Slow;
+        ef.condition.factor = f.factor;
+        ef.condition.latency = f.latency;
+        ef.condition.affected = &o.count;
+        o.effect = "requests_slowed";
+        break;
+      default:
+        ef.kind = Engine::Fault::Kind::Condition;
+        ef.condition.kind = NodeCondition::Kind::DiskFull;
+        ef.condition.affected = &o.count;
+        o.effect = "writes_refused";
+        break;
+    }
+    const auto& ids = replicas.at(f.component);
+    const Component* c = t.find(f.component);
+    for (size_t k = 0; k < ids.size(); ++k)
+      if (f.replica < 0 || static_cast<size_t>(f.replica) == k) {
+        ef.node = ids[k];
+        Engine::Fault one = ef;
+        // A cold standby's primary is back when the operator has restored it, however long its host
+        // stays down.
+        if (f.kind == Fault::Kind::Crash && c->kind == ComponentKind::Database &&
+            c->db.failover == FailoverMode::Manual && k % static_cast<size_t>(1 + c->db.read_replicas) == 0)
+          one.until = f.at + c->db.restore_time;
+        engine.schedule_fault(one);
+      }
+  }
+}
+
+void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, const std::string& graph_key, RunResult& r,
+              Engine& engine, std::vector<std::unique_ptr<Node>>& nodes, int region, NodeId expected) {
+  FeedStats& fs = r.feeds.emplace_back();
+  fs.name = c.name;
+  fs.window_start = r.window_start;
+  fs.window_end = r.window_end;
+  fs.backlog.configure(r.window_start, r.window_end);
+  const FeedSpec& f = c.feed;
+  Feed::Params p;
+  p.strategy = f.strategy == FeedSpec::Strategy::Push   ? Feed::Strategy::Push
+               : f.strategy == FeedSpec::Strategy::Pull ? Feed::Strategy::Pull
+                                                        : Feed::Strategy::Hybrid;
+  fs.strategy = f.strategy == FeedSpec::Strategy::Push   ? "push"
+                : f.strategy == FeedSpec::Strategy::Pull ? "pull"
+                                                         : fmt::format("hybrid (celebrity_threshold {})", f.celebrity_threshold);
+  p.celebrity_threshold = f.celebrity_threshold;
+  p.timeline_len = f.timeline_len;
+  p.entry_bytes = f.entry_bytes;
+  p.posts_per_user_per_day = f.posts_per_user_per_day;
+  p.reads_per_user_per_day = f.reads_per_user_per_day;
+  p.fanout_workers = f.fanout_workers;
+  p.fanout_batch = f.fanout_batch;
+  p.timeline_write = f.timeline_write;
+  p.timeline_read = f.timeline_read;
+  p.post_fetch = f.post_fetch;
+  p.pull_parallelism = f.pull_parallelism;
+  p.activity = f.activity_by_degree ? Feed::Params::Activity::ByDegree : Feed::Params::Activity::Uniform;
+  p.rtt = t.network.intra_region_rtt;
+  // Celebrities are the accounts after the ordinary users.
+  for (size_t k = 0; k < f.celebrities.size(); ++k)
+    for (double at : f.celebrities[k].posts_at)
+      p.scheduled_posts.emplace_back(static_cast<uint32_t>(f.users + static_cast<int64_t>(k)), at);
+  // The workload stream is the graph's, not the feed's: feeds over one graph see the same posts and reads.
+  nodes.push_back(std::make_unique<Feed>(std::move(p), g, &fs, Rng::derive(t.run.seed, c.name + "/0"),
+                                         Rng::derive(t.run.seed, "feed-workload/" + graph_key)));
+  NodeId id = engine.add_node(c.name + "/0", region, nodes.back().get());
+  if (id != expected) throw std::logic_error("node ids out of order");
+}
+
+}  // namespace
+
+RunResult run_scenario(const Topology& t, const RunOptions& options) {
+  RunResult r;
+  r.topology = &t;
+  r.window_start = t.run.warmup;
+  r.window_end = t.run.duration;
+
+  // Global request types, in order of first appearance.
+  std::map<std::string, uint16_t> type_index;
+  for (const auto& c : t.components)
+    if (c.kind == ComponentKind::Client)
+      for (const auto& rt : c.requests)
+        if (!type_index.count(rt.name)) {
+          type_index[rt.name] = static_cast<uint16_t>(r.type_names.size());
+          r.type_names.push_back(rt.name);
+        }
+
+  // Databases with failover: one primary view each (by shard), moved by their nodes, read by every caller.
+  std::map<std::string, std::shared_ptr<PrimaryView>> primary_views;
+  auto primary_view = [&](const Component& c) {
+    auto& v = primary_views[c.name];
+    if (!v) {
+      v = std::make_shared<PrimaryView>();
+      v->primary.assign(static_cast<size_t>(c.replicas / (1 + c.db.read_replicas)), 0);
+      v->out.assign(static_cast<size_t>(c.replicas), 0);
+    }
+    return v;
+  };
+  // Sharded components: one placement map each, shared by every caller.
+  std::map<std::string, std::shared_ptr<const ShardMap>> shard_maps;
+  auto shard_route = [&](const Component& c, CallTarget& ct) {
+    if (c.shards <= 0) return;
+    auto& map = shard_maps[c.name];
+    if (!map) map = std::make_shared<const ShardMap>(c.sharding, c.shards);
+    ct.shard_map = map;
+    ct.group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
+    ct.reads = c.db.reads_from == ReadsFrom::Replicas ? CallTarget::ReadRoute::Replicas
+               : c.db.reads_from == ReadsFrom::Any    ? CallTarget::ReadRoute::Any
+                                                      : CallTarget::ReadRoute::Primary;
+    if (c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None) ct.primaries = primary_view(c);
+  };
+
+  // Node ids are handed out in file order, one per replica.
+  std::map<std::string, std::vector<NodeId>> replicas;
+  NodeId next = 0;
+  for (const auto& c : t.components) {
+    int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
+    for (int64_t i = 0; i < n; ++i) {
+      replicas[c.name].push_back(next++);
+      r.node_names.emplace_back(c.name, static_cast<int>(i));
+    }
+  }
+  Rings rings;
+  // What a caller in `region` reaches of component `name` (models/common/routing.hpp): a replicated
+  // store through its replicas in the caller's region (else all of them), as clients of a
+  // multi-region store connect to their nearest replica; anything else through all its replicas.
+  auto target = [&](const std::string& name, const std::string& region) {
+    CallTarget ct;
+    ct.component = name;
+    ct.replicas = replicas.at(name);
+    const Component* c = t.find(name);
+    if (c->kind == ComponentKind::ReplicatedStore) {
+      std::vector<NodeId> local;
+      for (size_t i = 0; i < ct.replicas.size(); ++i)
+        if (c->store.placement[i] == region) local.push_back(ct.replicas[i]);
+      if (!local.empty()) ct.replicas = std::move(local);
+    }
+    ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
+    shard_route(*c, ct);
+    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1 && !ct.sharded()) ct.ring = cache_ring(rings, *c);
+    return ct;
+  };
+  auto resolve = [&](const CallSpec& cs, const std::string& region) {
+    ResolvedCall rc;
+    rc.shape = cs.shape == CallSpec::Shape::Single     ? ResolvedCall::Shape::Single
+               : cs.shape == CallSpec::Shape::Parallel ? ResolvedCall::Shape::Parallel
+                                                       : ResolvedCall::Shape::Fanout;
+    for (const auto& name : cs.targets) rc.targets.push_back(target(name, region));
+    rc.fanout = cs.fanout;
+    if (cs.shape == CallSpec::Shape::Single) {
+      const Component* c = t.find(cs.targets[0]);
+      if (c->kind == ComponentKind::Cache && c->write_policy == WritePolicy::CacheAside) {
+        auto backend = std::make_shared<ResolvedCall>();
+        backend->targets.push_back(target(c->backend, region));
+        rc.aside_backend = backend;
+      }
+    }
+    rc.wait_for = cs.wait_for;
+    rc.hedge_after = cs.hedge_after;
+    rc.hedge_quantile = cs.hedge_quantile;
+    rc.tied = cs.tied;
+    rc.policy = cs.policy;
+    return rc;
+  };
+  // A guarded call of `caller` (ResolvedCall::guarded()): its logical call id, the same for every
+  // replica of the caller, and the caller's statistics for the callee.
+  std::map<std::string, uint32_t> op_ids;
+  auto guard = [&](ResolvedCall& rc, ComponentStats& caller, const std::string& where) {
+    if (!rc.guarded()) return;
+    auto [it, fresh] = op_ids.emplace(where, static_cast<uint32_t>(op_ids.size() + 1));
+    rc.op = it->second;
+    rc.edge = &caller.edges[rc.targets[0].component];
+  };
+  // Receivers of guarded calls that retry or carry idempotency keys keep a write ledger, shared by
+  // their replicas (behind a load balancer or rate limiter: the component it forwards to). Its
+  // entries live for the longest retry horizon (or idempotency ttl) of the calls it serves.
+  struct LedgerSpec {
+    double ttl = 0, lookup = 0;
+  };
+  std::map<std::string, LedgerSpec> ledger_specs;
+  for (const auto& c : t.components) {
+    if (c.kind != ComponentKind::Service) continue;
+    for (const auto& [type, list] : c.calls)
+      for (const auto& cs : list) {
+        const CallPolicy& p = cs.policy;
+        if (cs.shape != CallSpec::Shape::Single || cs.tied || cs.hedge_after > 0 || cs.hedge_quantile > 0) continue;
+        if (!p.retries() && !p.idempotency) continue;
+        std::string name = cs.targets[0];
+        for (int hops = 0; hops < 8; ++hops) {
+          const Component* x = t.find(name);
+          if (x->kind == ComponentKind::LoadBalancer) name = x->lb_targets;
+          else if (x->kind == ComponentKind::RateLimiter) name = x->target;
+          else break;
+        }
+        LedgerSpec& l = ledger_specs[name];
+        l.ttl = std::max(l.ttl, p.idempotency && p.idempotency_ttl > 0 ? p.idempotency_ttl : p.retry_horizon());
+        if (p.idempotency) l.lookup = std::max(l.lookup, p.idempotency_lookup);
+      }
+  }
+
+  // Feeds with the same graph settings share one graph (side-by-side strategies see the same users).
+  std::map<std::string, std::unique_ptr<FollowerGraph>> graphs;
+  auto graph_key = [](const FeedSpec& f) {
+    std::string key = f.edges_file.empty() ? fmt::format("{}/{}/{}", f.users, f.mean_followees, f.exponent) : f.edges_file;
+    for (const auto& c : f.celebrities) key += fmt::format("/{}", c.followers);
+    return key;
+  };
+  auto graph_of = [&](const FeedSpec& f) {
+    auto& g = graphs[graph_key(f)];
+    if (!g) {
+      FollowerGraphSpec gs;
+      gs.users = f.users;
+      gs.mean_followees = f.mean_followees;
+      gs.exponent = f.exponent;
+      for (const auto& c : f.celebrities) gs.celebrities.push_back(c.followers);
+      gs.edges_file = f.edges_file;
+      gs.seed = t.run.seed;
+      g = std::make_unique<FollowerGraph>(FollowerGraph::build(gs));
+    }
+    return g.get();
+  };
+
+  auto engine = options.engine == EngineKind::SimGrid ? make_simgrid_engine(network_plan(t), options.progress)
+                                                      : make_local_engine(network_plan(t));
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::map<std::string, ComponentResult*> by_name;
+  // Replicated stores: their parameters and consistency oracles live as long as their nodes.
+  std::vector<std::unique_ptr<ReplicatedStoreParams>> store_params;
+  std::vector<std::unique_ptr<ConsistencyOracle>> oracles;
+  std::vector<std::unique_ptr<AppliedLog>> applied_logs;
+  std::vector<std::pair<double, double>> fault_windows;
+  std::vector<double> heals;
+  std::unique_ptr<HistoryWriter> history;
+  if (!options.history_path.empty()) history = std::make_unique<HistoryWriter>(options.history_path);
+  for (const auto& f : t.faults) {
+    double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
+    fault_windows.emplace_back(f.at, end);
+    if (f.duration >= 0) heals.push_back(end);
+  }
+  // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
+  // share its central counters and its burst measurement.
+  auto rate_limiter = [&](const Component& c, ComponentStats& st, const std::string& forward_to, Rng rng,
+                          std::shared_ptr<RateLimitShared>& shared) {
+    const RateLimitSpec& spec = *c.rate_limit;
+    if (!shared) {
+      shared = std::make_shared<RateLimitShared>(spec);
+      auto rs = std::make_shared<RateLimitStats>();
+      rs->algorithm = to_string(spec.algorithm);
+      rs->per = spec.per == RateLimitSpec::Per::Global ? "global" : spec.per == RateLimitSpec::Per::Key ? "key" : "client";
+      rs->state = spec.state == RateLimitSpec::State::Central ? "central" : "local";
+      rs->burst_window = burst_window(spec);
+      rs->nominal_limit = nominal_limit(spec, rs->burst_window);
+      st.rate_limit = rs;
+    }
+    RateLimiter::Params p;
+    p.spec = spec;
+    p.forward = LoadBalancer::Params{c.policy, replicas.at(forward_to), c.delay};
+    if (spec.state == RateLimitSpec::State::Central) {
+      p.store = target(spec.store, c.region);
+      p.store_writes = t.find(spec.store)->kind == ComponentKind::Database;
+    }
+    p.store_salt = stable_hash(c.name);
+    p.shared = shared;
+    st.workers_per_replica = -1;
+    st.cores_per_replica = 0;
+    return std::make_unique<RateLimiter>(std::move(p), &st, rng);
+  };
+  auto calls_by_type = [&](const Component& c) {
+    std::vector<std::vector<ResolvedCall>> out(r.type_names.size());
+    for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
+      auto it = c.calls.find(r.type_names[ti]);
+      if (it == c.calls.end()) it = c.calls.find("*");
+      if (it == c.calls.end()) continue;
+      for (const auto& cs : it->second) out[ti].push_back(resolve(cs, c.region));
+    }
+    return out;
+  };
+
+  for (const auto& c : t.components) {
+    int region = region_index(t, c.region);
+    const auto& ids = replicas.at(c.name);
+    if (c.kind == ComponentKind::Client) {
+      ClientStats& cs = r.clients.emplace_back();
+      cs.name = c.name;
+      cs.window_start = r.window_start;
+      cs.type_names = r.type_names;
+      cs.by_type.resize(r.type_names.size());
+      Client::Params p;
+      switch (c.arrival.process) {
+        case ArrivalSpec::Process::Poisson: p.process = Client::Process::Poisson; break;
+        case ArrivalSpec::Process::Constant: p.process = Client::Process::Constant; break;
+        case ArrivalSpec::Process::Closed: p.process = Client::Process::Closed; break;
+        case ArrivalSpec::Process::Trace: p.process = Client::Process::Trace; break;
+      }
+      p.rate = c.arrival.rate;
+      p.users = c.arrival.users;
+      p.think_time = c.arrival.think_time;
+      p.trace_file = c.arrival.trace_file;
+      p.types.resize(r.type_names.size());
+      for (auto& tp : p.types) tp.weight = 0;
+      for (const auto& rt : c.requests) {
+        auto& tp = p.types[type_index.at(rt.name)];
+        tp.weight = rt.weight;
+        tp.is_write = rt.op == Op::Write;
+        tp.keys = rt.keys;
+        tp.request_bytes = rt.request_bytes;
+        tp.response_bytes = rt.response_bytes;
+      }
+      p.target = target(c.target, c.region);
+      p.timeout = c.timeout;
+      nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
+      NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
+      if (id != ids[0]) throw std::logic_error("node ids out of order");
+      continue;
+    }
+    if (c.kind == ComponentKind::Feed) {
+      add_feed(t, c, graph_of(c.feed), graph_key(c.feed), r, *engine, nodes, region, ids[0]);
+      continue;
+    }
+    if (c.kind == ComponentKind::ReplicatedStore) {
+      const StoreSpec& s = c.store;
+      StoreStats& ss = r.stores.emplace_back();
+      ss.name = c.name;
+      ss.consistency = s.consistency == StoreSpec::Consistency::Cp ? "cp" : "ap";
+      ss.replicas = static_cast<int64_t>(ids.size());
+      ss.n = s.n > 0 ? s.n : ss.replicas;
+      ss.r = s.r;
+      ss.w = s.w;
+      ss.sloppy = s.sloppy;
+      ss.siblings = s.siblings;
+      ss.window_start = r.window_start;
+      ss.window_end = r.window_end;
+      ss.regions = s.placement;
+      for (const auto& reg : s.placement)
+        if (std::find(ss.region_names.begin(), ss.region_names.end(), reg) == ss.region_names.end())
+          ss.region_names.push_back(reg);
+      ss.by_region.resize(ss.region_names.size());
+      ss.series.resize(ss.region_names.size());
+      oracles.push_back(
+          std::make_unique<ConsistencyOracle>(&ss, static_cast<int>(ids.size()), fault_windows, heals));
+      if (history) oracles.back()->set_history(history.get(), static_cast<int>(oracles.size() - 1));
+      auto sp = std::make_unique<ReplicatedStoreParams>();
+      sp->mode = s.consistency == StoreSpec::Consistency::Cp ? ReplicatedStoreParams::Mode::Cp
+                                                             : ReplicatedStoreParams::Mode::Ap;
+      sp->replicas = ids;
+      sp->op_time = s.op_time;
+      sp->value_bytes = s.value_bytes;
+      sp->election_timeout = s.election_timeout;
+      sp->heartbeat_interval = s.heartbeat_interval;
+      sp->minority_rejects = s.minority_rejects;
+      sp->lease_reads = s.lease_reads;
+      sp->pre_vote = s.pre_vote;
+      sp->n = s.n;
+      sp->r = s.r;
+      sp->w = s.w;
+      sp->sloppy = s.sloppy;
+      sp->siblings = s.siblings;
+      sp->clock_skew = s.clock_skew;
+      sp->request_timeout = s.request_timeout;
+      sp->read_repair = s.read_repair;
+      sp->hinted_handoff = s.hinted_handoff;
+      sp->hint_retry = s.hint_retry;
+      sp->max_hints = s.max_hints;
+      sp->anti_entropy_interval = s.anti_entropy_interval;
+      store_params.push_back(std::move(sp));
+      applied_logs.push_back(std::make_unique<AppliedLog>(&ss));
+      StoreShared shared{oracles.back().get(), &ss, applied_logs.back().get()};
+      for (size_t i = 0; i < ids.size(); ++i) {
+        nodes.push_back(make_store_replica(*store_params.back(), static_cast<int>(i), shared,
+                                           Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i))));
+        NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region_index(t, s.placement[i]), nodes.back().get());
+        if (id != ids[i]) throw std::logic_error("node ids out of order");
+      }
+      continue;
+    }
+    ComponentResult& cr = r.components.emplace_back();
+    cr.spec = &c;
+    ComponentStats& st = cr.stats;
+    st.name = c.name;
+    st.kind = to_string(c.kind);
+    st.replicas = static_cast<int64_t>(ids.size());
+    st.workers_per_replica = c.workers;
+    st.cores_per_replica = c.cores;
+    st.io_per_replica = c.kind == ComponentKind::Database ? c.io_parallelism : 0;
+    st.configure(r.window_start, r.window_end);
+    by_name[c.name] = &cr;
+    std::shared_ptr<RateLimitShared> limit_shared;
+    if (c.kind == ComponentKind::Queue) {
+      auto qs = std::make_shared<QueueStats>();
+      qs->partitions = c.queue_spec.partitions;
+      qs->consumers = c.queue_spec.consumers;
+      qs->ordered = c.queue_spec.ordered;
+      st.queue = qs;
+      st.workers_per_replica = c.queue_spec.consumers;
+      st.cores_per_replica = 0;
+    }
+    if (c.kind == ComponentKind::Database && c.db.pooler) st.workers_per_replica = c.db.server_connections;
+    if (c.shards > 0) {
+      st.replica_arrivals.assign(ids.size(), 0);
+      st.replica_busy_cores.resize(ids.size());
+      st.replica_busy_io.resize(ids.size());
+      for (auto& tw : st.replica_busy_cores) tw.configure(r.window_start, r.window_end);
+      for (auto& tw : st.replica_busy_io) tw.configure(r.window_start, r.window_end);
+      st.shard_group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
+    }
+    // Databases with read replicas: the versions each shard's primary committed (measurement only).
+    std::vector<std::shared_ptr<ReplicaSet>> replica_sets;
+    std::shared_ptr<WriteLedger> ledger;
+    bool failover = c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None;
+    if (c.kind == ComponentKind::Database && (c.db.read_replicas > 0 || failover)) {
+      size_t group = static_cast<size_t>(1 + c.db.read_replicas);
+      for (size_t s = 0; s < ids.size() / group; ++s) {
+        auto set = std::make_shared<ReplicaSet>();
+        if (failover) {  // the shard's membership, as its failure detector and endpoint see it
+          set->members.assign(group, nullptr);
+          set->ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(s * group),
+                          ids.begin() + static_cast<std::ptrdiff_t>((s + 1) * group));
+          set->up.assign(group, 1);
+          set->armed.assign(group, 0);
+          set->applied.assign(group, 0);
+          set->applying.assign(group, 0);
+          set->shard = static_cast<int64_t>(s);
+          set->view = primary_view(c);
+        }
+        replica_sets.push_back(std::move(set));
+      }
+    }
+    if (failover) {
+      st.failover = std::make_shared<FailoverStats>();
+      st.failover->mode = to_string(c.db.failover);
+      st.failover->sync = c.db.replication == ReplicationMode::Sync;
+      st.failover->detect_after = c.db.detect_after;
+      st.failover->promote_time = c.db.promote_time;
+      st.failover->restore_time = c.db.restore_time;
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Rng rng = Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i));
+      switch (c.kind) {
+        case ComponentKind::LoadBalancer: {
+          if (c.rate_limit) {
+            nodes.push_back(rate_limiter(c, st, c.lb_targets, rng, limit_shared));
+            break;
+          }
+          LoadBalancer::Params p{c.policy, replicas.at(c.lb_targets), c.delay};
+          nodes.push_back(std::make_unique<LoadBalancer>(std::move(p), &st, rng));
+          st.workers_per_replica = -1;
+          st.cores_per_replica = 0;
+          break;
+        }
+        case ComponentKind::Service: {
+          Service::Params p;
+          p.station = station_params(c);
+          p.cpu = c.cpu;
+          p.delay = c.delay;
+          p.calls_by_type.resize(r.type_names.size());
+          for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
+            auto it = c.calls.find(r.type_names[ti]);
+            if (it == c.calls.end()) it = c.calls.find("*");
+            if (it == c.calls.end()) continue;
+            for (const auto& cs : it->second) {
+              p.calls_by_type[ti].push_back(resolve(cs, c.region));
+              guard(p.calls_by_type[ti].back(), st,
+                    fmt::format("{}/{}/{}", c.name, r.type_names[ti], p.calls_by_type[ti].size() - 1));
+            }
+          }
+          nodes.push_back(std::make_unique<Service>(std::move(p), &st, rng));
+          break;
+        }
+        case ComponentKind::Cache: {
+          Cache::Params p;
+          p.station = station_params(c);
+          p.capacity = static_cast<uint64_t>(c.capacity);
+          p.hit = c.hit;
+          p.cpu = c.cpu;
+          set_cache_policies(c, static_cast<uint32_t>(i), p);
+          CallSpec backend;
+          backend.targets = {c.backend};
+          p.backend = resolve(backend, c.region);
+          nodes.push_back(std::make_unique<Cache>(std::move(p), &st, rng));
+          break;
+        }
+        case ComponentKind::Database: {
+          Database::Params p;
+          p.station = station_params(c);
+          p.read_io = c.read_profile.io;
+          p.read_cpu = c.read_profile.cpu;
+          p.write_io = c.write_profile.io;
+          p.write_cpu = c.write_profile.cpu;
+          database_params(c, ids, i, replica_sets, p);
+          p.failover_stats = st.failover;
+          auto set = p.set;
+          size_t member = p.member;
+          auto db = std::make_unique<Database>(std::move(p), &st, rng);
+          if (failover) set->members[member] = db.get();
+          nodes.push_back(std::move(db));
+          break;
+        }
+        case ComponentKind::RateLimiter:
+          nodes.push_back(rate_limiter(c, st, c.target, rng, limit_shared));
+          break;
+        case ComponentKind::Queue: {
+          Queue::Params p;
+          p.spec = c.queue_spec;
+          p.calls_by_type = calls_by_type(c);
+          if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to, c.region);
+          nodes.push_back(std::make_unique<Queue>(std::move(p), &st, rng));
+          break;
+        }
+        case ComponentKind::Client:
+        case ComponentKind::Feed:
+        case ComponentKind::ReplicatedStore:
+          break;
+      }
+      if (auto* station = dynamic_cast<Station*>(nodes.back().get())) {
+        station->set_replica_index(i);
+        if (auto l = ledger_specs.find(c.name); l != ledger_specs.end()) {
+          if (i == 0) ledger = std::make_shared<WriteLedger>(l->second.ttl, l->second.lookup);
+          station->set_write_ledger(ledger);
+          st.tracks_writes = true;
+        }
+      }
+      NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region, nodes.back().get());
+      if (id != ids[i]) throw std::logic_error("node ids out of order");
+    }
+  }
+
+  schedule_faults(t, replicas, *engine, r.faults);
+
+  auto wall0 = std::chrono::steady_clock::now();
+  engine->run(t.run.duration, t.run.warmup);
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  for (auto& o : oracles) o->finish(t.run.duration);
+  if (history) history->finish();
+  r.events = engine->events();
+
+  double T = r.window();
+  for (auto& cr : r.components) {
+    double bw = t.network.host_bandwidth;
+    for (NodeId id : replicas.at(cr.spec->name)) {
+      double up = engine->nic_bytes_up(id) * 8 / (bw * T);
+      double down = engine->nic_bytes_down(id) * 8 / (bw * T);
+      cr.network_util = std::max({cr.network_util, up, down});
+    }
+  }
+  r.region_links = engine->region_link_usage();
+
+  // Every request is accounted for exactly once.
+  for (const auto& cs : r.clients) {
+    uint64_t ended = cs.completed + cs.rejected + cs.timed_out + cs.failed_downstream + cs.in_flight_at_end;
+    if (ended != cs.generated)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: client '{}' generated {} requests but {} completed + {} rejected + {} timed out + {} "
+          "failed + {} in flight = {}",
+          cs.name, cs.generated, cs.completed, cs.rejected, cs.timed_out, cs.failed_downstream, cs.in_flight_at_end,
+          ended));
+  }
+  // No two replicas of a cp store applied different entries at one log index.
+  for (const auto& s : r.stores)
+    if (!s.safety_violation.empty())
+      throw std::runtime_error(fmt::format("invariant broken: store '{}': {}", s.name, s.safety_violation));
+  // Every downstream failure a client saw has a reason.
+  for (const auto& cs : r.clients) {
+    uint64_t by_reason = 0;
+    for (uint64_t n : cs.failed_by) by_reason += n;
+    if (by_reason != cs.failed_downstream)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: client '{}' saw {} downstream failures but {} timeout + {} unavailable + {} circuit_open = {}",
+          cs.name, cs.failed_downstream, cs.failed_by[static_cast<size_t>(FailReason::Timeout)],
+          cs.failed_by[static_cast<size_t>(FailReason::Unavailable)],
+          cs.failed_by[static_cast<size_t>(FailReason::CircuitOpen)], by_reason));
+  }
+  // Retries never exceed their budget.
+  for (const auto& cr : r.components)
+    for (const auto& [callee, e] : cr.stats.edges) check_retry_budget(cr.stats.name, callee, e);
+  // No acknowledged write is lost under synchronous replication, whatever failed.
+  for (const auto& cr : r.components)
+    if (cr.stats.failover) check_failover_invariants(cr.stats.name, *cr.stats.failover);
+  // Every message a queue accepted was processed, dead-lettered, or is still in its backlog.
+  for (const auto& cr : r.components) {
+    const QueueStats* q = cr.stats.queue.get();
+    if (q && q->enqueued_total != q->processed_total + q->dead_lettered_total + q->backlog_at_end)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: queue '{}' accepted {} messages but {} processed + {} dead-lettered + {} in its backlog = {}",
+          cr.stats.name, q->enqueued_total, q->processed_total, q->dead_lettered_total, q->backlog_at_end,
+          q->processed_total + q->dead_lettered_total + q->backlog_at_end));
+  }
+  return r;
+}
+
+}  // namespace archsim

@@ -1,0 +1,79 @@
+// Wiring and running: a Topology becomes an engine with one node per component replica, runs for
+// the configured time, and leaves its statistics in a RunResult. The end-of-run invariants are
+// checked here (every request accounted for exactly once); a broken one is an internal error that
+// names the reason.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/support/consistency.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/support/metrics.hpp"
+#include "sim/config/topology.hpp"
+
+namespace archsim {
+
+struct ComponentResult {
+  const Component* spec = nullptr;
+  ComponentStats stats;
+  double network_util = 0;  // the busiest NIC direction of its replicas over the window
+};
+
+// What one fault of the topology did (summary `faults`, docs/outputs.md).
+struct FaultOutcome {
+  const Fault* spec = nullptr;
+  double start = 0;
+  double end = -1;       // seconds; -1 = the end of the run
+  const char* effect = "";  // what `count` counts: "requests_refused", "messages_lost", ...
+  uint64_t count = 0;    // filled in by the engine or the node while the fault holds
+  std::vector<std::string> links;  // link faults: the region links it acts on
+};
+
+struct RunResult {
+  const Topology* topology = nullptr;
+  double window_start = 0, window_end = 0;
+  std::vector<std::string> type_names;  // global request type index → name
+  std::deque<ClientStats> clients;
+  std::deque<ComponentResult> components;  // every non-client, non-feed component, in file order
+  std::deque<FeedStats> feeds;             // every feed, in file order
+  std::deque<StoreStats> stores;           // every replicated store, in file order
+  std::vector<LinkUsage> region_links;
+  std::deque<FaultOutcome> faults;  // in time order (start, then file order); stable addresses
+  uint64_t events = 0;
+  double wall_seconds = 0;
+  // Node id → (component, replica index): names the pieces of the critical path.
+  std::vector<std::pair<std::string, int>> node_names;
+
+  double window() const { return window_end - window_start; }
+};
+
+enum class EngineKind { SimGrid, Local };
+
+struct RunOptions {
+  EngineKind engine = EngineKind::SimGrid;
+  bool progress = false;  // a progress line on stderr (only shown on a terminal)
+  // When set: every client operation on a replicated store, as a history (sim/support/history.hpp).
+  // The second and later stores of a file have their keys offset by index x 2^40 (processes by
+  // index x 2^32).
+  std::string history_path;
+};
+
+// REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.
+RunResult run_scenario(const Topology& t, const RunOptions& options);
+
+// What a run will cost, estimated before it starts, so an absurd configuration is refused up
+// front instead of dying out of memory hours later.
+struct CostEstimate {
+  double requests = 0;      // simulated requests over the whole run
+  double wall_seconds = 0;  // at about 40 us of wall time per request-hop
+  double memory_bytes = 0;  // hosts, routes, cache entries
+  size_t hosts = 0;
+};
+CostEstimate estimate_cost(const Topology& t);
+
+// The network plan of a topology (regions, region links, shortest routes).
+NetworkPlan network_plan(const Topology& t);
+
+}  // namespace archsim

@@ -1,0 +1,58 @@
+// Where a request's time went: its critical path, cut into (node, cause) pieces.
+//
+// Every hop adds its pieces as the request travels: the callee notes the network time of the
+// request that reached it, its wait for a worker (contention; at a database, a connection), its
+// CPU, disk and plain delay; the caller notes the network time of the response and, of a group of
+// downstream calls, keeps only the pieces of the answer it waited for last (the critical one);
+// what the caller waited beyond that answer's own time (a hedge's delay) is "downstream". The
+// pieces of a completed request add up to its end-to-end latency.
+//
+// Memory does not grow with the number of requests: the client folds each completed request's
+// pieces into per-latency-bucket sums (buckets 2% wide) and forgets the request. "Requests above
+// the p99" are then the slowest buckets holding 1% of the requests: a streaming approximation at
+// the bucket's 2% latency resolution (the bucket holding the p99 itself counts as above it).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/engine/engine.hpp"
+
+namespace archsim {
+
+namespace cause {
+inline constexpr uint8_t kNetwork = 0;     // on the wire to or from the node (latency and bandwidth)
+inline constexpr uint8_t kQueue = 1;       // waiting for a worker (a database: a connection)
+inline constexpr uint8_t kCpu = 2;         // on the cores, processor-shared with other requests
+inline constexpr uint8_t kIo = 3;          // on the disk, shared with other I/Os
+inline constexpr uint8_t kDelay = 4;       // holding a worker without CPU (`delay`, a cache's `hit`, a balancer's `delay`)
+inline constexpr uint8_t kDownstream = 5;  // waiting on calls beyond the critical answer's own time (hedge delay)
+inline constexpr uint8_t kCount = 6;
+}  // namespace cause
+const char* cause_name(uint8_t c);
+
+class CriticalPathStats {
+ public:
+  // Folds one completed request in. `path` may name a (node, cause) several times.
+  void record(double latency, const std::vector<PathEntry>& path);
+  void merge(const CriticalPathStats& other);
+
+  struct Totals {
+    uint64_t requests = 0;
+    double latency_sum = 0;                                // seconds, over those requests
+    std::map<std::pair<NodeId, uint8_t>, double> seconds;  // (node, cause) → seconds
+  };
+  // The slowest requests holding the top `1 - q` of them (at bucket resolution) and their
+  // lower latency bound; q = 0 gives every request.
+  Totals above(double q, double* threshold = nullptr) const;
+  uint64_t requests() const;
+
+ private:
+  static int bucket_of(double latency);
+  std::map<int, Totals> buckets_;
+};
+
+}  // namespace archsim

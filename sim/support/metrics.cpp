@@ -1,0 +1,78 @@
+#include "sim/support/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace archsim {
+
+void TimeWeighted::configure(double ws, double we) {
+  ws_ = ws;
+  we_ = we;
+}
+
+void TimeWeighted::integrate_to(double t) {
+  if (t <= last_) return;
+  if (value_ != 0) {
+    double a = std::max(last_, ws_), b = std::min(t, we_);
+    if (b > a) integral_ += value_ * (b - a);
+    // Per-second integrals, split at whole seconds.
+    double s = last_;
+    while (s < t) {
+      long sec = static_cast<long>(std::floor(s));
+      double e = std::min(t, static_cast<double>(sec + 1));
+      if (static_cast<size_t>(sec) >= per_second_.size()) per_second_.resize(static_cast<size_t>(sec) + 1, 0.0);
+      per_second_[static_cast<size_t>(sec)] += value_ * (e - s);
+      s = e;
+    }
+  }
+  last_ = t;
+}
+
+void TimeWeighted::add(double t, double delta) {
+  integrate_to(t);
+  value_ += delta;
+  if (std::fabs(value_) < 1e-9) value_ = 0;
+  if (t >= ws_ && t <= we_) max_ = std::max(max_, value_);
+  else if (t < ws_) max_ = std::max(0.0, max_);
+}
+
+double TimeWeighted::mean() const {
+  double len = we_ - ws_;
+  return len > 0 ? integral_ / len : 0;
+}
+
+void SecondSeries::roll_to(long second) {
+  while (current_ < second) {
+    row_.p50 = hist_.quantile(0.5);
+    row_.p99 = hist_.quantile(0.99);
+    rows_.push_back(row_);
+    row_ = SecondRow{};
+    hist_.reset();
+    ++current_;
+  }
+}
+
+void SecondSeries::record(double t, double latency, bool ok) {
+  roll_to(static_cast<long>(std::floor(t)));
+  if (ok) {
+    ++row_.completed;
+    hist_.record(latency);
+  } else {
+    ++row_.errors;
+  }
+}
+
+void SecondSeries::finish(double end) { roll_to(static_cast<long>(std::ceil(end - 1e-9))); }
+
+void ComponentStats::configure(double ws, double we) {
+  window_start = ws;
+  window_end = we;
+  for (TimeWeighted* tw : {&busy_workers, &queue_len, &in_system, &busy_cores, &busy_io}) tw->configure(ws, we);
+}
+
+void ComponentStats::close(double end) {
+  for (TimeWeighted* tw : {&busy_workers, &queue_len, &in_system, &busy_cores, &busy_io}) tw->close(end);
+  series.finish(end);
+}
+
+}  // namespace archsim
