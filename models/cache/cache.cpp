@@ -211,4 +211,18 @@ void Cache::step(Context& ctx, Job& job) {
   }
 }
 
+const char* to_string(WritePolicy p) {
+  switch (p) {
+    case WritePolicy::ReadThrough:
+      return "read_through";
+    case WritePolicy::CacheAside:
+      return "cache_aside";
+    case WritePolicy::WriteThrough:
+      return "write_through";
+    case WritePolicy::WriteBehind:
+      return "write_behind";
+  }
+  return "?";
+}
+
 }  // namespace archsim

@@ -33,7 +33,7 @@
 #include "models/cache/cache_store.hpp"
 #include "models/common/station.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/config/topology.hpp"
+#include "models/cache/cache_spec.hpp"
 
 namespace archsim {
 

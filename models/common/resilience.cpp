@@ -8,22 +8,6 @@
 
 namespace archsim {
 
-const char* to_string(FailReason r) {
-  switch (r) {
-    case FailReason::Rejected:
-      return reason::kRejected;
-    case FailReason::Timeout:
-      return reason::kTimeout;
-    case FailReason::Unavailable:
-      return reason::kUnavailable;
-    case FailReason::CircuitOpen:
-      return reason::kCircuitOpen;
-    case FailReason::Count:
-      break;
-  }
-  return "?";
-}
-
 const char* to_string(CircuitBreaker::State s) {
   switch (s) {
     case CircuitBreaker::State::Closed:
@@ -200,14 +184,6 @@ bool WriteLedger::applied(double now, const Key& k) {
   entries_[k] = {now, true};
   order_.push_back({now, k});
   return false;
-}
-
-void check_retry_budget(const std::string& caller, const std::string& callee, const EdgeStats& e) {
-  if (static_cast<double>(e.budget_retries_total) > e.budget_deposits_total + 1e-6)
-    throw std::runtime_error(fmt::format(
-        "invariant broken: retries exceed their budget on {} -> {}: {} retries where the first attempts allowed {:g} "
-        "(max_retry_ratio x first attempts)",
-        caller, callee, e.budget_retries_total, e.budget_deposits_total));
 }
 
 }  // namespace archsim

@@ -363,4 +363,22 @@ void Database::promote(Context& ctx) {
   }
 }
 
+const char* to_string(ReadsFrom r) {
+  switch (r) {
+    case ReadsFrom::Primary:
+      return "primary";
+    case ReadsFrom::Replicas:
+      return "replicas";
+    case ReadsFrom::Any:
+      return "any";
+  }
+  return "?";
+}
+
+const char* to_string(ReplicationMode m) { return m == ReplicationMode::Sync ? "sync" : "async"; }
+
+const char* to_string(FailoverMode m) {
+  return m == FailoverMode::Hot ? "auto" : m == FailoverMode::Manual ? "manual" : "none";
+}
+
 }  // namespace archsim

@@ -42,7 +42,7 @@
 
 #include "models/common/station.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/config/topology.hpp"
+#include "models/database/database_spec.hpp"
 
 namespace archsim {
 

@@ -1,7 +1,7 @@
 #include "models/load_balancer/load_balancer.hpp"
 
 #include "sim/support/critical_path.hpp"
-#include "sim/config/topology.hpp"
+#include "models/load_balancer/lb_policy.hpp"
 
 namespace archsim {
 
@@ -90,6 +90,20 @@ void LoadBalancer::forward(Context& ctx, uint64_t id) {
   MessagePtr m = std::move(p.request);
   m->call_id = id;
   ctx.send(p_.targets[p.target], std::move(m));
+}
+
+const char* to_string(LbPolicy p) {
+  switch (p) {
+    case LbPolicy::RoundRobin:
+      return "round_robin";
+    case LbPolicy::Random:
+      return "random";
+    case LbPolicy::LeastConnections:
+      return "least_connections";
+    case LbPolicy::PowerOfTwo:
+      return "power_of_two";
+  }
+  return "?";
 }
 
 }  // namespace archsim

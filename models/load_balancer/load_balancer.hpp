@@ -8,14 +8,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/load_balancer/lb_policy.hpp"
 #include "sim/support/distribution.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 
 namespace archsim {
-
-enum class LbPolicy;
 
 class LoadBalancer : public Node {
  public:

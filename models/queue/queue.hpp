@@ -30,7 +30,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
-#include "sim/config/topology.hpp"
+#include "models/queue/queue_spec.hpp"
 
 namespace archsim {
 

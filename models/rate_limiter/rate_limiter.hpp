@@ -33,7 +33,7 @@
 #include "models/common/station.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/support/metrics.hpp"
-#include "sim/config/topology.hpp"
+#include "models/rate_limiter/rate_limit_spec.hpp"
 
 namespace archsim {
 

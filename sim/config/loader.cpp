@@ -42,51 +42,6 @@ const char* to_string(ComponentKind k) {
   return "?";
 }
 
-const char* to_string(WritePolicy p) {
-  switch (p) {
-    case WritePolicy::ReadThrough:
-      return "read_through";
-    case WritePolicy::CacheAside:
-      return "cache_aside";
-    case WritePolicy::WriteThrough:
-      return "write_through";
-    case WritePolicy::WriteBehind:
-      return "write_behind";
-  }
-  return "?";
-}
-
-const char* to_string(LbPolicy p) {
-  switch (p) {
-    case LbPolicy::RoundRobin:
-      return "round_robin";
-    case LbPolicy::Random:
-      return "random";
-    case LbPolicy::LeastConnections:
-      return "least_connections";
-    case LbPolicy::PowerOfTwo:
-      return "power_of_two";
-  }
-  return "?";
-}
-
-const char* to_string(ReadsFrom r) {
-  switch (r) {
-    case ReadsFrom::Primary:
-      return "primary";
-    case ReadsFrom::Replicas:
-      return "replicas";
-    case ReadsFrom::Any:
-      return "any";
-  }
-  return "?";
-}
-
-const char* to_string(ReplicationMode m) { return m == ReplicationMode::Sync ? "sync" : "async"; }
-const char* to_string(FailoverMode m) {
-  return m == FailoverMode::Hot ? "auto" : m == FailoverMode::Manual ? "manual" : "none";
-}
-
 const Component* Topology::find(const std::string& n) const {
   for (const auto& c : components)
     if (c.name == n) return &c;

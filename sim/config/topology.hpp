@@ -11,7 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "models/cache/cache_spec.hpp"
 #include "models/common/resilience.hpp"
+#include "models/database/database_spec.hpp"
+#include "models/load_balancer/lb_policy.hpp"
+#include "models/queue/queue_spec.hpp"
+#include "models/rate_limiter/rate_limit_spec.hpp"
 #include "sim/support/distribution.hpp"
 #include "sim/config/faults.hpp"
 #include "sim/support/key_distribution.hpp"
@@ -64,14 +69,6 @@ struct CallSpec {
   CallPolicy policy;
 };
 
-// Caches (docs/topology.md): which key leaves when a new one needs room, and how writes meet the backend.
-enum class CacheEviction { Lru, Lfu, Fifo };
-enum class WritePolicy { ReadThrough, CacheAside, WriteThrough, WriteBehind };
-const char* to_string(WritePolicy p);
-
-enum class LbPolicy { RoundRobin, Random, LeastConnections, PowerOfTwo };
-const char* to_string(LbPolicy p);
-
 struct OpProfile {
   Distribution io;   // on the replica's disk
   Distribution cpu;  // on the replica's cores
@@ -86,77 +83,6 @@ struct Cost {
   double per_gb_month = 0;        // USD per GB stored per month (object storage, disks)
   double stored_gb = 0;           // GB stored: the simulator does not track stored bytes, so it is given
   double per_gb_egress = 0;       // USD per GB of responses the component sends
-  Location loc;
-};
-
-// A rate limit: `kind: rate_limiter`, or a load balancer's `rate_limit:` (docs/topology.md).
-struct RateLimitSpec {
-  enum class Algorithm { TokenBucket, SlidingWindowLog, FixedWindow };
-  enum class Per { Global, Key, Client };
-  enum class State { Local, Central };
-  Algorithm algorithm = Algorithm::TokenBucket;
-  double capacity = 0;        // token bucket: tokens, the largest burst
-  double refill = 0;          // token bucket: tokens per second, the sustained rate
-  int64_t limit = 0;          // windows: requests admitted per window
-  double window = 0;          // windows: seconds
-  Per per = Per::Global;      // one limit for all, per request key, or per client component
-  State state = State::Local; // local: counters per limiter replica; central: in `store`
-  std::string store;          // central: the component holding the counters (e.g. a Redis cache)
-  Location store_loc;
-  bool fail_open = true;      // central: when the store fails or times out, admit (else reject)
-  double store_timeout = 0.05;  // seconds a decision waits for the store
-  double burst_window = 0;    // seconds of the largest-burst measurement; 0 = `window` (token bucket: 1 s)
-  Location loc;
-};
-const char* to_string(RateLimitSpec::Algorithm a);
-
-// A Kafka-like topic with a consumer group (`kind: queue`).
-struct QueueSpec {
-  int64_t partitions = 1;
-  int64_t consumers = 1;             // consumer group size; a partition belongs to one consumer
-  bool ordered = true;               // ordering: partition (true) or none (competing consumers)
-  Distribution service_time;         // per message, per attempt, holding its consumer
-  double failure_probability = 0;    // an attempt fails (and is retried) with this probability
-  int64_t max_attempts = 3;          // then the message goes to the dead-letter queue
-  Distribution retry_backoff = Distribution::constant(0.1);  // before the 2nd attempt
-  double backoff_multiplier = 2;     // each later backoff is this much longer
-  Distribution ack_delay;            // enqueue to acknowledgement (replication before the ack)
-  int64_t max_backlog = -1;          // messages; -1 = unbounded; full -> the enqueue is rejected
-  std::string dead_letter_to;        // a queue receiving the dead-lettered messages; "" = count and drop
-  Location dead_letter_loc;
-};
-// A database's copies and how it handles connections (docs/topology.md, "Databases").
-enum class ReadsFrom { Primary, Replicas, Any };
-enum class ReplicationMode { Async, Sync };
-// What happens when a shard's primary crashes (docs/topology.md, "Failover"). None: the shard has
-// no primary until the crashed node restarts. Hot: a read replica is promoted automatically.
-// Manual: a cold standby an operator restores; the primary is back `restore_time` after the crash.
-enum class FailoverMode { None, Hot, Manual };
-const char* to_string(FailoverMode m);
-const char* to_string(ReadsFrom r);
-const char* to_string(ReplicationMode m);
-
-struct DatabaseSpec {
-  std::string preset;                   // the preset the values started from, "" for none
-  int64_t read_replicas = 0;            // copies per shard besides the primary
-  ReadsFrom reads_from = ReadsFrom::Primary;
-  ReplicationMode replication = ReplicationMode::Async;
-  std::optional<Distribution> apply;    // a replica's time to apply one write (default: the write's cpu; the fsync is the primary's)
-  bool refuse_over_limit = false;       // beyond max_connections: refuse (PostgreSQL) instead of waiting
-  double connection_cpu = 0;            // CPU seconds added to each request per connection active on the node
-  double connection_memory = 0;         // bytes per open connection (reported, e.g. ~10MB per PostgreSQL backend)
-  bool pooler = false;                  // a pgbouncer-style pooler in front of each node
-  std::string pooler_kind = "pgbouncer";
-  int64_t server_connections = 100;     // pooler: connections it keeps to the database
-  int64_t max_client_connections = 100000;  // pooler: client connections it accepts (beyond: refused)
-  FailoverMode failover = FailoverMode::None;
-  // Hot standby: seconds from the crash until the replicas' failure detector gives up on the
-  // primary (a shorter one fails over on a network blip), then until the chosen replica takes
-  // writes (WAL replay, fencing, the endpoint update).
-  double detect_after = 10;
-  double promote_time = 5;
-  // Cold standby: seconds from the crash until an operator has the primary back from disk/backup.
-  double restore_time = 4 * 3600.0;
   Location loc;
 };
 

@@ -17,20 +17,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/support/distribution.hpp"
+#include "sim/support/location.hpp"
 #include "sim/support/latency_table.hpp"
 
 namespace archsim {
-
-// Bad input. `what()` is the full one-line message: "file:line:col: error: ...".
-class ConfigError : public std::runtime_error {
- public:
-  explicit ConfigError(const std::string& full) : std::runtime_error(full) {}
-};
-
-struct Location {
-  int line = 0;  // 1-based; 0 when unknown
-  int col = 0;
-};
 
 class Source {
  public:

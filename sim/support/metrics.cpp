@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace archsim {
 
@@ -73,6 +76,30 @@ void ComponentStats::configure(double ws, double we) {
 void ComponentStats::close(double end) {
   for (TimeWeighted* tw : {&busy_workers, &queue_len, &in_system, &busy_cores, &busy_io}) tw->close(end);
   series.finish(end);
+}
+
+const char* to_string(FailReason r) {
+  switch (r) {
+    case FailReason::Rejected:
+      return reason::kRejected;
+    case FailReason::Timeout:
+      return reason::kTimeout;
+    case FailReason::Unavailable:
+      return reason::kUnavailable;
+    case FailReason::CircuitOpen:
+      return reason::kCircuitOpen;
+    case FailReason::Count:
+      break;
+  }
+  return "?";
+}
+
+void check_retry_budget(const std::string& caller, const std::string& callee, const EdgeStats& e) {
+  if (static_cast<double>(e.budget_retries_total) > e.budget_deposits_total + 1e-6)
+    throw std::runtime_error(fmt::format(
+        "invariant broken: retries exceed their budget on {} -> {}: {} retries where the first attempts allowed {:g} "
+        "(max_retry_ratio x first attempts)",
+        caller, callee, e.budget_retries_total, e.budget_deposits_total));
 }
 
 }  // namespace archsim

@@ -12,12 +12,53 @@
 #include <string>
 #include <vector>
 
-#include "models/common/resilience.hpp"
 #include "sim/support/heavy_hitters.hpp"
 #include "sim/support/critical_path.hpp"
 #include "sim/support/histogram.hpp"
 
 namespace archsim {
+
+// Why a request or a call failed, as the summary names it (`failed_by_reason`).
+namespace reason {
+inline constexpr const char* kRejected = "rejected";         // a full queue or a rate limit refused it
+inline constexpr const char* kTimeout = "timeout";           // a call's own timeout fired
+inline constexpr const char* kUnavailable = "unavailable";   // the dependency was down (connection refused or broken)
+inline constexpr const char* kCircuitOpen = "circuit_open";  // the caller's breaker failed it fast
+inline constexpr const char* kTimedOut = "timed_out";        // the client stopped waiting (`timeout:` on a client)
+}  // namespace reason
+
+// The failure reasons a response can carry (index into per-reason counters).
+enum class FailReason : uint8_t { Rejected, Timeout, Unavailable, CircuitOpen, Count };
+const char* to_string(FailReason r);
+
+// What the callers' failure handling did on one edge (caller component -> callee), summed over the
+// caller's replicas. The measured window's counts, and whole-run totals for the invariants.
+struct EdgeStats {
+  uint64_t calls = 0;               // logical calls (first attempts)
+  uint64_t attempts = 0;            // requests sent: first attempts and retries
+  uint64_t retries = 0;
+  uint64_t retries_suppressed = 0;  // a retry the budget refused: the call failed instead
+  uint64_t failed[static_cast<size_t>(FailReason::Count)] = {};  // logical calls that failed, by reason
+  uint64_t fallback_open = 0;       // failures turned into success by fail_open
+  uint64_t stale_served = 0;        // failures answered from the stale cache
+  uint64_t late_answers = 0;        // answers after the call's timeout, discarded
+  // Whole run, calls with a retry budget only: for "retries never exceed their budget", the retries
+  // they made and what their first attempts deposited (max_retry_ratio each).
+  uint64_t budget_retries_total = 0;
+  double budget_deposits_total = 0;
+  struct Transition {
+    double t;
+    size_t replica;
+    const char* state;
+  };
+  std::vector<Transition> transitions;  // the first kMaxTransitions, then only counted
+  uint64_t transitions_total = 0;
+  static constexpr size_t kMaxTransitions = 200;
+};
+
+// "Retries never exceed their budget": throws std::runtime_error naming the edge when its calls
+// with a budget retried more than max_retry_ratio x their first attempts over the run.
+void check_retry_budget(const std::string& caller, const std::string& callee, const EdgeStats& e);
 
 // Outcome names, as they appear in the summary.
 namespace outcome {
