@@ -24,7 +24,8 @@
 #include "sim/support/history.hpp"
 #include "sim/analysis/linearizability.hpp"
 #include "sim/support/random.hpp"
-#include "sim/config/yaml_source.hpp"
+#include "sim/support/location.hpp"
+#include "sim/support/text.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;

@@ -1,6 +1,9 @@
 #include "models/database/database.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <stdexcept>
 
 namespace archsim {
 
@@ -379,6 +382,17 @@ const char* to_string(ReplicationMode m) { return m == ReplicationMode::Sync ? "
 
 const char* to_string(FailoverMode m) {
   return m == FailoverMode::Hot ? "auto" : m == FailoverMode::Manual ? "manual" : "none";
+}
+
+void check_failover_invariants(const std::string& db, const FailoverStats& f) {
+  if (!f.sync) return;
+  for (const auto& rec : f.records)
+    if (rec.lost_writes > 0)
+      throw std::runtime_error(fmt::format(
+          "invariant broken: database '{}' (synchronous replication) lost {} acknowledged writes when shard {} "
+          "failed over after the crash at {:.6f} s; a sync write must be on every live replica before it is "
+          "acknowledged",
+          db, rec.lost_writes, rec.shard, rec.crashed_at));
 }
 
 }  // namespace archsim

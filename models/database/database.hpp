@@ -138,4 +138,8 @@ class Database : public Station {
   uint64_t* disk_full_affected_ = nullptr;  // the fault counting the writes refused
 };
 
+// Throws std::runtime_error naming the database and the crash when a promotion under synchronous
+// replication dropped acknowledged writes.
+void check_failover_invariants(const std::string& db, const FailoverStats& f);
+
 }  // namespace archsim

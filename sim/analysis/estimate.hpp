@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/config/cost_presets.hpp"
 #include "sim/support/key_distribution.hpp"
 #include "sim/config/topology.hpp"
 
@@ -127,14 +128,6 @@ void add_analytic_comparison(nlohmann::ordered_json& summary, const Topology& t)
 // Money. A month is 730 hours (365 x 24 / 12); a GB is 1e9 bytes, as cloud bills count them.
 
 constexpr double kHoursPerMonth = 730;
-
-// The `cost: {preset: ...}` values (the seed's figures).
-struct CostPreset {
-  const char* name;
-  double per_replica_month, per_gb_month, per_gb_egress;
-  const char* source;
-};
-const std::vector<CostPreset>& cost_presets();
 
 // Whether any component of `t` declares a cost.
 bool has_costs(const Topology& t);

@@ -5,7 +5,8 @@
 #include <algorithm>
 
 #include "sim/support/units.hpp"
-#include "sim/config/yaml_source.hpp"
+#include "sim/support/location.hpp"
+#include "sim/support/text.hpp"
 
 namespace archsim {
 namespace {

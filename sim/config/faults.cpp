@@ -1,3 +1,4 @@
+#include "sim/config/faults_loader.hpp"
 #include "sim/config/faults.hpp"
 
 #include <algorithm>

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/yaml_source.hpp"
+#include "sim/support/location.hpp"
 
 namespace archsim {
 
@@ -58,9 +58,6 @@ struct Fault {
 };
 
 const char* to_string(Fault::Kind k);
-
-// Reads the `faults:` list. Checks the form only; `validate_faults` checks the targets.
-std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const LatencyTable& latency);
 
 // Fails (ConfigError naming file:line:col) when a fault names a component, replica, region or
 // link that does not exist, applies to a kind of component it cannot (disk_full on a cache), has

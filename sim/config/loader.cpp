@@ -1,7 +1,8 @@
+#include "sim/config/faults_loader.hpp"
 #include "sim/config/loader.hpp"
 
 #include "sim/config/database_presets.hpp"
-#include "sim/analysis/estimate.hpp"
+#include "sim/config/cost_presets.hpp"
 #include "sim/config/strict_yaml.hpp"
 #include "sim/support/units.hpp"
 

@@ -22,7 +22,7 @@
 #include "sim/support/key_distribution.hpp"
 #include "sim/support/latency_table.hpp"
 #include "sim/support/sharding.hpp"
-#include "sim/config/yaml_source.hpp"
+#include "sim/support/location.hpp"
 
 namespace archsim {
 

@@ -1,6 +1,7 @@
 #include "sim/config/validate.hpp"
 
 #include "sim/config/faults.hpp"
+#include "sim/config/yaml_source.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>

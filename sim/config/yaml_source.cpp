@@ -1,4 +1,5 @@
 #include "sim/config/yaml_source.hpp"
+#include "sim/support/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -33,41 +34,6 @@ void Source::fail(const YAML::Node& node, const std::string& message) const {
 void Source::fail_at(Location loc, const std::string& message) const {
   if (loc.line == 0) throw ConfigError(fmt::format("{}: error: {}", path_, message));
   throw ConfigError(fmt::format("{}:{}:{}: error: {}", path_, loc.line, loc.col, message));
-}
-
-static size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  // Nothing is suggested for absurdly long words: the edit distance costs their product of lengths.
-  if (word.size() > 100) return "";
-  std::string best;
-  size_t best_d = std::numeric_limits<size_t>::max();
-  size_t limit = std::max<size_t>(2, word.size() / 3);
-  for (const auto& c : candidates) {
-    if (c.size() > word.size() + limit || word.size() > c.size() + limit) continue;  // too far apart anyway
-    size_t d = edit_distance(word, c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  if (best_d <= limit && best_d < word.size()) return best;  // "k0" is not a typo of "op"
-  // A prefix match ("repl" for "replicas") also counts.
-  for (const auto& c : candidates)
-    if (word.size() >= 3 && c.rfind(word, 0) == 0) return c;
-  return "";
 }
 
 static const char* type_name(const YAML::Node& n) {
@@ -339,20 +305,6 @@ std::vector<std::string> read_string_list(const Source& src, const YAML::Node& n
   if (!node.IsSequence()) src.fail(node, fmt::format("{} must be a name or a list of names", what));
   for (const auto& n : node) out.push_back(read_string(src, n, "each entry of " + what));
   return out;
-}
-
-size_t utf8_sequence_length(const std::string& text, size_t i) {
-  auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
-  unsigned c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  unsigned c1 = byte(i + 1);
-  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
-    return 0;  // overlong, a UTF-16 surrogate, or beyond U+10FFFF
-  return n;
 }
 
 void apply_override(Source& src, YAML::Node& root, const std::string& assignment) {

@@ -18,6 +18,7 @@
 
 #include "sim/support/distribution.hpp"
 #include "sim/support/location.hpp"
+#include "sim/support/text.hpp"
 #include "sim/support/latency_table.hpp"
 
 namespace archsim {
@@ -43,9 +44,6 @@ class Source {
   std::string path_;
   std::vector<Override> overrides_;
 };
-
-// The closest candidate to `word` by edit distance, or "" when none is close.
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
 class MapReader {
  public:
@@ -87,8 +85,6 @@ Distribution read_distribution(const Source& src, const YAML::Node& node, const 
                                const std::string& what);
 std::vector<std::string> read_string_list(const Source& src, const YAML::Node& node, const std::string& what);
 
-// The length of the UTF-8 sequence starting at text[i] (1 for ASCII), or 0 when it is not valid UTF-8.
-size_t utf8_sequence_length(const std::string& text, size_t i);
 
 // Applies `--set a.b.c=value` to the document. Fails (as a ConfigError) when the parent path does
 // not exist or the value is not a scalar.

@@ -140,15 +140,4 @@ std::string failovers_terminal(const std::string& db, const FailoverStats& f) {
   return out;
 }
 
-void check_failover_invariants(const std::string& db, const FailoverStats& f) {
-  if (!f.sync) return;
-  for (const auto& rec : f.records)
-    if (rec.lost_writes > 0)
-      throw std::runtime_error(fmt::format(
-          "invariant broken: database '{}' (synchronous replication) lost {} acknowledged writes when shard {} "
-          "failed over after the crash at {:.6f} s; a sync write must be on every live replica before it is "
-          "acknowledged",
-          db, rec.lost_writes, rec.shard, rec.crashed_at));
-}
-
 }  // namespace archsim

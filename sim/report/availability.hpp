@@ -54,8 +54,4 @@ std::string availability_terminal(const Availability& a);
 nlohmann::ordered_json failovers_json(const FailoverStats& f);
 std::string failovers_terminal(const std::string& db, const FailoverStats& f);
 
-// Throws std::runtime_error naming the database and the crash when a promotion under synchronous
-// replication dropped acknowledged writes.
-void check_failover_invariants(const std::string& db, const FailoverStats& f);
-
 }  // namespace archsim

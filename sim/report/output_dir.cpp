@@ -9,7 +9,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "sim/config/yaml_source.hpp"
+#include "sim/support/location.hpp"
+#include "sim/support/text.hpp"
 
 namespace archsim {
 

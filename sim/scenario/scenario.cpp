@@ -9,7 +9,6 @@
 #include "models/cache/cache.hpp"
 #include "models/client/client.hpp"
 #include "models/database/database.hpp"
-#include "sim/report/availability.hpp"
 #include "models/feed/feed.hpp"
 #include "models/feed/follower_graph.hpp"
 #include "models/load_balancer/load_balancer.hpp"

@@ -11,7 +11,8 @@
 #include <unordered_map>
 
 #include "sim/support/random.hpp"
-#include "sim/config/yaml_source.hpp"
+#include "sim/support/location.hpp"
+#include "sim/support/text.hpp"
 
 namespace archsim {
 

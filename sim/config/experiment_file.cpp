@@ -1,0 +1,320 @@
+#include "sim/config/experiment_file.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "sim/config/loader.hpp"
+#include "sim/config/strict_yaml.hpp"
+#include "sim/config/validate.hpp"
+#include "sim/config/yaml_source.hpp"
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+namespace {
+
+// A single value to set: a scalar, as `--set` takes it.
+std::string read_scalar_value(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar())
+    src.fail(node, fmt::format("{} must be a single value (a number, a duration, a word), not a list or a map", what));
+  return node.Scalar();
+}
+
+// A map of `path: value` overrides. Keys are dotted paths into the topology, so they cannot be
+// listed up front; they are checked against the topology by check_experiment().
+std::vector<Override> read_overrides(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap()) src.fail(node, fmt::format("{} must be a map of path: value (e.g. components.app.replicas: 4)", what));
+  std::vector<Override> out;
+  std::map<std::string, int> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be dotted paths", what));
+    if (seen.count(k.Scalar()))
+      src.fail(k, fmt::format("duplicate path '{}' in {} (first at line {})", k.Scalar(), what, seen[k.Scalar()]));
+    seen[k.Scalar()] = src.location(k).line;
+    out.push_back({k.Scalar(), read_scalar_value(src, it->second, fmt::format("{} '{}'", what, k.Scalar())),
+                   src.where(it->second)});
+  }
+  return out;
+}
+
+// A map of `path: [values]` (sweep and zip).
+struct Axis {
+  std::string path;
+  std::vector<Override> values;
+};
+std::vector<Axis> read_axes(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap())
+    src.fail(node, fmt::format("{} must be a map of path: [values] (e.g. components.app.replicas: [2, 4, 8])", what));
+  std::vector<Axis> out;
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node k = it->first;
+    const YAML::Node v = it->second;
+    if (!k.IsScalar()) src.fail(k, fmt::format("keys of {} must be dotted paths", what));
+    if (!seen.insert(k.Scalar()).second) src.fail(k, fmt::format("duplicate path '{}' in {}", k.Scalar(), what));
+    if (!v.IsSequence() || v.size() == 0)
+      src.fail(v, fmt::format("{} '{}' must be a non-empty list of values, e.g. [2, 4, 8]", what, k.Scalar()));
+    Axis a{k.Scalar(), {}};
+    for (size_t i = 0; i < v.size(); ++i)
+      a.values.push_back({a.path, read_scalar_value(src, v[i], fmt::format("each value of {} '{}'", what, a.path)),
+                          src.where(v[i])});
+    out.push_back(std::move(a));
+  }
+  if (out.empty()) src.fail(node, fmt::format("{} needs at least one path", what));
+  return out;
+}
+
+// Folder-safe text: "5k/s" → "5k_s".
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ? c : '_';
+  return out;
+}
+
+void check_name(const Source& src, const YAML::Node& key, const std::string& what) {
+  const std::string& n = key.Scalar();
+  if (n.empty() || n == "baseline" || slug(n) != n || n[0] == '.')
+    src.fail(key, fmt::format("{} name '{}' must be made of letters, digits, '.', '-' and '+' (and not be 'baseline')",
+                              what, n));
+}
+
+struct Choice {  // one variant or mutation
+  std::string name;
+  std::string topology;
+  std::vector<Override> overrides;
+};
+
+}  // namespace
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets) {
+  Source src(path);
+  YAML::Node root = read_yaml_file(path, src, kExperimentDocument);
+  MapReader top(src, root, "the experiment",
+                {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
+                 "replications", "until"});
+  Experiment e;
+  e.file = path;
+  e.name = top.has("name") ? read_string(src, top.get("name"), "name") : fs::path(path).stem().string();
+  if (e.name.empty() || slug(e.name) != e.name)
+    src.fail(top.has("name") ? top.get("name") : root,
+             fmt::format("the experiment name '{}' must be made of letters, digits, '.', '-' and '+' (it names the "
+                         "results folder)",
+                         e.name));
+  e.description = read_string(src, top.require("description"), "description");
+  fs::path dir = fs::path(path).parent_path();
+  auto resolve = [&](const YAML::Node& n, const std::string& what) {
+    std::string t = read_string(src, n, what);
+    std::string full = fs::path(t).is_absolute() ? t : (dir / t).lexically_normal().string();
+    if (!fs::is_regular_file(full))
+      src.fail(n, fmt::format("{} '{}' is not a file (looked for {}; the path is relative to the experiment file)", what,
+                              t, full));
+    return full;
+  };
+  e.topology = resolve(top.require("topology"), "topology");
+  if (top.has("seed")) e.seed = static_cast<uint64_t>(read_int(src, top.get("seed"), "seed", 0, INT64_MAX / 2));
+  if (top.has("replications"))
+    e.replications = static_cast<int>(read_int(src, top.get("replications"), "replications", 1, 1000));
+
+  std::vector<Override> base;
+  if (top.has("set")) base = read_overrides(src, top.get("set"), "set");
+  for (const auto& s : extra_sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set run.duration=5s", s));
+    base.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s});
+  }
+
+  if (top.has("until")) {
+    YAML::Node u = top.get("until");
+    MapReader ur(src, u, "until", {"metric", "half_width"});
+    StopRule rule;
+    rule.metric = read_string(src, ur.require("metric"), "until.metric");
+    YAML::Node hw = ur.require("half_width");
+    std::string text = read_scalar_value(src, hw, "until.half_width");
+    if (!text.empty() && text.back() == '%') {
+      rule.relative = true;
+      char* end = nullptr;
+      double pct = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size() - 1 || !(pct > 0))
+        src.fail(hw, fmt::format("until.half_width must be a percentage of the mean such as 2%, got '{}'", text));
+      rule.half_width = pct / 100;
+    } else {
+      rule.half_width = read_number(src, hw, "until.half_width (a percentage such as 2%, or a value in the metric's unit)",
+                                    1e-12, 1e300);
+    }
+    if (e.replications < 2)
+      src.fail(u, "until needs replications of at least 2 (replications is the maximum, and a CI needs two runs)");
+    e.until = rule;
+  }
+
+  // The dimensions, combined as a product: variants × mutations × zip × sweep.
+  std::vector<Choice> variants{{"", e.topology, {}}};
+  if (top.has("compare")) {
+    YAML::Node c = top.get("compare");
+    if (!c.IsMap() || c.size() < 2)
+      src.fail(c, "compare must be a map of two or more named variants, each {topology: FILE} and/or {set: {...}}");
+    variants.clear();
+    for (auto it = c.begin(); it != c.end(); ++it) {
+      const YAML::Node k = it->first;
+      check_name(src, k, "a variant");
+      MapReader vr(src, it->second, fmt::format("compare variant '{}'", k.Scalar()), {"description", "topology", "set"});
+      if (!vr.has("topology") && !vr.has("set"))
+        src.fail(it->second, fmt::format("compare variant '{}' needs a topology, a set, or both", k.Scalar()));
+      if (vr.has("description")) read_string(src, vr.get("description"), "description");
+      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e.topology, {}};
+      if (vr.has("set")) v.overrides = read_overrides(src, vr.get("set"), fmt::format("set of variant '{}'", v.name));
+      for (const auto& p : variants)
+        if (p.name == v.name) src.fail(k, fmt::format("duplicate variant '{}'", v.name));
+      variants.push_back(std::move(v));
+    }
+    e.has_variants = true;
+  }
+  std::vector<Choice> mutations{{"", "", {}}};
+  if (top.has("mutations")) {
+    YAML::Node m = top.get("mutations");
+    if (!m.IsMap() || m.size() == 0)
+      src.fail(m, "mutations must be a map of named changes, each {description: ..., set: {path: value}}");
+    mutations = {{"baseline", "", {}}};
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      const YAML::Node k = it->first;
+      check_name(src, k, "a mutation");
+      MapReader mr(src, it->second, fmt::format("mutation '{}'", k.Scalar()), {"description", "set"});
+      if (mr.has("description")) read_string(src, mr.get("description"), "description");
+      Choice c{k.Scalar(), "", read_overrides(src, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()))};
+      for (const auto& p : mutations)
+        if (p.name == c.name) src.fail(k, fmt::format("duplicate mutation '{}'", c.name));
+      mutations.push_back(std::move(c));
+    }
+    e.has_mutations = true;
+  }
+  // Grid rows: each a list of overrides. The zip's rows pair up; the sweep multiplies (last path fastest).
+  std::vector<std::vector<Override>> grid{{}};
+  if (top.has("zip")) {
+    std::vector<Axis> zip = read_axes(src, top.get("zip"), "zip");
+    for (const auto& a : zip)
+      if (a.values.size() != zip[0].values.size())
+        src.fail(top.get("zip")[a.path],
+                 fmt::format("zip lists must have the same length: '{}' has {} values, '{}' has {}", a.path,
+                             a.values.size(), zip[0].path, zip[0].values.size()));
+    grid.clear();
+    for (size_t i = 0; i < zip[0].values.size(); ++i) {
+      std::vector<Override> row;
+      for (const auto& a : zip) row.push_back(a.values[i]);
+      grid.push_back(std::move(row));
+    }
+  }
+  std::vector<std::string> grid_paths;
+  if (top.has("sweep")) {
+    for (const auto& a : read_axes(src, top.get("sweep"), "sweep")) {
+      std::vector<std::vector<Override>> next;
+      for (const auto& row : grid)
+        for (const auto& v : a.values) {
+          next.push_back(row);
+          next.back().push_back(v);
+        }
+      grid = std::move(next);
+    }
+  }
+  if (top.has("zip") && top.has("sweep"))
+    for (const auto& o : grid.front())
+      if (std::count_if(grid.front().begin(), grid.front().end(), [&](const Override& x) { return x.path == o.path; }) > 1)
+        src.fail(top.get("sweep"), fmt::format("'{}' is both in zip and in sweep", o.path));
+  for (const auto& o : grid.front()) grid_paths.push_back(o.path);
+  // A grid value's id is the path's last name, or the whole path when two paths share a last name.
+  auto short_name = [&](const std::string& p) {
+    std::string last = p.substr(p.rfind('.') + 1);
+    for (const auto& q : grid_paths)
+      if (q != p && q.substr(q.rfind('.') + 1) == last) return p;
+    return last;
+  };
+
+  std::set<std::string> ids;
+  auto note_path = [&](const std::string& p) {
+    if (std::find(e.parameter_paths.begin(), e.parameter_paths.end(), p) == e.parameter_paths.end())
+      e.parameter_paths.push_back(p);
+  };
+  for (const auto& v : variants)
+    for (const auto& m : mutations)
+      for (const auto& row : grid) {
+        ExperimentPoint p;
+        p.topology = v.topology;
+        p.variant = v.name;
+        p.mutation = m.name;
+        std::vector<std::string> parts;
+        if (!v.name.empty()) parts.push_back(v.name);
+        if (!m.name.empty()) parts.push_back(m.name);
+        for (const auto& o : row) parts.push_back(short_name(o.path) + "=" + slug(o.value));
+        for (const auto& part : parts) p.id += (p.id.empty() ? "" : "_") + part;
+        if (p.id.empty()) p.id = "base";
+        if (!ids.insert(p.id).second)
+          src.fail(root, fmt::format("two points share the id '{}'; give the values distinct spellings", p.id));
+        p.overrides = base;
+        for (const auto* set : {&v.overrides, &m.overrides, &row})
+          for (const auto& o : *set) {
+            p.overrides.push_back(o);
+            auto it = std::find_if(p.parameters.begin(), p.parameters.end(),
+                                   [&](const auto& kv) { return kv.first == o.path; });
+            if (it != p.parameters.end()) it->second = o.value;
+            else p.parameters.push_back({o.path, o.value});
+            note_path(o.path);
+          }
+        e.points.push_back(std::move(p));
+      }
+  return e;
+}
+
+std::vector<std::string> ExperimentPoint::assignments() const {
+  std::vector<std::string> out;
+  for (const auto& o : overrides) out.push_back(o.assignment());
+  return out;
+}
+
+void check_experiment(const Experiment& e) {
+  std::set<std::string> components;
+  for (const auto& p : e.points) {
+    try {
+      Topology t = load_topology(p.topology, p.assignments());
+      validate_topology(t);
+      for (const auto& c : t.components) components.insert(c.name);
+    } catch (const ConfigError& err) {
+      // "--set a.b=v: error: ..." names an override: point at the line of the experiment that wrote it.
+      std::string msg = err.what();
+      const std::string tag = ": error: ";
+      auto at = msg.find(tag);
+      if (msg.rfind("--set ", 0) == 0 && at != std::string::npos) {
+        std::string assignment = msg.substr(6, at - 6);
+        for (const auto& o : p.overrides)
+          if (o.assignment() == assignment)
+            throw ConfigError(o.where.rfind("--set ", 0) == 0
+                                  ? msg
+                                  : fmt::format("{}: error: {}: {} (point '{}')", o.where, assignment,
+                                                msg.substr(at + tag.size()), p.id));
+      }
+      throw ConfigError(fmt::format("{}: error: point '{}': {}", e.file, p.id, msg));
+    }
+  }
+  if (e.until) {
+    const std::string& m = e.until->metric;
+    std::string head = m.substr(0, m.find('.'));
+    static const std::vector<std::string> heads{"throughput_rps", "latency_ms", "requests", "components", "sim_time_s"};
+    bool ok = std::find(heads.begin(), heads.end(), head) != heads.end();
+    if (ok && head == "components") {
+      std::string rest = m.size() > head.size() ? m.substr(head.size() + 1) : "";
+      ok = components.count(rest.substr(0, rest.find('.'))) != 0;
+    }
+    if (!ok)
+      throw ConfigError(fmt::format("{}: error: until.metric '{}' is not a summary metric; use a results.csv column such "
+                                    "as latency_ms.p99, throughput_rps or components.<name>.utilization.cpu",
+                                    e.file, m));
+  }
+}
+
+}  // namespace archsim
