@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/engine/engine.hpp"
+#include "sim/engine/network.hpp"
 
 namespace archsim::testing {
 

@@ -212,7 +212,7 @@ TEST_CASE("HashRing: keys spread evenly and adding a replica moves about 1/(N+1)
 namespace {
 
 // Sends scripted requests at given times to node 0 and records each answer.
-class Script : public Node {
+class Script : public ModelNode {
  public:
   struct Req {
     double at;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "sim/support/distribution.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/hash_ring.hpp"
 #include "sim/support/key_distribution.hpp"
 #include "sim/support/metrics.hpp"
@@ -24,7 +24,7 @@
 
 namespace archsim {
 
-class Client : public Node {
+class Client : public ModelNode {
  public:
   enum class Process { Poisson, Constant, Closed, Trace };
   struct TypeParams {

@@ -12,7 +12,7 @@
 
 #include "models/common/resilience.hpp"
 #include "models/service/service.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;
@@ -21,7 +21,7 @@ using archsim::testing::instant_network;
 namespace {
 
 // Sends one request per entry of `schedule` (time, key, write) to `target`; records the answers.
-class Probe : public Node {
+class Probe : public ModelNode {
  public:
   struct Send {
     double at;
@@ -50,7 +50,7 @@ class Probe : public Node {
 
 // A dependency that records when each request arrived and answers at once with what `answer`
 // says for the n-th arrival at time t (or never, for Status::Ok with `silent`).
-class Dependency : public Node {
+class Dependency : public ModelNode {
  public:
   explicit Dependency(std::function<Status(size_t n, double t)> answer) : answer_(std::move(answer)) {}
   void on_message(Context& ctx, MessagePtr msg) override {
@@ -227,7 +227,7 @@ TEST_CASE("Retries: attempts go out at the computed backoff times", "[resilience
     fails_at = 0.18;
   }
   // The dependency records arrivals and forwards to the slow service, which never answers in time.
-  class Tap : public Node {
+  class Tap : public ModelNode {
    public:
     std::vector<double> arrivals;
     void on_message(Context& ctx, MessagePtr msg) override {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/hash_ring.hpp"
 #include "sim/support/sharding.hpp"
 

@@ -22,7 +22,7 @@
 #include "models/common/resilience.hpp"
 #include "models/common/routing.hpp"
 #include "sim/support/hash_ring.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 #include "sim/support/sharding.hpp"
@@ -62,7 +62,7 @@ struct StationParams {
   double io_parallelism = 0;  // disk channels; 0 = no disk
 };
 
-class Station : public Node {
+class Station : public ModelNode {
  public:
   Station(const StationParams& params, ComponentStats* stats, Rng rng);
 

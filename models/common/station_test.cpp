@@ -6,7 +6,7 @@
 #include "models/database/database.hpp"
 #include "models/load_balancer/load_balancer.hpp"
 #include "models/service/service.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/config/topology.hpp"
 #include "tests/run_helpers.hpp"
 
@@ -16,7 +16,7 @@ using archsim::testing::instant_network;
 namespace {
 
 // Sends `count` requests at t = 0 to `target` and records when each answer came back.
-class Probe : public Node {
+class Probe : public ModelNode {
  public:
   Probe(NodeId target, int count, uint64_t key = 0) : target_(target), count_(count), key_(key) {}
   void on_start(Context& ctx) override {
@@ -137,7 +137,7 @@ TEST_CASE("Cache: a miss reads through and fills, the next read hits", "[cache]"
   Cache cache(cp, &cs, Rng(1));
   Database database(dp, &ds, Rng(2));
   // Reads one key twice in sequence.
-  class Twice : public Node {
+  class Twice : public ModelNode {
    public:
     void on_start(Context& ctx) override { send(ctx); }
     void on_message(Context& ctx, MessagePtr) override {
@@ -187,7 +187,7 @@ TEST_CASE("LoadBalancer: least connections avoids the busy replica", "[load_bala
   fast.delay = Distribution::constant(1e-3);
   Service a(slow, &s0, Rng(1)), b(fast, &s1, Rng(2));
   LoadBalancer lb({LbPolicy::LeastConnections, {1, 2}, Distribution::constant(0)}, &ls, Rng(3));
-  class Paced : public Node {
+  class Paced : public ModelNode {
    public:
     void on_start(Context& ctx) override {
       for (int i = 0; i < 4; ++i) ctx.start_timer(i * 2e-3, 0);

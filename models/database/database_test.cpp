@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "models/database/database.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/config/loader.hpp"
 #include "sim/config/validate.hpp"
 #include "tests/run_helpers.hpp"
@@ -41,7 +41,7 @@ std::string with_db(const std::string& db) {
 }
 
 // Sends scripted requests: (time, node, write?) for key 7, and records when each answer came back.
-class Script : public Node {
+class Script : public ModelNode {
  public:
   struct Step {
     double at;

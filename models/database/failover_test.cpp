@@ -8,7 +8,7 @@
 
 #include "models/database/database.hpp"
 #include "sim/report/availability.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "tests/run_helpers.hpp"
 
@@ -86,7 +86,7 @@ TEST_CASE("Failover: a cold standby is back restore_time after the crash, with e
 namespace {
 
 // Sends scripted writes and reads: (time, node, key, write?).
-class Writer : public Node {
+class Writer : public ModelNode {
  public:
   struct Step {
     double at;

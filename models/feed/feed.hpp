@@ -22,13 +22,13 @@
 
 #include "models/feed/follower_graph.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 
 namespace archsim {
 
-class Feed : public Node {
+class Feed : public ModelNode {
  public:
   enum class Strategy { Push, Pull, Hybrid };
   struct Params {

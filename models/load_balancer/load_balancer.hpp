@@ -10,13 +10,13 @@
 
 #include "models/load_balancer/lb_policy.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 
 namespace archsim {
 
-class LoadBalancer : public Node {
+class LoadBalancer : public ModelNode {
  public:
   struct Params {
     LbPolicy policy;

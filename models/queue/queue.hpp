@@ -27,14 +27,14 @@
 
 #include "models/common/station.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 #include "models/queue/queue_spec.hpp"
 
 namespace archsim {
 
-class Queue : public Node {
+class Queue : public ModelNode {
  public:
   struct Params {
     QueueSpec spec;

@@ -31,7 +31,7 @@
 
 #include "models/load_balancer/load_balancer.hpp"
 #include "models/common/station.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "models/rate_limiter/rate_limit_spec.hpp"
 
@@ -134,7 +134,7 @@ double nominal_limit(const RateLimitSpec& spec, double window_s);
 // The window of the largest-burst measurement.
 double burst_window(const RateLimitSpec& spec);
 
-class RateLimiter : public Node {
+class RateLimiter : public ModelNode {
  public:
   struct Params {
     RateLimitSpec spec;

@@ -54,7 +54,7 @@ uint64_t tag(TimerKind k, uint64_t payload) { return (static_cast<uint64_t>(k) <
 constexpr double kHeaderBytes = 64;  // a protocol message without its data
 
 // The part every mode shares: client operations arrive, wait `op_time`, and are answered once.
-class StoreReplica : public Node {
+class StoreReplica : public ModelNode {
  public:
   StoreReplica(const ReplicatedStoreParams& p, int index, StoreShared sh, Rng rng)
       : p_(p), idx_(index), sh_(sh), rng_(rng), n_(static_cast<int>(p.replicas.size())) {

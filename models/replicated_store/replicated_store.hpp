@@ -36,7 +36,7 @@
 
 #include "sim/support/consistency.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/engine/engine.hpp"
+#include "models/common/message.hpp"
 #include "sim/support/random.hpp"
 
 namespace archsim {

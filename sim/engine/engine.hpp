@@ -1,9 +1,10 @@
 // The seam between the models and the simulation engine underneath.
 //
 // Models see a Context: the clock, sending a message to another node, timers. The engine runs
-// one Node per component replica and delivers its messages and timers; only sim/ knows whether
-// that is SimGrid (every hop a real SimGrid transfer over the platform's links) or the in-process
-// event loop used by unit tests. Messages are values owned by whoever holds them.
+// one Node per component replica and delivers its messages and timers; only sim/engine/ knows
+// whether that is SimGrid (every hop a real SimGrid transfer over the platform's links) or the
+// in-process event loop. Messages are values owned by whoever holds them; the engine sees only
+// their Envelope, so this header does not change when a model's protocol does.
 #pragma once
 
 #include <cstdint>
@@ -11,64 +12,30 @@
 #include <string>
 #include <vector>
 
-namespace archsim {
+#include "sim/engine/ids.hpp"
+#include "sim/engine/network.hpp"
 
-using NodeId = uint32_t;
-using TimerId = uint64_t;
+namespace archsim {
 
 // How a request ended. Failed: the dependency was unreachable (its connection was refused or broke);
 // Timeout: a caller's per-call timeout fired below; CircuitOpen: a caller's breaker failed it fast.
 // The summary names them as models/common/resilience.hpp's reasons.
 enum class Status : uint8_t { Ok, Rejected, Failed, Timeout, CircuitOpen };
 
-// Where a request's time went, one piece of its critical path: `seconds` spent at node `node`
-// for `cause` (sim/support/critical_path.hpp names the causes). A response carries the pieces of the
-// subtree that answered it, so the client can add them up when the request completes.
-struct PathEntry {
-  NodeId node = 0;
-  uint8_t cause = 0;
-  double seconds = 0;
-};
-
-// A model's own contents for messages between the replicas of one component (a replication
-// protocol), opaque to the engine. Shared, so that a message stays copyable.
-struct MessageBody {
-  virtual ~MessageBody() = default;
-};
-
-struct Message {
+// What the engine knows of a message: who sent it and when, how many bytes it carries, and
+// whether it is an answer. Everything else a message says belongs to the models
+// (models/common/message.hpp derives from this); the engine moves it without looking.
+struct Envelope {
+  virtual ~Envelope() = default;
   bool is_response = false;
-  Status status = Status::Ok;
-  bool is_write = false;
-  uint16_t type = 0;          // request type index
-  uint64_t request_id = 0;    // end-to-end id given by the client
-  uint64_t call_id = 0;       // the caller's handle, echoed in the response
-  uint64_t key = 0;           // the key the request touches
-  NodeId origin = 0;          // the client node the request started from (rate limits `per: client`)
-  NodeId from = 0;            // set by the engine when sent
-  double sent_at = 0;         // set by the engine when sent
-  double request_bytes = 0;   // size of the request on every hop
-  double response_bytes = 0;  // size of the response on every hop
-  uint64_t version = 0;       // a replicated write: the version the primary gave it (databases)
-  uint8_t cache_op = 0;       // to a cache: 0 = the request itself, kCacheFill = a cache-aside fill
-  bool cache_miss = false;    // from a cache_aside cache: the key was not there; the caller reads the backend
-  std::vector<PathEntry> path;  // responses: the critical path of the answering subtree
-  // Tied requests: a request sent to two replicas at once carries `tied` and the other replica in
-  // `tie_peer`; the copy that gets a worker first sends the other a `cancel` (whose `tie_peer`
-  // then names the caller, and `call_id` the caller's handle), which drops it if it still waits.
-  bool tied = false;
-  bool cancel = false;
-  NodeId tie_peer = 0;
-  std::shared_ptr<const MessageBody> body;  // protocol messages only; null for requests and their answers
-  // A call made under a failure-handling policy (models/common/resilience.hpp): `op` names the logical
-  // call (the same on every retry of it, 0 = none), so the receiver can tell a write it applied
-  // before; `idempotent`: the write carries an idempotency key, looked up before applying it.
-  uint32_t op = 0;
-  bool idempotent = false;
+  Status status = Status::Ok;  // the engine sets Failed on a request a crashed node refuses
+  NodeId from = 0;             // set by the engine when sent
+  double sent_at = 0;          // set by the engine when sent
+  double request_bytes = 0;    // size of the request on every hop
+  double response_bytes = 0;   // size of the response on every hop
   double bytes() const { return is_response ? response_bytes : request_bytes; }
 };
-using MessagePtr = std::unique_ptr<Message>;
-inline constexpr uint8_t kCacheFill = 1;
+using EnvelopePtr = std::unique_ptr<Envelope>;
 
 class Context {
  public:
@@ -76,7 +43,7 @@ class Context {
   virtual double now() const = 0;
   virtual NodeId self() const = 0;
   // Sends `msg` to `to`; it arrives after the network delay of its bytes.
-  virtual void send(NodeId to, MessagePtr msg) = 0;
+  virtual void send(NodeId to, EnvelopePtr msg) = 0;
   // Calls the node's on_timer(tag) after `delay` seconds unless cancelled. REQUIRES: delay >= 0.
   virtual TimerId start_timer(double delay, uint64_t tag) = 0;
   virtual void cancel_timer(TimerId id) = 0;
@@ -97,7 +64,7 @@ class Node {
  public:
   virtual ~Node() = default;
   virtual void on_start(Context& ctx) {}
-  virtual void on_message(Context& ctx, MessagePtr msg) = 0;
+  virtual void on_message(Context& ctx, EnvelopePtr msg) = 0;
   virtual void on_timer(Context& ctx, uint64_t tag) = 0;
   // Called once at the end of the run, at the end time.
   virtual void on_end(Context& ctx) {}
@@ -111,30 +78,6 @@ class Node {
   // A condition (NodeCondition above) starts (`active`) or ends. Nothing fails; the node serves
   // differently while it holds. Nodes that do not model a condition ignore it.
   virtual void on_condition(Context& ctx, const NodeCondition& c, bool active) {}
-};
-
-// The network every engine builds: hosts in regions, each host with its own NIC (one link per
-// direction), regions joined by links. A route between two hosts is: the sender's NIC up-link,
-// the region links along the shortest path (one per direction), the receiver's NIC down-link.
-// Latencies are split so that a host-to-host round trip equals the configured rtt exactly.
-struct NetworkPlan {
-  double intra_region_rtt = 500e-6;
-  double host_bandwidth = 10e9;  // bits per second
-  struct RegionLink {
-    std::string name;     // "us-east<->eu-west"
-    double latency = 0;   // one-way seconds of the region link itself
-    double bandwidth = 0; // bits per second, each direction
-  };
-  std::vector<std::string> regions;
-  std::vector<RegionLink> links;
-  // route[a][b]: the region links (index, forward?) from region a to region b.
-  std::vector<std::vector<std::vector<std::pair<int, bool>>>> route;
-};
-
-struct LinkUsage {
-  std::string name;
-  double bandwidth;     // bits per second
-  double bytes = 0;     // sent in the measured window
 };
 
 class Engine {

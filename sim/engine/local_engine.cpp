@@ -69,7 +69,7 @@ class LocalEngine : public Engine {
           continue;
         }
         if (down_[e.node]) {
-          MessagePtr m(e.msg);
+          EnvelopePtr m(e.msg);
           if (!m->is_response) {  // connection refused: the caller learns at once
             if (refused_[e.node]) ++*refused_[e.node];
             m->is_response = true;
@@ -79,7 +79,7 @@ class LocalEngine : public Engine {
           }
           continue;
         }
-        n.node->on_message(n, MessagePtr(e.msg));
+        n.node->on_message(n, EnvelopePtr(e.msg));
       } else {
         if (e.epoch != epoch_[e.node]) continue;  // a timer of a crashed incarnation
         auto it = cancelled_.find(e.timer);
@@ -120,7 +120,7 @@ class LocalEngine : public Engine {
     NodeId id;
     double now() const override { return engine->now_; }
     NodeId self() const override { return id; }
-    void send(NodeId to, MessagePtr msg) override {
+    void send(NodeId to, EnvelopePtr msg) override {
       if (engine->down_[id]) return;  // a crashed host sends nothing
       engine->deliver(id, to, std::move(msg));
     }
@@ -137,7 +137,7 @@ class LocalEngine : public Engine {
     NodeId node;
     TimerId timer;
     uint64_t tag;
-    Message* msg;
+    Envelope* msg;
     uint32_t epoch = 0;  // timers: the incarnation of the node that started it
     int fault = 0;       // a fault change: index into faults_ + 1; `tag` 1 = it starts, 0 = it ends
   };
@@ -193,7 +193,7 @@ class LocalEngine : public Engine {
   }
 
   // A message arriving now at `to` was lost when a link of its route went down after it was sent.
-  bool lost_in_flight(const Message& m, NodeId to) {
+  bool lost_in_flight(const Envelope& m, NodeId to) {
     for (auto [idx, fwd] : route_of(m.from, to))
       for (auto [since, counter] : link_down_since_[static_cast<size_t>(idx)])
         if (since > m.sent_at && since <= now_) {
@@ -207,7 +207,7 @@ class LocalEngine : public Engine {
     return plan_.route[static_cast<size_t>(nodes_[from].region)][static_cast<size_t>(nodes_[to].region)];
   }
 
-  void deliver(NodeId from, NodeId to, MessagePtr msg) {
+  void deliver(NodeId from, NodeId to, EnvelopePtr msg) {
     msg->from = from;
     msg->sent_at = now_;  // as engine.hpp promises (the replication lag and read-your-writes use it)
     double bytes = msg->bytes();

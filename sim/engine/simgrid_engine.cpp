@@ -53,7 +53,7 @@ class HostActor : public Context {
 
   double now() const override { return sg4::Engine::get_clock(); }
   NodeId self() const override { return id_; }
-  void send(NodeId to, MessagePtr msg) override;
+  void send(NodeId to, EnvelopePtr msg) override;
   TimerId start_timer(double delay, uint64_t tag) override { return timers_.push(now() + delay, tag); }
   void cancel_timer(TimerId id) override { timers_.cancel(id); }
 
@@ -71,15 +71,15 @@ class HostActor : public Context {
  private:
   void apply_fault(const Change& c);
   void crash(bool crash);
-  void put(NodeId to, Message* msg);  // starts the transfer
-  void transmit(NodeId to, MessagePtr msg);  // send() without the down check
+  void put(NodeId to, Envelope* msg);  // starts the transfer
+  void transmit(NodeId to, EnvelopePtr msg);  // send() without the down check
 
   SimGridEngine* engine_;
   NodeId id_;
   Node* node_;
   std::vector<sg4::Mailbox*> mailboxes_;  // by sending region
   TimerHeap timers_;
-  std::vector<Message*> incoming_;        // by sending region
+  std::vector<Envelope*> incoming_;        // by sending region
   std::vector<Change> faults_;
   size_t next_fault_ = 0;
   bool down_ = false;
@@ -89,7 +89,7 @@ class HostActor : public Context {
     double time;
     uint64_t seq;
     NodeId to;
-    Message* msg;
+    Envelope* msg;
     bool operator>(const Held& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
   std::priority_queue<Held, std::vector<Held>, std::greater<Held>> held_;
@@ -354,12 +354,12 @@ void HostActor::crash(bool crash) {
   down_ = crash;
 }
 
-void HostActor::send(NodeId to, MessagePtr msg) {
+void HostActor::send(NodeId to, EnvelopePtr msg) {
   if (down_) return;  // a crashed host sends nothing
   transmit(to, std::move(msg));
 }
 
-void HostActor::transmit(NodeId to, MessagePtr msg) {
+void HostActor::transmit(NodeId to, EnvelopePtr msg) {
   msg->from = id_;
   msg->sent_at = now();
   double extra = 0;
@@ -371,7 +371,7 @@ void HostActor::transmit(NodeId to, MessagePtr msg) {
   put(to, msg.release());
 }
 
-void HostActor::put(NodeId to, Message* raw) {
+void HostActor::put(NodeId to, Envelope* raw) {
   double bytes = raw->bytes();
   engine_->account(id_, to, bytes);
   // A zero-byte transfer can complete before its latency has elapsed when other transfers share
@@ -381,7 +381,7 @@ void HostActor::put(NodeId to, Message* raw) {
       ->put_init(raw, wire_bytes)
       ->detach([](void* p) {  // called when the transfer failed, or at exit for those never delivered
         if (running_engine) running_engine->lost_in_flight();
-        delete static_cast<Message*>(p);
+        delete static_cast<Envelope*>(p);
       });
 }
 
@@ -390,7 +390,7 @@ void HostActor::operator()() {
   std::vector<sg4::CommPtr> pending;
   for (size_t r = 0; r < mailboxes_.size(); ++r) {
     mailboxes_[r]->set_receiver(sg4::Actor::self());
-    pending.push_back(mailboxes_[r]->get_async<Message>(&incoming_[r]));
+    pending.push_back(mailboxes_[r]->get_async<Envelope>(&incoming_[r]));
   }
   node_->on_start(*this);
   const double end = engine_->end();
@@ -427,15 +427,15 @@ void HostActor::operator()() {
       for (size_t r = 0; r < pending.size(); ++r)
         if (pending[r]->get_state() == sg4::Activity::State::FAILED) {
           incoming_[r] = nullptr;
-          pending[r] = mailboxes_[r]->get_async<Message>(&incoming_[r]);
+          pending[r] = mailboxes_[r]->get_async<Envelope>(&incoming_[r]);
         }
       continue;
     }
     if (got >= 0) {
       size_t r = static_cast<size_t>(got);
-      MessagePtr msg(incoming_[r]);
+      EnvelopePtr msg(incoming_[r]);
       incoming_[r] = nullptr;
-      pending[r] = mailboxes_[r]->get_async<Message>(&incoming_[r]);
+      pending[r] = mailboxes_[r]->get_async<Envelope>(&incoming_[r]);
       engine_->count_event();
       if (down_) {
         if (!msg->is_response) {  // connection refused: the caller learns at once

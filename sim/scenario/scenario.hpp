@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/support/consistency.hpp"
-#include "sim/engine/engine.hpp"
+#include "sim/engine/network.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/config/topology.hpp"
 

@@ -19,9 +19,18 @@
 #include <utility>
 #include <vector>
 
-#include "sim/engine/engine.hpp"
+#include "sim/engine/ids.hpp"
 
 namespace archsim {
+
+// Where a request's time went, one piece of its critical path: `seconds` spent at node `node`
+// for `cause` (sim/support/critical_path.hpp names the causes). A response carries the pieces of the
+// subtree that answered it, so the client can add them up when the request completes.
+struct PathEntry {
+  NodeId node = 0;
+  uint8_t cause = 0;
+  double seconds = 0;
+};
 
 namespace cause {
 inline constexpr uint8_t kNetwork = 0;     // on the wire to or from the node (latency and bandwidth)
