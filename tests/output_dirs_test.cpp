@@ -92,6 +92,12 @@ TEST_CASE("Output folders: run --out below a regular file is bad input and makes
                              file.string(), file.string()));
   CHECK(listing(d) == before);
 
+  SECTION("a run refused for another reason makes no --out folder") {
+    Outcome s = run_archsim({"run", (d / "small.yaml").string(), "--out", (d / "new" / "out").string(), "--check"});
+    CHECK(s.exit_code == 2);
+    CHECK(s.err.find("this topology has none") != std::string::npos);
+    CHECK(listing(d) == before);
+  }
   SECTION("so is --out naming the regular file itself") {
     Outcome s = run_archsim({"run", (d / "small.yaml").string(), "--out", file.string()});
     CHECK(s.exit_code == 2);

@@ -87,8 +87,9 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
   RunOptions options;
   options.progress = !json && isatty(STDERR_FILENO);
   options.engine = engine == "local" ? EngineKind::Local : EngineKind::SimGrid;
-  // The folders are made before the run, so that one that cannot be made costs no simulation.
-  if (!out_dir.empty()) make_output_dir(out_dir, "run --out");
+  // The folders are checked, then made, before the run: one that cannot be made costs no
+  // simulation and leaves nothing behind.
+  if (!out_dir.empty()) check_output_dir(out_dir, "run --out");
   if (!hist.path.empty() || hist.check) {
     bool has_store = false;
     for (const auto& c : t.components) has_store |= c.kind == ComponentKind::ReplicatedStore;
@@ -106,6 +107,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
                                     "and can be written",
                                     file, options.history_path));
   }
+  if (!out_dir.empty()) make_output_dir(out_dir, "run --out");
   RunResult r = run_scenario(t, options);
   std::optional<CheckReport> check;
   if (hist.check) {
