@@ -265,40 +265,124 @@ void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, con
   if (id != expected) throw std::logic_error("node ids out of order");
 }
 
-}  // namespace
+// Builds a run from a topology: the shared pieces every kind's wiring uses (node ids, call
+// targets, shard maps, hash rings, primary views, write ledgers, follower graphs, consistency
+// oracles) are its members; each kind has one method that builds its nodes. run() runs the engine
+// and checks that every request is accounted for.
+class ScenarioBuilder {
+ public:
+  ScenarioBuilder(const Topology& t, const RunOptions& options, RunResult& r) : t_(t), r_(r) {
+    r_.topology = &t;
+    r_.window_start = t.run.warmup;
+    r_.window_end = t.run.duration;
+    index_request_types();
+    assign_node_ids();
+    collect_ledger_specs();
+    engine_ = options.engine == EngineKind::SimGrid ? make_simgrid_engine(network_plan(t), options.progress)
+                                                    : make_local_engine(network_plan(t));
+    if (!options.history_path.empty()) history_ = std::make_unique<HistoryWriter>(options.history_path);
+    for (const auto& f : t.faults) {
+      double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
+      fault_windows_.emplace_back(f.at, end);
+      if (f.duration >= 0) heals_.push_back(end);
+    }
+  }
 
-RunResult run_scenario(const Topology& t, const RunOptions& options) {
-  RunResult r;
-  r.topology = &t;
-  r.window_start = t.run.warmup;
-  r.window_end = t.run.duration;
+  void build() {
+    for (const auto& c : t_.components) {
+      switch (c.kind) {
+        case ComponentKind::Client: add_client(c); break;
+        case ComponentKind::Feed:
+          add_feed(t_, c, graph_of(c.feed), graph_key(c.feed), r_, *engine_, nodes_, region_index(t_, c.region),
+                   replicas_.at(c.name)[0]);
+          break;
+        case ComponentKind::ReplicatedStore: add_store(c); break;
+        case ComponentKind::LoadBalancer:
+        case ComponentKind::Service:
+        case ComponentKind::Cache:
+        case ComponentKind::Database:
+        case ComponentKind::RateLimiter:
+        case ComponentKind::Queue: add_server(c); break;
+      }
+    }
+    schedule_faults(t_, replicas_, *engine_, r_.faults);
+  }
 
+  void run() {
+    auto wall0 = std::chrono::steady_clock::now();
+    engine_->run(t_.run.duration, t_.run.warmup);
+    r_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    for (auto& o : oracles_) o->finish(t_.run.duration);
+    if (history_) history_->finish();
+    r_.events = engine_->events();
+    measure_network();
+    check_invariants();
+  }
+
+ private:
   // Global request types, in order of first appearance.
-  std::map<std::string, uint16_t> type_index;
-  for (const auto& c : t.components)
-    if (c.kind == ComponentKind::Client)
-      for (const auto& rt : c.requests)
-        if (!type_index.count(rt.name)) {
-          type_index[rt.name] = static_cast<uint16_t>(r.type_names.size());
-          r.type_names.push_back(rt.name);
+  void index_request_types() {
+    for (const auto& c : t_.components)
+      if (c.kind == ComponentKind::Client)
+        for (const auto& rt : c.requests)
+          if (!type_index_.count(rt.name)) {
+            type_index_[rt.name] = static_cast<uint16_t>(r_.type_names.size());
+            r_.type_names.push_back(rt.name);
+          }
+  }
+
+  // Node ids are handed out in file order, one per replica.
+  void assign_node_ids() {
+    NodeId next = 0;
+    for (const auto& c : t_.components) {
+      int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
+      for (int64_t i = 0; i < n; ++i) {
+        replicas_[c.name].push_back(next++);
+        r_.node_names.emplace_back(c.name, static_cast<int>(i));
+      }
+    }
+  }
+
+  // Receivers of guarded calls that retry or carry idempotency keys keep a write ledger, shared by
+  // their replicas (behind a load balancer or rate limiter: the component it forwards to). Its
+  // entries live for the longest retry horizon (or idempotency ttl) of the calls it serves.
+  void collect_ledger_specs() {
+    for (const auto& c : t_.components) {
+      if (c.kind != ComponentKind::Service) continue;
+      for (const auto& [type, list] : c.calls)
+        for (const auto& cs : list) {
+          const CallPolicy& p = cs.policy;
+          if (cs.shape != CallSpec::Shape::Single || cs.tied || cs.hedge_after > 0 || cs.hedge_quantile > 0) continue;
+          if (!p.retries() && !p.idempotency) continue;
+          std::string name = cs.targets[0];
+          for (int hops = 0; hops < 8; ++hops) {
+            const Component* x = t_.find(name);
+            if (x->kind == ComponentKind::LoadBalancer) name = x->lb_targets;
+            else if (x->kind == ComponentKind::RateLimiter) name = x->target;
+            else break;
+          }
+          LedgerSpec& l = ledger_specs_[name];
+          l.ttl = std::max(l.ttl, p.idempotency && p.idempotency_ttl > 0 ? p.idempotency_ttl : p.retry_horizon());
+          if (p.idempotency) l.lookup = std::max(l.lookup, p.idempotency_lookup);
         }
+    }
+  }
 
   // Databases with failover: one primary view each (by shard), moved by their nodes, read by every caller.
-  std::map<std::string, std::shared_ptr<PrimaryView>> primary_views;
-  auto primary_view = [&](const Component& c) {
-    auto& v = primary_views[c.name];
+  std::shared_ptr<PrimaryView> primary_view(const Component& c) {
+    auto& v = primary_views_[c.name];
     if (!v) {
       v = std::make_shared<PrimaryView>();
       v->primary.assign(static_cast<size_t>(c.replicas / (1 + c.db.read_replicas)), 0);
       v->out.assign(static_cast<size_t>(c.replicas), 0);
     }
     return v;
-  };
+  }
+
   // Sharded components: one placement map each, shared by every caller.
-  std::map<std::string, std::shared_ptr<const ShardMap>> shard_maps;
-  auto shard_route = [&](const Component& c, CallTarget& ct) {
+  void shard_route(const Component& c, CallTarget& ct) {
     if (c.shards <= 0) return;
-    auto& map = shard_maps[c.name];
+    auto& map = shard_maps_[c.name];
     if (!map) map = std::make_shared<const ShardMap>(c.sharding, c.shards);
     ct.shard_map = map;
     ct.group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
@@ -306,27 +390,16 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
                : c.db.reads_from == ReadsFrom::Any    ? CallTarget::ReadRoute::Any
                                                       : CallTarget::ReadRoute::Primary;
     if (c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None) ct.primaries = primary_view(c);
-  };
-
-  // Node ids are handed out in file order, one per replica.
-  std::map<std::string, std::vector<NodeId>> replicas;
-  NodeId next = 0;
-  for (const auto& c : t.components) {
-    int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
-    for (int64_t i = 0; i < n; ++i) {
-      replicas[c.name].push_back(next++);
-      r.node_names.emplace_back(c.name, static_cast<int>(i));
-    }
   }
-  Rings rings;
+
   // What a caller in `region` reaches of component `name` (models/common/routing.hpp): a replicated
   // store through its replicas in the caller's region (else all of them), as clients of a
   // multi-region store connect to their nearest replica; anything else through all its replicas.
-  auto target = [&](const std::string& name, const std::string& region) {
+  CallTarget target(const std::string& name, const std::string& region) {
     CallTarget ct;
     ct.component = name;
-    ct.replicas = replicas.at(name);
-    const Component* c = t.find(name);
+    ct.replicas = replicas_.at(name);
+    const Component* c = t_.find(name);
     if (c->kind == ComponentKind::ReplicatedStore) {
       std::vector<NodeId> local;
       for (size_t i = 0; i < ct.replicas.size(); ++i)
@@ -335,10 +408,11 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     }
     ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
     shard_route(*c, ct);
-    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1 && !ct.sharded()) ct.ring = cache_ring(rings, *c);
+    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1 && !ct.sharded()) ct.ring = cache_ring(rings_, *c);
     return ct;
-  };
-  auto resolve = [&](const CallSpec& cs, const std::string& region) {
+  }
+
+  ResolvedCall resolve(const CallSpec& cs, const std::string& region) {
     ResolvedCall rc;
     rc.shape = cs.shape == CallSpec::Shape::Single     ? ResolvedCall::Shape::Single
                : cs.shape == CallSpec::Shape::Parallel ? ResolvedCall::Shape::Parallel
@@ -346,7 +420,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     for (const auto& name : cs.targets) rc.targets.push_back(target(name, region));
     rc.fanout = cs.fanout;
     if (cs.shape == CallSpec::Shape::Single) {
-      const Component* c = t.find(cs.targets[0]);
+      const Component* c = t_.find(cs.targets[0]);
       if (c->kind == ComponentKind::Cache && c->write_policy == WritePolicy::CacheAside) {
         auto backend = std::make_shared<ResolvedCall>();
         backend->targets.push_back(target(c->backend, region));
@@ -359,52 +433,41 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     rc.tied = cs.tied;
     rc.policy = cs.policy;
     return rc;
-  };
+  }
+
   // A guarded call of `caller` (ResolvedCall::guarded()): its logical call id, the same for every
   // replica of the caller, and the caller's statistics for the callee.
-  std::map<std::string, uint32_t> op_ids;
-  auto guard = [&](ResolvedCall& rc, ComponentStats& caller, const std::string& where) {
+  void guard(ResolvedCall& rc, ComponentStats& caller, const std::string& where) {
     if (!rc.guarded()) return;
-    auto [it, fresh] = op_ids.emplace(where, static_cast<uint32_t>(op_ids.size() + 1));
+    auto [it, fresh] = op_ids_.emplace(where, static_cast<uint32_t>(op_ids_.size() + 1));
     rc.op = it->second;
     rc.edge = &caller.edges[rc.targets[0].component];
-  };
-  // Receivers of guarded calls that retry or carry idempotency keys keep a write ledger, shared by
-  // their replicas (behind a load balancer or rate limiter: the component it forwards to). Its
-  // entries live for the longest retry horizon (or idempotency ttl) of the calls it serves.
-  struct LedgerSpec {
-    double ttl = 0, lookup = 0;
-  };
-  std::map<std::string, LedgerSpec> ledger_specs;
-  for (const auto& c : t.components) {
-    if (c.kind != ComponentKind::Service) continue;
-    for (const auto& [type, list] : c.calls)
-      for (const auto& cs : list) {
-        const CallPolicy& p = cs.policy;
-        if (cs.shape != CallSpec::Shape::Single || cs.tied || cs.hedge_after > 0 || cs.hedge_quantile > 0) continue;
-        if (!p.retries() && !p.idempotency) continue;
-        std::string name = cs.targets[0];
-        for (int hops = 0; hops < 8; ++hops) {
-          const Component* x = t.find(name);
-          if (x->kind == ComponentKind::LoadBalancer) name = x->lb_targets;
-          else if (x->kind == ComponentKind::RateLimiter) name = x->target;
-          else break;
-        }
-        LedgerSpec& l = ledger_specs[name];
-        l.ttl = std::max(l.ttl, p.idempotency && p.idempotency_ttl > 0 ? p.idempotency_ttl : p.retry_horizon());
-        if (p.idempotency) l.lookup = std::max(l.lookup, p.idempotency_lookup);
+  }
+
+  // A component's calls per request type (`*` for the types it does not name). With `caller`, each
+  // call is guarded under the caller's statistics (services); a queue's consumers call unguarded.
+  std::vector<std::vector<ResolvedCall>> calls_by_type(const Component& c, ComponentStats* caller) {
+    std::vector<std::vector<ResolvedCall>> out(r_.type_names.size());
+    for (size_t ti = 0; ti < r_.type_names.size(); ++ti) {
+      auto it = c.calls.find(r_.type_names[ti]);
+      if (it == c.calls.end()) it = c.calls.find("*");
+      if (it == c.calls.end()) continue;
+      for (const auto& cs : it->second) {
+        out[ti].push_back(resolve(cs, c.region));
+        if (caller) guard(out[ti].back(), *caller, fmt::format("{}/{}/{}", c.name, r_.type_names[ti], out[ti].size() - 1));
       }
+    }
+    return out;
   }
 
   // Feeds with the same graph settings share one graph (side-by-side strategies see the same users).
-  std::map<std::string, std::unique_ptr<FollowerGraph>> graphs;
-  auto graph_key = [](const FeedSpec& f) {
+  static std::string graph_key(const FeedSpec& f) {
     std::string key = f.edges_file.empty() ? fmt::format("{}/{}/{}", f.users, f.mean_followees, f.exponent) : f.edges_file;
     for (const auto& c : f.celebrities) key += fmt::format("/{}", c.followers);
     return key;
-  };
-  auto graph_of = [&](const FeedSpec& f) {
-    auto& g = graphs[graph_key(f)];
+  }
+  const FollowerGraph* graph_of(const FeedSpec& f) {
+    auto& g = graphs_[graph_key(f)];
     if (!g) {
       FollowerGraphSpec gs;
       gs.users = f.users;
@@ -412,166 +475,141 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       gs.exponent = f.exponent;
       for (const auto& c : f.celebrities) gs.celebrities.push_back(c.followers);
       gs.edges_file = f.edges_file;
-      gs.seed = t.run.seed;
+      gs.seed = t_.run.seed;
       g = std::make_unique<FollowerGraph>(FollowerGraph::build(gs));
     }
     return g.get();
-  };
-
-  auto engine = options.engine == EngineKind::SimGrid ? make_simgrid_engine(network_plan(t), options.progress)
-                                                      : make_local_engine(network_plan(t));
-  std::vector<std::unique_ptr<Node>> nodes;
-  std::map<std::string, ComponentResult*> by_name;
-  // Replicated stores: their parameters and consistency oracles live as long as their nodes.
-  std::vector<std::unique_ptr<ReplicatedStoreParams>> store_params;
-  std::vector<std::unique_ptr<ConsistencyOracle>> oracles;
-  std::vector<std::unique_ptr<AppliedLog>> applied_logs;
-  std::vector<std::pair<double, double>> fault_windows;
-  std::vector<double> heals;
-  std::unique_ptr<HistoryWriter> history;
-  if (!options.history_path.empty()) history = std::make_unique<HistoryWriter>(options.history_path);
-  for (const auto& f : t.faults) {
-    double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
-    fault_windows.emplace_back(f.at, end);
-    if (f.duration >= 0) heals.push_back(end);
   }
-  // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
-  // share its central counters and its burst measurement.
-  auto rate_limiter = [&](const Component& c, ComponentStats& st, const std::string& forward_to, Rng rng,
-                          std::shared_ptr<RateLimitShared>& shared) {
-    const RateLimitSpec& spec = *c.rate_limit;
-    if (!shared) {
-      shared = std::make_shared<RateLimitShared>(spec);
-      auto rs = std::make_shared<RateLimitStats>();
-      rs->algorithm = to_string(spec.algorithm);
-      rs->per = spec.per == RateLimitSpec::Per::Global ? "global" : spec.per == RateLimitSpec::Per::Key ? "key" : "client";
-      rs->state = spec.state == RateLimitSpec::State::Central ? "central" : "local";
-      rs->burst_window = burst_window(spec);
-      rs->nominal_limit = nominal_limit(spec, rs->burst_window);
-      st.rate_limit = rs;
+
+  // Hands replica `i` of `c`, in `region`, to the engine; its id must be the one assign_node_ids gave.
+  void add_node(const Component& c, size_t i, int region, std::unique_ptr<Node> node) {
+    nodes_.push_back(std::move(node));
+    NodeId id = engine_->add_node(fmt::format("{}/{}", c.name, i), region, nodes_.back().get());
+    if (id != replicas_.at(c.name)[i]) throw std::logic_error("node ids out of order");
+  }
+
+  void add_client(const Component& c) {
+    ClientStats& cs = r_.clients.emplace_back();
+    cs.name = c.name;
+    cs.window_start = r_.window_start;
+    cs.type_names = r_.type_names;
+    cs.by_type.resize(r_.type_names.size());
+    Client::Params p;
+    switch (c.arrival.process) {
+      case ArrivalSpec::Process::Poisson: p.process = Client::Process::Poisson; break;
+      case ArrivalSpec::Process::Constant: p.process = Client::Process::Constant; break;
+      case ArrivalSpec::Process::Closed: p.process = Client::Process::Closed; break;
+      case ArrivalSpec::Process::Trace: p.process = Client::Process::Trace; break;
     }
-    RateLimiter::Params p;
-    p.spec = spec;
-    p.forward = LoadBalancer::Params{c.policy, replicas.at(forward_to), c.delay};
-    if (spec.state == RateLimitSpec::State::Central) {
-      p.store = target(spec.store, c.region);
-      p.store_writes = t.find(spec.store)->kind == ComponentKind::Database;
+    p.rate = c.arrival.rate;
+    p.users = c.arrival.users;
+    p.think_time = c.arrival.think_time;
+    p.trace_file = c.arrival.trace_file;
+    p.types.resize(r_.type_names.size());
+    for (auto& tp : p.types) tp.weight = 0;
+    for (const auto& rt : c.requests) {
+      auto& tp = p.types[type_index_.at(rt.name)];
+      tp.weight = rt.weight;
+      tp.is_write = rt.op == Op::Write;
+      tp.keys = rt.keys;
+      tp.request_bytes = rt.request_bytes;
+      tp.response_bytes = rt.response_bytes;
     }
-    p.store_salt = stable_hash(c.name);
-    p.shared = shared;
-    st.workers_per_replica = -1;
-    st.cores_per_replica = 0;
-    return std::make_unique<RateLimiter>(std::move(p), &st, rng);
-  };
-  auto calls_by_type = [&](const Component& c) {
-    std::vector<std::vector<ResolvedCall>> out(r.type_names.size());
-    for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
-      auto it = c.calls.find(r.type_names[ti]);
-      if (it == c.calls.end()) it = c.calls.find("*");
-      if (it == c.calls.end()) continue;
-      for (const auto& cs : it->second) out[ti].push_back(resolve(cs, c.region));
+    p.target = target(c.target, c.region);
+    p.timeout = c.timeout;
+    add_node(c, 0, region_index(t_, c.region),
+             std::make_unique<Client>(std::move(p), &cs, Rng::derive(t_.run.seed, c.name)));
+  }
+
+  void add_store(const Component& c) {
+    const auto& ids = replicas_.at(c.name);
+    const StoreSpec& s = c.store;
+    StoreStats& ss = r_.stores.emplace_back();
+    ss.name = c.name;
+    ss.consistency = s.consistency == StoreSpec::Consistency::Cp ? "cp" : "ap";
+    ss.replicas = static_cast<int64_t>(ids.size());
+    ss.n = s.n > 0 ? s.n : ss.replicas;
+    ss.r = s.r;
+    ss.w = s.w;
+    ss.sloppy = s.sloppy;
+    ss.siblings = s.siblings;
+    ss.window_start = r_.window_start;
+    ss.window_end = r_.window_end;
+    ss.regions = s.placement;
+    for (const auto& reg : s.placement)
+      if (std::find(ss.region_names.begin(), ss.region_names.end(), reg) == ss.region_names.end())
+        ss.region_names.push_back(reg);
+    ss.by_region.resize(ss.region_names.size());
+    ss.series.resize(ss.region_names.size());
+    oracles_.push_back(
+        std::make_unique<ConsistencyOracle>(&ss, static_cast<int>(ids.size()), fault_windows_, heals_));
+    if (history_) oracles_.back()->set_history(history_.get(), static_cast<int>(oracles_.size() - 1));
+    auto sp = std::make_unique<ReplicatedStoreParams>();
+    sp->mode = s.consistency == StoreSpec::Consistency::Cp ? ReplicatedStoreParams::Mode::Cp
+                                                           : ReplicatedStoreParams::Mode::Ap;
+    sp->replicas = ids;
+    sp->op_time = s.op_time;
+    sp->value_bytes = s.value_bytes;
+    sp->election_timeout = s.election_timeout;
+    sp->heartbeat_interval = s.heartbeat_interval;
+    sp->minority_rejects = s.minority_rejects;
+    sp->lease_reads = s.lease_reads;
+    sp->pre_vote = s.pre_vote;
+    sp->n = s.n;
+    sp->r = s.r;
+    sp->w = s.w;
+    sp->sloppy = s.sloppy;
+    sp->siblings = s.siblings;
+    sp->clock_skew = s.clock_skew;
+    sp->request_timeout = s.request_timeout;
+    sp->read_repair = s.read_repair;
+    sp->hinted_handoff = s.hinted_handoff;
+    sp->hint_retry = s.hint_retry;
+    sp->max_hints = s.max_hints;
+    sp->anti_entropy_interval = s.anti_entropy_interval;
+    store_params_.push_back(std::move(sp));
+    applied_logs_.push_back(std::make_unique<AppliedLog>(&ss));
+    StoreShared shared{oracles_.back().get(), &ss, applied_logs_.back().get()};
+    for (size_t i = 0; i < ids.size(); ++i) {
+      add_node(c, i, region_index(t_, s.placement[i]),
+               make_store_replica(*store_params_.back(), static_cast<int>(i), shared,
+                                  Rng::derive(t_.run.seed, fmt::format("{}/{}", c.name, i))));
     }
-    return out;
+  }
+
+  // What the replicas of one server component share while they are built.
+  struct ServerWiring {
+    std::vector<std::shared_ptr<ReplicaSet>> replica_sets;  // databases: by shard
+    bool failover = false;
+    std::shared_ptr<WriteLedger> ledger;
+    std::shared_ptr<RateLimitShared> limit_shared;
   };
 
-  for (const auto& c : t.components) {
-    int region = region_index(t, c.region);
-    const auto& ids = replicas.at(c.name);
-    if (c.kind == ComponentKind::Client) {
-      ClientStats& cs = r.clients.emplace_back();
-      cs.name = c.name;
-      cs.window_start = r.window_start;
-      cs.type_names = r.type_names;
-      cs.by_type.resize(r.type_names.size());
-      Client::Params p;
-      switch (c.arrival.process) {
-        case ArrivalSpec::Process::Poisson: p.process = Client::Process::Poisson; break;
-        case ArrivalSpec::Process::Constant: p.process = Client::Process::Constant; break;
-        case ArrivalSpec::Process::Closed: p.process = Client::Process::Closed; break;
-        case ArrivalSpec::Process::Trace: p.process = Client::Process::Trace; break;
+  // Load balancers, services, caches, databases, rate limiters and queues: one ComponentResult each.
+  void add_server(const Component& c) {
+    const auto& ids = replicas_.at(c.name);
+    ComponentStats& st = server_stats(c);
+    ServerWiring w;
+    if (c.kind == ComponentKind::Database) wire_database(c, st, w);
+    int region = region_index(t_, c.region);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Rng rng = Rng::derive(t_.run.seed, fmt::format("{}/{}", c.name, i));
+      std::unique_ptr<Node> node = make_server(c, st, i, rng, w);
+      if (auto* station = dynamic_cast<Station*>(node.get())) {
+        station->set_replica_index(i);
+        if (auto l = ledger_specs_.find(c.name); l != ledger_specs_.end()) {
+          if (i == 0) w.ledger = std::make_shared<WriteLedger>(l->second.ttl, l->second.lookup);
+          station->set_write_ledger(w.ledger);
+          st.tracks_writes = true;
+        }
       }
-      p.rate = c.arrival.rate;
-      p.users = c.arrival.users;
-      p.think_time = c.arrival.think_time;
-      p.trace_file = c.arrival.trace_file;
-      p.types.resize(r.type_names.size());
-      for (auto& tp : p.types) tp.weight = 0;
-      for (const auto& rt : c.requests) {
-        auto& tp = p.types[type_index.at(rt.name)];
-        tp.weight = rt.weight;
-        tp.is_write = rt.op == Op::Write;
-        tp.keys = rt.keys;
-        tp.request_bytes = rt.request_bytes;
-        tp.response_bytes = rt.response_bytes;
-      }
-      p.target = target(c.target, c.region);
-      p.timeout = c.timeout;
-      nodes.push_back(std::make_unique<Client>(std::move(p), &cs, Rng::derive(t.run.seed, c.name)));
-      NodeId id = engine->add_node(c.name + "/0", region, nodes.back().get());
-      if (id != ids[0]) throw std::logic_error("node ids out of order");
-      continue;
+      add_node(c, i, region, std::move(node));
     }
-    if (c.kind == ComponentKind::Feed) {
-      add_feed(t, c, graph_of(c.feed), graph_key(c.feed), r, *engine, nodes, region, ids[0]);
-      continue;
-    }
-    if (c.kind == ComponentKind::ReplicatedStore) {
-      const StoreSpec& s = c.store;
-      StoreStats& ss = r.stores.emplace_back();
-      ss.name = c.name;
-      ss.consistency = s.consistency == StoreSpec::Consistency::Cp ? "cp" : "ap";
-      ss.replicas = static_cast<int64_t>(ids.size());
-      ss.n = s.n > 0 ? s.n : ss.replicas;
-      ss.r = s.r;
-      ss.w = s.w;
-      ss.sloppy = s.sloppy;
-      ss.siblings = s.siblings;
-      ss.window_start = r.window_start;
-      ss.window_end = r.window_end;
-      ss.regions = s.placement;
-      for (const auto& reg : s.placement)
-        if (std::find(ss.region_names.begin(), ss.region_names.end(), reg) == ss.region_names.end())
-          ss.region_names.push_back(reg);
-      ss.by_region.resize(ss.region_names.size());
-      ss.series.resize(ss.region_names.size());
-      oracles.push_back(
-          std::make_unique<ConsistencyOracle>(&ss, static_cast<int>(ids.size()), fault_windows, heals));
-      if (history) oracles.back()->set_history(history.get(), static_cast<int>(oracles.size() - 1));
-      auto sp = std::make_unique<ReplicatedStoreParams>();
-      sp->mode = s.consistency == StoreSpec::Consistency::Cp ? ReplicatedStoreParams::Mode::Cp
-                                                             : ReplicatedStoreParams::Mode::Ap;
-      sp->replicas = ids;
-      sp->op_time = s.op_time;
-      sp->value_bytes = s.value_bytes;
-      sp->election_timeout = s.election_timeout;
-      sp->heartbeat_interval = s.heartbeat_interval;
-      sp->minority_rejects = s.minority_rejects;
-      sp->lease_reads = s.lease_reads;
-      sp->pre_vote = s.pre_vote;
-      sp->n = s.n;
-      sp->r = s.r;
-      sp->w = s.w;
-      sp->sloppy = s.sloppy;
-      sp->siblings = s.siblings;
-      sp->clock_skew = s.clock_skew;
-      sp->request_timeout = s.request_timeout;
-      sp->read_repair = s.read_repair;
-      sp->hinted_handoff = s.hinted_handoff;
-      sp->hint_retry = s.hint_retry;
-      sp->max_hints = s.max_hints;
-      sp->anti_entropy_interval = s.anti_entropy_interval;
-      store_params.push_back(std::move(sp));
-      applied_logs.push_back(std::make_unique<AppliedLog>(&ss));
-      StoreShared shared{oracles.back().get(), &ss, applied_logs.back().get()};
-      for (size_t i = 0; i < ids.size(); ++i) {
-        nodes.push_back(make_store_replica(*store_params.back(), static_cast<int>(i), shared,
-                                           Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i))));
-        NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region_index(t, s.placement[i]), nodes.back().get());
-        if (id != ids[i]) throw std::logic_error("node ids out of order");
-      }
-      continue;
-    }
-    ComponentResult& cr = r.components.emplace_back();
+  }
+
+  ComponentStats& server_stats(const Component& c) {
+    const auto& ids = replicas_.at(c.name);
+    ComponentResult& cr = r_.components.emplace_back();
     cr.spec = &c;
     ComponentStats& st = cr.stats;
     st.name = c.name;
@@ -580,9 +618,7 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
     st.workers_per_replica = c.workers;
     st.cores_per_replica = c.cores;
     st.io_per_replica = c.kind == ComponentKind::Database ? c.io_parallelism : 0;
-    st.configure(r.window_start, r.window_end);
-    by_name[c.name] = &cr;
-    std::shared_ptr<RateLimitShared> limit_shared;
+    st.configure(r_.window_start, r_.window_end);
     if (c.kind == ComponentKind::Queue) {
       auto qs = std::make_shared<QueueStats>();
       qs->partitions = c.queue_spec.partitions;
@@ -597,19 +633,23 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       st.replica_arrivals.assign(ids.size(), 0);
       st.replica_busy_cores.resize(ids.size());
       st.replica_busy_io.resize(ids.size());
-      for (auto& tw : st.replica_busy_cores) tw.configure(r.window_start, r.window_end);
-      for (auto& tw : st.replica_busy_io) tw.configure(r.window_start, r.window_end);
+      for (auto& tw : st.replica_busy_cores) tw.configure(r_.window_start, r_.window_end);
+      for (auto& tw : st.replica_busy_io) tw.configure(r_.window_start, r_.window_end);
       st.shard_group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
     }
-    // Databases with read replicas: the versions each shard's primary committed (measurement only).
-    std::vector<std::shared_ptr<ReplicaSet>> replica_sets;
-    std::shared_ptr<WriteLedger> ledger;
-    bool failover = c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None;
-    if (c.kind == ComponentKind::Database && (c.db.read_replicas > 0 || failover)) {
+    return st;
+  }
+
+  // Databases with read replicas: the versions each shard's primary committed (measurement only);
+  // with failover, each shard's membership as its failure detector and endpoint see it.
+  void wire_database(const Component& c, ComponentStats& st, ServerWiring& w) {
+    const auto& ids = replicas_.at(c.name);
+    w.failover = c.db.failover != FailoverMode::None;
+    if (c.db.read_replicas > 0 || w.failover) {
       size_t group = static_cast<size_t>(1 + c.db.read_replicas);
       for (size_t s = 0; s < ids.size() / group; ++s) {
         auto set = std::make_shared<ReplicaSet>();
-        if (failover) {  // the shard's membership, as its failure detector and endpoint see it
+        if (w.failover) {
           set->members.assign(group, nullptr);
           set->ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(s * group),
                           ids.begin() + static_cast<std::ptrdiff_t>((s + 1) * group));
@@ -620,10 +660,10 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           set->shard = static_cast<int64_t>(s);
           set->view = primary_view(c);
         }
-        replica_sets.push_back(std::move(set));
+        w.replica_sets.push_back(std::move(set));
       }
     }
-    if (failover) {
+    if (w.failover) {
       st.failover = std::make_shared<FailoverStats>();
       st.failover->mode = to_string(c.db.failover);
       st.failover->sync = c.db.replication == ReplicationMode::Sync;
@@ -631,117 +671,113 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
       st.failover->promote_time = c.db.promote_time;
       st.failover->restore_time = c.db.restore_time;
     }
-    for (size_t i = 0; i < ids.size(); ++i) {
-      Rng rng = Rng::derive(t.run.seed, fmt::format("{}/{}", c.name, i));
-      switch (c.kind) {
-        case ComponentKind::LoadBalancer: {
-          if (c.rate_limit) {
-            nodes.push_back(rate_limiter(c, st, c.lb_targets, rng, limit_shared));
-            break;
-          }
-          LoadBalancer::Params p{c.policy, replicas.at(c.lb_targets), c.delay};
-          nodes.push_back(std::make_unique<LoadBalancer>(std::move(p), &st, rng));
-          st.workers_per_replica = -1;
-          st.cores_per_replica = 0;
-          break;
-        }
-        case ComponentKind::Service: {
-          Service::Params p;
-          p.station = station_params(c);
-          p.cpu = c.cpu;
-          p.delay = c.delay;
-          p.calls_by_type.resize(r.type_names.size());
-          for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
-            auto it = c.calls.find(r.type_names[ti]);
-            if (it == c.calls.end()) it = c.calls.find("*");
-            if (it == c.calls.end()) continue;
-            for (const auto& cs : it->second) {
-              p.calls_by_type[ti].push_back(resolve(cs, c.region));
-              guard(p.calls_by_type[ti].back(), st,
-                    fmt::format("{}/{}/{}", c.name, r.type_names[ti], p.calls_by_type[ti].size() - 1));
-            }
-          }
-          nodes.push_back(std::make_unique<Service>(std::move(p), &st, rng));
-          break;
-        }
-        case ComponentKind::Cache: {
-          Cache::Params p;
-          p.station = station_params(c);
-          p.capacity = static_cast<uint64_t>(c.capacity);
-          p.hit = c.hit;
-          p.cpu = c.cpu;
-          set_cache_policies(c, static_cast<uint32_t>(i), p);
-          CallSpec backend;
-          backend.targets = {c.backend};
-          p.backend = resolve(backend, c.region);
-          nodes.push_back(std::make_unique<Cache>(std::move(p), &st, rng));
-          break;
-        }
-        case ComponentKind::Database: {
-          Database::Params p;
-          p.station = station_params(c);
-          p.read_io = c.read_profile.io;
-          p.read_cpu = c.read_profile.cpu;
-          p.write_io = c.write_profile.io;
-          p.write_cpu = c.write_profile.cpu;
-          database_params(c, ids, i, replica_sets, p);
-          p.failover_stats = st.failover;
-          auto set = p.set;
-          size_t member = p.member;
-          auto db = std::make_unique<Database>(std::move(p), &st, rng);
-          if (failover) set->members[member] = db.get();
-          nodes.push_back(std::move(db));
-          break;
-        }
-        case ComponentKind::RateLimiter:
-          nodes.push_back(rate_limiter(c, st, c.target, rng, limit_shared));
-          break;
-        case ComponentKind::Queue: {
-          Queue::Params p;
-          p.spec = c.queue_spec;
-          p.calls_by_type = calls_by_type(c);
-          if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to, c.region);
-          nodes.push_back(std::make_unique<Queue>(std::move(p), &st, rng));
-          break;
-        }
-        case ComponentKind::Client:
-        case ComponentKind::Feed:
-        case ComponentKind::ReplicatedStore:
-          break;
-      }
-      if (auto* station = dynamic_cast<Station*>(nodes.back().get())) {
-        station->set_replica_index(i);
-        if (auto l = ledger_specs.find(c.name); l != ledger_specs.end()) {
-          if (i == 0) ledger = std::make_shared<WriteLedger>(l->second.ttl, l->second.lookup);
-          station->set_write_ledger(ledger);
-          st.tracks_writes = true;
-        }
-      }
-      NodeId id = engine->add_node(fmt::format("{}/{}", c.name, i), region, nodes.back().get());
-      if (id != ids[i]) throw std::logic_error("node ids out of order");
-    }
   }
 
-  schedule_faults(t, replicas, *engine, r.faults);
-
-  auto wall0 = std::chrono::steady_clock::now();
-  engine->run(t.run.duration, t.run.warmup);
-  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  for (auto& o : oracles) o->finish(t.run.duration);
-  if (history) history->finish();
-  r.events = engine->events();
-
-  double T = r.window();
-  for (auto& cr : r.components) {
-    double bw = t.network.host_bandwidth;
-    for (NodeId id : replicas.at(cr.spec->name)) {
-      double up = engine->nic_bytes_up(id) * 8 / (bw * T);
-      double down = engine->nic_bytes_down(id) * 8 / (bw * T);
-      cr.network_util = std::max({cr.network_util, up, down});
+  std::unique_ptr<Node> make_server(const Component& c, ComponentStats& st, size_t i, Rng rng, ServerWiring& w) {
+    switch (c.kind) {
+      case ComponentKind::LoadBalancer: {
+        if (c.rate_limit) return make_rate_limiter(c, st, c.lb_targets, rng, w.limit_shared);
+        LoadBalancer::Params p{c.policy, replicas_.at(c.lb_targets), c.delay};
+        st.workers_per_replica = -1;
+        st.cores_per_replica = 0;
+        return std::make_unique<LoadBalancer>(std::move(p), &st, rng);
+      }
+      case ComponentKind::Service: {
+        Service::Params p;
+        p.station = station_params(c);
+        p.cpu = c.cpu;
+        p.delay = c.delay;
+        p.calls_by_type = calls_by_type(c, &st);
+        return std::make_unique<Service>(std::move(p), &st, rng);
+      }
+      case ComponentKind::Cache: {
+        Cache::Params p;
+        p.station = station_params(c);
+        p.capacity = static_cast<uint64_t>(c.capacity);
+        p.hit = c.hit;
+        p.cpu = c.cpu;
+        set_cache_policies(c, static_cast<uint32_t>(i), p);
+        CallSpec backend;
+        backend.targets = {c.backend};
+        p.backend = resolve(backend, c.region);
+        return std::make_unique<Cache>(std::move(p), &st, rng);
+      }
+      case ComponentKind::Database: {
+        Database::Params p;
+        p.station = station_params(c);
+        p.read_io = c.read_profile.io;
+        p.read_cpu = c.read_profile.cpu;
+        p.write_io = c.write_profile.io;
+        p.write_cpu = c.write_profile.cpu;
+        database_params(c, replicas_.at(c.name), i, w.replica_sets, p);
+        p.failover_stats = st.failover;
+        auto set = p.set;
+        size_t member = p.member;
+        auto db = std::make_unique<Database>(std::move(p), &st, rng);
+        if (w.failover) set->members[member] = db.get();
+        return db;
+      }
+      case ComponentKind::RateLimiter:
+        return make_rate_limiter(c, st, c.target, rng, w.limit_shared);
+      case ComponentKind::Queue: {
+        Queue::Params p;
+        p.spec = c.queue_spec;
+        p.calls_by_type = calls_by_type(c, nullptr);
+        if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to, c.region);
+        return std::make_unique<Queue>(std::move(p), &st, rng);
+      }
+      case ComponentKind::Client:
+      case ComponentKind::Feed:
+      case ComponentKind::ReplicatedStore:
+        break;
     }
+    throw std::logic_error(fmt::format("component '{}' is not a server", c.name));
   }
-  r.region_links = engine->region_link_usage();
 
+  // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
+  // share its central counters and its burst measurement.
+  std::unique_ptr<Node> make_rate_limiter(const Component& c, ComponentStats& st, const std::string& forward_to,
+                                          Rng rng, std::shared_ptr<RateLimitShared>& shared) {
+    const RateLimitSpec& spec = *c.rate_limit;
+    if (!shared) {
+      shared = std::make_shared<RateLimitShared>(spec);
+      auto rs = std::make_shared<RateLimitStats>();
+      rs->algorithm = to_string(spec.algorithm);
+      rs->per = spec.per == RateLimitSpec::Per::Global ? "global" : spec.per == RateLimitSpec::Per::Key ? "key" : "client";
+      rs->state = spec.state == RateLimitSpec::State::Central ? "central" : "local";
+      rs->burst_window = burst_window(spec);
+      rs->nominal_limit = nominal_limit(spec, rs->burst_window);
+      st.rate_limit = rs;
+    }
+    RateLimiter::Params p;
+    p.spec = spec;
+    p.forward = LoadBalancer::Params{c.policy, replicas_.at(forward_to), c.delay};
+    if (spec.state == RateLimitSpec::State::Central) {
+      p.store = target(spec.store, c.region);
+      p.store_writes = t_.find(spec.store)->kind == ComponentKind::Database;
+    }
+    p.store_salt = stable_hash(c.name);
+    p.shared = shared;
+    st.workers_per_replica = -1;
+    st.cores_per_replica = 0;
+    return std::make_unique<RateLimiter>(std::move(p), &st, rng);
+  }
+
+  void measure_network() {
+    double T = r_.window();
+    for (auto& cr : r_.components) {
+      double bw = t_.network.host_bandwidth;
+      for (NodeId id : replicas_.at(cr.spec->name)) {
+        double up = engine_->nic_bytes_up(id) * 8 / (bw * T);
+        double down = engine_->nic_bytes_down(id) * 8 / (bw * T);
+        cr.network_util = std::max({cr.network_util, up, down});
+      }
+    }
+    r_.region_links = engine_->region_link_usage();
+  }
+
+  void check_invariants() const {
+    const RunResult& r = r_;
   // Every request is accounted for exactly once.
   for (const auto& cs : r.clients) {
     uint64_t ended = cs.completed + cs.rejected + cs.timed_out + cs.failed_downstream + cs.in_flight_at_end;
@@ -782,6 +818,40 @@ RunResult run_scenario(const Topology& t, const RunOptions& options) {
           cr.stats.name, q->enqueued_total, q->processed_total, q->dead_lettered_total, q->backlog_at_end,
           q->processed_total + q->dead_lettered_total + q->backlog_at_end));
   }
+  }
+
+  struct LedgerSpec {
+    double ttl = 0, lookup = 0;
+  };
+
+  const Topology& t_;
+  RunResult& r_;
+  std::map<std::string, uint16_t> type_index_;
+  std::map<std::string, std::vector<NodeId>> replicas_;
+  std::map<std::string, std::shared_ptr<PrimaryView>> primary_views_;
+  std::map<std::string, std::shared_ptr<const ShardMap>> shard_maps_;
+  Rings rings_;
+  std::map<std::string, uint32_t> op_ids_;
+  std::map<std::string, LedgerSpec> ledger_specs_;
+  std::map<std::string, std::unique_ptr<FollowerGraph>> graphs_;
+  std::unique_ptr<Engine> engine_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  // Replicated stores: their parameters and consistency oracles live as long as their nodes.
+  std::vector<std::unique_ptr<ReplicatedStoreParams>> store_params_;
+  std::vector<std::unique_ptr<ConsistencyOracle>> oracles_;
+  std::vector<std::unique_ptr<AppliedLog>> applied_logs_;
+  std::vector<std::pair<double, double>> fault_windows_;
+  std::vector<double> heals_;
+  std::unique_ptr<HistoryWriter> history_;
+};
+
+}  // namespace
+
+RunResult run_scenario(const Topology& t, const RunOptions& options) {
+  RunResult r;
+  ScenarioBuilder builder(t, options, r);
+  builder.build();
+  builder.run();
   return r;
 }
 
