@@ -1,4 +1,4 @@
-// Faults (sim/config/faults.hpp) through `archsim run`: what a crash does to the callers.
+// Faults (sim/topology/faults.hpp) through `archsim run`: what a crash does to the callers.
 #include <catch2/catch.hpp>
 
 #include <fstream>

@@ -9,6 +9,7 @@
 //                     topologies and are exempt from this last rule)
 //   sim/engine/       only the engine's own headers
 //   sim/support/      support and the engine seam (engine.hpp, ids.hpp)
+//   sim/topology/     plain data: support, the kinds' specification headers and itself only
 //   sim/config/       no scenario, report, analysis, experiment, CLI or engine header
 #include <catch2/catch.hpp>
 
@@ -120,6 +121,14 @@ TEST_CASE("Seam: the engine, support and configuration stay below what uses them
            !names_any(i.target, {"sim/scenario/", "sim/report/", "sim/analysis/", "sim/experiment/", "sim/cli/"});
   });
   CHECK(config == std::vector<std::string>{});
+  auto topology = violations("sim/topology", [](const Include& i) {
+    if (!starts(i.target, "sim/") && !starts(i.target, "models/")) return true;
+    if (starts(i.target, "models/")) return i.target.find("_spec.hpp") != std::string::npos ||
+                                            i.target == "models/common/resilience.hpp" ||
+                                            i.target == "models/load_balancer/lb_policy.hpp";
+    return starts(i.target, "sim/support/") || starts(i.target, "sim/topology/");
+  });
+  CHECK(topology == std::vector<std::string>{});
 }
 
 TEST_CASE("Seam: the check sees includes at all", "[seam]") {

@@ -185,7 +185,7 @@ void Station::start(Context& ctx, Job& job) {
     stats_->wait_sum += t - job.arrived;
     ++stats_->wait_count;
   }
-  // A slow window (sim/config/faults.hpp) first holds the worker for its added latency; then the
+  // A slow window (sim/topology/faults.hpp) first holds the worker for its added latency; then the
   // idempotency key store is read, if the write carries a key; then the request's own steps.
   double slow_wait = 0;
   if (slow_.factor != 1 || slow_.latency > 0) {

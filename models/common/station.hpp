@@ -75,7 +75,7 @@ class Station : public ModelNode {
   // The replica's process died: its queued and running requests fail (their callers' connections
   // break), its workers, cores and disk are free again. A late answer from downstream is ignored.
   void on_crash(Context& ctx) override;
-  // A `slow` fault (sim/config/faults.hpp): while it holds, cpu, io and delay times of the phases that
+  // A `slow` fault (sim/topology/faults.hpp): while it holds, cpu, io and delay times of the phases that
   // start are multiplied by its factor, and every request that gets a worker first waits its
   // added latency (holding the worker, as a stalled dependency would).
   void on_condition(Context& ctx, const NodeCondition& c, bool active) override;

@@ -7,7 +7,7 @@
 #include "models/load_balancer/load_balancer.hpp"
 #include "models/service/service.hpp"
 #include "models/common/message.hpp"
-#include "sim/config/topology.hpp"
+#include "sim/topology/topology.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim;

@@ -98,7 +98,7 @@ class Database : public Station {
 
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
-  // `disk_full` (sim/config/faults.hpp): while it holds, writes fail (counted in disk_full_rejections)
+  // `disk_full` (sim/topology/faults.hpp): while it holds, writes fail (counted in disk_full_rejections)
   // before touching the disk; reads are served as usual.
   void on_condition(Context& ctx, const NodeCondition& c, bool active) override;
   void on_crash(Context& ctx) override;

@@ -7,7 +7,9 @@
 #include <limits>
 #include <set>
 
+#include "models/common/kind.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/support/text.hpp"
 #include "sim/support/units.hpp"
 
 namespace archsim {
@@ -26,19 +28,7 @@ std::string byte_unit(int p, UnitSystem units) {
 
 double unit_factor(int p, UnitSystem units) { return std::pow(units == UnitSystem::Binary ? 1024.0 : 1000.0, p); }
 
-// Up to two decimals, trailing zeros dropped, thousands separated: 93.13, 36.5, 585,937.5.
-std::string num(double x) {
-  std::string s = fmt::format("{:.2f}", x);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  auto dot = s.find('.');
-  std::string whole = s.substr(0, dot == std::string::npos ? s.size() : dot);
-  std::string frac = dot == std::string::npos ? "" : s.substr(dot);
-  std::string sign = whole[0] == '-' ? "-" : "";
-  if (!sign.empty()) whole.erase(0, 1);
-  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<size_t>(i), ",");
-  return sign + whole + frac;
-}
+std::string num(double x) { return grouped_number(x); }
 
 std::string qps(double x) { return num(std::round(x)); }
 
@@ -213,102 +203,6 @@ nlohmann::ordered_json capacity_json(const CapacityEstimate& e) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Queueing formulas
-
-double erlang_c_wait(double lambda, double service_s, int64_t c) {
-  double a = lambda * service_s;  // offered load in servers
-  double n = static_cast<double>(c);
-  // Erlang B by the stable recurrence, then C = B / (1 - rho (1 - B)).
-  double b = 1;
-  for (int64_t k = 1; k <= c; ++k) b = a * b / (static_cast<double>(k) + a * b);
-  double rho = a / n;
-  double pc = b / (1 - rho * (1 - b));
-  return pc * service_s / (n - a);
-}
-
-namespace {
-
-// Rank buckets for Che's approximation: ranks 1..kExact one by one, then geometric buckets 2% wide.
-constexpr uint64_t kExactRanks = 1000;
-constexpr double kBucketGrowth = 1.02;
-
-struct Bucket {
-  uint64_t first, last;  // ranks, 1-based, inclusive
-  double keys() const { return static_cast<double>(last - first + 1); }
-};
-
-std::vector<Bucket> rank_buckets(uint64_t count) {
-  std::vector<Bucket> out;
-  uint64_t r = 1;
-  while (r <= count) {
-    uint64_t last = r <= kExactRanks ? r : std::max(r, static_cast<uint64_t>(static_cast<double>(r) * kBucketGrowth));
-    last = std::min(last, count);
-    out.push_back({r, last});
-    r = last + 1;
-  }
-  return out;
-}
-
-// The unnormalized popularity mass of ranks [a, b] under `k` (zipf: sum of k^-s, by the integral
-// past the exact ranks). nullopt for key distributions the estimate does not handle.
-std::optional<double> rank_mass(const KeyDistribution& k, uint64_t a, uint64_t b) {
-  if (a > k.count()) return 0.0;
-  b = std::min(b, k.count());
-  switch (k.kind()) {
-    case KeyDistribution::Kind::Uniform:
-      return static_cast<double>(b - a + 1);
-    case KeyDistribution::Kind::Zipf: {
-      double s = k.exponent();
-      if (a == b) return std::pow(static_cast<double>(a), -s);
-      double lo = static_cast<double>(a) - 0.5, hi = static_cast<double>(b) + 0.5;
-      if (std::fabs(s - 1) < 1e-12) return std::log(hi / lo);
-      return (std::pow(hi, 1 - s) - std::pow(lo, 1 - s)) / (1 - s);
-    }
-    case KeyDistribution::Kind::Hotset:
-    case KeyDistribution::Kind::Sequential:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity) {
-  uint64_t count = 0;
-  for (const auto& k : keys) count = std::max(count, k.count());
-  std::vector<Bucket> buckets = rank_buckets(count);
-  std::vector<double> q(buckets.size(), 0.0);  // per-key request probability in each bucket
-  double wsum = 0;
-  for (double w : weights) wsum += w;
-  for (size_t t = 0; t < keys.size(); ++t) {
-    std::vector<double> mass(buckets.size());
-    double total = 0;
-    for (size_t i = 0; i < buckets.size(); ++i) {
-      mass[i] = rank_mass(keys[t], buckets[i].first, buckets[i].last).value_or(0);
-      total += mass[i];
-    }
-    for (size_t i = 0; i < buckets.size(); ++i) q[i] += weights[t] / wsum * mass[i] / total / buckets[i].keys();
-  }
-  double keys_total = static_cast<double>(count);
-  if (capacity >= keys_total) return 1.0;  // everything fits (cold misses aside)
-  // The characteristic time T: sum over keys of P(key requested within T requests) = capacity.
-  auto occupied = [&](double T) {
-    double sum = 0;
-    for (size_t i = 0; i < buckets.size(); ++i) sum += buckets[i].keys() * -std::expm1(-q[i] * T);
-    return sum;
-  };
-  double lo = 0, hi = capacity;
-  while (occupied(hi) < capacity) hi *= 2;
-  for (int it = 0; it < 200 && hi - lo > 1e-9 * hi; ++it) {
-    double mid = 0.5 * (lo + hi);
-    (occupied(mid) < capacity ? lo : hi) = mid;
-  }
-  double T = 0.5 * (lo + hi), hit = 0;
-  for (size_t i = 0; i < buckets.size(); ++i) hit += buckets[i].keys() * q[i] * -std::expm1(-q[i] * T);
-  return hit;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The analytic model of a topology
 
 namespace {
@@ -318,52 +212,35 @@ struct TypeInfo {
   const RequestType* spec = nullptr;
 };
 
-// Components called by `c` (its outgoing edges), with how many requests each gets per request of `type`.
+// Components called by `c` (its arrows that carry load), with how many requests each gets per
+// request of `type`: its calls for `type` (else its calls for every type, `*`) and its other
+// arrows (a client's target, a cache's backend, what a load balancer or rate limiter forwards
+// to; for a rate limiter an upper bound, as what the limit admits is not known in advance).
 std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Component& c, const std::string& type) {
+  std::vector<Reference> refs;
+  c.kind->references(c, refs);
+  bool typed = false;
+  for (const auto& r : refs) typed |= r.call && r.type == type;
   std::vector<std::pair<std::string, double>> out;
-  switch (c.kind) {
-    case ComponentKind::Client:
-      out.emplace_back(c.target, 1.0);
-      break;
-    case ComponentKind::LoadBalancer:
-      out.emplace_back(c.lb_targets, 1.0);
-      break;
-    case ComponentKind::Cache:
-      out.emplace_back(c.backend, 1.0);  // scaled by the miss ratio by the caller
-      break;
-    case ComponentKind::RateLimiter:
-      out.emplace_back(c.target, 1.0);  // an upper bound: what the limit admits is not known in advance
-      break;
-    case ComponentKind::Queue:  // its consumers call downstream like a service, later
-    case ComponentKind::Service: {
-      auto it = c.calls.find(type);
-      if (it == c.calls.end()) it = c.calls.find("*");
-      if (it == c.calls.end()) break;
-      for (const auto& cs : it->second) {
-        for (const auto& target : cs.targets) {
-          double n = 1;
-          if (cs.shape == CallSpec::Shape::Fanout) {
-            const Component* callee = t.find(target);
-            n = cs.fanout < 0 ? static_cast<double>(callee ? callee->replicas : 1) : static_cast<double>(cs.fanout);
-          }
-          out.emplace_back(target, n);
-        }
-      }
-      break;
+  for (const auto& r : refs) {
+    if (!r.load) continue;
+    if (r.call && r.type != (typed ? type : std::string("*"))) continue;
+    double n = 1;
+    if (r.call && r.call->shape == CallSpec::Shape::Fanout) {
+      const Component* callee = t.find(r.target);
+      n = r.call->fanout < 0 ? static_cast<double>(callee ? callee->replicas : 1) : static_cast<double>(r.call->fanout);
     }
-    case ComponentKind::Database:
-    case ComponentKind::Feed:  // drives its own workload; calls nobody
-    case ComponentKind::ReplicatedStore:  // its replicas talk among themselves only
-      break;
+    out.emplace_back(r.target, n);
   }
   return out;
 }
 
 std::vector<std::string> all_callees(const Topology& t, const Component& c) {
   std::set<std::string> s;
-  for (const auto& [type, list] : c.calls)
-    for (const auto& cs : list)
-      for (const auto& target : cs.targets) s.insert(target);
+  std::vector<Reference> refs;
+  c.kind->references(c, refs);
+  for (const auto& r : refs)
+    if (r.load) s.insert(r.target);
   for (auto& [name, n] : calls_of(t, c, "")) s.insert(name);
   return {s.begin(), s.end()};
 }
@@ -376,7 +253,7 @@ AnalyticModel analyze_topology(const Topology& t) {
   std::map<std::string, TypeInfo> types;
   std::map<std::string, std::map<std::string, double>> load;  // component → type → rate
   for (const auto& c : t.components) {
-    if (c.kind != ComponentKind::Client) continue;
+    if (!c.kind->traits().client) continue;
     for (const auto& r : c.requests) types.emplace(r.name, TypeInfo{r.op, &r});
     if (c.arrival.process == ArrivalSpec::Process::Closed) {
       m.notes.push_back(fmt::format("client {} is closed-loop ({} users): its rate depends on the response time, so "
@@ -424,87 +301,44 @@ AnalyticModel analyze_topology(const Topology& t) {
     }
     cl.response_bytes = cl.lambda > 0 ? resp / cl.lambda : 0;
 
-    double miss = 1;
-    if (c->kind == ComponentKind::Cache) {
-      std::vector<KeyDistribution> keys;
-      std::vector<double> weights;
-      bool hotset = false;
-      for (const auto& [type, rate] : in) {
-        if (!types.count(type) || types[type].op != Op::Read || rate <= 0) continue;
-        const KeyDistribution& k = types[type].spec->keys;
-        if (k.kind() == KeyDistribution::Kind::Hotset) hotset = true;
-        keys.push_back(k);
-        weights.push_back(rate);
-      }
-      double capacity = static_cast<double>(c->capacity) * static_cast<double>(c->replicas);
-      if (hotset) {
-        cl.hit_ratio = 0.0;
-        cl.hit_ratio_method = "assumed 0 (hotset keys are not handled analytically): every read goes to the backend";
-      } else if (!keys.empty()) {
-        cl.hit_ratio = che_hit_ratio(keys, weights, capacity);
-        cl.hit_ratio_method = fmt::format(
-            "Che's approximation for LRU over {} entries (steady state; writes, which invalidate, and the cold start "
-            "are left out)",
-            num(capacity));
-      }
-      miss = 1 - cl.hit_ratio.value_or(0);
-    }
+    AnalyticInput ain;
+    ain.topology = &t;
+    ain.by_type = in;
+    ain.lambda = cl.lambda;
+    ain.type = [&](const std::string& type) -> const RequestType* {
+      auto it = types.find(type);
+      return it == types.end() ? nullptr : it->second.spec;
+    };
+    AnalyticOutput aout;
+    c->kind->analytic(*c, ain, aout);
+    cl.hit_ratio = aout.hit_ratio;
+    cl.hit_ratio_method = aout.hit_ratio_method;
+    for (auto& n : aout.notes) m.notes.push_back(std::move(n));
 
     for (const auto& [type, rate] : in) {
       double forwarded = rate;
-      if (c->kind == ComponentKind::Cache && types.count(type) && types[type].op == Op::Read) forwarded *= miss;
+      if (types.count(type) && types[type].op == Op::Read) forwarded *= aout.read_pass;
       for (const auto& [callee, n] : calls_of(t, *c, type)) load[callee][type] += forwarded * n;
     }
 
-    // Resources: CPU on cores, the database's disk.
-    auto add_resource = [&](const std::string& name, double demand, int64_t per_replica) {
-      if (cl.lambda <= 0 || demand <= 0 || per_replica <= 0) return;
+    // Its resources (cores, a disk, a consumer group), each as an M/M/c per replica.
+    for (const auto& res : aout.resources) {
+      if (cl.lambda <= 0 || res.demand <= 0 || res.per_replica <= 0) continue;
       ResourceLoad r;
-      r.resource = name;
-      r.servers = static_cast<double>(per_replica) * static_cast<double>(c->replicas);
-      r.demand_s = demand;
-      r.utilization = cl.lambda * demand / r.servers;
-      if (r.utilization < 1)
-        r.erlang_c_wait_s = erlang_c_wait(cl.lambda / static_cast<double>(c->replicas), demand, per_replica);
+      r.resource = res.name;
+      r.servers = static_cast<double>(res.per_replica) * static_cast<double>(c->replicas);
+      r.demand_s = res.demand;
+      r.utilization = cl.lambda * res.demand / r.servers;
+      if (r.utilization < 1 && res.queues)
+        r.erlang_c_wait_s = erlang_c_wait(cl.lambda / static_cast<double>(c->replicas), res.demand, res.per_replica);
       cl.resources.push_back(r);
-    };
-    if (c->kind == ComponentKind::Database) {
-      double cpu = 0, io = 0;
-      for (const auto& [type, rate] : in) {
-        bool write = types.count(type) && types[type].op == Op::Write;
-        const OpProfile& p = write ? c->write_profile : c->read_profile;
-        cpu += rate * p.cpu.mean();
-        io += rate * p.io.mean();
-      }
-      add_resource("cpu", cl.lambda > 0 ? cpu / cl.lambda : 0, c->cores);
-      add_resource("io", cl.lambda > 0 ? io / cl.lambda : 0, c->io_parallelism);
-    } else if (c->kind == ComponentKind::Service || c->kind == ComponentKind::Cache) {
-      add_resource("cpu", c->cpu.mean(), c->cores);
-    } else if (c->kind == ComponentKind::Queue) {
-      // A consumer is held for every attempt's service time and every backoff between attempts
-      // (its downstream calls are left out); with per-partition ordering only min(consumers,
-      // partitions) of them ever work.
-      const QueueSpec& q = c->queue_spec;
-      double held = 0, reach = 1;  // reach: probability that attempt k happens
-      for (int64_t k = 1; k <= q.max_attempts; ++k) {
-        held += reach * q.service_time.mean();
-        if (k < q.max_attempts)
-          held += reach * q.failure_probability * q.retry_backoff.mean() *
-                  std::pow(q.backoff_multiplier, static_cast<double>(k - 1));
-        reach *= q.failure_probability;
-      }
-      add_resource("consumers", held, q.ordered ? std::min(q.consumers, q.partitions) : q.consumers);
-      if (!c->calls.empty())
-        m.notes.push_back(fmt::format("queue {}: a consumer also waits for its downstream calls, left out of its demand, "
-                                      "so its utilization is a lower bound",
-                                      c->name));
     }
-    if (c->kind != ComponentKind::Client) out[c->name] = cl;
+    if (!c->kind->traits().client) out[c->name] = cl;
   }
 
   double worst = 0;
   for (const auto& c : t.components) {
-    if (c.kind == ComponentKind::Client) continue;
+    if (c.kind->traits().client) continue;
     ComponentLoad& cl = out[c.name];
     if (cl.name.empty()) {  // unreachable from any client
       cl.name = c.name;
@@ -542,7 +376,7 @@ std::string analytic_text(const AnalyticModel& m) {
   out += fmt::format("{:<14} {:<14} {:>12} {:>8} {:>8} {:>10} {:>8} {:>12}\n", "component", "kind", "lambda/s",
                      "resource", "servers", "demand ms", "rho", "ErlangC ms");
   for (const auto& c : m.components) {
-    std::string kind = std::string(to_string(c.kind)) + (c.replicas > 1 ? fmt::format(" x{}", c.replicas) : "");
+    std::string kind = std::string(c.kind->name()) + (c.replicas > 1 ? fmt::format(" x{}", c.replicas) : "");
     if (c.resources.empty())
       out += fmt::format("{:<14} {:<14} {:>12.1f} {:>8} {:>8} {:>10} {:>8} {:>12}\n", c.name, kind, c.lambda, "-", "-",
                          "-", "-", "-");
@@ -576,7 +410,7 @@ nlohmann::ordered_json analytic_json(const AnalyticModel& m) {
   nlohmann::ordered_json comps = nlohmann::ordered_json::object();
   for (const auto& c : m.components) {
     nlohmann::ordered_json cj;
-    cj["kind"] = to_string(c.kind);
+    cj["kind"] = c.kind->name();
     cj["replicas"] = c.replicas;
     cj["lambda_rps"] = c.lambda;
     cj["lambda_by_type_rps"] = c.by_type;
@@ -616,7 +450,7 @@ void add_analytic_comparison(nlohmann::ordered_json& summary, const Topology& t)
       if (diff <= 0.10) continue;
       std::string why;
       if (r.utilization >= 1) why = "offered load beyond capacity: the simulation can only show 100% and growing queues";
-      else if (c.kind == ComponentKind::Database && c.lambda > 0 && cj["throughput_rps"].is_number() &&
+      else if (c.kind->traits().has_disk && c.lambda > 0 && cj["throughput_rps"].is_number() &&
                cj["throughput_rps"].get<double>() > 1.1 * c.lambda)
         why = "more traffic than the analytic miss ratio predicts: likely a cold cache upstream";
       else if (cj["mean_wait_ms"].is_number() && cj["mean_wait_ms"].get<double>() > 0)

@@ -18,7 +18,8 @@
 
 #include "sim/config/cost_presets.hpp"
 #include "sim/support/key_distribution.hpp"
-#include "sim/config/topology.hpp"
+#include "sim/support/queueing_formulas.hpp"
+#include "sim/topology/topology.hpp"
 
 namespace archsim {
 
@@ -87,7 +88,7 @@ struct ResourceLoad {
 
 struct ComponentLoad {
   std::string name;
-  ComponentKind kind = ComponentKind::Service;
+  const Kind* kind = nullptr;
   int64_t replicas = 1;
   double lambda = 0;                      // requests per second arriving, all types
   std::map<std::string, double> by_type;  // requests per second by request type
@@ -111,14 +112,6 @@ struct AnalyticModel {
 AnalyticModel analyze_topology(const Topology& t);
 std::string analytic_text(const AnalyticModel& m);
 nlohmann::ordered_json analytic_json(const AnalyticModel& m);
-
-// Che, Tung & Wang (2002): the hit ratio of an LRU cache of `capacity` entries under independent
-// requests whose key popularity is the `weights`-weighted mixture of `keys` (same key space).
-double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity);
-
-// Erlang C: the mean wait in an M/M/c queue with arrival rate `lambda` and mean service time
-// `service_s`. REQUIRES: lambda x service_s < c.
-double erlang_c_wait(double lambda, double service_s, int64_t c);
 
 // `archsim run --analytic`: adds `analytic` (utilization per resource) to every component of a
 // summary and flags the ones whose simulated utilization differs by more than 10%.

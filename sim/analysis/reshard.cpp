@@ -1,4 +1,5 @@
 #include "sim/analysis/reshard.hpp"
+#include "models/common/kind.hpp"
 
 #include <fmt/format.h>
 
@@ -27,19 +28,19 @@ ReshardReport reshard_component(const Topology& t, const std::string& component,
   if (!c) {
     std::vector<std::string> names;
     for (const auto& x : t.components)
-      if (x.kind == ComponentKind::Database || x.kind == ComponentKind::Cache) names.push_back(x.name);
+      if (x.kind->traits().by_key) names.push_back(x.name);
     std::string hint = nearest(component, names);
     throw ConfigError(fmt::format("{}: error: --component '{}' names no component{}", t.file, component,
                                   hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
   }
-  if (c->kind != ComponentKind::Database && c->kind != ComponentKind::Cache)
-    throw ConfigError(fmt::format("{}: error: '{}' is a {}; only databases and caches hold keys to reshard", t.file,
-                                  component, to_string(c->kind)));
+  if (!c->kind->traits().by_key)
+    throw ConfigError(fmt::format("{}: error: '{}' is a {}; only {} hold keys to reshard", t.file,
+                                  component, c->kind->name(), kinds_with(&KindTraits::by_key)));
   if (to < 1 || to > 100000)
     throw ConfigError(fmt::format("{}: error: --to must be between 1 and 100000, got {}", t.file, to));
   uint64_t keys = 0;
   for (const auto& x : t.components)
-    if (x.kind == ComponentKind::Client)
+    if (x.kind->traits().client)
       for (const auto& rt : x.requests) keys = std::max(keys, rt.keys.count());
   int64_t from = c->shards > 0 ? c->shards : c->replicas;
   return reshard(component, c->sharding, from, to, keys, value_bytes > 0 ? value_bytes : 1024);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "sim/support/sharding.hpp"
-#include "sim/config/topology.hpp"
+#include "sim/topology/topology.hpp"
 
 namespace archsim {
 

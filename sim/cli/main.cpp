@@ -14,6 +14,7 @@
 // Exit codes: 0 success, 2 bad input (one message on stderr, nothing else written), 1 internal error.
 // `check` adds its verdicts: 0 linearizable, 3 unknown (time limit hit), 4 not linearizable.
 #include <CLI/CLI.hpp>
+#include "models/common/kind.hpp"
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -92,7 +93,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
   if (!out_dir.empty()) check_output_dir(out_dir, "run --out");
   if (!hist.path.empty() || hist.check) {
     bool has_store = false;
-    for (const auto& c : t.components) has_store |= c.kind == ComponentKind::ReplicatedStore;
+    for (const auto& c : t.components) has_store |= c.kind->traits().keeps_history;
     if (!has_store)
       throw ConfigError(fmt::format("{}: error: --history and --check record the operations of a replicated_store, and "
                                     "this topology has none",

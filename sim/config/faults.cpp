@@ -1,11 +1,12 @@
 #include "sim/config/faults_loader.hpp"
-#include "sim/config/faults.hpp"
+#include "sim/topology/faults.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "sim/config/topology.hpp"
+#include "sim/topology/topology.hpp"
+#include "models/common/kind.hpp"
 #include "sim/support/units.hpp"
 
 namespace archsim {
@@ -252,16 +253,16 @@ void validate_faults(const Topology& t) {
         fail(f.target_loc, fmt::format("{} names no component '{}'{}", to_string(f.kind), f.component,
                                        hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
       }
-      bool station = c->kind == ComponentKind::Service || c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
-      if (f.kind == Fault::Kind::DiskFull && c->kind != ComponentKind::Database)
-        fail(f.target_loc, fmt::format("'{}' is a {}; disk_full applies to databases (their writes fail)", c->name,
-                                       to_string(c->kind)));
-      if (f.kind == Fault::Kind::Crash && !station && c->kind != ComponentKind::ReplicatedStore)
-        fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches, databases and replicated stores can crash", c->name,
-                                       to_string(c->kind)));
-      if (f.kind == Fault::Kind::Slow && !station)
-        fail(f.target_loc, fmt::format("'{}' is a {}; only services, caches and databases can be slowed so far", c->name,
-                                       to_string(c->kind)));
+      const KindTraits& k = c->kind->traits();
+      if (f.kind == Fault::Kind::DiskFull && !k.has_disk)
+        fail(f.target_loc, fmt::format("'{}' is a {}; disk_full applies to {} (their writes fail)", c->name,
+                                       c->kind->name(), kinds_with(&KindTraits::has_disk)));
+      if (f.kind == Fault::Kind::Crash && !k.can_crash)
+        fail(f.target_loc, fmt::format("'{}' is a {}; only {} can crash", c->name, c->kind->name(),
+                                       kinds_with(&KindTraits::can_crash)));
+      if (f.kind == Fault::Kind::Slow && !k.can_slow)
+        fail(f.target_loc, fmt::format("'{}' is a {}; only {} can be slowed so far", c->name, c->kind->name(),
+                                       kinds_with(&KindTraits::can_slow)));
       if (f.replica >= c->replicas)
         fail(f.target_loc, fmt::format("'{}' has {} replica{} (0..{}), so there is no replica {}", c->name, c->replicas,
                                        c->replicas == 1 ? "" : "s", c->replicas - 1, f.replica));

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "sim/config/faults.hpp"
+#include "sim/topology/faults.hpp"
 #include "sim/config/yaml_source.hpp"
 
 namespace archsim {

@@ -4,6 +4,7 @@
 #include "sim/config/database_presets.hpp"
 #include "sim/config/cost_presets.hpp"
 #include "sim/config/strict_yaml.hpp"
+#include "models/common/kind.hpp"
 #include "sim/support/units.hpp"
 
 #include <fmt/format.h>
@@ -18,42 +19,6 @@
 #include <sstream>
 
 namespace archsim {
-
-const char* to_string(ComponentKind k) {
-  switch (k) {
-    case ComponentKind::Client:
-      return "client";
-    case ComponentKind::LoadBalancer:
-      return "load_balancer";
-    case ComponentKind::Service:
-      return "service";
-    case ComponentKind::Cache:
-      return "cache";
-    case ComponentKind::Database:
-      return "database";
-    case ComponentKind::RateLimiter:
-      return "rate_limiter";
-    case ComponentKind::Queue:
-      return "queue";
-    case ComponentKind::Feed:
-      return "feed";
-    case ComponentKind::ReplicatedStore:
-      return "replicated_store";
-  }
-  return "?";
-}
-
-const Component* Topology::find(const std::string& n) const {
-  for (const auto& c : components)
-    if (c.name == n) return &c;
-  return nullptr;
-}
-
-int Topology::index_of(const std::string& n) const {
-  for (size_t i = 0; i < components.size(); ++i)
-    if (components[i].name == n) return static_cast<int>(i);
-  return -1;
-}
 
 namespace {
 
@@ -213,16 +178,20 @@ class Loader {
         kind_node.reset(it->second);
         has_kind = true;
       }
-    if (!has_kind)
-      src_.fail(node, fmt::format("component '{}' needs `kind:` (client, load_balancer, service, cache, database, "
-                                  "rate_limiter, queue, feed, replicated_store)",
-                                  name));
+    if (!has_kind) src_.fail(node, fmt::format("component '{}' needs `kind:` ({})", name, kind_names()));
     std::string kind = read_string(src_, kind_node, "kind");
-    std::vector<std::string> kinds = {"client",   "load_balancer", "service", "cache",
-                                      "database", "rate_limiter",  "queue",   "feed", "replicated_store"};
+    c.kind = find_kind(kind);
+    if (!c.kind) {
+      std::vector<std::string> known;
+      for (const Kind* k : kinds()) known.push_back(k->name());
+      std::string hint = nearest(kind, known);
+      src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: {}", kind,
+                                       hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), kind_names()));
+    }
     const std::string what = "component '" + name + "'";
-    if (kind == "client") {
-      c.kind = ComponentKind::Client;
+    if (const ParamTable* table = c.kind->params()) {
+      load_declared(c, node, what, *table);
+    } else if (kind == "client") {
       MapReader m(src_, node, what, {"kind", "region", "arrival", "requests", "target", "timeout", "cost"});
       common(c, m);
       load_arrival(c, m.require("arrival"));
@@ -231,7 +200,6 @@ class Loader {
       c.target_loc = src_.location(m.get("target"));
       if (m.has("timeout")) c.timeout = read_duration(src_, m.get("timeout"), t_.latency, "timeout", false);
     } else if (kind == "load_balancer") {
-      c.kind = ComponentKind::LoadBalancer;
       MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay", "cost", "rate_limit"});
       common(c, m);
       c.workers = -1;
@@ -256,7 +224,6 @@ class Loader {
         c.rate_limit = load_rate_limit(r);
       }
     } else if (kind == "service") {
-      c.kind = ComponentKind::Service;
       MapReader m(src_, node, what,
                   {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls", "cost", "call_policy"});
       common(c, m);
@@ -267,7 +234,6 @@ class Loader {
       }
       if (m.has("calls")) load_calls(c, m.get("calls"));
     } else if (kind == "cache") {
-      c.kind = ComponentKind::Cache;
       MapReader m(src_, node, what,
                   {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend", "cost",
                    "shards", "sharding", "eviction", "ttl", "value_size", "write_policy", "flush_interval",
@@ -281,7 +247,6 @@ class Loader {
       c.backend_loc = src_.location(m.get("backend"));
       load_cache_policies(c, m);
     } else if (kind == "database") {
-      c.kind = ComponentKind::Database;
       MapReader m(src_, node, what,
                   {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism", "cost",
                    "preset", "shards", "sharding", "read_replicas", "reads_from", "replication", "connection_overflow",
@@ -305,18 +270,53 @@ class Loader {
     } else if (kind == "queue") {
       load_queue(c, node, what);
     } else if (kind == "feed") {
-      c.kind = ComponentKind::Feed;
       load_feed(c, node, what);
     } else if (kind == "replicated_store") {
       load_store(c, node, what);
-    } else {
-      std::string hint = nearest(kind, kinds);
-      src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: client, load_balancer, service, cache, database, "
-                                       "rate_limiter, queue, feed, replicated_store",
-                                       kind,
-                                       hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
     return c;
+  }
+
+  // A kind that declares its parameters (models/common/params.hpp): its keys, the station keys when
+  // it is a station, and the keys every component takes.
+  void load_declared(Component& c, const YAML::Node& node, const std::string& what, const ParamTable& table) {
+    std::vector<std::string> allowed = {"kind", "region", "cost"};
+    if (table.station())
+      for (const char* k : {"replicas", "cores", "workers", "queue", "cpu", "delay"}) allowed.push_back(k);
+    for (const auto& d : table.decls()) allowed.push_back(d.key);
+    MapReader m(src_, node, what, allowed);
+    common(c, m);
+    if (table.station()) station(c, m);
+    std::shared_ptr<ParamBlock> block = table.make();
+    for (const auto& d : table.decls()) {
+      if (!m.has(d.key)) continue;
+      YAML::Node v = m.get(d.key);
+      ParamValue pv;
+      switch (d.type) {
+        case ParamType::Duration: pv.number = read_duration(src_, v, t_.latency, d.key, d.allow_zero); break;
+        case ParamType::Size: pv.number = read_size(src_, v, d.key); break;
+        case ParamType::Rate: pv.number = read_rate(src_, v, d.key); break;
+        case ParamType::Bandwidth: pv.number = read_bandwidth(src_, v, d.key); break;
+        case ParamType::Count:
+          pv.count = read_int(src_, v, d.key, static_cast<int64_t>(d.min), static_cast<int64_t>(d.max));
+          break;
+        case ParamType::Number: pv.number = read_number(src_, v, d.key, d.min, d.max); break;
+        case ParamType::Flag: pv.flag = read_bool(src_, v, d.key); break;
+        case ParamType::Distribution: pv.distribution = read_distribution(src_, v, t_.latency, d.key); break;
+        case ParamType::Choice: {
+          pv.choice = read_string(src_, v, d.key);
+          if (std::find(d.choices.begin(), d.choices.end(), pv.choice) == d.choices.end()) {
+            std::string hint = nearest(pv.choice, d.choices);
+            src_.fail(v, fmt::format("unknown {} '{}'{}; known: {}", d.key, pv.choice,
+                                     hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(d.choices)));
+          }
+          break;
+        }
+      }
+      d.set(*block, pv);
+      block->given[d.key] = m.key_location(d.key);
+    }
+    c.params = std::move(block);
   }
 
   void common(Component& c, const MapReader& m) {
@@ -488,8 +488,8 @@ class Loader {
   }
 
   void load_calls(Component& c, const YAML::Node& node) {
-    defaults_ = c.kind == ComponentKind::Service ? c.call_policy : CallPolicy{};
-    policy_allowed_ = c.kind == ComponentKind::Service;
+    defaults_ = c.kind->traits().guards_calls ? c.call_policy : CallPolicy{};
+    policy_allowed_ = c.kind->traits().guards_calls;
     if (node.IsSequence()) {
       c.calls["*"] = load_call_list(node);
     } else if (node.IsMap()) {
@@ -712,7 +712,6 @@ class Loader {
   }
 
   void load_rate_limiter(Component& c, const YAML::Node& node, const std::string& what) {
-    c.kind = ComponentKind::RateLimiter;
     std::vector<std::string> keys = {"kind", "region", "replicas", "target", "policy", "delay", "cost"};
     for (const auto& k : rate_limit_keys()) keys.push_back(k);
     MapReader m(src_, node, what, keys);
@@ -734,7 +733,6 @@ class Loader {
 
   // `kind: replicated_store` (models/replicated_store/replicated_store.hpp).
   void load_store(Component& c, const YAML::Node& node, const std::string& what) {
-    c.kind = ComponentKind::ReplicatedStore;
     static const std::vector<std::string> cp_keys = {"election_timeout", "heartbeat_interval", "minority", "reads",
                                                      "pre_vote"};
     static const std::vector<std::string> ap_keys = {"quorum",      "conflict",      "clock_skew",     "request_timeout",
@@ -845,7 +843,6 @@ class Loader {
   }
 
   void load_queue(Component& c, const YAML::Node& node, const std::string& what) {
-    c.kind = ComponentKind::Queue;
     MapReader m(src_, node, what,
                 {"kind", "region", "partitions", "consumers", "ordering", "service_time", "calls", "failure_probability",
                  "max_attempts", "retry_backoff", "backoff_multiplier", "ack_delay", "max_backlog", "dead_letter_to",
@@ -884,8 +881,8 @@ class Loader {
       src_.fail_at(m.key_location("shards"),
                    fmt::format("give either `shards:` or `replicas:` for {} '{}', not both (with shards, the key picks "
                                "the shard; {})",
-                               to_string(c.kind), c.name,
-                               c.kind == ComponentKind::Database ? "copies of a shard are `read_replicas:`"
+                               c.kind->name(), c.name,
+                               c.kind->traits().has_disk ? "copies of a shard are `read_replicas:`"
                                                                  : "replicas are one per shard"));
     c.shards = read_int(src_, m.get("shards"), "shards", 1, kMaxReplicas);
     c.replicas = c.shards;

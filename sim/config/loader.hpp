@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/topology.hpp"
+#include "sim/topology/topology.hpp"
 
 namespace archsim {
 

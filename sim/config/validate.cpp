@@ -1,6 +1,7 @@
 #include "sim/config/validate.hpp"
+#include "models/common/kind.hpp"
 
-#include "sim/config/faults.hpp"
+#include "sim/topology/faults.hpp"
 #include "sim/config/yaml_source.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
@@ -22,14 +23,8 @@ struct EdgeInfo {
 };
 using CallGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeInfo>;
 
-std::string where(const Topology& t, Location loc) {
-  if (loc.line == 0) return t.file;
-  return fmt::format("{}:{}:{}", t.file, loc.line, loc.col);
-}
-
-[[noreturn]] void fail(const Topology& t, Location loc, const std::string& msg) {
-  throw ConfigError(fmt::format("{}: error: {}", where(t, loc), msg));
-}
+std::string where(const Topology& t, Location loc) { return t.where(loc); }
+[[noreturn]] void fail(const Topology& t, Location loc, const std::string& msg) { t.fail(loc, msg); }
 
 std::vector<std::string> names_of(const Topology& t) {
   std::vector<std::string> v;
@@ -57,8 +52,10 @@ int resolve(const Topology& t, const Index& index, const Component& from, const 
                              hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
   }
   if (name == from.name) fail(t, loc, fmt::format("'{}' calls itself", from.name));
-  if (t.components[static_cast<size_t>(idx)].kind == ComponentKind::Client)
-    fail(t, loc, fmt::format("{} '{}' of '{}' is a client; clients only send requests", role, name, from.name));
+  const Kind* callee = t.components[static_cast<size_t>(idx)].kind;
+  if (callee->traits().client)
+    fail(t, loc, fmt::format("{} '{}' of '{}' is a {}; {} only send requests", role, name, from.name, callee->name(),
+                             callee->traits().plural));
   return idx;
 }
 
@@ -76,38 +73,10 @@ std::vector<Edge> edges_of(const Topology& t) {
   for (size_t i = 0; i < t.components.size(); ++i) {
     const Component& c = t.components[i];
     int from = static_cast<int>(i);
-    switch (c.kind) {
-      case ComponentKind::Client:
-        edges.push_back({from, resolve(t, index, c, c.target, c.target_loc, "target"), "", c.target_loc});
-        break;
-      case ComponentKind::LoadBalancer:
-        edges.push_back({from, resolve(t, index, c, c.lb_targets, c.lb_targets_loc, "targets"), "", c.lb_targets_loc});
-        break;
-      case ComponentKind::Cache:
-        edges.push_back({from, resolve(t, index, c, c.backend, c.backend_loc, "backend"), "miss", c.backend_loc});
-        break;
-      case ComponentKind::Service:
-      case ComponentKind::Database:
-      case ComponentKind::Queue:
-      case ComponentKind::Feed:
-        for (const auto& [type, list] : c.calls)
-          for (const auto& call : list)
-            for (size_t k = 0; k < call.targets.size(); ++k)
-              edges.push_back({from, resolve(t, index, c, call.targets[k], call.target_locs[k], "call"),
-                               call.enqueue ? "enqueue" : type == "*" ? "" : type, call.target_locs[k], call.enqueue});
-        break;
-      case ComponentKind::RateLimiter:
-        edges.push_back({from, resolve(t, index, c, c.target, c.target_loc, "target"), "", c.target_loc});
-        break;
-      case ComponentKind::ReplicatedStore:
-        break;
-    }
-    if (c.kind == ComponentKind::Queue && !c.queue_spec.dead_letter_to.empty())
-      edges.push_back({from, resolve(t, index, c, c.queue_spec.dead_letter_to, c.queue_spec.dead_letter_loc, "dead_letter_to"),
-                       "dead letters", c.queue_spec.dead_letter_loc, true});
-    if (c.rate_limit && c.rate_limit->state == RateLimitSpec::State::Central)
-      edges.push_back({from, resolve(t, index, c, c.rate_limit->store, c.rate_limit->store_loc, "store"), "store",
-                       c.rate_limit->store_loc, false, true});
+    std::vector<Reference> refs;
+    c.kind->references(c, refs);
+    for (const auto& r : refs)
+      edges.push_back({from, resolve(t, index, c, r.target, r.loc, r.role), r.label, r.loc, r.async, r.store});
   }
   return edges;
 }
@@ -125,21 +94,30 @@ struct CycleFinder : public boost::default_dfs_visitor {
   }
 };
 
+// "a cache, a database or a service": the kinds that may hold a rate limit's counters.
+std::string counter_stores() {
+  std::vector<std::string> names;
+  for (const Kind* k : kinds())
+    if (k->traits().counter_store) names.push_back(fmt::format("a {}", k->name()));
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
 // Queues are reached by enqueueing (`{enqueue: topic}`), and only queues can be; a rate limit's
 // store holds counters, so it is a cache, a database or a service.
 void check_edge_calls(const Topology& t, const std::vector<Edge>& edges) {
   for (const auto& e : edges) {
     const Component& from = t.components[static_cast<size_t>(e.from)];
     const Component& to = t.components[static_cast<size_t>(e.to)];
-    bool is_queue = to.kind == ComponentKind::Queue;
+    bool is_queue = to.kind->traits().accepts_enqueue;
     if (e.store) {
-      if (to.kind != ComponentKind::Cache && to.kind != ComponentKind::Database && to.kind != ComponentKind::Service)
-        fail(t, e.loc, fmt::format("store '{}' of '{}' is a {}; a rate limit keeps its counters in a cache, a database "
-                                   "or a service (e.g. Redis)",
-                                   to.name, from.name, to_string(to.kind)));
+      if (!to.kind->traits().counter_store)
+        fail(t, e.loc, fmt::format("store '{}' of '{}' is a {}; a rate limit keeps its counters in {} (e.g. Redis)",
+                                   to.name, from.name, to.kind->name(), counter_stores()));
     } else if (e.async && !is_queue) {
-      fail(t, e.loc, fmt::format("'{}' enqueues to '{}', which is a {}, not a queue", from.name, to.name, to_string(to.kind)));
-    } else if (!e.async && is_queue && from.kind != ComponentKind::Client) {
+      fail(t, e.loc, fmt::format("'{}' enqueues to '{}', which is a {}, not a queue", from.name, to.name, to.kind->name()));
+    } else if (!e.async && is_queue && !from.kind->traits().client) {
       fail(t, e.loc, fmt::format("'{}' calls the queue '{}'; write {{enqueue: {}}} to add a message to it", from.name,
                                  to.name, to.name));
     }
@@ -178,16 +156,17 @@ static void validate_caches(const Topology& t) {
   for (const auto& c : t.components) {
     auto aside = [&](const std::string& name) {
       const Component* x = t.find(name);
-      return x && x->kind == ComponentKind::Cache && x->write_policy == WritePolicy::CacheAside;
+      return x && x->kind->aside_backend(*x) != nullptr;
     };
     auto why = [&](const std::string& name) {
       return fmt::format("'{}' is a cache_aside cache: a service must call it (the service reads the backend on a miss "
                          "and fills the cache); use write_policy: read_through to call it from a {}",
-                         name, to_string(c.kind));
+                         name, c.kind->name());
     };
-    if (c.kind == ComponentKind::Client && aside(c.target)) fail(t, c.target_loc, why(c.target));
-    if (c.kind == ComponentKind::LoadBalancer && aside(c.lb_targets)) fail(t, c.lb_targets_loc, why(c.lb_targets));
-    if (c.kind == ComponentKind::Cache && aside(c.backend)) fail(t, c.backend_loc, why(c.backend));
+    std::vector<Reference> refs;
+    c.kind->references(c, refs);
+    for (const auto& r : refs)
+      if (!r.call && !r.store && aside(r.target)) fail(t, r.loc, why(r.target));
     for (const auto& [type, list] : c.calls)
       for (const auto& call : list)
         if (call.shape != CallSpec::Shape::Single)
@@ -203,12 +182,12 @@ static void validate_caches(const Topology& t) {
 std::vector<std::string> validate_topology(const Topology& t) {
   std::vector<std::string> warnings;
   bool has_client = false;
-  for (const auto& c : t.components) has_client |= c.kind == ComponentKind::Client || c.kind == ComponentKind::Feed;
+  for (const auto& c : t.components) has_client |= c.kind->traits().client || c.kind->traits().own_workload;
   if (!has_client) fail(t, {}, "the topology has no component of kind client, so nothing sends requests");
 
   std::set<std::string> types;
   for (const auto& c : t.components)
-    if (c.kind == ComponentKind::Client)
+    if (c.kind->traits().client)
       for (const auto& r : c.requests) types.insert(r.name);
 
   std::vector<Edge> edges = edges_of(t);
@@ -248,7 +227,7 @@ std::vector<std::string> validate_topology(const Topology& t) {
                                           hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
     }
     const Component& dir = t.components[static_cast<size_t>(found->second)];
-    if (dir.kind != ComponentKind::Service)
+    if (!dir.kind->traits().directory)
       fail(t, c.sharding_loc, fmt::format("the directory '{}' of '{}' must be a service (the lookup, with its own "
                                           "latency, capacity and failures) that calls '{}'",
                                           dir.name, c.name, c.name));
@@ -290,7 +269,7 @@ std::vector<std::string> validate_topology(const Topology& t) {
   std::vector<bool> reached(t.components.size(), false);
   std::vector<size_t> stack;
   for (size_t i = 0; i < t.components.size(); ++i)
-    if (t.components[i].kind == ComponentKind::Client) {
+    if (t.components[i].kind->traits().client) {
       reached[i] = true;
       stack.push_back(i);
     }
@@ -305,17 +284,12 @@ std::vector<std::string> validate_topology(const Topology& t) {
       }
     }
   }
-  for (const auto& c : t.components)
-    if (c.kind == ComponentKind::Queue && c.queue_spec.ordered && c.queue_spec.consumers > c.queue_spec.partitions)
-      warnings.push_back(fmt::format("{}: warning: queue '{}' has {} consumers for {} partitions; a partition belongs to "
-                                     "one consumer, so {} of them sit idle",
-                                     where(t, c.loc), c.name, c.queue_spec.consumers, c.queue_spec.partitions,
-                                     c.queue_spec.consumers - c.queue_spec.partitions));
+  for (const auto& c : t.components) c.kind->check(t, c, warnings);
   validate_caches(t);
   validate_faults(t);
 
   for (size_t i = 0; i < t.components.size(); ++i)
-    if (!reached[i] && t.components[i].kind != ComponentKind::Feed)  // a feed drives its own workload
+    if (!reached[i] && !t.components[i].kind->traits().own_workload)
       warnings.push_back(fmt::format("{}: warning: no client can reach '{}'; it will receive no requests",
                                      where(t, t.components[i].loc), t.components[i].name));
   return warnings;
@@ -327,14 +301,8 @@ void write_dot(const Topology& t, std::ostream& out) {
   for (const auto& e : edges) boost::add_edge(static_cast<size_t>(e.from), static_cast<size_t>(e.to), EdgeInfo{e.label, e.loc}, g);
   auto vertex_writer = [&](std::ostream& os, size_t v) {
     const Component& c = t.components[v];
-    std::string shape = "box";
-    if (c.kind == ComponentKind::Client) shape = "ellipse";
-    else if (c.kind == ComponentKind::LoadBalancer) shape = "diamond";
-    else if (c.kind == ComponentKind::Database) shape = "cylinder";
-    else if (c.kind == ComponentKind::Cache) shape = "box3d";
-    else if (c.kind == ComponentKind::Queue) shape = "cds";
-    else if (c.kind == ComponentKind::RateLimiter) shape = "octagon";
-    std::string label = fmt::format("{}\\n{}", c.name, to_string(c.kind));
+    std::string shape = c.kind->traits().dot_shape;
+    std::string label = fmt::format("{}\\n{}", c.name, c.kind->name());
     if (c.replicas > 1) label += fmt::format(" x{}", c.replicas);
     if (t.regions.size() > 1) label += fmt::format("\\n[{}]", c.region);
     os << fmt::format("[label=\"{}\", shape={}]", label, shape);

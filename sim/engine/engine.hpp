@@ -49,7 +49,7 @@ class Context {
   virtual void cancel_timer(TimerId id) = 0;
 };
 
-// A gray failure or a resource running out on one node (sim/config/faults.hpp `slow`, `disk_full`).
+// A gray failure or a resource running out on one node (sim/topology/faults.hpp `slow`, `disk_full`).
 // `affected`, when set, is where the node counts the requests the condition changed (the
 // summary's `faults` list reports it); it outlives the run.
 struct NodeCondition {

@@ -1,6 +1,7 @@
 // The critical-path part of a run's report: critical_path.csv, its summary.json section and the
 // one-line verdict ("requests above p99 spent 71% of their time waiting for a connection at ...").
 #include <fmt/format.h>
+#include "models/common/kind.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,10 +20,11 @@ double r6(double x) {
   return std::stod(fmt::format("{:.6g}", x));
 }
 
-std::string phrase(uint8_t c, const std::string& where, bool database) {
+// `pool`: what bounds the component's concurrent requests, plural ("workers", "connections").
+std::string phrase(uint8_t c, const std::string& where, const std::string& pool) {
   switch (c) {
     case cause::kNetwork: return "on the network to and from " + where;
-    case cause::kQueue: return (database ? "waiting for a connection at " : "waiting for a worker at ") + where;
+    case cause::kQueue: return "waiting for a " + pool.substr(0, pool.size() - 1) + " at " + where;
     case cause::kCpu: return "on CPU at " + where;
     case cause::kIo: return "on disk I/O at " + where;
     case cause::kDelay: return "in the fixed delay of " + where;
@@ -118,10 +120,10 @@ CriticalPathSummary critical_path(const RunResult& r) {
       }
       for (const auto& [rep, sec] : per_replica)
         if (sec > 0.5 * best_s)
-          where = fmt::format("{} {} {}", comp.name, comp.kind == ComponentKind::Database ? "shard" : "replica", rep);
+          where = fmt::format("{} {} {}", comp.name, comp.kind->traits().part, rep);
     }
     double share = tot.latency_sum > 0 ? best_s / tot.latency_sum : 0;
-    return fmt::format("{:.0f}% of their time {}", 100 * share, phrase(best.second, where, comp.kind == ComponentKind::Database));
+    return fmt::format("{:.0f}% of their time {}", 100 * share, phrase(best.second, where, comp.kind->traits().pool));
   };
   // The causes over all components, largest first (ties in the fixed cause order).
   std::vector<std::pair<double, uint8_t>> causes;

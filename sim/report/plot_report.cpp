@@ -1,4 +1,5 @@
 #include "sim/report/plot_report.hpp"
+#include "models/common/kind.hpp"
 
 #include <fmt/format.h>
 #include <sys/wait.h>
@@ -82,9 +83,9 @@ nlohmann::json assumptions_json(const Topology& t) {
   j["regions"] = t.regions;
   j["components"] = nlohmann::json::array();
   for (const auto& c : t.components) {
-    nlohmann::json cj{{"name", c.name}, {"kind", to_string(c.kind)}};
+    nlohmann::json cj{{"name", c.name}, {"kind", c.kind->name()}};
     if (!c.region.empty()) cj["region"] = c.region;
-    if (c.kind == ComponentKind::Client) {
+    if (c.kind->traits().client) {
       cj["arrival"] = arrival_text(c.arrival);
       if (c.arrival.rate > 0) cj["rate_per_s"] = c.arrival.rate;
       double total = 0;
@@ -106,16 +107,16 @@ nlohmann::json assumptions_json(const Topology& t) {
       cj["queue"] = optional_count(c.queue);
       if (!c.cpu.is_zero()) cj["cpu"] = c.cpu.describe();
       if (!c.delay.is_zero()) cj["delay"] = c.delay.describe();
-      if (c.kind == ComponentKind::LoadBalancer) {
+      if (!c.lb_targets.empty()) {
         cj["policy"] = to_string(c.policy);
         cj["targets"] = c.lb_targets;
       }
-      if (c.kind == ComponentKind::Cache) {
+      if (!c.backend.empty()) {
         cj["capacity"] = c.capacity;
         cj["hit"] = c.hit.describe();
         cj["backend"] = c.backend;
       }
-      if (c.kind == ComponentKind::Database) {
+      if (c.kind->traits().has_disk) {
         cj["read"] = fmt::format("io {}, cpu {}", c.read_profile.io.describe(), c.read_profile.cpu.describe());
         cj["write"] = fmt::format("io {}, cpu {}", c.write_profile.io.describe(), c.write_profile.cpu.describe());
         cj["io_parallelism"] = c.io_parallelism;

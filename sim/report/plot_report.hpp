@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/topology.hpp"
+#include "sim/topology/topology.hpp"
 
 namespace archsim {
 

@@ -164,7 +164,7 @@ void add_data_tier_json(nlohmann::ordered_json& cj, const ComponentResult& c, do
                       {"hottest_share", total ? r6(static_cast<double>(l.arrivals[l.hottest]) / static_cast<double>(total)) : 0.0},
                       {"per_shard", per}};
   }
-  if (spec.kind != ComponentKind::Database) return;
+  if (!c.stats.counts_connections) return;
   const DatabaseSpec& d = spec.db;
   if (d.read_replicas > 0)
     cj["replication"] = {
@@ -205,12 +205,12 @@ std::string data_tier_lines(const ComponentResult& c, double window) {
                        l.arrivals.size(), to_string(c.spec->sharding.strategy), l.skew, l.hottest, l.arrivals[l.hottest],
                        pct(l.util[l.hottest]));
   }
-  if (c.spec->kind == ComponentKind::Database && c.spec->db.read_replicas > 0)
+  if (s.counts_connections && c.spec->db.read_replicas > 0)
     out += fmt::format("{:<14} {} replication: lag p99 {:.3g} ms, {} stale reads of {} replica reads, {} "
                        "read-your-writes violations\n",
                        "", to_string(c.spec->db.replication), s.replication_lag.quantile(0.99) * 1e3, s.stale_reads,
                        s.replica_reads, s.ryw_violations);
-  if (c.spec->kind == ComponentKind::Database && (c.spec->db.pooler || c.spec->db.refuse_over_limit || s.rejected))
+  if (s.counts_connections && (c.spec->db.pooler || c.spec->db.refuse_over_limit || s.rejected))
     out += fmt::format("{:<14} connections: peak {} busy per node of {}{}, {} refused\n", "", s.peak_connections,
                        c.spec->db.pooler ? c.spec->db.server_connections : c.spec->workers,
                        c.spec->db.pooler ? fmt::format(" (pooler {})", c.spec->db.pooler_kind) : "", s.rejected);
@@ -414,7 +414,7 @@ Verdict bottleneck(const RunResult& r) {
   if (worst) {
     const ComponentStats& s = worst->stats;
     Util u = util_of(*worst);
-    std::string pool = s.kind == "database" ? "connections" : "workers";
+    std::string pool = s.pool;
     Verdict v;
     v.component = s.name;
     v.resource = "contention";
@@ -538,7 +538,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     cj["failed"] = s.failed;
     cj["rejected"] = s.rejected;
     if (s.disk_full_rejections) cj["disk_full_rejections"] = s.disk_full_rejections;
-    if (s.kind == "cache") {
+    if (s.counts_hits) {
       uint64_t lookups = s.hits + s.misses;
       cj["hit_ratio"] = lookups ? r6(static_cast<double>(s.hits) / static_cast<double>(lookups)) : 0.0;
       add_cache_summary(cj, c);
@@ -613,14 +613,14 @@ std::string terminal_summary(const RunResult& r) {
                        kind, static_cast<double>(s.completed) / r.window(), cell(u.workers), cell(u.cpu), cell(u.io),
                        fmt::format("{:.1f}%", 100 * u.network), s.queue_len.mean(), s.queue_len.max(),
                        s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3);
-    if (s.kind == "cache" && s.hits + s.misses > 0)
+    if (s.counts_hits && s.hits + s.misses > 0)
       out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
                          100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
     out += edge_summary_lines(s, r.window());
     out += resilience_lines(s);
     out += data_tier_lines(c, r.window());
     if (s.failover) out += failovers_terminal(s.name, *s.failover);
-    if (s.kind == "cache") out += cache_terminal_line(s);
+    if (s.counts_hits) out += cache_terminal_line(s);
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
                      "p99", "p99.9", "max");
@@ -694,10 +694,10 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
                              o(u.io), u.network, s.queue_len.mean(), s.queue_len.max(), s.residence.mean() * 1e3,
                              s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3,
                              s.wait_count ? s.wait_sum / static_cast<double>(s.wait_count) * 1e3 : 0.0, s.rejected,
-                             s.kind == "cache" && lookups
+                             s.counts_hits && lookups
                                  ? fmt::format("{:.6g}", static_cast<double>(s.hits) / static_cast<double>(lookups))
                                  : std::string(),
-                             s.kind == "cache" ? cache_csv_cells(s) : std::string(",,,,"));
+                             s.counts_hits ? cache_csv_cells(s) : std::string(",,,,"));
     }
     f.commit();
   }

@@ -2,20 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <fmt/format.h>
 #include <map>
 #include <stdexcept>
 
-#include "models/cache/cache.hpp"
 #include "models/client/client.hpp"
+#include "models/common/kind.hpp"
 #include "models/database/database.hpp"
 #include "models/feed/feed.hpp"
 #include "models/feed/follower_graph.hpp"
-#include "models/load_balancer/load_balancer.hpp"
-#include "models/queue/queue.hpp"
-#include "models/rate_limiter/rate_limiter.hpp"
 #include "models/replicated_store/replicated_store.hpp"
-#include "models/service/service.hpp"
 #include "sim/support/history.hpp"
 #include "sim/config/validate.hpp"
 
@@ -52,19 +49,17 @@ NetworkPlan network_plan(const Topology& t) {
 }
 
 namespace {
-double feed_memory_bytes(const FeedSpec& f);
 }
 
 CostEstimate estimate_cost(const Topology& t) {
   CostEstimate e;
   size_t calls = 1;
   for (const auto& c : t.components) {
-    e.hosts += c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : static_cast<size_t>(c.replicas);
+    e.hosts += c.kind->traits().single_node ? 1 : static_cast<size_t>(c.replicas);
     for (const auto& [type, list] : c.calls)
       for (const auto& call : list) calls += call.shape == CallSpec::Shape::Fanout ? static_cast<size_t>(std::max<int64_t>(call.fanout, 1)) : call.targets.size();
-    if (c.kind == ComponentKind::Cache) e.memory_bytes += 96.0 * static_cast<double>(c.capacity) * static_cast<double>(c.replicas);
-    if (c.kind == ComponentKind::Feed) e.memory_bytes += feed_memory_bytes(c.feed);
-    if (c.kind != ComponentKind::Client) continue;
+    e.memory_bytes += c.kind->memory_bytes(c);
+    if (!c.kind->traits().client) continue;
     switch (c.arrival.process) {
       case ArrivalSpec::Process::Poisson:
       case ArrivalSpec::Process::Constant:
@@ -88,73 +83,11 @@ CostEstimate estimate_cost(const Topology& t) {
 
 namespace {
 
-// A feed's graph building and its two CSR copies: about 24 bytes per follow edge at the peak.
-double feed_memory_bytes(const FeedSpec& f) {
-  double edges = f.edges_file.empty() ? f.mean_followees * static_cast<double>(f.users) : 1e6;
-  for (const auto& c : f.celebrities) edges += static_cast<double>(c.followers);
-  return 24.0 * edges + 16.0 * static_cast<double>(f.users);
-}
 
 int region_index(const Topology& t, const std::string& r) {
   for (size_t i = 0; i < t.regions.size(); ++i)
     if (t.regions[i] == r) return static_cast<int>(i);
   return 0;
-}
-
-StationParams station_params(const Component& c) {
-  StationParams p;
-  p.workers = c.workers;
-  p.queue = c.queue;
-  p.cores = static_cast<double>(c.cores);
-  p.io_parallelism = c.kind == ComponentKind::Database ? static_cast<double>(c.io_parallelism) : 0;
-  return p;
-}
-
-// Node `i` of database `c`: its place in its shard (primary first, then the read replicas), the
-// replication it takes part in, and how its connections are handled.
-void database_params(const Component& c, const std::vector<NodeId>& ids, size_t i,
-                     const std::vector<std::shared_ptr<ReplicaSet>>& sets, Database::Params& p) {
-  const DatabaseSpec& d = c.db;
-  size_t group = static_cast<size_t>(1 + d.read_replicas);
-  size_t shard = i / group;
-  p.primary = i % group == 0;
-  if (p.primary)
-    for (size_t k = 1; k < group; ++k) p.replicas.push_back(ids[shard * group + k]);
-  p.sync = d.replication == ReplicationMode::Sync;
-  p.apply = d.apply;
-  p.connection_cpu = d.connection_cpu;
-  if (!sets.empty()) p.set = sets[shard];
-  p.failover = d.failover;
-  p.detect_after = d.detect_after;
-  p.promote_time = d.promote_time;
-  p.member = i % group;
-  if (d.pooler) {
-    p.station.workers = d.server_connections;
-    p.station.queue = d.max_client_connections - d.server_connections;
-  } else if (d.refuse_over_limit) {
-    p.station.queue = 0;
-  }
-}
-
-// One ring per cache component, shared by all its callers.
-using Rings = std::map<std::string, std::shared_ptr<const HashRing>>;
-std::shared_ptr<const HashRing> cache_ring(Rings& rings, const Component& c) {
-  auto& r = rings[c.name];
-  if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
-  return r;
-}
-
-void set_cache_policies(const Component& c, uint32_t replica, Cache::Params& p) {
-  p.capacity_bytes = c.capacity_bytes;
-  p.value_size = c.value_size;
-  p.eviction = c.eviction == CacheEviction::Lfu    ? Eviction::Lfu
-               : c.eviction == CacheEviction::Fifo ? Eviction::Fifo
-                                                   : Eviction::Lru;
-  p.ttl = c.ttl;
-  p.write_policy = c.write_policy;
-  p.flush_interval = c.flush_interval;
-  p.coalesce_misses = c.coalesce_misses;
-  p.replica = replica;
 }
 
 // Hands every fault to the engine, with a counter in `out` for what it does.
@@ -218,15 +151,14 @@ void schedule_faults(const Topology& t, const std::map<std::string, std::vector<
         Engine::Fault one = ef;
         // A cold standby's primary is back when the operator has restored it, however long its host
         // stays down.
-        if (f.kind == Fault::Kind::Crash && c->kind == ComponentKind::Database &&
-            c->db.failover == FailoverMode::Manual && k % static_cast<size_t>(1 + c->db.read_replicas) == 0)
-          one.until = f.at + c->db.restore_time;
+        if (f.kind == Fault::Kind::Crash)
+          if (auto until = c->kind->crash_until(*c, k, f.at)) one.until = *until;
         engine.schedule_fault(one);
       }
   }
 }
 
-void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, const std::string& graph_key, RunResult& r,
+void add_feed_node(const Topology& t, const Component& c, const FollowerGraph* g, const std::string& graph_key, RunResult& r,
               Engine& engine, std::vector<std::unique_ptr<Node>>& nodes, int region, NodeId expected) {
   FeedStats& fs = r.feeds.emplace_back();
   fs.name = c.name;
@@ -269,7 +201,7 @@ void add_feed(const Topology& t, const Component& c, const FollowerGraph* g, con
 // targets, shard maps, hash rings, primary views, write ledgers, follower graphs, consistency
 // oracles) are its members; each kind has one method that builds its nodes. run() runs the engine
 // and checks that every request is accounted for.
-class ScenarioBuilder {
+class ScenarioBuilder final : public BuildContext {
  public:
   ScenarioBuilder(const Topology& t, const RunOptions& options, RunResult& r) : t_(t), r_(r) {
     r_.topology = &t;
@@ -289,22 +221,7 @@ class ScenarioBuilder {
   }
 
   void build() {
-    for (const auto& c : t_.components) {
-      switch (c.kind) {
-        case ComponentKind::Client: add_client(c); break;
-        case ComponentKind::Feed:
-          add_feed(t_, c, graph_of(c.feed), graph_key(c.feed), r_, *engine_, nodes_, region_index(t_, c.region),
-                   replicas_.at(c.name)[0]);
-          break;
-        case ComponentKind::ReplicatedStore: add_store(c); break;
-        case ComponentKind::LoadBalancer:
-        case ComponentKind::Service:
-        case ComponentKind::Cache:
-        case ComponentKind::Database:
-        case ComponentKind::RateLimiter:
-        case ComponentKind::Queue: add_server(c); break;
-      }
-    }
+    for (const auto& c : t_.components) c.kind->build(c, *this);
     schedule_faults(t_, replicas_, *engine_, r_.faults);
   }
 
@@ -323,7 +240,7 @@ class ScenarioBuilder {
   // Global request types, in order of first appearance.
   void index_request_types() {
     for (const auto& c : t_.components)
-      if (c.kind == ComponentKind::Client)
+      if (c.kind->traits().client)
         for (const auto& rt : c.requests)
           if (!type_index_.count(rt.name)) {
             type_index_[rt.name] = static_cast<uint16_t>(r_.type_names.size());
@@ -335,7 +252,7 @@ class ScenarioBuilder {
   void assign_node_ids() {
     NodeId next = 0;
     for (const auto& c : t_.components) {
-      int64_t n = c.kind == ComponentKind::Client || c.kind == ComponentKind::LoadBalancer ? 1 : c.replicas;
+      int64_t n = c.kind->traits().single_node ? 1 : c.replicas;
       for (int64_t i = 0; i < n; ++i) {
         replicas_[c.name].push_back(next++);
         r_.node_names.emplace_back(c.name, static_cast<int>(i));
@@ -348,7 +265,7 @@ class ScenarioBuilder {
   // entries live for the longest retry horizon (or idempotency ttl) of the calls it serves.
   void collect_ledger_specs() {
     for (const auto& c : t_.components) {
-      if (c.kind != ComponentKind::Service) continue;
+      if (!c.kind->traits().guards_calls) continue;
       for (const auto& [type, list] : c.calls)
         for (const auto& cs : list) {
           const CallPolicy& p = cs.policy;
@@ -357,9 +274,10 @@ class ScenarioBuilder {
           std::string name = cs.targets[0];
           for (int hops = 0; hops < 8; ++hops) {
             const Component* x = t_.find(name);
-            if (x->kind == ComponentKind::LoadBalancer) name = x->lb_targets;
-            else if (x->kind == ComponentKind::RateLimiter) name = x->target;
-            else break;
+            if (!x->kind->traits().forwards) break;
+            std::vector<Reference> refs;
+            x->kind->references(*x, refs);
+            name = refs.front().target;
           }
           LedgerSpec& l = ledger_specs_[name];
           l.ttl = std::max(l.ttl, p.idempotency && p.idempotency_ttl > 0 ? p.idempotency_ttl : p.retry_horizon());
@@ -368,8 +286,13 @@ class ScenarioBuilder {
     }
   }
 
+  // --- BuildContext: what the kinds ask of the builder (models/common/kind.hpp).
+ public:
+  const Topology& topology() const override { return t_; }
+  const std::vector<NodeId>& replicas(const std::string& name) const override { return replicas_.at(name); }
+
   // Databases with failover: one primary view each (by shard), moved by their nodes, read by every caller.
-  std::shared_ptr<PrimaryView> primary_view(const Component& c) {
+  std::shared_ptr<PrimaryView> primary_view(const Component& c) override {
     auto& v = primary_views_[c.name];
     if (!v) {
       v = std::make_shared<PrimaryView>();
@@ -379,40 +302,40 @@ class ScenarioBuilder {
     return v;
   }
 
+  // One ring per cache cluster, shared by all its callers.
+  std::shared_ptr<const HashRing> ring(const Component& c) override {
+    auto& r = rings_[c.name];
+    if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
+    return r;
+  }
+
   // Sharded components: one placement map each, shared by every caller.
   void shard_route(const Component& c, CallTarget& ct) {
     if (c.shards <= 0) return;
     auto& map = shard_maps_[c.name];
     if (!map) map = std::make_shared<const ShardMap>(c.sharding, c.shards);
     ct.shard_map = map;
-    ct.group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
+    ct.group = 1;
     ct.reads = c.db.reads_from == ReadsFrom::Replicas ? CallTarget::ReadRoute::Replicas
                : c.db.reads_from == ReadsFrom::Any    ? CallTarget::ReadRoute::Any
                                                       : CallTarget::ReadRoute::Primary;
-    if (c.kind == ComponentKind::Database && c.db.failover != FailoverMode::None) ct.primaries = primary_view(c);
   }
 
-  // What a caller in `region` reaches of component `name` (models/common/routing.hpp): a replicated
-  // store through its replicas in the caller's region (else all of them), as clients of a
-  // multi-region store connect to their nearest replica; anything else through all its replicas.
-  CallTarget target(const std::string& name, const std::string& region) {
+  // What a caller in `region` reaches of component `name` (models/common/routing.hpp): all its
+  // replicas, by key for the kinds that route by key, by shard when sharded; then what its kind
+  // adds (Kind::reach: a replicated store's regional replicas, a database's shard groups, a cache's ring).
+  CallTarget target(const std::string& name, const std::string& region) override {
     CallTarget ct;
     ct.component = name;
     ct.replicas = replicas_.at(name);
     const Component* c = t_.find(name);
-    if (c->kind == ComponentKind::ReplicatedStore) {
-      std::vector<NodeId> local;
-      for (size_t i = 0; i < ct.replicas.size(); ++i)
-        if (c->store.placement[i] == region) local.push_back(ct.replicas[i]);
-      if (!local.empty()) ct.replicas = std::move(local);
-    }
-    ct.by_key = c->kind == ComponentKind::Cache || c->kind == ComponentKind::Database;
+    ct.by_key = c->kind->traits().by_key;
     shard_route(*c, ct);
-    if (c->kind == ComponentKind::Cache && ct.replicas.size() > 1 && !ct.sharded()) ct.ring = cache_ring(rings_, *c);
+    c->kind->reach(*c, region, ct, *this);
     return ct;
   }
 
-  ResolvedCall resolve(const CallSpec& cs, const std::string& region) {
+  ResolvedCall resolve(const CallSpec& cs, const std::string& region) override {
     ResolvedCall rc;
     rc.shape = cs.shape == CallSpec::Shape::Single     ? ResolvedCall::Shape::Single
                : cs.shape == CallSpec::Shape::Parallel ? ResolvedCall::Shape::Parallel
@@ -421,9 +344,9 @@ class ScenarioBuilder {
     rc.fanout = cs.fanout;
     if (cs.shape == CallSpec::Shape::Single) {
       const Component* c = t_.find(cs.targets[0]);
-      if (c->kind == ComponentKind::Cache && c->write_policy == WritePolicy::CacheAside) {
+      if (const std::string* aside = c->kind->aside_backend(*c)) {
         auto backend = std::make_shared<ResolvedCall>();
-        backend->targets.push_back(target(c->backend, region));
+        backend->targets.push_back(target(*aside, region));
         rc.aside_backend = backend;
       }
     }
@@ -446,7 +369,7 @@ class ScenarioBuilder {
 
   // A component's calls per request type (`*` for the types it does not name). With `caller`, each
   // call is guarded under the caller's statistics (services); a queue's consumers call unguarded.
-  std::vector<std::vector<ResolvedCall>> calls_by_type(const Component& c, ComponentStats* caller) {
+  std::vector<std::vector<ResolvedCall>> calls_by_type(const Component& c, ComponentStats* caller) override {
     std::vector<std::vector<ResolvedCall>> out(r_.type_names.size());
     for (size_t ti = 0; ti < r_.type_names.size(); ++ti) {
       auto it = c.calls.find(r_.type_names[ti]);
@@ -488,7 +411,12 @@ class ScenarioBuilder {
     if (id != replicas_.at(c.name)[i]) throw std::logic_error("node ids out of order");
   }
 
-  void add_client(const Component& c) {
+  void add_feed(const Component& c) override {
+    add_feed_node(t_, c, graph_of(c.feed), graph_key(c.feed), r_, *engine_, nodes_, region_index(t_, c.region),
+                  replicas_.at(c.name)[0]);
+  }
+
+  void add_client(const Component& c) override {
     ClientStats& cs = r_.clients.emplace_back();
     cs.name = c.name;
     cs.window_start = r_.window_start;
@@ -521,7 +449,7 @@ class ScenarioBuilder {
              std::make_unique<Client>(std::move(p), &cs, Rng::derive(t_.run.seed, c.name)));
   }
 
-  void add_store(const Component& c) {
+  void add_store(const Component& c) override {
     const auto& ids = replicas_.at(c.name);
     const StoreSpec& s = c.store;
     StoreStats& ss = r_.stores.emplace_back();
@@ -577,29 +505,20 @@ class ScenarioBuilder {
     }
   }
 
-  // What the replicas of one server component share while they are built.
-  struct ServerWiring {
-    std::vector<std::shared_ptr<ReplicaSet>> replica_sets;  // databases: by shard
-    bool failover = false;
-    std::shared_ptr<WriteLedger> ledger;
-    std::shared_ptr<RateLimitShared> limit_shared;
-  };
-
-  // Load balancers, services, caches, databases, rate limiters and queues: one ComponentResult each.
-  void add_server(const Component& c) {
+  // Every replica of a server component: built by its kind, a station given its index and the
+  // write ledger its guarded callers need.
+  void add_replicas(const Component& c, ComponentStats& st,
+                    const std::function<std::unique_ptr<Node>(size_t, Rng)>& make) override {
     const auto& ids = replicas_.at(c.name);
-    ComponentStats& st = server_stats(c);
-    ServerWiring w;
-    if (c.kind == ComponentKind::Database) wire_database(c, st, w);
     int region = region_index(t_, c.region);
+    std::shared_ptr<WriteLedger> ledger;
     for (size_t i = 0; i < ids.size(); ++i) {
-      Rng rng = Rng::derive(t_.run.seed, fmt::format("{}/{}", c.name, i));
-      std::unique_ptr<Node> node = make_server(c, st, i, rng, w);
+      std::unique_ptr<Node> node = make(i, Rng::derive(t_.run.seed, fmt::format("{}/{}", c.name, i)));
       if (auto* station = dynamic_cast<Station*>(node.get())) {
         station->set_replica_index(i);
         if (auto l = ledger_specs_.find(c.name); l != ledger_specs_.end()) {
-          if (i == 0) w.ledger = std::make_shared<WriteLedger>(l->second.ttl, l->second.lookup);
-          station->set_write_ledger(w.ledger);
+          if (i == 0) ledger = std::make_shared<WriteLedger>(l->second.ttl, l->second.lookup);
+          station->set_write_ledger(ledger);
           st.tracks_writes = true;
         }
       }
@@ -607,162 +526,32 @@ class ScenarioBuilder {
     }
   }
 
-  ComponentStats& server_stats(const Component& c) {
+  // The component table's row of a server component, its common fields filled; its kind adds the rest.
+  ComponentStats& server_stats(const Component& c) override {
     const auto& ids = replicas_.at(c.name);
     ComponentResult& cr = r_.components.emplace_back();
     cr.spec = &c;
     ComponentStats& st = cr.stats;
     st.name = c.name;
-    st.kind = to_string(c.kind);
+    st.kind = c.kind->name();
+    st.pool = c.kind->traits().pool;
     st.replicas = static_cast<int64_t>(ids.size());
     st.workers_per_replica = c.workers;
     st.cores_per_replica = c.cores;
-    st.io_per_replica = c.kind == ComponentKind::Database ? c.io_parallelism : 0;
+    st.io_per_replica = 0;
     st.configure(r_.window_start, r_.window_end);
-    if (c.kind == ComponentKind::Queue) {
-      auto qs = std::make_shared<QueueStats>();
-      qs->partitions = c.queue_spec.partitions;
-      qs->consumers = c.queue_spec.consumers;
-      qs->ordered = c.queue_spec.ordered;
-      st.queue = qs;
-      st.workers_per_replica = c.queue_spec.consumers;
-      st.cores_per_replica = 0;
-    }
-    if (c.kind == ComponentKind::Database && c.db.pooler) st.workers_per_replica = c.db.server_connections;
     if (c.shards > 0) {
       st.replica_arrivals.assign(ids.size(), 0);
       st.replica_busy_cores.resize(ids.size());
       st.replica_busy_io.resize(ids.size());
       for (auto& tw : st.replica_busy_cores) tw.configure(r_.window_start, r_.window_end);
       for (auto& tw : st.replica_busy_io) tw.configure(r_.window_start, r_.window_end);
-      st.shard_group = c.kind == ComponentKind::Database ? 1 + c.db.read_replicas : 1;
+      st.shard_group = 1;
     }
     return st;
   }
 
-  // Databases with read replicas: the versions each shard's primary committed (measurement only);
-  // with failover, each shard's membership as its failure detector and endpoint see it.
-  void wire_database(const Component& c, ComponentStats& st, ServerWiring& w) {
-    const auto& ids = replicas_.at(c.name);
-    w.failover = c.db.failover != FailoverMode::None;
-    if (c.db.read_replicas > 0 || w.failover) {
-      size_t group = static_cast<size_t>(1 + c.db.read_replicas);
-      for (size_t s = 0; s < ids.size() / group; ++s) {
-        auto set = std::make_shared<ReplicaSet>();
-        if (w.failover) {
-          set->members.assign(group, nullptr);
-          set->ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(s * group),
-                          ids.begin() + static_cast<std::ptrdiff_t>((s + 1) * group));
-          set->up.assign(group, 1);
-          set->armed.assign(group, 0);
-          set->applied.assign(group, 0);
-          set->applying.assign(group, 0);
-          set->shard = static_cast<int64_t>(s);
-          set->view = primary_view(c);
-        }
-        w.replica_sets.push_back(std::move(set));
-      }
-    }
-    if (w.failover) {
-      st.failover = std::make_shared<FailoverStats>();
-      st.failover->mode = to_string(c.db.failover);
-      st.failover->sync = c.db.replication == ReplicationMode::Sync;
-      st.failover->detect_after = c.db.detect_after;
-      st.failover->promote_time = c.db.promote_time;
-      st.failover->restore_time = c.db.restore_time;
-    }
-  }
-
-  std::unique_ptr<Node> make_server(const Component& c, ComponentStats& st, size_t i, Rng rng, ServerWiring& w) {
-    switch (c.kind) {
-      case ComponentKind::LoadBalancer: {
-        if (c.rate_limit) return make_rate_limiter(c, st, c.lb_targets, rng, w.limit_shared);
-        LoadBalancer::Params p{c.policy, replicas_.at(c.lb_targets), c.delay};
-        st.workers_per_replica = -1;
-        st.cores_per_replica = 0;
-        return std::make_unique<LoadBalancer>(std::move(p), &st, rng);
-      }
-      case ComponentKind::Service: {
-        Service::Params p;
-        p.station = station_params(c);
-        p.cpu = c.cpu;
-        p.delay = c.delay;
-        p.calls_by_type = calls_by_type(c, &st);
-        return std::make_unique<Service>(std::move(p), &st, rng);
-      }
-      case ComponentKind::Cache: {
-        Cache::Params p;
-        p.station = station_params(c);
-        p.capacity = static_cast<uint64_t>(c.capacity);
-        p.hit = c.hit;
-        p.cpu = c.cpu;
-        set_cache_policies(c, static_cast<uint32_t>(i), p);
-        CallSpec backend;
-        backend.targets = {c.backend};
-        p.backend = resolve(backend, c.region);
-        return std::make_unique<Cache>(std::move(p), &st, rng);
-      }
-      case ComponentKind::Database: {
-        Database::Params p;
-        p.station = station_params(c);
-        p.read_io = c.read_profile.io;
-        p.read_cpu = c.read_profile.cpu;
-        p.write_io = c.write_profile.io;
-        p.write_cpu = c.write_profile.cpu;
-        database_params(c, replicas_.at(c.name), i, w.replica_sets, p);
-        p.failover_stats = st.failover;
-        auto set = p.set;
-        size_t member = p.member;
-        auto db = std::make_unique<Database>(std::move(p), &st, rng);
-        if (w.failover) set->members[member] = db.get();
-        return db;
-      }
-      case ComponentKind::RateLimiter:
-        return make_rate_limiter(c, st, c.target, rng, w.limit_shared);
-      case ComponentKind::Queue: {
-        Queue::Params p;
-        p.spec = c.queue_spec;
-        p.calls_by_type = calls_by_type(c, nullptr);
-        if (!c.queue_spec.dead_letter_to.empty()) p.dead_letter_to = target(c.queue_spec.dead_letter_to, c.region);
-        return std::make_unique<Queue>(std::move(p), &st, rng);
-      }
-      case ComponentKind::Client:
-      case ComponentKind::Feed:
-      case ComponentKind::ReplicatedStore:
-        break;
-    }
-    throw std::logic_error(fmt::format("component '{}' is not a server", c.name));
-  }
-
-  // Rate limits (kind rate_limiter, or a load balancer's rate_limit:): the replicas of one limiter
-  // share its central counters and its burst measurement.
-  std::unique_ptr<Node> make_rate_limiter(const Component& c, ComponentStats& st, const std::string& forward_to,
-                                          Rng rng, std::shared_ptr<RateLimitShared>& shared) {
-    const RateLimitSpec& spec = *c.rate_limit;
-    if (!shared) {
-      shared = std::make_shared<RateLimitShared>(spec);
-      auto rs = std::make_shared<RateLimitStats>();
-      rs->algorithm = to_string(spec.algorithm);
-      rs->per = spec.per == RateLimitSpec::Per::Global ? "global" : spec.per == RateLimitSpec::Per::Key ? "key" : "client";
-      rs->state = spec.state == RateLimitSpec::State::Central ? "central" : "local";
-      rs->burst_window = burst_window(spec);
-      rs->nominal_limit = nominal_limit(spec, rs->burst_window);
-      st.rate_limit = rs;
-    }
-    RateLimiter::Params p;
-    p.spec = spec;
-    p.forward = LoadBalancer::Params{c.policy, replicas_.at(forward_to), c.delay};
-    if (spec.state == RateLimitSpec::State::Central) {
-      p.store = target(spec.store, c.region);
-      p.store_writes = t_.find(spec.store)->kind == ComponentKind::Database;
-    }
-    p.store_salt = stable_hash(c.name);
-    p.shared = shared;
-    st.workers_per_replica = -1;
-    st.cores_per_replica = 0;
-    return std::make_unique<RateLimiter>(std::move(p), &st, rng);
-  }
-
+ private:
   void measure_network() {
     double T = r_.window();
     for (auto& cr : r_.components) {
@@ -830,7 +619,7 @@ class ScenarioBuilder {
   std::map<std::string, std::vector<NodeId>> replicas_;
   std::map<std::string, std::shared_ptr<PrimaryView>> primary_views_;
   std::map<std::string, std::shared_ptr<const ShardMap>> shard_maps_;
-  Rings rings_;
+  std::map<std::string, std::shared_ptr<const HashRing>> rings_;
   std::map<std::string, uint32_t> op_ids_;
   std::map<std::string, LedgerSpec> ledger_specs_;
   std::map<std::string, std::unique_ptr<FollowerGraph>> graphs_;

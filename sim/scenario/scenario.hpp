@@ -11,7 +11,7 @@
 #include "sim/support/consistency.hpp"
 #include "sim/engine/network.hpp"
 #include "sim/support/metrics.hpp"
-#include "sim/config/topology.hpp"
+#include "sim/topology/topology.hpp"
 
 namespace archsim {
 

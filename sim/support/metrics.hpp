@@ -177,6 +177,9 @@ struct ComponentStats {
   std::string name;
   std::string kind;
   int64_t replicas = 1;
+  const char* pool = "workers";      // what bounds its concurrent requests (KindTraits::pool)
+  bool counts_hits = false;          // a cache: hits, misses and its own counters are reported
+  bool counts_connections = false;   // a database: connections and replication are reported
   int64_t workers_per_replica = -1;  // -1 unbounded
   int64_t cores_per_replica = 1;
   int64_t io_per_replica = 0;        // disk parallelism; 0 = no disk
@@ -198,6 +201,9 @@ struct ComponentStats {
   TimeWeighted busy_cores;
   TimeWeighted busy_io;
   SecondSeries series;
+
+  // A kind's own counters by name (Kind::section reads them); std::map, so references stay valid.
+  std::map<std::string, uint64_t> counters;
 
   // Cache only.
   uint64_t hits = 0, misses = 0;

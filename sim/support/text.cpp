@@ -1,5 +1,7 @@
 #include "sim/support/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -56,6 +58,20 @@ size_t utf8_sequence_length(const std::string& text, size_t i) {
   if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
     return 0;  // overlong, a UTF-16 surrogate, or beyond U+10FFFF
   return n;
+}
+
+// Up to two decimals, trailing zeros dropped, thousands separated: 93.13, 36.5, 585,937.5.
+std::string grouped_number(double x) {
+  std::string s = fmt::format("{:.2f}", x);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  auto dot = s.find('.');
+  std::string whole = s.substr(0, dot == std::string::npos ? s.size() : dot);
+  std::string frac = dot == std::string::npos ? "" : s.substr(dot);
+  std::string sign = whole[0] == '-' ? "-" : "";
+  if (!sign.empty()) whole.erase(0, 1);
+  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<size_t>(i), ",");
+  return sign + whole + frac;
 }
 
 }  // namespace archsim

@@ -1,12 +1,15 @@
 // A topology: what exists. The loaded, checked form of a topology YAML file (schema v1).
 //
-// Plain data with defaults; the loader fills it and the scenario turns it into engine nodes.
+// Plain data with defaults, below everything that uses it: configuration (sim/config/) fills it,
+// each component's kind (models/common/kind.hpp) reads its part, the scenario turns it into
+// engine nodes, the analysis and the reports describe it.
 // Every field that came from the file remembers its location so that semantic checks (dangling
 // references, cycles) can name file:line:col.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +21,7 @@
 #include "models/queue/queue_spec.hpp"
 #include "models/rate_limiter/rate_limit_spec.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/config/faults.hpp"
+#include "sim/topology/faults.hpp"
 #include "sim/support/key_distribution.hpp"
 #include "sim/support/latency_table.hpp"
 #include "sim/support/sharding.hpp"
@@ -26,8 +29,8 @@
 
 namespace archsim {
 
-enum class ComponentKind { Client, LoadBalancer, Service, Cache, Database, RateLimiter, Queue, Feed, ReplicatedStore };
-const char* to_string(ComponentKind k);
+class Kind;        // models/common/kind.hpp: what a kind is, from the registry
+struct ParamBlock;  // models/common/params.hpp: a kind's own declared parameters
 
 enum class Op { Read, Write };
 
@@ -147,7 +150,7 @@ struct StoreSpec {
 
 struct Component {
   std::string name;
-  ComponentKind kind = ComponentKind::Service;
+  const Kind* kind = nullptr;  // never null once loaded
   std::string region;
   Location loc;
 
@@ -206,6 +209,10 @@ struct Component {
   DatabaseSpec db;  // database only
   FeedSpec feed;  // feed
   StoreSpec store;  // replicated_store
+  // Kinds that declare their parameters (Kind::params()): the values read, as that kind's Params.
+  std::shared_ptr<const ParamBlock> params;
+  template <typename P>
+  const P& params_as() const { return static_cast<const P&>(*params); }
 };
 
 struct RegionLink {
@@ -239,6 +246,9 @@ struct Topology {
 
   const Component* find(const std::string& name) const;
   int index_of(const std::string& name) const;
+  // "file:line:col" (the file alone when `loc` is unknown), and a ConfigError that starts with it.
+  std::string where(Location loc) const;
+  [[noreturn]] void fail(Location loc, const std::string& message) const;
 };
 
 }  // namespace archsim

@@ -1,0 +1,62 @@
+#include "models/common/kind.hpp"
+
+#include <algorithm>
+
+namespace archsim {
+
+void Kind::references(const Component& c, std::vector<Reference>& out) const {
+  for (const auto& [type, list] : c.calls)
+    for (const auto& call : list)
+      for (size_t k = 0; k < call.targets.size(); ++k) {
+        Reference r;
+        r.target = call.targets[k];
+        r.loc = call.target_locs[k];
+        r.role = "call";
+        r.label = call.enqueue ? "enqueue" : type == "*" ? "" : type;
+        r.async = call.enqueue;
+        r.type = type;
+        r.call = &call;
+        out.push_back(std::move(r));
+      }
+}
+
+void Kind::check(const Topology&, const Component&, std::vector<std::string>&) const {}
+const std::string* Kind::aside_backend(const Component&) const { return nullptr; }
+void Kind::reach(const Component&, const std::string&, CallTarget&, BuildContext&) const {}
+void Kind::analytic(const Component&, const AnalyticInput&, AnalyticOutput&) const {}
+std::vector<SectionValue> Kind::section(const Component&, const ComponentStats&, double) const { return {}; }
+double Kind::memory_bytes(const Component&) const { return 0; }
+std::optional<double> Kind::crash_until(const Component&, size_t, double) const { return std::nullopt; }
+
+const Kind* find_kind(const std::string& name) {
+  for (const Kind* k : kinds())
+    if (name == k->name()) return k;
+  return nullptr;
+}
+
+std::string kind_names() {
+  std::string out;
+  for (const Kind* k : kinds()) out += (out.empty() ? "" : ", ") + std::string(k->name());
+  return out;
+}
+
+std::string kinds_with(bool KindTraits::*trait) {
+  std::vector<std::string> names;
+  for (const Kind* k : kinds())
+    if (k->traits().*trait) names.push_back(k->traits().plural);
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
+StationParams station_params(const Component& c) {
+  StationParams p;
+  p.workers = c.workers;
+  p.queue = c.queue;
+  p.cores = static_cast<double>(c.cores);
+  p.io_parallelism = c.kind->traits().has_disk ? static_cast<double>(c.io_parallelism) : 0;
+  return p;
+}
+
+}  // namespace archsim

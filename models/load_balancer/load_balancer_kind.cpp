@@ -1,0 +1,55 @@
+// kind: load_balancer (models/load_balancer/load_balancer.hpp).
+#include "models/common/kind.hpp"
+#include "models/load_balancer/load_balancer.hpp"
+#include "models/rate_limiter/rate_limiter_kind.hpp"
+
+namespace archsim {
+namespace {
+
+class LoadBalancerKind final : public Kind {
+ public:
+  const char* name() const override { return "load_balancer"; }
+  const char* summary() const override {
+    return "spreads requests over its target's replicas (round robin, random, least connections, power of two), "
+           "optionally behind a rate limit";
+  }
+  const KindTraits& traits() const override {
+    static const KindTraits t = [] {
+      KindTraits k;
+      k.plural = "load balancers";
+      k.dot_shape = "diamond";
+      k.single_node = true;
+      k.forwards = true;
+      return k;
+    }();
+    return t;
+  }
+  void references(const Component& c, std::vector<Reference>& out) const override {
+    Reference r;
+    r.target = c.lb_targets;
+    r.loc = c.lb_targets_loc;
+    r.role = "targets";
+    out.push_back(std::move(r));
+    add_rate_limit_store(c, out);
+  }
+  void build(const Component& c, BuildContext& b) const override {
+    ComponentStats& st = b.server_stats(c);
+    std::shared_ptr<RateLimitShared> shared;
+    b.add_replicas(c, st, [&](size_t, Rng rng) -> std::unique_ptr<Node> {
+      if (c.rate_limit) return make_rate_limiter(c, st, c.lb_targets, rng, shared, b);
+      LoadBalancer::Params p{c.policy, b.replicas(c.lb_targets), c.delay};
+      st.workers_per_replica = -1;
+      st.cores_per_replica = 0;
+      return std::make_unique<LoadBalancer>(std::move(p), &st, rng);
+    });
+  }
+};
+
+}  // namespace
+
+const Kind& load_balancer_kind() {
+  static const LoadBalancerKind k;
+  return k;
+}
+
+}  // namespace archsim
