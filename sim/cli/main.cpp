@@ -29,6 +29,7 @@
 #include "sim/support/history.hpp"
 #include "sim/analysis/linearizability.hpp"
 #include "sim/config/loader.hpp"
+#include "sim/report/schema.hpp"
 #include "sim/report/output_dir.hpp"
 #include "sim/report/plot_report.hpp"
 #include "sim/report/report.hpp"
@@ -391,6 +392,11 @@ int main(int argc, char** argv) {
                     "wall time for the whole check, e.g. 10s or 500ms (default 10s); undecided keys are unknown");
   check->add_flag("--json", json, "print the verdict as JSON");
 
+  std::string schema_update;
+  auto* schema = app.add_subcommand("schema", "print the component kinds and their declared parameters as markdown "
+                                              "(the generated part of docs/topology.md)");
+  schema->add_option("--update", schema_update, "rewrite the generated part of this markdown file instead");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -419,6 +425,11 @@ int main(int argc, char** argv) {
     if (*plot) return cmd_plot(dir);
     if (*report) return cmd_report(dir, topology, sets);
     if (*check) return cmd_check(file, check_time_limit, json);
+    if (*schema) {
+      if (!schema_update.empty()) update_schema(schema_update);
+      else std::cout << schema_markdown();
+      return 0;
+    }
     if (*reshard) return cmd_reshard(file, sets, reshard_component_name, reshard_to, reshard_value_size, json);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";

@@ -1,4 +1,5 @@
 #include "sim/report/report.hpp"
+#include "models/common/kind.hpp"
 #include "sim/report/availability.hpp"
 
 #include <fmt/format.h>
@@ -304,6 +305,17 @@ void add_cache_summary(nlohmann::ordered_json& cj, const ComponentResult& c) {
   cj["hot_keys"] = hot;
 }
 
+// A kind's own section (Kind::section) on one line: "throttled 12, of requests 0.4%, ...".
+std::string section_line(const ComponentResult& c, double window) {
+  std::vector<SectionValue> section = c.spec->kind->section(*c.spec, c.stats, window);
+  if (section.empty()) return "";
+  std::string parts;
+  for (const auto& v : section)
+    parts += fmt::format("{}{} {:.4g}{}{}", parts.empty() ? "" : ", ", v.label, v.value,
+                         *v.unit && v.unit[0] != '%' && v.unit[0] != '/' ? " " : "", v.unit);
+  return fmt::format("{:<14} {}\n", "", parts);
+}
+
 std::string cache_terminal_line(const ComponentStats& s) {
   const CacheStats& k = s.cache;
   std::string out = fmt::format("{:<14} evictions {}, expired {}, stampede misses {}", "", k.evictions, k.expired,
@@ -559,6 +571,12 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
       cj["writes"] = {{"applied", s.writes_applied},
                       {"duplicate_applies", s.duplicate_applies},
                       {"idempotent_replays", s.idempotent_replays}};
+    std::vector<SectionValue> section = c.spec->kind->section(*c.spec, s, r.window());
+    if (!section.empty()) {
+      nlohmann::ordered_json sj;
+      for (const auto& v : section) sj[v.key] = r6(v.value);
+      cj[s.kind] = sj;
+    }
     comps[s.name] = cj;
   }
   j["components"] = comps;
@@ -621,6 +639,7 @@ std::string terminal_summary(const RunResult& r) {
     out += data_tier_lines(c, r.window());
     if (s.failover) out += failovers_terminal(s.name, *s.failover);
     if (s.counts_hits) out += cache_terminal_line(s);
+    out += section_line(c, r.window());
   }
   out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
                      "p99", "p99.9", "max");
@@ -699,6 +718,17 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
                                  : std::string(),
                              s.counts_hits ? cache_csv_cells(s) : std::string(",,,,"));
     }
+    f.commit();
+  }
+  // The kinds' own sections, long form; only when some component has one.
+  bool sections = false;
+  for (const auto& c : r.components) sections |= !c.spec->kind->section(*c.spec, c.stats, r.window()).empty();
+  if (sections) {
+    AtomicFile f(dir, "sections.csv");
+    f.out() << "component,kind,key,value,unit\n";
+    for (const auto& c : r.components)
+      for (const auto& v : c.spec->kind->section(*c.spec, c.stats, r.window()))
+        f.out() << fmt::format("{},{},{},{:.6g},{}\n", c.stats.name, c.stats.kind, v.key, v.value, v.unit);
     f.commit();
   }
   {
