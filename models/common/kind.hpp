@@ -148,6 +148,9 @@ class Kind {
   // How a caller in `region` reaches it, beyond its replicas and `by_key`: shard groups, rings,
   // regional replicas.
   virtual void reach(const Component& c, const std::string& region, CallTarget& ct, BuildContext& b) const;
+  // How many engine nodes it has (hosts, each with the network's host bandwidth). The default:
+  // one for single-node kinds, else its replicas.
+  virtual int64_t nodes(const Component& c) const;
   virtual void build(const Component& c, BuildContext& b) const = 0;
   virtual void analytic(const Component& c, const AnalyticInput& in, AnalyticOutput& out) const;
   // Its section of the run summary (empty: none).

@@ -317,6 +317,7 @@ class Loader {
       block->given[d.key] = m.key_location(d.key);
     }
     c.params = std::move(block);
+    c.replicas = c.kind->nodes(c);  // a kind that sizes itself from its parameters (its front ends)
   }
 
   void common(Component& c, const MapReader& m) {

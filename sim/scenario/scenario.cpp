@@ -55,7 +55,7 @@ CostEstimate estimate_cost(const Topology& t) {
   CostEstimate e;
   size_t calls = 1;
   for (const auto& c : t.components) {
-    e.hosts += c.kind->traits().single_node ? 1 : static_cast<size_t>(c.replicas);
+    e.hosts += static_cast<size_t>(c.kind->nodes(c));
     for (const auto& [type, list] : c.calls)
       for (const auto& call : list) calls += call.shape == CallSpec::Shape::Fanout ? static_cast<size_t>(std::max<int64_t>(call.fanout, 1)) : call.targets.size();
     e.memory_bytes += c.kind->memory_bytes(c);
@@ -252,7 +252,7 @@ class ScenarioBuilder final : public BuildContext {
   void assign_node_ids() {
     NodeId next = 0;
     for (const auto& c : t_.components) {
-      int64_t n = c.kind->traits().single_node ? 1 : c.replicas;
+      int64_t n = c.kind->nodes(c);
       for (int64_t i = 0; i < n; ++i) {
         replicas_[c.name].push_back(next++);
         r_.node_names.emplace_back(c.name, static_cast<int>(i));
