@@ -111,6 +111,7 @@ struct AnalyticOutput {
     double demand = 0;  // mean seconds of it per request
     int64_t per_replica = 0;
     bool queues = true;  // false: over its limit work is refused, not queued (no Erlang C wait)
+    int64_t shared = 0;  // > 0: servers of the whole component, shared by its replicas (not per replica)
   };
   std::vector<Resource> resources;
   std::optional<double> hit_ratio;  // caches

@@ -323,10 +323,11 @@ AnalyticModel analyze_topology(const Topology& t) {
 
     // Its resources (cores, a disk, a consumer group), each as an M/M/c per replica.
     for (const auto& res : aout.resources) {
-      if (cl.lambda <= 0 || res.demand <= 0 || res.per_replica <= 0) continue;
+      if (cl.lambda <= 0 || res.demand <= 0 || (res.per_replica <= 0 && res.shared <= 0)) continue;
       ResourceLoad r;
       r.resource = res.name;
-      r.servers = static_cast<double>(res.per_replica) * static_cast<double>(c->replicas);
+      r.servers = res.shared > 0 ? static_cast<double>(res.shared)
+                                 : static_cast<double>(res.per_replica) * static_cast<double>(c->replicas);
       r.demand_s = res.demand;
       r.utilization = cl.lambda * res.demand / r.servers;
       if (r.utilization < 1 && res.queues)
