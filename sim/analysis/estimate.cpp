@@ -386,7 +386,9 @@ std::string analytic_text(const AnalyticModel& m) {
       out += fmt::format("{:<14} {:<14} {:>12} {:>8} {:>8.0f} {:>10.3f} {:>7.1f}% {:>12}\n", i == 0 ? c.name : "",
                          i == 0 ? kind : "", i == 0 ? fmt::format("{:.1f}", c.lambda) : "", r.resource, r.servers,
                          r.demand_s * 1e3, 100 * r.utilization,
-                         r.erlang_c_wait_s ? fmt::format("{:.4g}", *r.erlang_c_wait_s * 1e3) : "saturated");
+                         r.erlang_c_wait_s  ? fmt::format("{:.4g}", *r.erlang_c_wait_s * 1e3)
+                         : r.utilization < 1 ? "-"  // refused above its limit, not queued
+                                             : "saturated");
     }
     if (c.hit_ratio)
       out += fmt::format("{:<14} hit ratio {:.1f}%: {}\n", "", 100 * *c.hit_ratio, c.hit_ratio_method);
