@@ -11,7 +11,8 @@
   X(rate_limiter)        \
   X(queue)               \
   X(feed)                \
-  X(replicated_store)
+  X(replicated_store)    \
+  X(object_store)
 
 namespace archsim {
 
