@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/feed/feed_spec.hpp"
 #include "models/feed/follower_graph.hpp"
 #include "sim/support/distribution.hpp"
 #include "models/common/message.hpp"
@@ -30,29 +31,13 @@ namespace archsim {
 
 class Feed : public ModelNode {
  public:
-  enum class Strategy { Push, Pull, Hybrid };
-  struct Params {
-    Strategy strategy = Strategy::Push;
-    int64_t celebrity_threshold = 10000;   // hybrid: followers from which an account is pulled
-    int64_t timeline_len = 800;            // entries kept per timeline; more = more cache memory
-    double entry_bytes = 16;               // bytes per timeline entry (post id + author)
-    double posts_per_user_per_day = 2;     // the seed's figure
-    double reads_per_user_per_day = 200;   // the seed's figure
-    int64_t fanout_workers = 8;            // workers draining the fan-out queue; more = lower lag, more hosts
-    int64_t fanout_batch = 1000;           // writes a worker takes from the queue at once
-    double timeline_write = 20e-6;         // seconds a worker spends per timeline write
-    Distribution timeline_read = Distribution::constant(1e-3);  // one timeline cache read
-    Distribution post_fetch = Distribution::constant(2e-3);     // one followee's recent posts
-    int64_t pull_parallelism = 50;         // fetches in flight per read; fewer = slower reads
-    double rtt = 500e-6;                   // network round trip of every call
+  using Strategy = FeedSpec::Strategy;
+  // The feed's parameters (feed_spec.hpp) and its wiring.
+  struct Params : FeedSpec {
+    double rtt = 500e-6;  // network round trip of every call
     std::vector<std::pair<uint32_t, double>> scheduled_posts;  // (account, time): e.g. a celebrity's post
-    // Who posts and who reads. Uniform: every account alike. ByDegree: an account posts in
-    // proportion to its followers + 1 and reads in proportion to its followees + 1 (the accounts
-    // with the largest audiences are the most active, as on real networks), which raises the mean
-    // write amplification from the mean follower count to E[f(f+1)] / E[f+1].
-    enum class Activity { Uniform, ByDegree };
-    Activity activity = Activity::Uniform;
   };
+
   // `workload` draws who posts and reads and when; `rng` the service times. Feeds over the same
   // graph given the same workload stream see the same posts and reads (common random numbers),
   // so strategies and thresholds differ only by what they do with them.

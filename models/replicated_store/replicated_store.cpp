@@ -1191,7 +1191,7 @@ class ApReplica : public StoreReplica {
 }  // namespace
 
 std::unique_ptr<Node> make_store_replica(const ReplicatedStoreParams& params, int index, StoreShared shared, Rng rng) {
-  if (params.mode == ReplicatedStoreParams::Mode::Cp) return std::make_unique<CpReplica>(params, index, shared, rng);
+  if (params.consistency == StoreSpec::Consistency::Cp) return std::make_unique<CpReplica>(params, index, shared, rng);
   return std::make_unique<ApReplica>(params, index, shared, rng);
 }
 

@@ -34,6 +34,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "models/replicated_store/store_spec.hpp"
 #include "sim/support/consistency.hpp"
 #include "sim/support/distribution.hpp"
 #include "models/common/message.hpp"
@@ -41,34 +42,9 @@
 
 namespace archsim {
 
-struct ReplicatedStoreParams {
-  enum class Mode { Cp, Ap };
-  Mode mode = Mode::Cp;
-  std::vector<NodeId> replicas;      // every replica, in placement order
-  Distribution op_time = Distribution::constant(100e-6);  // per operation at its coordinator
-  double value_bytes = 100;          // size of a stored value on the wire
-
-  // cp. A longer election timeout rides out slow links without needless elections but leaves the
-  // store without a leader for longer after a real failure.
-  double election_timeout = 1.0;     // seconds; each wait is uniform in [T, 2T]
-  double heartbeat_interval = 0.1;   // seconds; also the read-index and retransmission round
-  bool minority_rejects = true;      // false: operations with no leader are dropped (callers time out)
-  bool lease_reads = true;           // false: every read waits for a read-index round
-  bool pre_vote = true;              // false: a replica back from a partition deposes the leader with its higher term
-  int64_t max_batch = 512;           // log entries per append message
-
-  // ap. Larger r and w buy fresher reads with more waiting; sloppy quorums buy availability with
-  // staleness; a shorter anti-entropy interval converges faster for more background traffic.
-  int64_t n = 0, r = 1, w = 1;       // n = 0: every replica is a home replica of every key
-  bool sloppy = true;
-  bool siblings = false;             // false: last-writer-wins
-  std::vector<double> clock_skew;    // seconds added to each replica's clock (LWW timestamps)
-  double request_timeout = 0.5;      // seconds a coordinator waits for replicas
-  bool read_repair = true;
-  bool hinted_handoff = true;
-  double hint_retry = 1.0;           // seconds between hint deliveries
-  int64_t max_hints = 100000;        // per replica; beyond, hints are dropped (anti-entropy repairs)
-  double anti_entropy_interval = 10; // seconds; 0 = none
+// The store's parameters (store_spec.hpp) and its wiring: the engine nodes of its replicas.
+struct ReplicatedStoreParams : StoreSpec {
+  std::vector<NodeId> replicas;  // every replica, in placement order
 };
 
 // What the replicas of one store share: measurement only, never read by the protocol.

@@ -1235,7 +1235,7 @@ class Loader {
     FeedSpec& f = c.feed;
     if (m.has("activity")) {
       std::string a = read_string(src_, m.get("activity"), "activity");
-      if (a == "by_degree") f.activity_by_degree = true;
+      if (a == "by_degree") f.activity = FeedSpec::Activity::ByDegree;
       else if (a != "uniform") {
         std::string hint = nearest(a, {"uniform", "by_degree"});
         src_.fail(m.get("activity"), fmt::format("unknown activity '{}'{}; known: uniform, by_degree", a,

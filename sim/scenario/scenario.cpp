@@ -167,24 +167,10 @@ void add_feed_node(const Topology& t, const Component& c, const FollowerGraph* g
   fs.backlog.configure(r.window_start, r.window_end);
   const FeedSpec& f = c.feed;
   Feed::Params p;
-  p.strategy = f.strategy == FeedSpec::Strategy::Push   ? Feed::Strategy::Push
-               : f.strategy == FeedSpec::Strategy::Pull ? Feed::Strategy::Pull
-                                                        : Feed::Strategy::Hybrid;
+  static_cast<FeedSpec&>(p) = f;
   fs.strategy = f.strategy == FeedSpec::Strategy::Push   ? "push"
                 : f.strategy == FeedSpec::Strategy::Pull ? "pull"
                                                          : fmt::format("hybrid (celebrity_threshold {})", f.celebrity_threshold);
-  p.celebrity_threshold = f.celebrity_threshold;
-  p.timeline_len = f.timeline_len;
-  p.entry_bytes = f.entry_bytes;
-  p.posts_per_user_per_day = f.posts_per_user_per_day;
-  p.reads_per_user_per_day = f.reads_per_user_per_day;
-  p.fanout_workers = f.fanout_workers;
-  p.fanout_batch = f.fanout_batch;
-  p.timeline_write = f.timeline_write;
-  p.timeline_read = f.timeline_read;
-  p.post_fetch = f.post_fetch;
-  p.pull_parallelism = f.pull_parallelism;
-  p.activity = f.activity_by_degree ? Feed::Params::Activity::ByDegree : Feed::Params::Activity::Uniform;
   p.rtt = t.network.intra_region_rtt;
   // Celebrities are the accounts after the ordinary users.
   for (size_t k = 0; k < f.celebrities.size(); ++k)
@@ -473,28 +459,8 @@ class ScenarioBuilder final : public BuildContext {
         std::make_unique<ConsistencyOracle>(&ss, static_cast<int>(ids.size()), fault_windows_, heals_));
     if (history_) oracles_.back()->set_history(history_.get(), static_cast<int>(oracles_.size() - 1));
     auto sp = std::make_unique<ReplicatedStoreParams>();
-    sp->mode = s.consistency == StoreSpec::Consistency::Cp ? ReplicatedStoreParams::Mode::Cp
-                                                           : ReplicatedStoreParams::Mode::Ap;
+    static_cast<StoreSpec&>(*sp) = s;
     sp->replicas = ids;
-    sp->op_time = s.op_time;
-    sp->value_bytes = s.value_bytes;
-    sp->election_timeout = s.election_timeout;
-    sp->heartbeat_interval = s.heartbeat_interval;
-    sp->minority_rejects = s.minority_rejects;
-    sp->lease_reads = s.lease_reads;
-    sp->pre_vote = s.pre_vote;
-    sp->n = s.n;
-    sp->r = s.r;
-    sp->w = s.w;
-    sp->sloppy = s.sloppy;
-    sp->siblings = s.siblings;
-    sp->clock_skew = s.clock_skew;
-    sp->request_timeout = s.request_timeout;
-    sp->read_repair = s.read_repair;
-    sp->hinted_handoff = s.hinted_handoff;
-    sp->hint_retry = s.hint_retry;
-    sp->max_hints = s.max_hints;
-    sp->anti_entropy_interval = s.anti_entropy_interval;
     store_params_.push_back(std::move(sp));
     applied_logs_.push_back(std::make_unique<AppliedLog>(&ss));
     StoreShared shared{oracles_.back().get(), &ss, applied_logs_.back().get()};

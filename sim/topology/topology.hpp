@@ -17,9 +17,11 @@
 #include "models/cache/cache_spec.hpp"
 #include "models/common/resilience.hpp"
 #include "models/database/database_spec.hpp"
+#include "models/feed/feed_spec.hpp"
 #include "models/load_balancer/lb_policy.hpp"
 #include "models/queue/queue_spec.hpp"
 #include "models/rate_limiter/rate_limit_spec.hpp"
+#include "models/replicated_store/store_spec.hpp"
 #include "sim/support/distribution.hpp"
 #include "sim/topology/faults.hpp"
 #include "sim/support/key_distribution.hpp"
@@ -87,65 +89,6 @@ struct Cost {
   double stored_gb = 0;           // GB stored: the simulator does not track stored bytes, so it is given
   double per_gb_egress = 0;       // USD per GB of responses the component sends
   Location loc;
-};
-
-// A feed (models/feed/feed.hpp): a follower graph and how posts reach timelines.
-struct FeedSpec {
-  enum class Strategy { Push, Pull, Hybrid };
-  // The follower graph: generated, or read from `edges_file` (CSV `follower,followee`).
-  int64_t users = 10000;
-  double mean_followees = 200;
-  double exponent = 2.1;
-  struct Celebrity {
-    int64_t followers = 0;
-    std::vector<double> posts_at;  // seconds: posts this account makes at these times
-  };
-  std::vector<Celebrity> celebrities;
-  std::string edges_file;
-  Strategy strategy = Strategy::Push;
-  int64_t celebrity_threshold = 10000;
-  int64_t timeline_len = 800;
-  double entry_bytes = 16;
-  double posts_per_user_per_day = 2;
-  double reads_per_user_per_day = 200;
-  int64_t fanout_workers = 8;
-  int64_t fanout_batch = 1000;
-  double timeline_write = 20e-6;
-  Distribution timeline_read = Distribution::constant(1e-3);
-  Distribution post_fetch = Distribution::constant(2e-3);
-  int64_t pull_parallelism = 50;
-  bool activity_by_degree = false;  // `activity: by_degree` (else uniform): see models/feed/feed.hpp
-};
-
-// A replicated key-value store (`kind: replicated_store`, models/replicated_store/replicated_store.hpp).
-struct StoreSpec {
-  enum class Consistency { Cp, Ap };
-  Consistency consistency = Consistency::Cp;
-  std::vector<std::string> placement;  // the region of each replica
-  std::vector<Location> placement_locs;
-  Distribution op_time = Distribution::constant(100e-6);
-  double value_bytes = 100;
-  // cp
-  double election_timeout = 1.0;
-  double heartbeat_interval = 0.1;
-  bool minority_rejects = true;
-  bool lease_reads = true;
-  bool pre_vote = true;
-  // ap
-  int64_t n = 0, r = 1, w = 1;
-  Location quorum_loc;
-  bool sloppy = true;
-  bool siblings = false;
-  std::vector<double> clock_skew;
-  Location clock_skew_loc;
-  double request_timeout = 0.5;
-  bool read_repair = true;
-  bool hinted_handoff = true;
-  double hint_retry = 1.0;
-  int64_t max_hints = 100000;
-  double anti_entropy_interval = 10;
-  Location ap_only_loc, cp_only_loc;  // the first ap-only (cp-only) key given, for the mode check
-  std::string ap_only_key, cp_only_key;
 };
 
 struct Component {
