@@ -92,7 +92,7 @@ void Cache::flush(Context& ctx) {
     m->response_bytes = d.response_bytes;
     m->call_id = kFlushCall | next_flush_++;
     stats().cache.writes_flushed += d.writes;
-    ctx.send(pick(p_.backend.targets[0], key), std::move(m));
+    ctx.send(pick(p_.backend_call.targets[0], key), std::move(m));
   }
   dirty_.clear();
 }
@@ -147,7 +147,7 @@ void Cache::step(Context& ctx, Job& job) {
             break;
         }
         job.phase = 4;
-        call(ctx, job, p_.backend);
+        call(ctx, job, p_.backend_call);
         return;
       }
       {
@@ -183,7 +183,7 @@ void Cache::step(Context& ctx, Job& job) {
       }
       ++reads_in_flight_[req.key];
       job.phase = 3;
-      call(ctx, job, p_.backend);
+      call(ctx, job, p_.backend_call);
       return;
     case 3: {  // the backend answered a read
       auto it = reads_in_flight_.find(req.key);

@@ -56,21 +56,14 @@ class LruSet {
 
 class Cache : public Station {
  public:
-  struct Params {
+  // The cache's parameters (cache_spec.hpp) and its wiring.
+  struct Params : CacheSpec {
     StationParams station;
-    uint64_t capacity = 1;      // entries per replica (when capacity_bytes is 0); more = higher hit ratio, more memory
-    double capacity_bytes = 0;  // > 0: bytes per replica instead, each value charged its size
-    double value_size = 0;      // bytes of a value; 0 = the request's response size (a write's request size)
-    Eviction eviction = Eviction::Lru;
-    double ttl = 0;             // seconds; 0 = never expires. Shorter = fresher data, more misses and stampedes
-    WritePolicy write_policy = WritePolicy::ReadThrough;
-    double flush_interval = 1;  // write_behind, seconds: longer = fewer, larger batches, more writes at risk
-    bool coalesce_misses = false;  // one backend read per key in flight; waiters pay the read's latency
-    Distribution hit;           // lookup time
     Distribution cpu;
-    ResolvedCall backend;
+    ResolvedCall backend_call;  // how it reaches `backend`
     uint32_t replica = 0;       // this replica's index, for the per-replica load
   };
+
   Cache(Params params, ComponentStats* stats, Rng rng);
 
   void on_start(Context& ctx) override;

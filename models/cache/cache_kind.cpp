@@ -31,14 +31,14 @@ class CacheKind final : public Kind {
   }
   void references(const Component& c, std::vector<Reference>& out) const override {
     Reference r;
-    r.target = c.backend;
-    r.loc = c.backend_loc;
+    r.target = c.cache.backend;
+    r.loc = c.cache.backend_loc;
     r.role = "backend";
     r.label = "miss";
     out.push_back(std::move(r));
   }
   const std::string* aside_backend(const Component& c) const override {
-    return c.write_policy == WritePolicy::CacheAside ? &c.backend : nullptr;
+    return c.cache.write_policy == WritePolicy::CacheAside ? &c.cache.backend : nullptr;
   }
   void reach(const Component& c, const std::string&, CallTarget& ct, BuildContext& b) const override {
     if (ct.replicas.size() > 1 && !ct.sharded()) ct.ring = b.ring(c);
@@ -48,23 +48,13 @@ class CacheKind final : public Kind {
     st.counts_hits = true;
     b.add_replicas(c, st, [&](size_t i, Rng rng) {
       Cache::Params p;
+      static_cast<CacheSpec&>(p) = c.cache;
       p.station = station_params(c);
-      p.capacity = static_cast<uint64_t>(c.capacity);
-      p.hit = c.hit;
       p.cpu = c.cpu;
-      p.capacity_bytes = c.capacity_bytes;
-      p.value_size = c.value_size;
-      p.eviction = c.eviction == CacheEviction::Lfu    ? Eviction::Lfu
-                   : c.eviction == CacheEviction::Fifo ? Eviction::Fifo
-                                                       : Eviction::Lru;
-      p.ttl = c.ttl;
-      p.write_policy = c.write_policy;
-      p.flush_interval = c.flush_interval;
-      p.coalesce_misses = c.coalesce_misses;
       p.replica = static_cast<uint32_t>(i);
       CallSpec backend;
-      backend.targets = {c.backend};
-      p.backend = b.resolve(backend, c.region);
+      backend.targets = {c.cache.backend};
+      p.backend_call = b.resolve(backend, c.region);
       return std::make_unique<Cache>(std::move(p), &st, rng);
     });
   }
@@ -79,7 +69,7 @@ class CacheKind final : public Kind {
       keys.push_back(rt->keys);
       weights.push_back(rate);
     }
-    double capacity = static_cast<double>(c.capacity) * static_cast<double>(c.replicas);
+    double capacity = static_cast<double>(c.cache.capacity) * static_cast<double>(c.replicas);
     if (hotset) {
       out.hit_ratio = 0.0;
       out.hit_ratio_method = "assumed 0 (hotset keys are not handled analytically): every read goes to the backend";
@@ -94,7 +84,7 @@ class CacheKind final : public Kind {
     out.resources.push_back({"cpu", c.cpu.mean(), c.cores});
   }
   double memory_bytes(const Component& c) const override {
-    return 96.0 * static_cast<double>(c.capacity) * static_cast<double>(c.replicas);
+    return 96.0 * static_cast<double>(c.cache.capacity) * static_cast<double>(c.replicas);
   }
 };
 

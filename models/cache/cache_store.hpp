@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <memory>
 
+#include "models/cache/cache_spec.hpp"
+
 namespace archsim {
 
-enum class Eviction { Lru, Lfu, Fifo };
+using Eviction = CacheEviction;  // models/cache/cache_spec.hpp
 const char* to_string(Eviction e);
 
 struct CacheStoreParams {

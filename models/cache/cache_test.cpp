@@ -268,7 +268,7 @@ struct Rig {
     cp.capacity = 1000;
     cp.hit = Distribution::constant(1e-3);
     cp.write_policy = w;
-    cp.backend.targets = {target_of(1)};
+    cp.backend_call.targets = {target_of(1)};
     dp.station.io_parallelism = 1000;
     dp.read_io = Distribution::constant(5e-3);
     dp.write_io = Distribution::constant(5e-3);

@@ -130,7 +130,7 @@ TEST_CASE("Cache: a miss reads through and fills, the next read hits", "[cache]"
   CallTarget db;
   db.replicas = {1};
   db.by_key = true;
-  cp.backend.targets = {db};
+  cp.backend_call.targets = {db};
   Database::Params dp;
   dp.station.io_parallelism = 1;
   dp.read_io = Distribution::constant(1e-3);

@@ -242,9 +242,9 @@ class Loader {
       station(c, m);
       load_shards(c, m);
       load_cache_capacity(c, m.require("capacity"));
-      if (m.has("hit")) c.hit = read_distribution(src_, m.get("hit"), t_.latency, "hit");
-      c.backend = read_string(src_, m.require("backend"), "backend");
-      c.backend_loc = src_.location(m.get("backend"));
+      if (m.has("hit")) c.cache.hit = read_distribution(src_, m.get("hit"), t_.latency, "hit");
+      c.cache.backend = read_string(src_, m.require("backend"), "backend");
+      c.cache.backend_loc = src_.location(m.get("backend"));
       load_cache_policies(c, m);
     } else if (kind == "database") {
       MapReader m(src_, node, what,
@@ -1112,38 +1112,38 @@ class Loader {
   void load_cache_capacity(Component& c, const YAML::Node& node) {
     bool has_unit = node.IsScalar() && node.Scalar().find_first_of("BKMGTi") != std::string::npos;
     if (!has_unit) {
-      c.capacity = read_int(src_, node, "capacity", 1, int64_t(1) << 40);
+      c.cache.capacity = read_int(src_, node, "capacity", 1, int64_t(1) << 40);
       return;
     }
-    c.capacity_bytes = read_size(src_, node, "capacity");
-    if (c.capacity_bytes < 1) src_.fail(node, "capacity must be at least 1 byte (or a number of entries)");
-    c.capacity = 0;
+    c.cache.capacity_bytes = read_size(src_, node, "capacity");
+    if (c.cache.capacity_bytes < 1) src_.fail(node, "capacity must be at least 1 byte (or a number of entries)");
+    c.cache.capacity = 0;
   }
 
   void load_cache_policies(Component& c, const MapReader& m) {
     if (m.has("eviction")) {
       std::string e = read_string(src_, m.get("eviction"), "eviction");
-      if (e == "lru") c.eviction = CacheEviction::Lru;
-      else if (e == "lfu") c.eviction = CacheEviction::Lfu;
-      else if (e == "fifo") c.eviction = CacheEviction::Fifo;
+      if (e == "lru") c.cache.eviction = CacheEviction::Lru;
+      else if (e == "lfu") c.cache.eviction = CacheEviction::Lfu;
+      else if (e == "fifo") c.cache.eviction = CacheEviction::Fifo;
       else {
         std::string hint = nearest(e, {"lru", "lfu", "fifo"});
         src_.fail(m.get("eviction"), fmt::format("unknown eviction '{}'{}; known: lru, lfu, fifo", e,
                                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
       }
     }
-    if (m.has("ttl")) c.ttl = read_duration(src_, m.get("ttl"), t_.latency, "ttl", false);
+    if (m.has("ttl")) c.cache.ttl = read_duration(src_, m.get("ttl"), t_.latency, "ttl", false);
     if (m.has("value_size")) {
-      c.value_size = read_size(src_, m.get("value_size"), "value_size");
-      if (c.value_size <= 0) src_.fail(m.get("value_size"), "value_size must be greater than zero");
+      c.cache.value_size = read_size(src_, m.get("value_size"), "value_size");
+      if (c.cache.value_size <= 0) src_.fail(m.get("value_size"), "value_size must be greater than zero");
     }
     if (m.has("write_policy")) {
-      c.write_policy_loc = src_.location(m.get("write_policy"));
+      c.cache.write_policy_loc = src_.location(m.get("write_policy"));
       std::string w = read_string(src_, m.get("write_policy"), "write_policy");
-      if (w == "read_through") c.write_policy = WritePolicy::ReadThrough;
-      else if (w == "cache_aside") c.write_policy = WritePolicy::CacheAside;
-      else if (w == "write_through") c.write_policy = WritePolicy::WriteThrough;
-      else if (w == "write_behind") c.write_policy = WritePolicy::WriteBehind;
+      if (w == "read_through") c.cache.write_policy = WritePolicy::ReadThrough;
+      else if (w == "cache_aside") c.cache.write_policy = WritePolicy::CacheAside;
+      else if (w == "write_through") c.cache.write_policy = WritePolicy::WriteThrough;
+      else if (w == "write_behind") c.cache.write_policy = WritePolicy::WriteBehind;
       else {
         std::vector<std::string> known = {"read_through", "cache_aside", "write_through", "write_behind"};
         std::string hint = nearest(w, known);
@@ -1153,20 +1153,20 @@ class Loader {
       }
     }
     if (m.has("flush_interval")) {
-      if (c.write_policy != WritePolicy::WriteBehind)
+      if (c.cache.write_policy != WritePolicy::WriteBehind)
         src_.fail_at(m.key_location("flush_interval"), "flush_interval applies only to write_policy: write_behind");
-      c.flush_interval = read_duration(src_, m.get("flush_interval"), t_.latency, "flush_interval", false);
+      c.cache.flush_interval = read_duration(src_, m.get("flush_interval"), t_.latency, "flush_interval", false);
     }
     if (m.has("coalesce_misses")) {
-      c.coalesce_loc = src_.location(m.get("coalesce_misses"));
-      c.coalesce_misses = read_bool(src_, m.get("coalesce_misses"), "coalesce_misses");
-      if (c.coalesce_misses && c.write_policy == WritePolicy::CacheAside)
+      c.cache.coalesce_loc = src_.location(m.get("coalesce_misses"));
+      c.cache.coalesce_misses = read_bool(src_, m.get("coalesce_misses"), "coalesce_misses");
+      if (c.cache.coalesce_misses && c.cache.write_policy == WritePolicy::CacheAside)
         src_.fail(m.get("coalesce_misses"), "coalesce_misses needs a cache that reads its backend itself; with "
                                             "cache_aside the caller reads the database (use read_through)");
     }
-    if (m.has("vnodes")) c.vnodes = read_int(src_, m.get("vnodes"), "vnodes", 1, 10000);
-    if (c.capacity_bytes > 0)  // entries, roughly, for the estimates; the model charges each value its size
-      c.capacity = std::max<int64_t>(1, static_cast<int64_t>(c.capacity_bytes / (c.value_size > 0 ? c.value_size : 1024)));
+    if (m.has("vnodes")) c.cache.vnodes = read_int(src_, m.get("vnodes"), "vnodes", 1, 10000);
+    if (c.cache.capacity_bytes > 0)  // entries, roughly, for the estimates; the model charges each value its size
+      c.cache.capacity = std::max<int64_t>(1, static_cast<int64_t>(c.cache.capacity_bytes / (c.cache.value_size > 0 ? c.cache.value_size : 1024)));
   }
 
   // `fanout: {to: leaf, count: 100 | all, wait_for: 95, hedge: {after: p95}}`.

@@ -111,10 +111,10 @@ nlohmann::json assumptions_json(const Topology& t) {
         cj["policy"] = to_string(c.policy);
         cj["targets"] = c.lb_targets;
       }
-      if (!c.backend.empty()) {
-        cj["capacity"] = c.capacity;
-        cj["hit"] = c.hit.describe();
-        cj["backend"] = c.backend;
+      if (!c.cache.backend.empty()) {
+        cj["capacity"] = c.cache.capacity;
+        cj["hit"] = c.cache.hit.describe();
+        cj["backend"] = c.cache.backend;
       }
       if (c.kind->traits().has_disk) {
         cj["read"] = fmt::format("io {}, cpu {}", c.read_profile.io.describe(), c.read_profile.cpu.describe());

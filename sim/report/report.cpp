@@ -273,8 +273,8 @@ double replica_skew(const ComponentStats& s) {
 void add_cache_summary(nlohmann::ordered_json& cj, const ComponentResult& c) {
   const ComponentStats& s = c.stats;
   const CacheStats& k = s.cache;
-  cj["eviction"] = c.spec->eviction == CacheEviction::Lfu ? "lfu" : c.spec->eviction == CacheEviction::Fifo ? "fifo" : "lru";
-  cj["write_policy"] = to_string(c.spec->write_policy);
+  cj["eviction"] = c.spec->cache.eviction == CacheEviction::Lfu ? "lfu" : c.spec->cache.eviction == CacheEviction::Fifo ? "fifo" : "lru";
+  cj["write_policy"] = to_string(c.spec->cache.write_policy);
   cj["evictions"] = k.evictions;
   cj["expired"] = k.expired;
   cj["stampede_misses"] = k.stampede_misses;

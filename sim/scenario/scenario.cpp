@@ -291,7 +291,7 @@ class ScenarioBuilder final : public BuildContext {
   // One ring per cache cluster, shared by all its callers.
   std::shared_ptr<const HashRing> ring(const Component& c) override {
     auto& r = rings_[c.name];
-    if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.vnodes));
+    if (!r) r = std::make_shared<HashRing>(static_cast<size_t>(c.replicas), static_cast<size_t>(c.cache.vnodes));
     return r;
   }
 

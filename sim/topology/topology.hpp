@@ -119,20 +119,7 @@ struct Component {
   std::string lb_targets;
   Location lb_targets_loc;
 
-  // cache
-  int64_t capacity = 0;  // entries
-  Distribution hit;      // service time of a hit
-  std::string backend;
-  Location backend_loc;
-  double capacity_bytes = 0;    // > 0: capacity counted in bytes instead of entries
-  double value_size = 0;        // bytes of a cached value; 0 = the request type's response size
-  CacheEviction eviction = CacheEviction::Lru;
-  double ttl = 0;               // seconds; 0 = entries never expire
-  WritePolicy write_policy = WritePolicy::ReadThrough;
-  double flush_interval = 1;    // write_behind: seconds between flushes of the acknowledged writes
-  bool coalesce_misses = false; // one backend read per key in flight; later misses wait for it
-  int64_t vnodes = 150;         // replicas > 1: points per replica on the consistent-hash ring
-  Location write_policy_loc, coalesce_loc;
+  CacheSpec cache;  // cache
 
   // database
   OpProfile read_profile, write_profile;
