@@ -21,6 +21,7 @@ void Kind::references(const Component& c, std::vector<Reference>& out) const {
 }
 
 int64_t Kind::nodes(const Component& c) const { return traits().single_node ? 1 : c.replicas; }
+void Kind::defaults(Component&) const {}
 void Kind::check(const Topology&, const Component&, std::vector<std::string>&) const {}
 const std::string* Kind::aside_backend(const Component&) const { return nullptr; }
 void Kind::reach(const Component&, const std::string&, CallTarget&, BuildContext&) const {}

@@ -138,6 +138,9 @@ class Kind {
   // Parameters declared in models/common/params.hpp form, read by the loader into the component's
   // `params`; null for kinds whose keys the loader still reads into Component's own fields.
   virtual const ParamTable* params() const { return nullptr; }
+  // The defaults its component starts from before its keys are read, where they differ from
+  // Component's (a database: 8 cores, 100 connections).
+  virtual void defaults(Component& c) const;
   // Its arrows out. The default: its `calls:`.
   virtual void references(const Component& c, std::vector<Reference>& out) const;
   // Checks that need the whole topology (after references and cycles), failing with a

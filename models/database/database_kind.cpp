@@ -89,6 +89,11 @@ class DatabaseKind final : public Kind {
     }();
     return t;
   }
+  // A managed database instance's usual size: 8 cores, 100 connections (Postgres' default).
+  void defaults(Component& c) const override {
+    c.cores = 8;
+    c.workers = 100;
+  }
   void reach(const Component& c, const std::string&, CallTarget& ct, BuildContext& b) const override {
     if (c.shards <= 0) return;
     ct.group = 1 + c.db.read_replicas;

@@ -188,6 +188,7 @@ class Loader {
       src_.fail(kind_node, fmt::format("unknown kind '{}'{}; known: {}", kind,
                                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), kind_names()));
     }
+    c.kind->defaults(c);
     const std::string what = "component '" + name + "'";
     if (const ParamTable* table = c.kind->params()) {
       load_declared(c, node, what, *table);
@@ -252,8 +253,6 @@ class Loader {
                    "preset", "shards", "sharding", "read_replicas", "reads_from", "replication", "connection_overflow",
                    "connection_cpu", "connection_memory", "pooler", "failover", "restore_time"});
       common(c, m);
-      c.cores = 8;
-      c.workers = 100;
       if (m.has("preset")) apply_database_preset(c, m.get("preset"));
       if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
       if (m.has("cores")) c.cores = read_int(src_, m.get("cores"), "cores", 1, kMaxCores);
