@@ -46,6 +46,14 @@ struct Message : Envelope {
   bool idempotent = false;
 };
 using MessagePtr = std::unique_ptr<Message>;
+
+// Turns request `msg` into its answer with `status` and sends it back to whoever sent it.
+inline void answer(Context& ctx, MessagePtr msg, Status status) {
+  msg->is_response = true;
+  msg->status = status;
+  NodeId to = msg->from;
+  ctx.send(to, std::move(msg));
+}
 inline constexpr uint8_t kCacheFill = 1;
 
 // A model's node: the engine delivers Envelopes, and every Envelope a model receives is a Message

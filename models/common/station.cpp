@@ -145,10 +145,7 @@ void Station::admit(Context& ctx, MessagePtr msg) {
   if (!worker_free && !queue_room) {
     if (measured) ++stats_->rejected;
     stats_->series.record(t, 0, false);
-    msg->is_response = true;
-    msg->status = Status::Rejected;
-    NodeId to = msg->from;
-    ctx.send(to, std::move(msg));
+    answer(ctx, std::move(msg), Status::Rejected);
     return;
   }
   uint64_t id = next_job_++;

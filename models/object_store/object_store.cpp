@@ -78,10 +78,7 @@ void ObjectStore::on_message(Context& ctx, MessagePtr msg) {
       ++*throttled_;
     }
     stats_->series.record(t, 0, false);
-    msg->is_response = true;
-    msg->status = Status::Rejected;
-    NodeId to = msg->from;
-    ctx.send(to, std::move(msg));
+    answer(ctx, std::move(msg), Status::Rejected);
     return;
   }
   double size = p_.object_size > 0 ? p_.object_size : write ? msg->request_bytes : msg->response_bytes;
@@ -118,11 +115,8 @@ void ObjectStore::on_timer(Context& ctx, uint64_t slot) {
   resp->path.clear();
   if (pd.network_in > 0) resp->path.push_back({self, cause::kNetwork, pd.network_in});
   resp->path.push_back({self, cause::kIo, t - pd.arrived});
-  resp->is_response = true;
-  resp->status = Status::Ok;
-  NodeId to = resp->from;
   free_.push_back(slot);
-  ctx.send(to, std::move(resp));
+  answer(ctx, std::move(resp), Status::Ok);
 }
 
 void ObjectStore::on_end(Context&) {

@@ -41,10 +41,7 @@ void Queue::on_message(Context& ctx, MessagePtr msg) {
       ++stats_->queue->rejected_full;
     }
     stats_->series.record(t, 0, false);
-    msg->is_response = true;
-    msg->status = Status::Rejected;
-    NodeId to = msg->from;
-    ctx.send(to, std::move(msg));
+    answer(ctx, std::move(msg), Status::Rejected);
     return;
   }
   stats_->in_system.add(t, 1);
@@ -89,10 +86,7 @@ void Queue::commit(Context& ctx, MessagePtr msg) {
   }
   stats_->series.record(t, residence, true);
   stats_->in_system.add(t, -1);
-  msg->is_response = true;
-  msg->status = Status::Ok;
-  NodeId to = msg->from;
-  ctx.send(to, std::move(msg));
+  answer(ctx, std::move(msg), Status::Ok);
   dispatch(ctx);
 }
 

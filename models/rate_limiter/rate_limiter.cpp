@@ -229,10 +229,7 @@ void RateLimiter::decide(Context& ctx, MessagePtr msg, uint64_t key, double arri
     ++stats_->arrivals;  // admitted requests are counted by the forwarding half
   }
   stats_->series.record(t, 0, false);
-  msg->is_response = true;
-  msg->status = Status::Rejected;
-  NodeId to = msg->from;
-  ctx.send(to, std::move(msg));
+  answer(ctx, std::move(msg), Status::Rejected);
 }
 
 }  // namespace archsim
