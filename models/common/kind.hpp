@@ -22,13 +22,13 @@
 
 #include "models/common/params.hpp"
 #include "models/common/routing.hpp"
-#include "models/common/station.hpp"
-#include "sim/engine/engine.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 #include "sim/topology/topology.hpp"
 
 namespace archsim {
+
+class Node;  // sim/engine/engine.hpp: what add_replicas hands to the engine
 
 // What a kind is and may be, as the checks, faults, pictures and reports need to know it.
 struct KindTraits {

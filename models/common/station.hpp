@@ -29,39 +29,6 @@
 
 namespace archsim {
 
-struct ResolvedCall {
-  enum class Shape { Single, Parallel, Fanout };
-  Shape shape = Shape::Single;
-  std::vector<CallTarget> targets;  // Parallel: several; else one
-  int64_t fanout = 0;               // Fanout: replicas called, -1 = all
-  // A single call to a cache_aside cache: the cache's backend, which the caller reads on a miss
-  // (then fills the cache) and writes to (then invalidates the key). Null otherwise.
-  std::shared_ptr<const ResolvedCall> aside_backend;
-  int64_t wait_for = 0;             // Fanout: answers needed before the caller goes on; 0 = all
-  // Hedging (Dean & Barroso, "The Tail at Scale"): a request still unanswered after the delay gets
-  // a backup on another replica; the first answer wins, the other is discarded when it comes.
-  double hedge_after = 0;     // seconds; used when hedge_quantile is 0
-  double hedge_quantile = 0;  // > 0: the delay is this quantile of the answer times seen so far
-  bool hedged() const { return hedge_after > 0 || hedge_quantile > 0; }
-  // Tied requests (same paper): every request goes to two replicas at once; the copy that gets a
-  // worker first cancels the other if that one is still queued; the first answer wins.
-  bool tied = false;
-  // Failure handling by the caller (models/common/resilience.hpp): Single calls only, neither hedged nor
-  // tied (the loader sees to it). `op` names the logical call for the receiver's write ledger;
-  // `edge` is where the caller's statistics for this callee go (null: not counted).
-  CallPolicy policy;
-  uint32_t op = 0;
-  EdgeStats* edge = nullptr;
-  bool guarded() const { return policy.active() && shape == Shape::Single && !hedged() && !tied; }
-};
-
-struct StationParams {
-  int64_t workers = -1;       // per replica; -1 = unbounded
-  int64_t queue = -1;         // per replica; -1 = unbounded
-  double cores = 1;           // CPU servers of the replica
-  double io_parallelism = 0;  // disk channels; 0 = no disk
-};
-
 class Station : public ModelNode {
  public:
   Station(const StationParams& params, ComponentStats* stats, Rng rng);
