@@ -2,11 +2,13 @@
 // lists in messages and the generated part of docs/topology.md.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "models/common/kind.hpp"
+#include "sim/config/loader.hpp"
 #include "sim/report/schema.hpp"
 #include "tests/run_helpers.hpp"
 
@@ -28,19 +30,28 @@ TEST_CASE("Kinds: every kind is registered once, named, described and found by n
   CHECK(kinds_with(&KindTraits::can_slow) == "services, caches and databases");
 }
 
-TEST_CASE("Kinds: declared parameters show their defaults and name their type", "[kinds]") {
+TEST_CASE("Kinds: every key is declared with its type, default and meaning", "[kinds]") {
+  const auto readers = config_readers();
   for (const Kind* k : kinds()) {
-    const ParamTable* t = k->params();
-    if (!t) continue;
     INFO(k->name());
-    auto defaults = t->make();
+    const ParamTable& t = k->params();
+    Component c;
+    c.kind = k;
+    k->defaults(c);
+    c.params = t.make();
     std::set<std::string> keys;
-    for (const auto& d : t->decls()) {
+    for (const auto& d : t.decls()) {
       INFO(d.key);
       CHECK(keys.insert(d.key).second);
       CHECK(d.doc.size() > 20);
-      CHECK(!d.show(*defaults).empty());
-      CHECK(t->find(d.key) == &d);
+      CHECK(t.find(d.key) == &d);
+      if (d.type == ParamType::Section) {
+        CHECK(!d.shape.empty());
+        CHECK(!d.reader.empty());
+      } else {
+        CHECK(!d.show(c).empty());
+      }
+      if (!d.reader.empty()) CHECK(std::find(readers.begin(), readers.end(), d.reader) != readers.end());
     }
   }
 }
@@ -61,14 +72,23 @@ TEST_CASE("Kinds: docs/topology.md holds what `archsim schema` generates", "[kin
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  auto b = text.find(kSchemaBegin);
-  auto e = text.find(kSchemaEnd);
-  REQUIRE(b != std::string::npos);
-  REQUIRE(e != std::string::npos);
-  b += std::string(kSchemaBegin).size() + 1;
   INFO("run: ./build/archsim schema --update docs/topology.md");
-  CHECK(text.substr(b, e - b) == schema_markdown());
+  CHECK(regenerate_schema(text, "docs/topology.md") == text);
+  for (const Kind* k : kinds()) {
+    INFO(k->name());
+    CHECK(text.find(schema_begin(k->name())) != std::string::npos);
+  }
   auto out = run_archsim({"schema"});
   CHECK(out.exit_code == 0);
   CHECK(out.out == schema_markdown());
+}
+
+TEST_CASE("Kinds: a docs file without a kind's part is refused with the lines to add", "[kinds][docs]") {
+  std::string text = schema_begin("kinds") + "\n" + schema_end("kinds") + "\n";
+  try {
+    regenerate_schema(text, "x.md");
+    FAIL("accepted a file without the kinds' parts");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("x.md has no generated part for kind 'client'; add the lines") != std::string::npos);
+  }
 }

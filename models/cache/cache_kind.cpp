@@ -1,6 +1,8 @@
 // kind: cache (models/cache/cache.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "models/cache/cache.hpp"
 #include "models/common/kind.hpp"
 #include "sim/support/queueing_formulas.hpp"
@@ -9,9 +11,85 @@
 namespace archsim {
 namespace {
 
+const ParamTable& cache_table() {
+  using S = CacheSpec;
+  static const ParamTable t =
+      ParamTable()
+          .station_keys()
+          .in(&Component::cache)
+          .section("shards", "integer", "shards, each owning a share of the keys (the key picks the shard, by `sharding:`); more shards spread the load and the data, and make a hot key one hot shard", "shards", "none")
+          .section("sharding", "`{strategy: hash_mod | consistent_hash | range | directory, key, vnodes, boundaries, directory}`", "how a key picks its shard (\"Sharding\" below); needs `shards:`", "shards", "hash_mod")
+          .section("capacity", "integer, or a size",
+                   "per replica: a number of entries (`100000`), or bytes with a unit (`4GB`), each value then charged "
+                   "its size; more = a higher hit ratio for more memory. The hit ratio is never an input: it emerges "
+                   "from the clients' key popularity, this and the cold start",
+                   "cache_capacity")
+          .required()
+          .distribution("hit", &S::hit, "lookup time of a hit (a miss pays it before it goes to the backend)")
+          .text("backend", &S::backend, &S::backend_loc, "the component a miss reads (and a write goes to)")
+          .required()
+          .choice("eviction", &S::eviction,
+                  {{"lru", CacheEviction::Lru}, {"lfu", CacheEviction::Lfu}, {"fifo", CacheEviction::Fifo}},
+                  "`lru` (least recently used leaves), `lfu` (fewest hits since inserted leaves, ties to the least "
+                  "recent; one-off keys cannot flush popular ones, but no aging), `fifo` (oldest insertion leaves, "
+                  "hits ignored)")
+          .duration("ttl", &S::ttl,
+                    "an entry expires this long after it was written (checked when it is next read, counted in "
+                    "`expired`); shorter = fresher data, more misses, and a stampede when a hot key expires; 0 = never",
+                    false)
+          .size("value_size", &S::value_size,
+                "bytes charged per value when `capacity` is in bytes; 0 = the request type's response size (a write's "
+                "request size)")
+          .check([](const Component& c, const ParamGiven&) {
+            return c.cache.value_size <= 0 ? std::string("value_size must be greater than zero") : std::string();
+          })
+          .choice("write_policy", &S::write_policy,
+                  {{"read_through", WritePolicy::ReadThrough},
+                   {"cache_aside", WritePolicy::CacheAside},
+                   {"write_through", WritePolicy::WriteThrough},
+                   {"write_behind", WritePolicy::WriteBehind}},
+                  "`read_through`: a miss reads the backend and fills; a write invalidates and goes to the backend. "
+                  "`cache_aside`: the calling service reads the backend on a miss and writes the value back, and on a "
+                  "write updates the backend then deletes the key. `write_through`: a write goes to the backend, then "
+                  "updates the cache (write latency = cache + backend). `write_behind`: a write is acknowledged at "
+                  "once and reaches the backend at the next `flush_interval`; a crash loses the unflushed ones")
+          .at(&S::write_policy_loc)
+          .duration("flush_interval", &S::flush_interval,
+                    "write_behind only: longer = fewer backend writes, more acknowledged writes at risk", false)
+          .check(
+              [](const Component& c, const ParamGiven&) {
+                return c.cache.write_policy != WritePolicy::WriteBehind
+                           ? std::string("flush_interval applies only to write_policy: write_behind")
+                           : std::string();
+              },
+              true)
+          .flag("coalesce_misses", &S::coalesce_misses,
+                "one backend read per key in flight; concurrent misses of that key wait for it instead of each "
+                "reading the backend (the stampede fix). Not with `cache_aside`")
+          .at(&S::coalesce_loc)
+          .check([](const Component& c, const ParamGiven&) {
+            return c.cache.coalesce_misses && c.cache.write_policy == WritePolicy::CacheAside
+                       ? std::string("coalesce_misses needs a cache that reads its backend itself; with cache_aside "
+                                     "the caller reads the database (use read_through)")
+                       : std::string();
+          })
+          .count("vnodes", &S::vnodes, 1, 10000,
+                 "with `replicas` > 1, keys are placed on a consistent-hash ring with this many points per replica "
+                 "(callers send each key to its owner): a hot key makes one hot replica")
+          .finish([](Component& c) {
+            // Entries, roughly, for the estimates; the model charges each value its size.
+            CacheSpec& k = c.cache;
+            if (k.capacity_bytes > 0)
+              k.capacity = std::max<int64_t>(
+                  1, static_cast<int64_t>(k.capacity_bytes / (k.value_size > 0 ? k.value_size : 1024)));
+          });
+  return t;
+}
+
 class CacheKind final : public Kind {
  public:
   const char* name() const override { return "cache"; }
+  const ParamTable& params() const override { return cache_table(); }
   const char* summary() const override {
     return "answers hits from its entries and sends misses to its backend (read-through, cache-aside, write-through "
            "or write-behind; LRU, LFU or FIFO; TTLs; sharded or on a hash ring)";

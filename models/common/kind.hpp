@@ -135,9 +135,9 @@ class Kind {
   virtual const char* name() const = 0;     // the `kind:` value
   virtual const char* summary() const = 0;  // one line, for `archsim schema` and the docs
   virtual const KindTraits& traits() const = 0;
-  // Parameters declared in models/common/params.hpp form, read by the loader into the component's
-  // `params`; null for kinds whose keys the loader still reads into Component's own fields.
-  virtual const ParamTable* params() const { return nullptr; }
+  // Its keys, declared once (models/common/params.hpp): the loader reads a component through this
+  // table, and `archsim schema` prints it into docs/topology.md.
+  virtual const ParamTable& params() const = 0;
   // The defaults its component starts from before its keys are read, where they differ from
   // Component's (a database: 8 cores, 100 connections).
   virtual void defaults(Component& c) const;

@@ -5,6 +5,69 @@
 namespace archsim {
 namespace {
 
+// `preset` first: the keys after it override its values. Shards, read replicas, replication,
+// the pooler and failover are read together by the configuration's `database_copies` reader
+// (which of them apply depends on the others).
+const ParamTable& database_table() {
+  using D = DatabaseSpec;
+  static const ParamTable t =
+      ParamTable()
+          .in(&Component::db)
+          .section("preset", "`postgres`, `mysql`, `cassandra`, `dynamodb` or `redis`",
+                   "start from a node class (\"Presets\" below); any key written beside it overrides that field "
+                   "(`read: {cpu: 100us}` keeps the preset's `read.io`)",
+                   "database_preset", "none")
+          .count("replicas", &Component::replicas, 1, kMaxReplicas,
+                 "without `shards:`, that many nodes each owning the keys hash mod replicas (as `shards:`)")
+          .count("cores", &Component::cores, 1, kMaxCores, "CPU cores per node, processor-shared by its requests")
+          .count("max_connections", &Component::workers, 1, kMaxWorkers,
+                 "requests a node serves at once; beyond, they wait or are refused (`connection_overflow`)")
+          .count("io_parallelism", &Component::io_parallelism, 1, 4096,
+                 "concurrent I/Os the disk serves at full speed; more share it")
+          .section("read", "`{io, cpu}`", "a read's disk time and CPU per request (distributions)", "database_profiles",
+                   "{io: 0, cpu: 0}")
+          .section("write", "`{io, cpu}`", "a write's disk time and CPU per request (distributions)",
+                   "database_profiles", "{io: 0, cpu: 0}")
+          .choice("connection_overflow", &D::refuse_over_limit, {{"wait", false}, {"refuse", true}},
+                  "what a request finds when all `max_connections` are busy: `wait` (queue) or `refuse` "
+                  "(PostgreSQL's \"sorry, too many clients already\": rejected)")
+          .duration("connection_cpu", &D::connection_cpu,
+                    "CPU added to every request per connection busy on the node: the cost of many direct "
+                    "connections (a PostgreSQL snapshot scans every backend; more processes than cores "
+                    "context-switch)")
+          .size("connection_memory", &D::connection_memory,
+                "memory per connection (reported: `connections.peak_connection_memory_mb`)")
+          .section("shards", "integer", "shards, each owning a share of the keys (the key picks the shard, by `sharding:`); more shards spread the load and the data, and make a hot key one hot shard", "database_copies", "none")
+          .section("sharding", "`{strategy: hash_mod | consistent_hash | range | directory, key, vnodes, boundaries, directory}`", "how a key picks its shard (\"Sharding\" below); needs `shards:`", "database_copies", "hash_mod")
+          .count("read_replicas", &D::read_replicas, 0, 1000,
+                 "copies of each shard besides its primary; the nodes are `shards x (1 + read_replicas)`")
+          .read_by("database_copies")
+          .choice("reads_from", &D::reads_from,
+                  {{"primary", ReadsFrom::Primary}, {"replicas", ReadsFrom::Replicas}, {"any", ReadsFrom::Any}},
+                  "`primary`, `replicas` (round robin over the shard's replicas, possibly stale) or `any` (over all "
+                  "its copies). Writes always go to the primary")
+          .read_by("database_copies")
+          .section("replication", "`async`, `sync` or `{mode, apply}`",
+                   "the primary streams each write to its replicas, which apply them in order (`apply`: the time per "
+                   "write, default the write's `cpu`). `sync`: acknowledged after every replica applied it (a "
+                   "replica round trip plus the apply); `async`: at once, the lag shows in `replication.lag_ms`",
+                   "database_copies", "async")
+          .section("pooler", "`{kind: pgbouncer | rds_proxy | proxysql, server_connections, max_client_connections, "
+                   "enabled}`",
+                   "a transaction-mode pooler in front of each node: only `server_connections` requests run on the "
+                   "node at once, the other client connections wait in the pooler; past `max_client_connections` "
+                   "they are refused",
+                   "database_copies", "none")
+          .section("failover", "`{detect_after, promote_time}`, `{mode: manual, restore_time}`, `auto` or `manual`",
+                   "what happens when a shard's primary crashes (\"Failover\" below): a hot standby promotes a read "
+                   "replica, a cold standby is restored by an operator",
+                   "database_copies", "none")
+          .duration("restore_time", &D::restore_time,
+                    "manual failover: from the crash until the primary is back (also `failover.restore_time`)", false)
+          .read_by("database_copies");
+  return t;
+}
+
 // Node `i` of database `c`: its place in its shard (primary first, then the read replicas), the
 // replication it takes part in, and how its connections are handled.
 void database_params(const Component& c, const std::vector<NodeId>& ids, size_t i,
@@ -89,6 +152,7 @@ class DatabaseKind final : public Kind {
     }();
     return t;
   }
+  const ParamTable& params() const override { return database_table(); }
   // A managed database instance's usual size: 8 cores, 100 connections (Postgres' default).
   void defaults(Component& c) const override {
     c.cores = 8;

@@ -92,6 +92,18 @@ void LoadBalancer::forward(Context& ctx, uint64_t id) {
   ctx.send(p_.targets[p.target], std::move(m));
 }
 
+std::vector<std::pair<std::string, LbPolicy>> lb_policy_words() {
+  return {{"round_robin", LbPolicy::RoundRobin},
+          {"random", LbPolicy::Random},
+          {"least_connections", LbPolicy::LeastConnections},
+          {"power_of_two", LbPolicy::PowerOfTwo}};
+}
+
+const char* const kLbPolicyDoc =
+    "how a replica of the target is picked: `round_robin` and `random` ignore load; `least_connections` "
+    "sends to the replica with the fewest requests in flight (it needs to see them all); `power_of_two` asks "
+    "two at random and takes the less busy, nearly as good at a fraction of the state";
+
 const char* to_string(LbPolicy p) {
   switch (p) {
     case LbPolicy::RoundRobin:

@@ -6,6 +6,20 @@
 namespace archsim {
 namespace {
 
+const ParamTable& load_balancer_table() {
+  static const ParamTable t =
+      ParamTable()
+          .text("targets", &Component::lb_targets, &Component::lb_targets_loc,
+                "the component whose replicas it spreads requests over; it proxies their answers back")
+          .required()
+          .choice("policy", &Component::policy, lb_policy_words(), kLbPolicyDoc)
+          .distribution("delay", &Component::delay, "its processing time per request (the proxy hop)")
+          .section("rate_limit", "the keys of a `rate_limiter` (below)",
+                   "limits the balancer itself: a request over the limit is answered at once with a rejection",
+                   "rate_limit", "none");
+  return t;
+}
+
 class LoadBalancerKind final : public Kind {
  public:
   const char* name() const override { return "load_balancer"; }
@@ -13,6 +27,7 @@ class LoadBalancerKind final : public Kind {
     return "spreads requests over its target's replicas (round robin, random, least connections, power of two), "
            "optionally behind a rate limit";
   }
+  const ParamTable& params() const override { return load_balancer_table(); }
   const KindTraits& traits() const override {
     static const KindTraits t = [] {
       KindTraits k;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/support/critical_path.hpp"
+#include "sim/topology/topology.hpp"
 
 namespace archsim {
 

@@ -22,7 +22,7 @@ class ObjectStoreKind final : public Kind {
     }();
     return t;
   }
-  const ParamTable* params() const override { return &ObjectStore::table(); }
+  const ParamTable& params() const override { return ObjectStore::table(); }
   int64_t nodes(const Component& c) const override { return c.params_as<ObjectStore::Params>().endpoints; }
   void build(const Component& c, BuildContext& b) const override {
     ComponentStats& st = b.server_stats(c);

@@ -9,6 +9,46 @@
 namespace archsim {
 namespace {
 
+const ParamTable& queue_table() {
+  static const ParamTable t =
+      ParamTable()
+          .in(&Component::queue_spec)
+          .count("partitions", &QueueSpec::partitions, 1, 100000,
+                 "the message's key picks its partition (hash mod partitions); more partitions let more consumers "
+                 "work in order")
+          .count("consumers", &QueueSpec::consumers, 1, 100000, "the consumer group; each handles one message at a time")
+          .choice("ordering", &QueueSpec::ordered, {{"partition", true}, {"none", false}},
+                  "`partition` (Kafka): partition p belongs to consumer p mod consumers, processed in order, so "
+                  "consumers beyond the partition count sit idle; `none` (competing consumers, SQS-like): any idle "
+                  "consumer takes the oldest message, no order")
+          .distribution("service_time", &QueueSpec::service_time, "per message and attempt, holding the consumer")
+          .section("calls", "as a service's `calls`", "the consumer's downstream calls after the service time", "calls",
+                   "none")
+          .number("failure_probability", &QueueSpec::failure_probability, 0, 1,
+                  "an attempt fails with this probability; a failed downstream call fails it too")
+          .check([](const Component& c, const ParamGiven&) {
+            return c.queue_spec.failure_probability >= 1
+                       ? std::string("failure_probability must be below 1, or no message is ever processed")
+                       : std::string();
+          })
+          .count("max_attempts", &QueueSpec::max_attempts, 1, 1000,
+                 "after this many failed attempts the message goes to the dead-letter queue")
+          .distribution("retry_backoff", &QueueSpec::retry_backoff,
+                        "wait before the second attempt; the consumer holds the partition meanwhile")
+          .number("backoff_multiplier", &QueueSpec::backoff_multiplier, 1, 100,
+                  "each later backoff is this much longer (1 = constant)")
+          .distribution("ack_delay", &QueueSpec::ack_delay,
+                        "enqueue to acknowledgement (replication before the ack); the message becomes visible then")
+          .count("max_backlog", &QueueSpec::max_backlog, 0, int64_t(1) << 40,
+                 "unfinished messages the topic holds; beyond it an enqueue is rejected (back pressure on the "
+                 "producers instead of an ever longer lag)")
+          .unbounded()
+          .text("dead_letter_to", &QueueSpec::dead_letter_to, &QueueSpec::dead_letter_loc,
+                "another queue that receives the dead-lettered messages (else they are counted and dropped)")
+          .finish([](Component& c) { c.workers = c.queue_spec.consumers; });
+  return t;
+}
+
 class QueueKind final : public Kind {
  public:
   const char* name() const override { return "queue"; }
@@ -16,6 +56,7 @@ class QueueKind final : public Kind {
     return "a topic with partitions and a consumer group that makes its calls; retries with backoff, "
            "dead-letters what keeps failing";
   }
+  const ParamTable& params() const override { return queue_table(); }
   const KindTraits& traits() const override {
     static const KindTraits t = [] {
       KindTraits k;

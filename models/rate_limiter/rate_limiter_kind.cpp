@@ -46,9 +46,53 @@ void add_rate_limit_store(const Component& c, std::vector<Reference>& out) {
 
 namespace {
 
+// The limit keys are read together (which apply depends on `algorithm`), by the configuration's
+// `rate_limit_keys` reader; a load balancer's `rate_limit:` map takes the same keys.
+const ParamTable& rate_limiter_table() {
+  static const ParamTable t =
+      ParamTable()
+          .text("target", &Component::target, &Component::target_loc, "the component it forwards admitted requests to")
+          .required()
+          .count("replicas", &Component::replicas, 1, kMaxReplicas,
+                 "limiter replicas; a client spreads its requests over them round robin")
+          .choice("policy", &Component::policy, lb_policy_words(), kLbPolicyDoc)
+          .distribution("delay", &Component::delay, "its processing time per request")
+          .section("algorithm", "`token_bucket`, `sliding_window_log` or `fixed_window`",
+                   "how requests are counted against the limit", "rate_limit_keys")
+          .required()
+          .section("capacity", "number >= 1",
+                   "token bucket, required: tokens, the largest burst; the bucket starts full", "rate_limit_keys")
+          .section("refill", "rate > 0", "token bucket, required: tokens added per second (`5/s`)", "rate_limit_keys")
+          .section("limit", "integer",
+                   "windows, required: requests admitted per window (`100`). The sliding log admits when fewer than "
+                   "`limit` were admitted in the last `window`; the fixed window counts per aligned window, so up to "
+                   "2x `limit` pass across a boundary",
+                   "rate_limit_keys")
+          .section("window", "duration > 0", "windows, required: the window (`1min`)", "rate_limit_keys")
+          .section("per", "`global`, `key` or `client`",
+                   "one limit, one per request key, or one per client component the request started from",
+                   "rate_limit_keys", "global")
+          .section("state", "`local` or `central`",
+                   "`local`: counters per limiter replica, so N replicas admit up to N x the limit; `central`: "
+                   "counters in `store`, exact, and every decision pays a round trip to it",
+                   "rate_limit_keys", "local")
+          .section("store", "name",
+                   "central, required: the component holding the counters (a cache, a database where the check is a "
+                   "write, or a service), e.g. Redis",
+                   "rate_limit_keys")
+          .section("on_store_failure", "`fail_open` or `fail_closed`",
+                   "when the store fails or does not answer within `store_timeout`: admit, or reject",
+                   "rate_limit_keys", "fail_open")
+          .section("store_timeout", "duration > 0", "how long a decision waits for the store", "rate_limit_keys", "50ms")
+          .section("burst_window", "duration > 0", "the window of the largest-burst measurement in the summary",
+                   "rate_limit_keys", "`window` (token bucket: 1s)");
+  return t;
+}
+
 class RateLimiterKind final : public Kind {
  public:
   const char* name() const override { return "rate_limiter"; }
+  const ParamTable& params() const override { return rate_limiter_table(); }
   const char* summary() const override {
     return "admits requests within a limit (token bucket, fixed or sliding window; global, per key or per client) "
            "and forwards them";

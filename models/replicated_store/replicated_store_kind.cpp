@@ -1,8 +1,127 @@
 // kind: replicated_store (models/replicated_store/replicated_store.hpp).
+#include <fmt/format.h>
+
 #include "models/common/kind.hpp"
+#include "sim/support/units.hpp"
 
 namespace archsim {
 namespace {
+
+// A key of one consistency mode on a store of the other.
+ParamTable& only(ParamTable& t, StoreSpec::Consistency mode) {
+  std::string k = t.decls().back().key;
+  return t.check(
+      [k, mode](const Component& c, const ParamGiven&) -> std::string {
+        if (c.store.consistency == mode) return "";
+        return mode == StoreSpec::Consistency::Ap
+                   ? fmt::format("'{}' applies to `consistency: ap` only; this store is cp (leader and majority); "
+                                 "remove it or set consistency: ap",
+                                 k)
+                   : fmt::format("'{}' applies to `consistency: cp` only; this store is ap; remove it or set "
+                                 "consistency: cp",
+                                 k);
+      },
+      true);
+}
+
+// heartbeat_interval below election_timeout, reported at the heartbeat when it is given.
+std::string heartbeat_check(const Component& c, const ParamGiven& given, bool at_heartbeat) {
+  const StoreSpec& s = c.store;
+  if (s.consistency != StoreSpec::Consistency::Cp || s.heartbeat_interval < s.election_timeout) return "";
+  if (at_heartbeat != given("heartbeat_interval")) return "";
+  return fmt::format("heartbeat_interval ({}) must be shorter than election_timeout ({}), or followers start elections "
+                     "while the leader is alive",
+                     format_duration(s.heartbeat_interval), format_duration(s.election_timeout));
+}
+
+const ParamTable& store_table() {
+  using S = StoreSpec;
+  using C = StoreSpec::Consistency;
+  static const ParamTable t = [] {
+    ParamTable t;
+    t.in(&Component::store)
+        .section("replicas", "a list of regions, or a count",
+                 "one replica in each listed region (`[us-east, eu-west, ap-south]`), or that many placed in `region:`",
+                 "store_placement")
+        .required()
+        .choice("consistency", &S::consistency, {{"cp", C::Cp}, {"ap", C::Ap}},
+                "`cp`: Raft-style leader and majority (linearizable; the minority side of a partition cannot "
+                "write); `ap`: Dynamo-style coordinators and quorums (available on both sides; reads may be stale, "
+                "writes may conflict)")
+        .distribution("op_time", &S::op_time,
+                      "time an operation spends at its coordinator before the protocol starts (no queueing)")
+        .size("value_size", &S::value_bytes, "bytes of a value in protocol messages");
+    t.duration("election_timeout", &S::election_timeout,
+               "cp: a follower that hears no leader for a time uniform in [T, 2T] starts an election; a leader that "
+               "hears from no majority for T steps down. Longer rides out slow links without needless elections, "
+               "and leaves the store without a leader for longer after a real failure",
+               false);
+    t.check([](const Component& c, const ParamGiven& g) {
+      std::string m = c.store.consistency == C::Cp ? "" : "'election_timeout' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
+      return m.empty() ? heartbeat_check(c, g, false) : m;
+    }, true);
+    t.duration("heartbeat_interval", &S::heartbeat_interval,
+               "cp: the leader's heartbeats, which also resend unacknowledged entries and confirm read-index rounds; "
+               "must be below `election_timeout`",
+               false)
+        .check(
+            [](const Component& c, const ParamGiven& g) {
+              std::string m = c.store.consistency == C::Cp ? "" : "'heartbeat_interval' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
+              return m.empty() ? heartbeat_check(c, g, true) : m;
+            },
+            true);
+    t.choice("minority", &S::minority_rejects, {{"reject", true}, {"timeout", false}},
+             "cp: with no leader reachable a replica refuses its clients' operations at once (`reject`), or drops "
+             "them so the callers time out (`timeout`)");
+    only(t, C::Cp);
+    t.choice("reads", &S::lease_reads, {{"lease", true}, {"read_index", false}},
+             "cp: `lease` (the leader answers at once while a majority acknowledged a heartbeat within "
+             "`election_timeout`) or `read_index` (every read waits for a heartbeat round to reach a majority)");
+    only(t, C::Cp);
+    t.flag("pre_vote", &S::pre_vote,
+           "cp: a replica whose election timer fires first asks whether the others would vote for it, and raises its "
+           "term only if a majority would; `false` lets a replica cut off by a partition come back with a higher "
+           "term that deposes the leader");
+    only(t, C::Cp);
+    t.section("quorum", "`{n: all, r: 1, w: 1, sloppy: true}`",
+              "ap: `n` home replicas per key (consecutive from a hash of the key), a read answers after `r` of them, "
+              "a write after `w`; larger r and w buy fresher reads with more waiting; `sloppy: false` fails what "
+              "cannot reach `r`/`w` in `request_timeout`, `sloppy: true` answers with what it has and keeps hints",
+              "store_quorum", "{n: all, r: 1, w: 1, sloppy: true}");
+    only(t, C::Ap);
+    t.choice("conflict", &S::siblings, {{"lww", false}, {"siblings", true}},
+             "ap: `lww` keeps the value with the largest timestamp (the coordinator's clock plus its `clock_skew`); "
+             "`siblings` keeps concurrent values under version vectors and a read returns the newest of them");
+    only(t, C::Ap);
+    t.section("clock_skew", "a list of offsets, one per replica: `[0ms, 0ms, +50ms]`",
+              "ap: each replica's clock offset; a clock ahead makes its writes win over later ones", "store_clock_skew",
+              "none");
+    only(t, C::Ap);
+    t.duration("request_timeout", &S::request_timeout, "ap: how long a coordinator waits for replicas", false);
+    only(t, C::Ap);
+    t.flag("read_repair", &S::read_repair,
+           "ap: a read asks every home replica and sends the newest value to those that answered with an older one");
+    only(t, C::Ap);
+    t.flag("hinted_handoff", &S::hinted_handoff,
+           "ap: a write a home replica did not acknowledge in time (or refused because it is down) is kept as a hint "
+           "and resent every `hint_retry` until acknowledged");
+    only(t, C::Ap);
+    t.duration("hint_retry", &S::hint_retry, "ap: seconds between hint deliveries", false);
+    only(t, C::Ap);
+    t.count("max_hints", &S::max_hints, 0, int64_t(1) << 32,
+            "ap: hints kept per replica; beyond, they are dropped and left to anti-entropy");
+    only(t, C::Ap);
+    t.duration("anti_entropy_interval", &S::anti_entropy_interval,
+               "ap: each replica sends every peer the keys it updated since their last exchange (what a Merkle-tree "
+               "comparison would find), staggered across the replicas; shorter converges faster for more background "
+               "traffic; `none` turns it off",
+               false)
+        .zero_word("none");
+    only(t, C::Ap);
+    return t;
+  }();
+  return t;
+}
 
 class ReplicatedStoreKind final : public Kind {
  public:
@@ -11,6 +130,7 @@ class ReplicatedStoreKind final : public Kind {
     return "a key-value store replicated across regions: CP (Raft-style leader, quorum commits) or AP (Dynamo-style "
            "N, R, W quorums, hinted handoff, read repair)";
   }
+  const ParamTable& params() const override { return store_table(); }
   const KindTraits& traits() const override {
     static const KindTraits t = [] {
       KindTraits k;

@@ -47,9 +47,6 @@ struct StoreSpec {
   int64_t max_hints = 100000;        // per replica; beyond, hints are dropped (anti-entropy repairs)
   double anti_entropy_interval = 10; // seconds; 0 = none
 
-  // Where the first key of the other mode was written, for the loader's mode check.
-  Location ap_only_loc, cp_only_loc;
-  std::string ap_only_key, cp_only_key;
 };
 
 }  // namespace archsim

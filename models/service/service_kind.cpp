@@ -5,12 +5,29 @@
 namespace archsim {
 namespace {
 
+const ParamTable& service_table() {
+  static const ParamTable t =
+      ParamTable()
+          .station_keys()
+          .section("call_policy", "`{timeout, retries, circuit_breaker, fallback, idempotency}`",
+                   "the default failure handling of its single calls (\"Failure handling by the callers\"); a call's "
+                   "own keys override it",
+                   "call_policy", "none")
+          .section("calls", "a list of calls, or a map from request type to such a list",
+                   "what a request does after its cpu and delay, in order: a component name, `{parallel: [a, b]}` "
+                   "(waits for all), `{to: leaf, fanout: all | N}`, `{enqueue: topic}` (waits only for the "
+                   "acknowledgement) or `{call: name, ...}` with failure-handling keys",
+                   "calls", "none");
+  return t;
+}
+
 class ServiceKind final : public Kind {
  public:
   const char* name() const override { return "service"; }
   const char* summary() const override {
     return "replicas with cores, workers and a queue; spends cpu and delay per request and makes its calls";
   }
+  const ParamTable& params() const override { return service_table(); }
   const KindTraits& traits() const override {
     static const KindTraits t = [] {
       KindTraits k;

@@ -22,9 +22,6 @@ namespace archsim {
 
 namespace {
 
-constexpr int64_t kMaxReplicas = 100000;
-constexpr int64_t kMaxCores = 1024;
-constexpr int64_t kMaxWorkers = 10000000;
 // Beyond these, the linear searches of the validator and the per-pair routing of the scenario take minutes.
 constexpr size_t kMaxComponents = 10000;
 constexpr size_t kMaxRegions = 64;
@@ -189,135 +186,107 @@ class Loader {
                                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), kind_names()));
     }
     c.kind->defaults(c);
-    const std::string what = "component '" + name + "'";
-    if (const ParamTable* table = c.kind->params()) {
-      load_declared(c, node, what, *table);
-    } else if (kind == "client") {
-      MapReader m(src_, node, what, {"kind", "region", "arrival", "requests", "target", "timeout", "cost"});
-      common(c, m);
-      load_arrival(c, m.require("arrival"));
-      load_requests(c, m.require("requests"));
-      c.target = read_string(src_, m.require("target"), "target");
-      c.target_loc = src_.location(m.get("target"));
-      if (m.has("timeout")) c.timeout = read_duration(src_, m.get("timeout"), t_.latency, "timeout", false);
-    } else if (kind == "load_balancer") {
-      MapReader m(src_, node, what, {"kind", "region", "policy", "targets", "delay", "cost", "rate_limit"});
-      common(c, m);
-      c.workers = -1;
-      if (m.has("policy")) {
-        std::string p = read_string(src_, m.get("policy"), "policy");
-        if (p == "round_robin") c.policy = LbPolicy::RoundRobin;
-        else if (p == "random") c.policy = LbPolicy::Random;
-        else if (p == "least_connections") c.policy = LbPolicy::LeastConnections;
-        else if (p == "power_of_two") c.policy = LbPolicy::PowerOfTwo;
-        else {
-          std::string hint = nearest(p, {"round_robin", "random", "least_connections", "power_of_two"});
-          src_.fail(m.get("policy"),
-                    fmt::format("unknown policy '{}'{}; known: round_robin, random, least_connections, power_of_two", p,
-                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
-        }
-      }
-      c.lb_targets = read_string(src_, m.require("targets"), "targets");
-      c.lb_targets_loc = src_.location(m.get("targets"));
-      if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
-      if (m.has("rate_limit")) {
-        MapReader r(src_, m.get("rate_limit"), "rate_limit", rate_limit_keys());
-        c.rate_limit = load_rate_limit(r);
-      }
-    } else if (kind == "service") {
-      MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "delay", "calls", "cost", "call_policy"});
-      common(c, m);
-      station(c, m);
-      if (m.has("call_policy")) {
-        MapReader pm(src_, m.get("call_policy"), "call_policy", policy_keys());
-        load_policy(c.call_policy, pm);
-      }
-      if (m.has("calls")) load_calls(c, m.get("calls"));
-    } else if (kind == "cache") {
-      MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "workers", "queue", "cpu", "capacity", "hit", "backend", "cost",
-                   "shards", "sharding", "eviction", "ttl", "value_size", "write_policy", "flush_interval",
-                   "coalesce_misses", "vnodes"});
-      common(c, m);
-      station(c, m);
-      load_shards(c, m);
-      load_cache_capacity(c, m.require("capacity"));
-      if (m.has("hit")) c.cache.hit = read_distribution(src_, m.get("hit"), t_.latency, "hit");
-      c.cache.backend = read_string(src_, m.require("backend"), "backend");
-      c.cache.backend_loc = src_.location(m.get("backend"));
-      load_cache_policies(c, m);
-    } else if (kind == "database") {
-      MapReader m(src_, node, what,
-                  {"kind", "region", "replicas", "cores", "max_connections", "read", "write", "io_parallelism", "cost",
-                   "preset", "shards", "sharding", "read_replicas", "reads_from", "replication", "connection_overflow",
-                   "connection_cpu", "connection_memory", "pooler", "failover", "restore_time"});
-      common(c, m);
-      if (m.has("preset")) apply_database_preset(c, m.get("preset"));
-      if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
-      if (m.has("cores")) c.cores = read_int(src_, m.get("cores"), "cores", 1, kMaxCores);
-      if (m.has("max_connections"))
-        c.workers = read_int(src_, m.get("max_connections"), "max_connections", 1, kMaxWorkers);
-      c.queue = -1;  // connections beyond the limit wait; they do not fail
-      if (m.has("io_parallelism"))
-        c.io_parallelism = read_int(src_, m.get("io_parallelism"), "io_parallelism", 1, 4096);
-      if (m.has("read")) c.read_profile = load_profile(m.get("read"), "read", c.read_profile);
-      if (m.has("write")) c.write_profile = load_profile(m.get("write"), "write", c.write_profile);
-      load_database_extras(c, m);
-    } else if (kind == "rate_limiter") {
-      load_rate_limiter(c, node, what);
-    } else if (kind == "queue") {
-      load_queue(c, node, what);
-    } else if (kind == "feed") {
-      load_feed(c, node, what);
-    } else if (kind == "replicated_store") {
-      load_store(c, node, what);
-    }
+    load_declared(c, node, "component '" + name + "'", c.kind->params());
     return c;
   }
 
-  // A kind that declares its parameters (models/common/params.hpp): its keys, the station keys when
-  // it is a station, and the keys every component takes.
+  // A component's keys, as its kind declares them (models/common/params.hpp): the typed keys read
+  // here, the structures by the readers below (`readers()`), each called once where its first key is
+  // declared; then the declared checks, and what the kind derives from its keys.
   void load_declared(Component& c, const YAML::Node& node, const std::string& what, const ParamTable& table) {
     std::vector<std::string> allowed = {"kind", "region", "cost"};
-    if (table.station())
-      for (const char* k : {"replicas", "cores", "workers", "queue", "cpu", "delay"}) allowed.push_back(k);
     for (const auto& d : table.decls()) allowed.push_back(d.key);
     MapReader m(src_, node, what, allowed);
     common(c, m);
-    if (table.station()) station(c, m);
     std::shared_ptr<ParamBlock> block = table.make();
+    c.params = block;
+    std::set<std::string> done;
     for (const auto& d : table.decls()) {
-      if (!m.has(d.key)) continue;
-      YAML::Node v = m.get(d.key);
-      ParamValue pv;
-      switch (d.type) {
-        case ParamType::Duration: pv.number = read_duration(src_, v, t_.latency, d.key, d.allow_zero); break;
-        case ParamType::Size: pv.number = read_size(src_, v, d.key); break;
-        case ParamType::Rate: pv.number = read_rate(src_, v, d.key); break;
-        case ParamType::Bandwidth: pv.number = read_bandwidth(src_, v, d.key); break;
-        case ParamType::Count:
-          pv.count = read_int(src_, v, d.key, static_cast<int64_t>(d.min), static_cast<int64_t>(d.max));
-          break;
-        case ParamType::Number: pv.number = read_number(src_, v, d.key, d.min, d.max); break;
-        case ParamType::Flag: pv.flag = read_bool(src_, v, d.key); break;
-        case ParamType::Distribution: pv.distribution = read_distribution(src_, v, t_.latency, d.key); break;
-        case ParamType::Choice: {
-          pv.choice = read_string(src_, v, d.key);
-          if (std::find(d.choices.begin(), d.choices.end(), pv.choice) == d.choices.end()) {
-            std::string hint = nearest(pv.choice, d.choices);
-            src_.fail(v, fmt::format("unknown {} '{}'{}; known: {}", d.key, pv.choice,
-                                     hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(d.choices)));
-          }
-          break;
-        }
+      if (!d.reader.empty()) {
+        if (done.insert(d.reader).second) (this->*reader(d.reader))(c, m);
+        continue;
       }
-      d.set(*block, pv);
-      block->given[d.key] = m.key_location(d.key);
+      if (!m.has(d.key)) {
+        if (d.required) m.require(d.key);
+        continue;
+      }
+      YAML::Node v = m.get(d.key);
+      d.set(c, read_value(d, v));
+      if (d.locate) d.locate(c, src_.location(v));
+      if (block) block->given[d.key] = m.key_location(d.key);
     }
-    c.params = std::move(block);
+    ParamGiven given = [&m](const std::string& key) { return m.has(key); };
+    for (const auto& d : table.decls()) {
+      if (!d.check || !m.has(d.key)) continue;
+      std::string why = d.check(c, given);
+      if (why.empty()) continue;
+      if (d.check_at_key) src_.fail_at(m.key_location(d.key), why);
+      src_.fail(m.get(d.key), why);
+    }
+    table.finish(c);
     c.replicas = c.kind->nodes(c);  // a kind that sizes itself from its parameters (its front ends)
   }
+
+  ParamValue read_value(const ParamDecl& d, const YAML::Node& v) {
+    ParamValue pv;
+    switch (d.type) {
+      case ParamType::Duration:
+        if (!d.zero_word.empty() && v.IsScalar() && v.Scalar() == d.zero_word) break;
+        pv.number = read_duration(src_, v, t_.latency, d.key, d.allow_zero);
+        break;
+      case ParamType::Size: pv.number = read_size(src_, v, d.key); break;
+      case ParamType::Rate: pv.number = read_rate(src_, v, d.key); break;
+      case ParamType::Bandwidth: pv.number = read_bandwidth(src_, v, d.key); break;
+      case ParamType::Count: {
+        auto lo = static_cast<int64_t>(d.min), hi = static_cast<int64_t>(d.max);
+        pv.count = d.unbounded  ? read_int_or_unbounded(src_, v, d.key, lo, hi)
+                   : d.suffixed ? read_count(v, d.key, lo, hi)
+                                : read_int(src_, v, d.key, lo, hi);
+        break;
+      }
+      case ParamType::Number: pv.number = read_number(src_, v, d.key, d.min, d.max); break;
+      case ParamType::Flag: pv.flag = read_bool(src_, v, d.key); break;
+      case ParamType::Distribution: pv.distribution = read_distribution(src_, v, t_.latency, d.key); break;
+      case ParamType::Choice: pv.choice = read_choice(v, d.key, d.choices); break;
+      case ParamType::Text: pv.choice = read_string(src_, v, d.key); break;
+      case ParamType::Section: break;  // read by its reader
+    }
+    return pv;
+  }
+
+
+ public:
+  // The readers of the structures and of the keys that are read together (ParamDecl::reader), by
+  // name. `archsim schema` and kinds_test check that every name a kind declares is here.
+  using Reader = void (Loader::*)(Component&, const MapReader&);
+  static const std::map<std::string, Reader>& readers() {
+    static const std::map<std::string, Reader> r = {
+        {"arrival", &Loader::read_arrival},
+        {"requests", &Loader::read_requests},
+        {"calls", &Loader::read_calls},
+        {"call_policy", &Loader::read_call_policy},
+        {"rate_limit", &Loader::read_rate_limit_map},
+        {"rate_limit_keys", &Loader::read_rate_limit_keys},
+        {"shards", &Loader::load_shards},
+        {"cache_capacity", &Loader::read_cache_capacity},
+        {"database_preset", &Loader::read_database_preset},
+        {"database_profiles", &Loader::read_database_profiles},
+        {"database_copies", &Loader::load_database_extras},
+        {"store_placement", &Loader::read_store_placement},
+        {"store_quorum", &Loader::read_store_quorum},
+        {"store_clock_skew", &Loader::read_store_clock_skew},
+        {"feed_graph", &Loader::read_feed_graph},
+        {"feed_strategy", &Loader::read_feed_strategy},
+    };
+    return r;
+  }
+  Reader reader(const std::string& name) {
+    auto it = readers().find(name);
+    if (it == readers().end()) throw std::logic_error("no configuration reader '" + name + "' (sim/config/loader.cpp)");
+    return it->second;
+  }
+
+ private:
 
   void common(Component& c, const MapReader& m) {
     if (m.has("region")) {
@@ -368,13 +337,10 @@ class Loader {
     return cost;
   }
 
-  void station(Component& c, const MapReader& m) {
-    if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
-    if (m.has("cores")) c.cores = read_int(src_, m.get("cores"), "cores", 1, kMaxCores);
-    if (m.has("workers")) c.workers = read_int_or_unbounded(src_, m.get("workers"), "workers", 1, kMaxWorkers);
-    if (m.has("queue")) c.queue = read_int_or_unbounded(src_, m.get("queue"), "queue", 0, kMaxWorkers);
-    if (m.has("cpu")) c.cpu = read_distribution(src_, m.get("cpu"), t_.latency, "cpu");
-    if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
+  // A database's `read:` and `write:` ({io, cpu}), over the preset's.
+  void read_database_profiles(Component& c, const MapReader& m) {
+    if (m.has("read")) c.read_profile = load_profile(m.get("read"), "read", c.read_profile);
+    if (m.has("write")) c.write_profile = load_profile(m.get("write"), "write", c.write_profile);
   }
 
   OpProfile load_profile(const YAML::Node& node, const std::string& what, OpProfile p = {}) {
@@ -382,6 +348,17 @@ class Loader {
     if (m.has("io")) p.io = read_distribution(src_, m.get("io"), t_.latency, what + ".io");
     if (m.has("cpu")) p.cpu = read_distribution(src_, m.get("cpu"), t_.latency, what + ".cpu");
     return p;
+  }
+
+  void read_arrival(Component& c, const MapReader& m) { load_arrival(c, m.require("arrival")); }
+  void read_requests(Component& c, const MapReader& m) { load_requests(c, m.require("requests")); }
+  void read_calls(Component& c, const MapReader& m) {
+    if (m.has("calls")) load_calls(c, m.get("calls"));
+  }
+  void read_call_policy(Component& c, const MapReader& m) {
+    if (!m.has("call_policy")) return;
+    MapReader pm(src_, m.get("call_policy"), "call_policy", policy_keys());
+    load_policy(c.call_policy, pm);
   }
 
   void load_arrival(Component& c, const YAML::Node& node) {
@@ -711,41 +688,18 @@ class Loader {
     return r;
   }
 
-  void load_rate_limiter(Component& c, const YAML::Node& node, const std::string& what) {
-    std::vector<std::string> keys = {"kind", "region", "replicas", "target", "policy", "delay", "cost"};
-    for (const auto& k : rate_limit_keys()) keys.push_back(k);
-    MapReader m(src_, node, what, keys);
-    common(c, m);
-    c.workers = -1;
-    if (m.has("replicas")) c.replicas = read_int(src_, m.get("replicas"), "replicas", 1, kMaxReplicas);
-    c.target = read_string(src_, m.require("target"), "target");
-    c.target_loc = src_.location(m.get("target"));
-    if (m.has("policy")) {
-      std::string p = read_choice(m.get("policy"), "policy", {"round_robin", "random", "least_connections", "power_of_two"});
-      c.policy = p == "round_robin" ? LbPolicy::RoundRobin
-                 : p == "random"    ? LbPolicy::Random
-                 : p == "least_connections" ? LbPolicy::LeastConnections
-                                            : LbPolicy::PowerOfTwo;
-    }
-    if (m.has("delay")) c.delay = read_distribution(src_, m.get("delay"), t_.latency, "delay");
-    c.rate_limit = load_rate_limit(m);
+  // A rate_limiter's own limit keys (beside target, policy, delay), and a load balancer's `rate_limit:`.
+  void read_rate_limit_keys(Component& c, const MapReader& m) { c.rate_limit = load_rate_limit(m); }
+  void read_rate_limit_map(Component& c, const MapReader& m) {
+    if (!m.has("rate_limit")) return;
+    MapReader r(src_, m.get("rate_limit"), "rate_limit", rate_limit_keys());
+    c.rate_limit = load_rate_limit(r);
   }
 
-  // `kind: replicated_store` (models/replicated_store/replicated_store.hpp).
-  void load_store(Component& c, const YAML::Node& node, const std::string& what) {
-    static const std::vector<std::string> cp_keys = {"election_timeout", "heartbeat_interval", "minority", "reads",
-                                                     "pre_vote"};
-    static const std::vector<std::string> ap_keys = {"quorum",      "conflict",      "clock_skew",     "request_timeout",
-                                                     "read_repair", "hinted_handoff", "hint_retry",    "max_hints",
-                                                     "anti_entropy_interval"};
-    std::vector<std::string> keys = {"kind", "region", "replicas", "consistency", "op_time", "value_size", "cost"};
-    keys.insert(keys.end(), cp_keys.begin(), cp_keys.end());
-    keys.insert(keys.end(), ap_keys.begin(), ap_keys.end());
-    MapReader m(src_, node, what, keys);
-    common(c, m);
+  // `kind: replicated_store` (models/replicated_store/replicated_store.hpp): `replicas:` is a list
+  // of regions, one replica in each entry, or a count placed in `region:`.
+  void read_store_placement(Component& c, const MapReader& m) {
     StoreSpec& s = c.store;
-    c.workers = -1;
-    // `replicas:` is a list of regions, one replica in each entry, or a count placed in `region:`.
     YAML::Node rn = m.require("replicas");
     if (rn.IsSequence()) {
       if (rn.size() == 0) src_.fail(rn, "replicas: give at least one region, e.g. [us-east, eu-west, ap-south]");
@@ -764,112 +718,39 @@ class Loader {
     }
     c.replicas = static_cast<int64_t>(s.placement.size());
     c.region = s.placement.front();
-    if (m.has("consistency"))
-      s.consistency = read_choice(m.get("consistency"), "consistency", {"cp", "ap"}) == "cp" ? StoreSpec::Consistency::Cp
-                                                                                           : StoreSpec::Consistency::Ap;
-    for (const auto& k : cp_keys)
-      if (m.has(k) && s.cp_only_key.empty()) {
-        s.cp_only_key = k;
-        s.cp_only_loc = m.key_location(k);
-      }
-    for (const auto& k : ap_keys)
-      if (m.has(k) && s.ap_only_key.empty()) {
-        s.ap_only_key = k;
-        s.ap_only_loc = m.key_location(k);
-      }
-    bool cp = s.consistency == StoreSpec::Consistency::Cp;
-    if (cp && !s.ap_only_key.empty())
-      src_.fail_at(s.ap_only_loc, fmt::format("'{}' applies to `consistency: ap` only; this store is cp (leader and "
-                                              "majority); remove it or set consistency: ap",
-                                              s.ap_only_key));
-    if (!cp && !s.cp_only_key.empty())
-      src_.fail_at(s.cp_only_loc, fmt::format("'{}' applies to `consistency: cp` only; this store is ap; remove it or "
-                                              "set consistency: cp",
-                                              s.cp_only_key));
-    if (m.has("op_time")) s.op_time = read_distribution(src_, m.get("op_time"), t_.latency, "op_time");
-    if (m.has("value_size")) s.value_bytes = read_size(src_, m.get("value_size"), "value_size");
-    auto positive = [&](const char* key, double& out) {
-      if (!m.has(key)) return;
-      out = read_duration(src_, m.get(key), t_.latency, key, false);
-      if (out <= 0) src_.fail(m.get(key), fmt::format("{} must be above zero", key));
-    };
-    positive("election_timeout", s.election_timeout);
-    positive("heartbeat_interval", s.heartbeat_interval);
-    if (s.heartbeat_interval >= s.election_timeout)
-      src_.fail_at(m.has("heartbeat_interval") ? m.key_location("heartbeat_interval") : m.key_location("election_timeout"),
-                   fmt::format("heartbeat_interval ({}) must be shorter than election_timeout ({}), or followers start "
-                               "elections while the leader is alive",
-                               format_duration(s.heartbeat_interval), format_duration(s.election_timeout)));
-    if (m.has("minority")) s.minority_rejects = read_choice(m.get("minority"), "minority", {"reject", "timeout"}) == "reject";
-    if (m.has("reads")) s.lease_reads = read_choice(m.get("reads"), "reads", {"lease", "read_index"}) == "lease";
-    if (m.has("pre_vote")) s.pre_vote = read_bool(src_, m.get("pre_vote"), "pre_vote");
-    int64_t R = c.replicas;
-    if (m.has("quorum")) {
-      MapReader q(src_, m.get("quorum"), "quorum", {"n", "r", "w", "sloppy"});
-      s.quorum_loc = src_.location(m.get("quorum"));
-      if (q.has("n")) s.n = read_int(src_, q.get("n"), "quorum.n", 1, R);
-      int64_t n = s.n > 0 ? s.n : R;
-      if (q.has("r")) s.r = read_int(src_, q.get("r"), "quorum.r", 1, n);
-      if (q.has("w")) s.w = read_int(src_, q.get("w"), "quorum.w", 1, n);
-      if (q.has("sloppy")) s.sloppy = read_bool(src_, q.get("sloppy"), "quorum.sloppy");
-    }
-    if (m.has("conflict")) s.siblings = read_choice(m.get("conflict"), "conflict", {"lww", "siblings"}) == "siblings";
-    if (m.has("clock_skew")) {
-      YAML::Node cs = m.get("clock_skew");
-      s.clock_skew_loc = src_.location(cs);
-      if (!cs.IsSequence() || cs.size() != static_cast<size_t>(R))
-        src_.fail(cs, fmt::format("clock_skew: give one offset per replica ({} here), e.g. [0ms, 0ms, 50ms]", R));
-      for (const auto& v : cs) {
-        // A clock runs ahead (+50ms, 50ms) or behind (-50ms).
-        std::string text = v.IsScalar() ? v.Scalar() : "";
-        bool negative = !text.empty() && text[0] == '-';
-        if (negative || (!text.empty() && text[0] == '+')) text = text.substr(1);
-        std::string why;
-        auto d = parse_duration(text, &why);
-        if (!v.IsScalar() || !d) src_.fail(v, fmt::format("clock_skew: {}", v.IsScalar() ? why : "give a duration such as -20ms"));
-        s.clock_skew.push_back(negative ? -*d : *d);
-      }
-    }
-    positive("request_timeout", s.request_timeout);
-    if (m.has("read_repair")) s.read_repair = read_bool(src_, m.get("read_repair"), "read_repair");
-    if (m.has("hinted_handoff")) s.hinted_handoff = read_bool(src_, m.get("hinted_handoff"), "hinted_handoff");
-    positive("hint_retry", s.hint_retry);
-    if (m.has("max_hints")) s.max_hints = read_int(src_, m.get("max_hints"), "max_hints", 0, int64_t(1) << 32);
-    if (m.has("anti_entropy_interval")) {
-      YAML::Node ae = m.get("anti_entropy_interval");
-      if (ae.IsScalar() && ae.Scalar() == "none") s.anti_entropy_interval = 0;
-      else positive("anti_entropy_interval", s.anti_entropy_interval);
-    }
   }
 
-  void load_queue(Component& c, const YAML::Node& node, const std::string& what) {
-    MapReader m(src_, node, what,
-                {"kind", "region", "partitions", "consumers", "ordering", "service_time", "calls", "failure_probability",
-                 "max_attempts", "retry_backoff", "backoff_multiplier", "ack_delay", "max_backlog", "dead_letter_to",
-                 "cost"});
-    common(c, m);
-    QueueSpec& q = c.queue_spec;
-    if (m.has("partitions")) q.partitions = read_int(src_, m.get("partitions"), "partitions", 1, 100000);
-    if (m.has("consumers")) q.consumers = read_int(src_, m.get("consumers"), "consumers", 1, 100000);
-    if (m.has("ordering")) q.ordered = read_choice(m.get("ordering"), "ordering", {"partition", "none"}) == "partition";
-    if (m.has("service_time")) q.service_time = read_distribution(src_, m.get("service_time"), t_.latency, "service_time");
-    if (m.has("calls")) load_calls(c, m.get("calls"));
-    if (m.has("failure_probability")) {
-      q.failure_probability = read_number(src_, m.get("failure_probability"), "failure_probability", 0, 1);
-      if (q.failure_probability >= 1)
-        src_.fail(m.get("failure_probability"), "failure_probability must be below 1, or no message is ever processed");
+  void read_store_quorum(Component& c, const MapReader& m) {
+    if (!m.has("quorum")) return;
+    StoreSpec& s = c.store;
+    int64_t R = c.replicas;
+    MapReader q(src_, m.get("quorum"), "quorum", {"n", "r", "w", "sloppy"});
+    s.quorum_loc = src_.location(m.get("quorum"));
+    if (q.has("n")) s.n = read_int(src_, q.get("n"), "quorum.n", 1, R);
+    int64_t n = s.n > 0 ? s.n : R;
+    if (q.has("r")) s.r = read_int(src_, q.get("r"), "quorum.r", 1, n);
+    if (q.has("w")) s.w = read_int(src_, q.get("w"), "quorum.w", 1, n);
+    if (q.has("sloppy")) s.sloppy = read_bool(src_, q.get("sloppy"), "quorum.sloppy");
+  }
+
+  void read_store_clock_skew(Component& c, const MapReader& m) {
+    if (!m.has("clock_skew")) return;
+    StoreSpec& s = c.store;
+    int64_t R = c.replicas;
+    YAML::Node cs = m.get("clock_skew");
+    s.clock_skew_loc = src_.location(cs);
+    if (!cs.IsSequence() || cs.size() != static_cast<size_t>(R))
+      src_.fail(cs, fmt::format("clock_skew: give one offset per replica ({} here), e.g. [0ms, 0ms, 50ms]", R));
+    for (const auto& v : cs) {
+      // A clock runs ahead (+50ms, 50ms) or behind (-50ms).
+      std::string text = v.IsScalar() ? v.Scalar() : "";
+      bool negative = !text.empty() && text[0] == '-';
+      if (negative || (!text.empty() && text[0] == '+')) text = text.substr(1);
+      std::string why;
+      auto d = parse_duration(text, &why);
+      if (!v.IsScalar() || !d) src_.fail(v, fmt::format("clock_skew: {}", v.IsScalar() ? why : "give a duration such as -20ms"));
+      s.clock_skew.push_back(negative ? -*d : *d);
     }
-    if (m.has("max_attempts")) q.max_attempts = read_int(src_, m.get("max_attempts"), "max_attempts", 1, 1000);
-    if (m.has("retry_backoff")) q.retry_backoff = read_distribution(src_, m.get("retry_backoff"), t_.latency, "retry_backoff");
-    if (m.has("backoff_multiplier"))
-      q.backoff_multiplier = read_number(src_, m.get("backoff_multiplier"), "backoff_multiplier", 1, 100);
-    if (m.has("ack_delay")) q.ack_delay = read_distribution(src_, m.get("ack_delay"), t_.latency, "ack_delay");
-    if (m.has("max_backlog")) q.max_backlog = read_int_or_unbounded(src_, m.get("max_backlog"), "max_backlog", 0, int64_t(1) << 40);
-    if (m.has("dead_letter_to")) {
-      q.dead_letter_to = read_string(src_, m.get("dead_letter_to"), "dead_letter_to");
-      q.dead_letter_loc = src_.location(m.get("dead_letter_to"));
-    }
-    c.workers = q.consumers;
   }
 
   // Databases and caches: `shards: N` and `sharding: {strategy, key, vnodes, boundaries, directory}`.
@@ -935,7 +816,9 @@ class Loader {
   }
 
   // `preset: postgres`: the node's capacity from the seed's numbers; keys written beside it override it.
-  void apply_database_preset(Component& c, const YAML::Node& node) {
+  void read_database_preset(Component& c, const MapReader& m) {
+    if (!m.has("preset")) return;
+    YAML::Node node = m.get("preset");
     std::string name = read_string(src_, node, "preset");
     const DatabasePreset* p = find_database_preset(name);
     if (!p) {
@@ -1064,14 +947,6 @@ class Loader {
       if (d.read_replicas == 0)
         src_.fail_at(m.key_location("replication"), "replication needs read_replicas: 1 or more to replicate to");
     }
-    if (m.has("connection_overflow")) {
-      std::string o = read_string(src_, m.get("connection_overflow"), "connection_overflow");
-      if (o == "wait") d.refuse_over_limit = false;
-      else if (o == "refuse") d.refuse_over_limit = true;
-      else src_.fail(m.get("connection_overflow"), fmt::format("connection_overflow must be wait or refuse, got '{}'", o));
-    }
-    if (m.has("connection_cpu")) d.connection_cpu = read_duration(src_, m.get("connection_cpu"), t_.latency, "connection_cpu");
-    if (m.has("connection_memory")) d.connection_memory = read_size(src_, m.get("connection_memory"), "connection_memory");
     if (m.has("pooler")) {
       YAML::Node pn = m.get("pooler");
       MapReader pm(src_, pn, "pooler", {"kind", "server_connections", "max_client_connections", "enabled"});
@@ -1108,7 +983,8 @@ class Loader {
   }
 
   // `capacity: 100000` counts entries; `capacity: 4GB` counts bytes (each value charged its size).
-  void load_cache_capacity(Component& c, const YAML::Node& node) {
+  void read_cache_capacity(Component& c, const MapReader& m) {
+    YAML::Node node = m.require("capacity");
     bool has_unit = node.IsScalar() && node.Scalar().find_first_of("BKMGTi") != std::string::npos;
     if (!has_unit) {
       c.cache.capacity = read_int(src_, node, "capacity", 1, int64_t(1) << 40);
@@ -1117,55 +993,6 @@ class Loader {
     c.cache.capacity_bytes = read_size(src_, node, "capacity");
     if (c.cache.capacity_bytes < 1) src_.fail(node, "capacity must be at least 1 byte (or a number of entries)");
     c.cache.capacity = 0;
-  }
-
-  void load_cache_policies(Component& c, const MapReader& m) {
-    if (m.has("eviction")) {
-      std::string e = read_string(src_, m.get("eviction"), "eviction");
-      if (e == "lru") c.cache.eviction = CacheEviction::Lru;
-      else if (e == "lfu") c.cache.eviction = CacheEviction::Lfu;
-      else if (e == "fifo") c.cache.eviction = CacheEviction::Fifo;
-      else {
-        std::string hint = nearest(e, {"lru", "lfu", "fifo"});
-        src_.fail(m.get("eviction"), fmt::format("unknown eviction '{}'{}; known: lru, lfu, fifo", e,
-                                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
-      }
-    }
-    if (m.has("ttl")) c.cache.ttl = read_duration(src_, m.get("ttl"), t_.latency, "ttl", false);
-    if (m.has("value_size")) {
-      c.cache.value_size = read_size(src_, m.get("value_size"), "value_size");
-      if (c.cache.value_size <= 0) src_.fail(m.get("value_size"), "value_size must be greater than zero");
-    }
-    if (m.has("write_policy")) {
-      c.cache.write_policy_loc = src_.location(m.get("write_policy"));
-      std::string w = read_string(src_, m.get("write_policy"), "write_policy");
-      if (w == "read_through") c.cache.write_policy = WritePolicy::ReadThrough;
-      else if (w == "cache_aside") c.cache.write_policy = WritePolicy::CacheAside;
-      else if (w == "write_through") c.cache.write_policy = WritePolicy::WriteThrough;
-      else if (w == "write_behind") c.cache.write_policy = WritePolicy::WriteBehind;
-      else {
-        std::vector<std::string> known = {"read_through", "cache_aside", "write_through", "write_behind"};
-        std::string hint = nearest(w, known);
-        src_.fail(m.get("write_policy"),
-                  fmt::format("unknown write_policy '{}'{}; known: read_through, cache_aside, write_through, write_behind",
-                              w, hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
-      }
-    }
-    if (m.has("flush_interval")) {
-      if (c.cache.write_policy != WritePolicy::WriteBehind)
-        src_.fail_at(m.key_location("flush_interval"), "flush_interval applies only to write_policy: write_behind");
-      c.cache.flush_interval = read_duration(src_, m.get("flush_interval"), t_.latency, "flush_interval", false);
-    }
-    if (m.has("coalesce_misses")) {
-      c.cache.coalesce_loc = src_.location(m.get("coalesce_misses"));
-      c.cache.coalesce_misses = read_bool(src_, m.get("coalesce_misses"), "coalesce_misses");
-      if (c.cache.coalesce_misses && c.cache.write_policy == WritePolicy::CacheAside)
-        src_.fail(m.get("coalesce_misses"), "coalesce_misses needs a cache that reads its backend itself; with "
-                                            "cache_aside the caller reads the database (use read_through)");
-    }
-    if (m.has("vnodes")) c.cache.vnodes = read_int(src_, m.get("vnodes"), "vnodes", 1, 10000);
-    if (c.cache.capacity_bytes > 0)  // entries, roughly, for the estimates; the model charges each value its size
-      c.cache.capacity = std::max<int64_t>(1, static_cast<int64_t>(c.cache.capacity_bytes / (c.cache.value_size > 0 ? c.cache.value_size : 1024)));
   }
 
   // `fanout: {to: leaf, count: 100 | all, wait_for: 95, hedge: {after: p95}}`.
@@ -1225,61 +1052,53 @@ class Loader {
     return read_int(src_, n, what, min, max);
   }
 
-  void load_feed(Component& c, const YAML::Node& node, const std::string& what) {
-    MapReader m(src_, node, what,
-                {"kind", "region", "graph", "strategy", "celebrity_threshold", "timeline_len", "entry_size",
-                 "posts_per_user_per_day", "reads_per_user_per_day", "fanout_workers", "fanout_batch", "timeline_write",
-                 "timeline_read", "post_fetch", "pull_parallelism", "activity", "cost"});
-    common(c, m);
+  // A feed's follower graph: generated (`users`, `mean_followees`, `exponent`, `celebrities`) or
+  // read from `edges`.
+  void read_feed_graph(Component& c, const MapReader& m) {
     FeedSpec& f = c.feed;
-    if (m.has("activity")) {
-      std::string a = read_string(src_, m.get("activity"), "activity");
-      if (a == "by_degree") f.activity = FeedSpec::Activity::ByDegree;
-      else if (a != "uniform") {
-        std::string hint = nearest(a, {"uniform", "by_degree"});
-        src_.fail(m.get("activity"), fmt::format("unknown activity '{}'{}; known: uniform, by_degree", a,
-                                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+    MapReader g(src_, m.require("graph"), "graph", {"users", "mean_followees", "exponent", "celebrities", "edges"});
+    if (g.has("edges")) {
+      for (const char* k : {"users", "mean_followees", "exponent", "celebrities"})
+        if (g.has(k)) src_.fail_at(g.key_location(k), fmt::format("'{}' does not apply to a graph read from `edges`", k));
+      std::string file = read_string(src_, g.get("edges"), "edges");
+      std::string dir = src_.path();
+      auto slash = dir.rfind('/');
+      f.edges_file = (file.size() && file[0] == '/') || slash == std::string::npos ? file : dir.substr(0, slash + 1) + file;
+      std::ifstream probe(f.edges_file);
+      if (!probe) src_.fail(g.get("edges"), fmt::format("cannot open edge list '{}'", f.edges_file));
+    } else {
+      f.users = read_count(g.require("users"), "users", 2, 50000000);
+      if (g.has("mean_followees")) f.mean_followees = read_number(src_, g.get("mean_followees"), "mean_followees", 0, 100000);
+      if (f.mean_followees > static_cast<double>(f.users - 1))
+        src_.fail(g.get("mean_followees"), fmt::format("mean_followees {:g} exceeds the other users ({})", f.mean_followees, f.users - 1));
+      if (f.mean_followees * static_cast<double>(f.users) > 2e8)
+        src_.fail(g.get("mean_followees"), "users x mean_followees is over 200 million follow edges; scale the users down");
+      if (g.has("exponent")) {
+        f.exponent = read_number(src_, g.get("exponent"), "exponent", 1, 10);
+        if (f.exponent <= 1) src_.fail(g.get("exponent"), "exponent must be greater than 1 (2.1 is typical of follower counts)");
       }
-    }
-    {
-      MapReader g(src_, m.require("graph"), "graph", {"users", "mean_followees", "exponent", "celebrities", "edges"});
-      if (g.has("edges")) {
-        for (const char* k : {"users", "mean_followees", "exponent", "celebrities"})
-          if (g.has(k)) src_.fail_at(g.key_location(k), fmt::format("'{}' does not apply to a graph read from `edges`", k));
-        std::string file = read_string(src_, g.get("edges"), "edges");
-        std::string dir = src_.path();
-        auto slash = dir.rfind('/');
-        f.edges_file = (file.size() && file[0] == '/') || slash == std::string::npos ? file : dir.substr(0, slash + 1) + file;
-        std::ifstream probe(f.edges_file);
-        if (!probe) src_.fail(g.get("edges"), fmt::format("cannot open edge list '{}'", f.edges_file));
-      } else {
-        f.users = read_count(g.require("users"), "users", 2, 50000000);
-        if (g.has("mean_followees")) f.mean_followees = read_number(src_, g.get("mean_followees"), "mean_followees", 0, 100000);
-        if (f.mean_followees > static_cast<double>(f.users - 1))
-          src_.fail(g.get("mean_followees"), fmt::format("mean_followees {:g} exceeds the other users ({})", f.mean_followees, f.users - 1));
-        if (f.mean_followees * static_cast<double>(f.users) > 2e8)
-          src_.fail(g.get("mean_followees"), "users x mean_followees is over 200 million follow edges; scale the users down");
-        if (g.has("exponent")) {
-          f.exponent = read_number(src_, g.get("exponent"), "exponent", 1, 10);
-          if (f.exponent <= 1) src_.fail(g.get("exponent"), "exponent must be greater than 1 (2.1 is typical of follower counts)");
-        }
-        if (g.has("celebrities")) {
-          YAML::Node list = g.get("celebrities");
-          if (!list.IsSequence()) src_.fail(list, "celebrities must be a list of {followers: 1M, posts_at: [5s]}");
-          for (const auto& cn : list) {
-            MapReader cm(src_, cn, "a celebrity", {"followers", "posts_at"});
-            FeedSpec::Celebrity cel;
-            cel.followers = read_count(cm.require("followers"), "followers", 1, f.users);
-            if (cm.has("posts_at")) {
-              YAML::Node times = cm.get("posts_at");
-              if (!times.IsSequence()) src_.fail(times, "posts_at must be a list of times, e.g. [5s]");
-              for (const auto& tn : times) cel.posts_at.push_back(read_duration(src_, tn, t_.latency, "posts_at"));
-            }
-            f.celebrities.push_back(cel);
+      if (g.has("celebrities")) {
+        YAML::Node list = g.get("celebrities");
+        if (!list.IsSequence()) src_.fail(list, "celebrities must be a list of {followers: 1M, posts_at: [5s]}");
+        for (const auto& cn : list) {
+          MapReader cm(src_, cn, "a celebrity", {"followers", "posts_at"});
+          FeedSpec::Celebrity cel;
+          cel.followers = read_count(cm.require("followers"), "followers", 1, f.users);
+          if (cm.has("posts_at")) {
+            YAML::Node times = cm.get("posts_at");
+            if (!times.IsSequence()) src_.fail(times, "posts_at must be a list of times, e.g. [5s]");
+            for (const auto& tn : times) cel.posts_at.push_back(read_duration(src_, tn, t_.latency, "posts_at"));
           }
+          f.celebrities.push_back(cel);
         }
       }
     }
+  }
+
+  // `strategy: push | pull | hybrid | {hybrid: {celebrity_threshold}}`, with `celebrity_threshold:`
+  // beside it as the other way to give the threshold.
+  void read_feed_strategy(Component& c, const MapReader& m) {
+    FeedSpec& f = c.feed;
     if (m.has("strategy")) {
       YAML::Node s = m.get("strategy");
       std::string name;
@@ -1306,18 +1125,6 @@ class Loader {
         src_.fail(m.get("celebrity_threshold"), "celebrity_threshold is given inside strategy: {hybrid: ...} already");
       f.celebrity_threshold = read_count(m.get("celebrity_threshold"), "celebrity_threshold", 1, INT64_MAX / 2);
     }
-    if (m.has("timeline_len")) f.timeline_len = read_count(m.get("timeline_len"), "timeline_len", 1, 1000000);
-    if (m.has("entry_size")) f.entry_bytes = read_size(src_, m.get("entry_size"), "entry_size");
-    if (m.has("posts_per_user_per_day"))
-      f.posts_per_user_per_day = read_number(src_, m.get("posts_per_user_per_day"), "posts_per_user_per_day", 0, 1e6);
-    if (m.has("reads_per_user_per_day"))
-      f.reads_per_user_per_day = read_number(src_, m.get("reads_per_user_per_day"), "reads_per_user_per_day", 0, 1e6);
-    if (m.has("fanout_workers")) f.fanout_workers = read_count(m.get("fanout_workers"), "fanout_workers", 1, 100000);
-    if (m.has("fanout_batch")) f.fanout_batch = read_count(m.get("fanout_batch"), "fanout_batch", 1, 100000000);
-    if (m.has("timeline_write")) f.timeline_write = read_duration(src_, m.get("timeline_write"), t_.latency, "timeline_write");
-    if (m.has("timeline_read")) f.timeline_read = read_distribution(src_, m.get("timeline_read"), t_.latency, "timeline_read");
-    if (m.has("post_fetch")) f.post_fetch = read_distribution(src_, m.get("post_fetch"), t_.latency, "post_fetch");
-    if (m.has("pull_parallelism")) f.pull_parallelism = read_count(m.get("pull_parallelism"), "pull_parallelism", 1, 1000000);
   }
 
   Source& src_;
@@ -1334,6 +1141,12 @@ Topology parse(Source& src, YAML::Node root, const std::vector<std::string>& ove
 }
 
 }  // namespace
+
+std::vector<std::string> config_readers() {
+  std::vector<std::string> out;
+  for (const auto& [name, r] : Loader::readers()) out.push_back(name);
+  return out;
+}
 
 Topology load_topology_text(const std::string& text, const std::string& path, const std::vector<std::string>& overrides) {
   Source src(path);

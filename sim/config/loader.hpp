@@ -17,4 +17,8 @@ Topology load_topology(const std::string& path, const std::vector<std::string>& 
 Topology load_topology_text(const std::string& text, const std::string& path,
                             const std::vector<std::string>& overrides = {});
 
+// The names of the readers that read a kind's structured keys (ParamDecl::reader): every name a
+// kind declares must be one of them (tests/kinds_test.cpp).
+std::vector<std::string> config_readers();
+
 }  // namespace archsim

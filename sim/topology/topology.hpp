@@ -31,6 +31,11 @@
 
 namespace archsim {
 
+// What one component may have: beyond these a design is refused at load time.
+constexpr int64_t kMaxReplicas = 100000;
+constexpr int64_t kMaxCores = 1024;
+constexpr int64_t kMaxWorkers = 10000000;
+
 class Kind;        // models/common/kind.hpp: what a kind is, from the registry
 struct ParamBlock;  // models/common/params.hpp: a kind's own declared parameters
 
