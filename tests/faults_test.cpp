@@ -71,7 +71,7 @@ std::vector<std::map<std::string, std::string>> read_timeseries(const std::strin
 // A topology run in-process on the local engine.
 archsim::RunResult run_local(const archsim::Topology& t) {
   archsim::RunOptions o;
-  o.engine = archsim::EngineKind::Local;
+  o.network = archsim::NetworkMode::Latency;
   return archsim::run_scenario(t, o);
 }
 

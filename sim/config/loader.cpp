@@ -52,6 +52,7 @@ class Loader {
     if (top.has("network")) load_network(top.get("network"));
     if (top.has("run")) load_run(top.get("run"));
     load_components(top.require("components"));
+    check_contended();
     if (top.has("faults")) t_.faults = load_faults(src_, top.get("faults"), t_.latency);
   }
 
@@ -101,7 +102,7 @@ class Loader {
   }
 
   void load_network(const YAML::Node& node) {
-    MapReader m(src_, node, "network", {"intra_region_rtt", "host_bandwidth", "links"});
+    MapReader m(src_, node, "network", {"intra_region_rtt", "host_bandwidth", "links", "contended"});
     if (m.has("intra_region_rtt"))
       t_.network.intra_region_rtt = read_duration(src_, m.get("intra_region_rtt"), t_.latency, "intra_region_rtt");
     if (m.has("host_bandwidth"))
@@ -110,7 +111,7 @@ class Loader {
       YAML::Node links = m.get("links");
       if (!links.IsSequence()) src_.fail(links, "network.links must be a list of {between: [a, b], rtt, bandwidth}");
       for (const auto& l : links) {
-        MapReader lm(src_, l, "a network link", {"between", "rtt", "bandwidth"});
+        MapReader lm(src_, l, "a network link", {"between", "rtt", "bandwidth", "contended"});
         RegionLink rl;
         rl.loc = src_.location(l);
         YAML::Node between = lm.require("between");
@@ -129,8 +130,32 @@ class Loader {
           src_.fail(lm.get("rtt"), fmt::format("the rtt between regions ({}) cannot be below the intra-region rtt ({})",
                                                format_duration(rl.rtt), format_duration(t_.network.intra_region_rtt)));
         rl.bandwidth = lm.has("bandwidth") ? read_bandwidth(src_, lm.get("bandwidth"), "bandwidth") : 10e9;
+        if (lm.has("contended")) rl.contended = read_bool(src_, lm.get("contended"), "contended");
         t_.network.links.push_back(rl);
       }
+    }
+    if (m.has("contended")) {
+      YAML::Node list = m.get("contended");
+      if (!list.IsSequence())
+        src_.fail(list, "network.contended must list components whose hosts' NICs contend, e.g. [origin, edge]");
+      for (const auto& n : list) {
+        t_.network.contended.push_back(read_string(src_, n, "network.contended"));
+        t_.network.contended_locs.push_back(src_.location(n));
+      }
+    }
+  }
+
+  // `network.contended` names components.
+  void check_contended() {
+    std::vector<std::string> names;
+    for (const auto& c : t_.components) names.push_back(c.name);
+    for (size_t i = 0; i < t_.network.contended.size(); ++i) {
+      const std::string& n = t_.network.contended[i];
+      if (std::find(names.begin(), names.end(), n) != names.end()) continue;
+      std::string hint = nearest(n, names);
+      src_.fail_at(t_.network.contended_locs[i],
+                   fmt::format("network.contended: no component '{}'{}", n,
+                               hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
   }
 

@@ -92,6 +92,7 @@ class Engine {
   virtual double nic_bytes_down(NodeId n) const = 0;
   virtual std::vector<LinkUsage> region_link_usage() const = 0;
   virtual uint64_t events() const = 0;
+  virtual NetworkReport network_report() const = 0;
   // One fault window, from `at` to `until` (< 0: the end of the run). REQUIRES: before run().
   //   Crash:     node `node` crashes, and recovers at `until` (Node::on_crash / on_recover).
   //   Condition: `condition` holds on node `node` (Node::on_condition).
@@ -127,6 +128,12 @@ class Engine {
 };
 
 std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress);
+// The native event core: `Latency` on its own, `Auto` with SimGrid's flow model for the transfers
+// that contend (sim/engine/flow_carrier.hpp).
+std::unique_ptr<Engine> make_native_engine(const NetworkPlan& plan, NetworkMode mode, bool progress);
+// `Flow`: make_simgrid_engine; else make_native_engine.
+std::unique_ptr<Engine> make_engine(const NetworkPlan& plan, NetworkMode mode, bool progress);
+// The native engine without contention, for the models' unit tests.
 std::unique_ptr<Engine> make_local_engine(const NetworkPlan& plan);
 
 }  // namespace archsim

@@ -1,7 +1,13 @@
-// The in-process engine: a plain priority-queue event loop over the same NetworkPlan, without
-// SimGrid. A message takes the route's latency plus its bytes over the slowest link; links do not
-// contend (no bandwidth sharing). It exists so that models can be unit-tested in-process (SimGrid
-// allows one Engine per process) and to show how much the SimGrid layer costs.
+// The native engine: a priority-queue event loop over the NetworkPlan, without SimGrid's actors.
+// On its own (`--network latency`) a message takes the route's latency plus its bytes over the
+// slowest link and links do not contend. With a FlowCarrier (`--network auto`) the transfers whose
+// route crosses a contended link go through SimGrid's flow model instead, in lockstep with this
+// loop (sim/engine/flow_carrier.hpp). A link contends when the user marks it, or once its offered
+// utilization over a window of kWindow seconds exceeds kContended (from then on, for the rest of
+// the run), or when a transfer finds so much data ahead of it on a link (a burst: a fan-out's
+// requests leaving one NIC together, their answers arriving together) that the wait to serialize
+// it would be at least kLargeTransfer of its latency; and a transfer whose own serialization is
+// that large goes through SimGrid whatever its links carry.
 //
 // Faults behave as in the SimGrid engine: a message whose route crosses a region link that is
 // down when it is sent, or that goes down while it is in flight, is lost; a slowed link's latency
@@ -11,18 +17,52 @@
 #include <tuple>
 #include <unordered_set>
 
+#include <chrono>
+#include <cstdio>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
 #include "sim/engine/engine.hpp"
+#include "sim/engine/flow_carrier.hpp"
 
 namespace archsim {
+
+const char* to_string(NetworkMode m) {
+  switch (m) {
+    case NetworkMode::Auto: return "auto";
+    case NetworkMode::Flow: return "flow";
+    case NetworkMode::Latency: return "latency";
+  }
+  return "?";
+}
+
 namespace {
+
+// Offered utilization above which a link's transfers go through SimGrid's flow model. With fair
+// sharing a transfer's serialization stretches by about 1 / (1 - utilization); at 20% that is 25%
+// of a serialization time that is itself small against the latency for the transfers that stay
+// direct (see kLargeTransfer), so the latencies stay within a fraction of a percent.
+constexpr double kContended = 0.2;
+// The window over which a link's offered utilization is measured.
+constexpr double kWindow = 0.01;
+// A transfer whose serialization (bytes over the slowest link), or the serialization of the data
+// ahead of it on a link, is at least this share of its route's latency goes through SimGrid:
+// sharing would change its latency noticeably.
+constexpr double kLargeTransfer = 0.1;
 
 class LocalEngine : public Engine {
  public:
-  explicit LocalEngine(const NetworkPlan& plan) : plan_(plan) {}
+  LocalEngine(const NetworkPlan& plan, NetworkMode mode, bool progress)
+      : plan_(plan), mode_(mode), progress_(progress) {
+    if (mode_ == NetworkMode::Auto) carrier_ = make_simgrid_flows(plan_);
+  }
 
   NodeId add_node(const std::string& name, int region, Node* node) override {
     NodeId id = static_cast<NodeId>(nodes_.size());
     nodes_.push_back({node, region, this, id});
+    names_.push_back(name);
+    if (carrier_) carrier_->add_host(name, region);
     down_.push_back(false);
     epoch_.push_back(0);
     nic_up_.push_back(0);
@@ -51,16 +91,40 @@ class LocalEngine : public Engine {
       return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) < std::get<0>(b) : std::get<1>(a) < std::get<1>(b);
     });
     for (auto [at, start, i] : changes) push({at, 0, faults_[i].node, 0, start ? 1u : 0u, nullptr, 0, static_cast<int>(i) + 1});
+    mark_contended();
+    wall_start_ = std::chrono::steady_clock::now();
+    if (carrier_) carrier_->run([this] { loop(); });
+    else loop();
+    if (progress_shown_) std::fprintf(stderr, "\r%60s\r", "");
+  }
+
+  void loop() {
     for (auto& n : nodes_) n.node->on_start(n);
-    while (!queue_.empty()) {
+    for (;;) {
+      double next = queue_.empty() ? end_ : std::min(queue_.top().time, end_);
+      if (carrier_ && carrier_->in_flight() > 0) {
+        uint64_t token = 0;
+        double at = 0;
+        if (carrier_->completion(next, &token, &at)) {  // SimGrid delivered a transfer first
+          Flow& f = flows_[token];
+          push({at, 0, f.to, 0, 0, f.msg, 0, 0});
+          f.msg = nullptr;
+          free_flows_.push_back(token);
+          continue;
+        }
+      }
+      if (queue_.empty() || queue_.top().time > end_) break;
       Event e = queue_.top();
-      if (e.time > end_) break;
       queue_.pop();
       now_ = e.time;
-      ++events_;
+      if ((++events_ & 0x3FFFF) == 0 && progress_) show_progress();
       NodeCtx& n = nodes_[e.node];
       if (e.fault != 0) {
         apply_fault(faults_[static_cast<size_t>(e.fault - 1)], e.tag == 1);
+        continue;
+      }
+      if (e.flow) {  // held for a slowed link's extra latency: onto SimGrid's links now
+        start_flow(e.flow_from, e.node, EnvelopePtr(e.msg));
         continue;
       }
       if (e.msg) {
@@ -96,6 +160,8 @@ class LocalEngine : public Engine {
       delete queue_.top().msg;
       queue_.pop();
     }
+    for (auto& f : flows_) delete f.msg;  // still on SimGrid's links at the end
+    flows_.clear();
   }
 
   double nic_bytes_up(NodeId n) const override { return nic_up_[n]; }
@@ -109,6 +175,12 @@ class LocalEngine : public Engine {
     return out;
   }
   uint64_t events() const override { return events_; }
+  NetworkReport network_report() const override {
+    NetworkReport r = report_;
+    r.mode = mode_;
+    r.links = 2 * nodes_.size() + 2 * plan_.links.size();
+    return r;
+  }
   void schedule_fault(const Fault& f) override { faults_.push_back(f); }
 
  private:
@@ -140,6 +212,8 @@ class LocalEngine : public Engine {
     Envelope* msg;
     uint32_t epoch = 0;  // timers: the incarnation of the node that started it
     int fault = 0;       // a fault change: index into faults_ + 1; `tag` 1 = it starts, 0 = it ends
+    bool flow = false;   // `msg` from `flow_from` to `node` goes onto SimGrid's links now
+    NodeId flow_from = 0;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const { return a.time != b.time ? a.time > b.time : a.seq > b.seq; }
@@ -217,22 +291,173 @@ class LocalEngine : public Engine {
         if (uint64_t* c = link_lost_to_[static_cast<size_t>(idx)]) ++*c;
         return;
       }
-    double latency = plan_.intra_region_rtt / 2;
+    double latency = plan_.intra_region_rtt / 2, extra = 0;
     double bw = plan_.host_bandwidth;
+    bool contended = carrier_ && (flow_up_[from] || flow_down_[to]);
+    for (auto [idx, fwd] : route) latency += link_latency_[static_cast<size_t>(idx)];
     for (auto [idx, fwd] : route) {
-      latency += link_latency_[static_cast<size_t>(idx)];
-      if (uint64_t* c = link_slowed_[static_cast<size_t>(idx)]) ++*c;
-      bw = std::min(bw, plan_.links[static_cast<size_t>(idx)].bandwidth);
-      if (now_ >= window_start_) region_bytes_[2 * static_cast<size_t>(idx) + (fwd ? 0 : 1)] += bytes;
+      auto i = static_cast<size_t>(idx);
+      extra += link_latency_[i] - plan_.links[i].latency;
+      if (uint64_t* c = link_slowed_[i]) ++*c;
+      bw = std::min(bw, plan_.links[i].bandwidth);
+      size_t dir = 2 * i + (fwd ? 0 : 1);
+      if (now_ >= window_start_) region_bytes_[dir] += bytes;
+      if (carrier_) {
+        win_region_[dir] += bytes;
+        contended = contended || flow_region_[dir] ||
+                    backlog(busy_region_[dir], flow_region_[dir], bytes, plan_.links[i].bandwidth, latency,
+                            plan_.links[i].name + (fwd ? " (forward)" : " (backward)"));
+      }
     }
     if (now_ >= window_start_) {
       nic_up_[from] += bytes;
       nic_down_[to] += bytes;
     }
-    push({now_ + latency + bytes * 8 / bw, 0, to, 0, 0, msg.release(), 0, 0});
+    double serialization = bytes * 8 / bw;
+    if (carrier_) {
+      win_up_[from] += bytes;
+      win_down_[to] += bytes;
+      contended = backlog(busy_up_[from], flow_up_[from], bytes, plan_.host_bandwidth, latency,
+                          names_[from] + " NIC up") ||
+                  contended;
+      contended = backlog(busy_down_[to], flow_down_[to], bytes, plan_.host_bandwidth, latency,
+                          names_[to] + " NIC down") ||
+                  contended;
+      if (now_ >= win_end_) close_window();
+      if (!contended && serialization >= kLargeTransfer * latency) {
+        contended = true;
+        if (!large_seen_) {
+          large_seen_ = true;
+          report_.carried.push_back({fmt::format("transfers whose serialization is {:.0f}% or more of their latency",
+                                                 100 * kLargeTransfer),
+                                     "large transfers", now_, 0});
+        }
+      }
+    }
+    if (contended) {
+      ++report_.flow_transfers;
+      if (extra > 0) push({now_ + extra, 0, to, 0, 0, msg.release(), 0, 0, true, from});
+      else start_flow(from, to, std::move(msg));
+      return;
+    }
+    ++report_.direct_transfers;
+    push({now_ + latency + serialization, 0, to, 0, 0, msg.release(), 0, 0});
+  }
+
+  // Hands `msg` to SimGrid's flow model; it comes back as a delivery when its transfer completes.
+  void start_flow(NodeId from, NodeId to, EnvelopePtr msg) {
+    uint64_t token;
+    if (free_flows_.empty()) {
+      token = flows_.size();
+      flows_.push_back({});
+    } else {
+      token = free_flows_.back();
+      free_flows_.pop_back();
+    }
+    double bytes = msg->bytes();
+    flows_[token] = {msg.release(), to};
+    const auto& route = route_of(from, to);
+    double latency = plan_.intra_region_rtt / 2, bw = plan_.host_bandwidth;
+    for (auto [idx, fwd] : route) {
+      latency += plan_.links[static_cast<size_t>(idx)].latency;
+      bw = std::min(bw, plan_.links[static_cast<size_t>(idx)].bandwidth);
+    }
+    carrier_->start(from, to, bytes, now_, now_ + latency + std::max(bytes, 1.0) * 8 / bw, token);
+  }
+
+  // A transfer of `bytes` onto a link whose earlier transfers would keep it serializing until
+  // `busy` (a FIFO's view of the data ahead): when that wait is a significant part of `latency`
+  // the link is a burst's bottleneck and SimGrid carries it from now on. Returns whether it does.
+  bool backlog(double& busy, uint8_t& flag, double bytes, double bandwidth, double latency, const std::string& name) {
+    if (flag) return true;
+    double ahead = busy > now_ ? busy - now_ : 0;
+    busy = std::max(busy, now_) + bytes * 8 / bandwidth;
+    if (ahead < kLargeTransfer * latency) return false;
+    flag = 1;
+    report_.carried.push_back({name, fmt::format("bursts: {:.0f} us of data ahead", ahead * 1e6), now_, 0});
+    return true;
+  }
+
+  // The links the user marked: carried by SimGrid from the start.
+  void mark_contended() {
+    if (!carrier_) return;
+    flow_up_.assign(nodes_.size(), 0);
+    flow_down_.assign(nodes_.size(), 0);
+    win_up_.assign(nodes_.size(), 0);
+    win_down_.assign(nodes_.size(), 0);
+    flow_region_.assign(plan_.links.size() * 2, 0);
+    win_region_.assign(plan_.links.size() * 2, 0);
+    busy_up_.assign(nodes_.size(), 0);
+    busy_down_.assign(nodes_.size(), 0);
+    busy_region_.assign(plan_.links.size() * 2, 0);
+    win_end_ = kWindow;
+    for (size_t i = 0; i < plan_.links.size() && i < plan_.link_contended.size(); ++i)
+      if (plan_.link_contended[i]) {
+        flow_region_[2 * i] = flow_region_[2 * i + 1] = 1;
+        report_.carried.push_back({plan_.links[i].name, "marked", 0, 0});
+      }
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      std::string component = names_[n].substr(0, names_[n].find('/'));
+      for (const auto& c : plan_.contended_components)
+        if (c == component) {
+          flow_up_[n] = flow_down_[n] = 1;
+          report_.carried.push_back({names_[n] + " NIC", "marked", 0, 0});
+        }
+    }
+  }
+
+  // The end of a measurement window: links whose offered utilization exceeded kContended are
+  // carried by SimGrid from now on.
+  void close_window() {
+    double span = now_ - (win_end_ - kWindow);  // the window, or longer when nothing was sent for a while
+    auto trip = [&](double bytes, double bw, uint8_t& flag, const std::string& name) {
+      double u = bytes * 8 / (bw * span);
+      if (flag || u <= kContended) return;
+      flag = 1;
+      report_.carried.push_back({name, fmt::format("offered {:.0f}%", 100 * u), now_, u});
+    };
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      if (win_up_[n] > 0) trip(win_up_[n], plan_.host_bandwidth, flow_up_[n], names_[n] + " NIC up");
+      if (win_down_[n] > 0) trip(win_down_[n], plan_.host_bandwidth, flow_down_[n], names_[n] + " NIC down");
+      win_up_[n] = win_down_[n] = 0;
+    }
+    for (size_t d = 0; d < win_region_.size(); ++d) {
+      if (win_region_[d] > 0)
+        trip(win_region_[d], plan_.links[d / 2].bandwidth, flow_region_[d],
+             plan_.links[d / 2].name + (d % 2 ? " (backward)" : " (forward)"));
+      win_region_[d] = 0;
+    }
+    win_end_ = now_ + kWindow;
+  }
+
+  void show_progress() {
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+    if (wall < 2 || !isatty(STDERR_FILENO)) return;
+    std::fprintf(stderr, "\r  simulated %.1f of %.1f s (%3.0f%%), %.1f s wall", now_, end_, 100 * now_ / end_, wall);
+    progress_shown_ = true;
   }
 
   NetworkPlan plan_;
+  NetworkMode mode_;
+  bool progress_, progress_shown_ = false;
+  std::chrono::steady_clock::time_point wall_start_;
+  std::unique_ptr<FlowCarrier> carrier_;  // Auto only
+  // Transfers on SimGrid's links, by token; free tokens are reused.
+  struct Flow {
+    Envelope* msg = nullptr;
+    NodeId to = 0;
+  };
+  std::vector<Flow> flows_;
+  std::vector<uint64_t> free_flows_;
+  // Auto: which links SimGrid carries (NIC up and down by node, region links by direction), and
+  // the bytes offered to each in the current window.
+  std::vector<uint8_t> flow_up_, flow_down_, flow_region_;
+  std::vector<double> win_up_, win_down_, win_region_;
+  std::vector<double> busy_up_, busy_down_, busy_region_;  // until when each link serializes what it was given
+  double win_end_ = 0;
+  bool large_seen_ = false;
+  NetworkReport report_;
+  std::vector<std::string> names_;
   std::vector<NodeCtx> nodes_;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   std::unordered_set<TimerId> cancelled_;
@@ -253,6 +478,17 @@ class LocalEngine : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_local_engine(const NetworkPlan& plan) { return std::make_unique<LocalEngine>(plan); }
+std::unique_ptr<Engine> make_native_engine(const NetworkPlan& plan, NetworkMode mode, bool progress) {
+  return std::make_unique<LocalEngine>(plan, mode, progress);
+}
+
+std::unique_ptr<Engine> make_local_engine(const NetworkPlan& plan) {
+  return make_native_engine(plan, NetworkMode::Latency, false);
+}
+
+std::unique_ptr<Engine> make_engine(const NetworkPlan& plan, NetworkMode mode, bool progress) {
+  if (mode == NetworkMode::Flow) return make_simgrid_engine(plan, progress);
+  return make_native_engine(plan, mode, progress);
+}
 
 }  // namespace archsim

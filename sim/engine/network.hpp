@@ -1,6 +1,7 @@
 // The platform every engine builds from a topology, and what it reports of the links' use.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,33 @@ struct NetworkPlan {
   std::vector<RegionLink> links;
   // route[a][b]: the region links (index, forward?) from region a to region b.
   std::vector<std::vector<std::vector<std::pair<int, bool>>>> route;
+  // Marked by the user as contended (`network.contended`, a link's `contended: true`): in
+  // `--network auto` every transfer over them goes through SimGrid's flow model from the start.
+  std::vector<bool> link_contended;             // by region link (empty: none)
+  std::vector<std::string> contended_components;  // the NICs of these components' hosts
+};
+
+// How the network is simulated (`--network`, README "How the model works").
+enum class NetworkMode : uint8_t {
+  Auto,     // the native event core; SimGrid's flow model carries the transfers over contended links
+  Flow,     // every transfer through SimGrid's flow model (the reference)
+  Latency,  // no contention anywhere: every transfer takes latency + bytes / bandwidth
+};
+const char* to_string(NetworkMode m);
+
+// What the engine did with the network: which links SimGrid's flow model carried, and why.
+struct NetworkReport {
+  NetworkMode mode = NetworkMode::Flow;
+  uint64_t flow_transfers = 0;    // through SimGrid's flow model
+  uint64_t direct_transfers = 0;  // latency + bytes / bandwidth on the native core
+  size_t links = 0;               // NIC directions and region link directions in the platform
+  struct Carried {
+    std::string link;         // "app/3 NIC up", "us-east<->eu-west (forward)"
+    std::string why;          // "marked", "offered 91%", "large transfers"
+    double since = 0;         // simulated seconds from which it was carried
+    double utilization = 0;   // offered, over the window that tripped it (0 when marked)
+  };
+  std::vector<Carried> carried;
 };
 
 struct LinkUsage {

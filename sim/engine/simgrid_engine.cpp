@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "sim/engine/engine.hpp"
+#include "sim/engine/flow_carrier.hpp"
 #include "sim/engine/timer_heap.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -196,6 +197,13 @@ class SimGridEngine : public Engine {
     return out;
   }
   uint64_t events() const override { return events_; }
+  NetworkReport network_report() const override {
+    NetworkReport r;
+    r.mode = NetworkMode::Flow;
+    r.flow_transfers = transfers_;
+    r.links = 2 * hosts_.size() + 2 * plan_.links.size();
+    return r;
+  }
   void schedule_fault(const Fault& f) override {
     size_t i = faults_.size();
     faults_.push_back(f);
@@ -212,6 +220,7 @@ class SimGridEngine : public Engine {
     if ((++events_ & 0x3FFFF) == 0 && progress_) show_progress();
   }
   void account(NodeId from, NodeId to, double bytes) {
+    ++transfers_;
     if (sg4::Engine::get_clock() < window_start_) return;
     nic_up_[from] += bytes;
     nic_down_[to] += bytes;
@@ -289,7 +298,7 @@ class SimGridEngine : public Engine {
   std::vector<std::unique_ptr<HostActor>> actors_;
   std::vector<double> nic_up_, nic_down_, region_bytes_;
   double end_ = 0, window_start_ = 0;
-  uint64_t events_ = 0;
+  uint64_t events_ = 0, transfers_ = 0;
   bool deadlock_ = false;
   std::chrono::steady_clock::time_point wall_start_;
   std::vector<Fault> faults_;
@@ -458,10 +467,122 @@ void HostActor::operator()() {
   }
 }
 
+// SimGrid's flow model carrying the native engine's contended transfers (sim/engine/flow_carrier.hpp):
+// the same platform as the engine above, host-to-host transfers (Comm::sendto_async) without
+// mailboxes or actors on the hosts, and the native loop as the one actor.
+class SimGridFlows final : public FlowCarrier {
+ public:
+  explicit SimGridFlows(const NetworkPlan& plan) : plan_(plan) {
+    static int argc = 1;
+    static char name[] = "archsim";
+    static char* argv[] = {name, nullptr};
+    xbt_log_control_set("root.thresh:critical");
+    engine_ = new sg4::Engine(&argc, argv);
+    sg4::Engine::set_config("network/model:CM02");
+    sg4::Engine::set_config("network/TCP-gamma:0");
+    sg4::Engine::set_config("network/crosstraffic:0");
+    zone_ = sg4::create_full_zone("archsim");
+    for (const auto& l : plan_.links) {
+      forward_.push_back(zone_->create_link(l.name + ">", l.bandwidth / 8)->set_latency(l.latency)->seal());
+      backward_.push_back(zone_->create_link(l.name + "<", l.bandwidth / 8)->set_latency(l.latency)->seal());
+    }
+  }
+
+  void add_host(const std::string& name, int region) override {
+    Host h;
+    h.host = zone_->create_host(name, 1e9);
+    h.host->seal();
+    double lat = plan_.intra_region_rtt / 4;
+    h.up = zone_->create_link(name + ":up", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
+    h.down = zone_->create_link(name + ":down", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
+    h.region = region;
+    hosts_.push_back(h);
+  }
+
+  void run(const std::function<void()>& loop) override {
+    sg4::Host* core = zone_->create_host("archsim:core", 1e9);
+    core->seal();
+    for (size_t a = 0; a < hosts_.size(); ++a)
+      for (size_t b = 0; b < hosts_.size(); ++b) {
+        if (a == b) continue;
+        std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(hosts_[a].up)};
+        for (auto [idx, fwd] : plan_.route[static_cast<size_t>(hosts_[a].region)][static_cast<size_t>(hosts_[b].region)])
+          links.emplace_back(fwd ? forward_[static_cast<size_t>(idx)] : backward_[static_cast<size_t>(idx)]);
+        links.emplace_back(hosts_[b].down);
+        zone_->add_route(hosts_[a].host->get_netpoint(), hosts_[b].host->get_netpoint(), nullptr, nullptr, links, false);
+      }
+    zone_->seal();
+    sg4::Actor::create("archsim:core", core, [this, &loop]() {
+      loop();
+      for (auto& c : pending_) c->cancel();  // still on the links at the end of the run
+      pending_.clear();
+      tokens_.clear();
+    });
+    engine_->run();
+  }
+
+  void start(NodeId from, NodeId to, double bytes, double now, double earliest, uint64_t token) override {
+    double wait = now - sg4::Engine::get_clock();
+    if (wait > 0) sg4::this_actor::sleep_for(wait);
+    // At least one byte: a zero-byte transfer can complete before its latency when others share
+    // a link (SimGrid 3.32).
+    uint64_t wire = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
+    pending_.push_back(sg4::Comm::sendto_async(hosts_[from].host, hosts_[to].host, wire));
+    tokens_.push_back(token);
+    earliest_.push(earliest);
+  }
+
+  bool completion(double t, uint64_t* token, double* at) override {
+    if (pending_.empty()) return false;
+    // Nothing can complete before the earliest any transfer could alone, nor before the time
+    // SimGrid was last run to without a completion.
+    if (t < earliest_.top() - kEpsilon || t <= checked_until_) return false;
+    double wait = t - sg4::Engine::get_clock();
+    ssize_t i = wait > 0 ? sg4::Comm::wait_any_for(pending_, wait) : sg4::Comm::test_any(pending_);
+    if (i < 0) {
+      checked_until_ = t;
+      return false;
+    }
+    auto k = static_cast<size_t>(i);
+    *token = tokens_[k];
+    *at = sg4::Engine::get_clock();
+    pending_[k] = pending_.back();
+    pending_.pop_back();
+    tokens_[k] = tokens_.back();
+    tokens_.pop_back();
+    earliest_.pop();  // one fewer: the smallest bounds stay a lower bound of what is left
+    if (earliest_.empty()) checked_until_ = -1;
+    return true;
+  }
+
+  size_t in_flight() const override { return pending_.size(); }
+
+ private:
+  struct Host {
+    sg4::Host* host = nullptr;
+    sg4::Link* up = nullptr;
+    sg4::Link* down = nullptr;
+    int region = 0;
+  };
+  NetworkPlan plan_;
+  sg4::Engine* engine_ = nullptr;
+  sg4::NetZone* zone_ = nullptr;
+  std::vector<sg4::Link*> forward_, backward_;  // by region link
+  std::vector<Host> hosts_;
+  std::vector<sg4::CommPtr> pending_;
+  std::vector<uint64_t> tokens_;  // of pending_, index for index
+  // The transfers' earliest completions, as a min-heap; popping the smallest when any completes
+  // keeps its top a lower bound of the earliest completion left.
+  std::priority_queue<double, std::vector<double>, std::greater<double>> earliest_;
+  double checked_until_ = -1;  // SimGrid ran to here with no completion
+};
+
 }  // namespace
 
 std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress) {
   return std::make_unique<SimGridEngine>(plan, progress);
 }
+
+std::unique_ptr<FlowCarrier> make_simgrid_flows(const NetworkPlan& plan) { return std::make_unique<SimGridFlows>(plan); }
 
 }  // namespace archsim

@@ -167,7 +167,8 @@ class RunLayout {
         out_(options.out_dir.empty() ? "results/" + e.name : options.out_dir),
         bin_(options.archsim.empty() ? self_exe() : options.archsim),
         max_reps_(options.max_replications ? std::min(*options.max_replications, e.replications) : e.replications),
-        min_reps_(e.until ? std::min(2, max_reps_) : max_reps_) {}
+        min_reps_(e.until ? std::min(2, max_reps_) : max_reps_),
+        network_(options.network) {}
 
   const std::string& out() const { return out_; }
   const std::string& bin() const { return bin_; }
@@ -186,6 +187,10 @@ class RunLayout {
     argv.push_back(std::to_string(seed(k)));
     argv.push_back("--out");
     argv.push_back(dir(p, k));
+    if (!network_.empty()) {
+      argv.push_back("--network");
+      argv.push_back(network_);
+    }
     return argv;
   }
   std::string command_line(size_t p, int k) const { return archsim::command_line(command(p, k)); }
@@ -225,6 +230,7 @@ class RunLayout {
   const Experiment& e_;
   std::string out_, bin_;
   int max_reps_, min_reps_;
+  std::string network_;
 };
 
 // Whether the `until` rule is met by these runs of one point.

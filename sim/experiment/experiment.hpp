@@ -51,6 +51,7 @@ struct ExperimentOptions {
   std::string executor = "local";      // "local" or "slurm"
   SlurmOptions slurm;
   bool gather = false;                 // run nothing: assemble results from the runs on disk
+  std::string network;                 // `--network` for every run; empty = run's default
 };
 
 // Some runs failed; the others completed and the results were written.

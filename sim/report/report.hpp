@@ -68,3 +68,12 @@ std::string stores_terminal(const RunResult& r);
 void write_store_timeseries(const RunResult& r, std::ostream& out);
 
 }  // namespace archsim
+
+namespace archsim {
+
+// How the network was simulated (`--network`) and, in `auto`, which links SimGrid's flow model
+// carried and why. Written only when the mode is not `flow`. docs/outputs.md.
+nlohmann::ordered_json network_json(const NetworkReport& n);
+std::string network_terminal(const NetworkReport& n);
+
+}  // namespace archsim

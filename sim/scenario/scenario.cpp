@@ -31,7 +31,9 @@ NetworkPlan network_plan(const Topology& t) {
     rl.latency = l.rtt / 2 - t.network.intra_region_rtt / 2;
     rl.bandwidth = l.bandwidth;
     plan.links.push_back(rl);
+    plan.link_contended.push_back(l.contended);
   }
+  plan.contended_components = t.network.contended;
   size_t n = t.regions.size();
   plan.route.assign(n, std::vector<std::vector<std::pair<int, bool>>>(n));
   for (size_t a = 0; a < n; ++a)
@@ -196,8 +198,7 @@ class ScenarioBuilder final : public BuildContext {
     index_request_types();
     assign_node_ids();
     collect_ledger_specs();
-    engine_ = options.engine == EngineKind::SimGrid ? make_simgrid_engine(network_plan(t), options.progress)
-                                                    : make_local_engine(network_plan(t));
+    engine_ = make_engine(network_plan(t), options.network, options.progress);
     if (!options.history_path.empty()) history_ = std::make_unique<HistoryWriter>(options.history_path);
     for (const auto& f : t.faults) {
       double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
@@ -218,6 +219,7 @@ class ScenarioBuilder final : public BuildContext {
     for (auto& o : oracles_) o->finish(t_.run.duration);
     if (history_) history_->finish();
     r_.events = engine_->events();
+    r_.network = engine_->network_report();
     measure_network();
     check_invariants();
   }

@@ -40,6 +40,7 @@ struct RunResult {
   std::deque<FeedStats> feeds;             // every feed, in file order
   std::deque<StoreStats> stores;           // every replicated store, in file order
   std::vector<LinkUsage> region_links;
+  NetworkReport network;  // how the engine simulated the network, and which links SimGrid carried
   std::deque<FaultOutcome> faults;  // in time order (start, then file order); stable addresses
   uint64_t events = 0;
   double wall_seconds = 0;
@@ -49,10 +50,9 @@ struct RunResult {
   double window() const { return window_end - window_start; }
 };
 
-enum class EngineKind { SimGrid, Local };
 
 struct RunOptions {
-  EngineKind engine = EngineKind::SimGrid;
+  NetworkMode network = NetworkMode::Flow;  // `--network` (sim/engine/network.hpp)
   bool progress = false;  // a progress line on stderr (only shown on a terminal)
   // When set: every client operation on a replicated store, as a history (sim/support/history.hpp).
   // The second and later stores of a file have their keys offset by index x 2^40 (processes by

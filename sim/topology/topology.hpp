@@ -154,6 +154,7 @@ struct RegionLink {
   std::string a, b;
   double rtt = 0;         // seconds, host to host
   double bandwidth = 0;   // bits per second
+  bool contended = false; // `contended: true`: `--network auto` carries it by SimGrid's flow model
   Location loc;
 };
 
@@ -161,6 +162,9 @@ struct NetworkSpec {
   double intra_region_rtt = 500e-6;  // host to host within a region
   double host_bandwidth = 10e9;      // each host's NIC, bits per second, each direction
   std::vector<RegionLink> links;
+  // Components whose hosts' NICs contend (`--network auto` carries them by SimGrid's flow model).
+  std::vector<std::string> contended;
+  std::vector<Location> contended_locs;
 };
 
 struct RunSpec {
