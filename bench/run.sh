@@ -3,7 +3,8 @@
 #
 # Three programs simulate the same four-tier model (client -> lb -> 8 app replicas -> cache -> db;
 # see bench/four-tier.yaml and the header comments of bench/s4u_floor.cpp and bench/raw_loop.cpp):
-#   archsim    the real simulator, on bench/four-tier.yaml with run.duration = N / rate, warm-up 0;
+#   archsim    the real simulator, on bench/four-tier.yaml with run.duration = N / rate, warm-up 0,
+#              in each of its network modes (--network auto, flow, latency);
 #   s4u_floor  a minimal hand-written SimGrid S4U program (the least any S4U program pays);
 #   raw_loop   a plain C++ priority-queue event loop without SimGrid (the raw limit).
 # archsim runs first: its cache's hit ratio emerges from an LRU, and the measured ratio is handed
@@ -14,6 +15,8 @@
 #   bench/run.sh [N]              the comparison table for N requests (default 1000000)
 #   bench/run.sh --memory [N1 N2] archsim's peak RSS for N1 and N2 requests (default 1M and 5M)
 #                                 and their ratio (target: within 10%: memory must not grow with N)
+#   bench/run.sh --regions [S]    the 3-region design (bench/three-region.yaml) for S simulated
+#                                 seconds (default 1), --network auto against flow
 # Environment: RATE (requests/s, default 20000), SEED (default 1), REPEAT (rounds of the three
 # programs, interleaved; the fastest run of each is reported; default 1), BUILD (build directory,
 # default <repo>/build).
@@ -113,10 +116,10 @@ duration_for() {  # N -> simulated seconds for N requests at RATE
   python3 -c "print(f'{$1 / $RATE:.9g}')"
 }
 
-run_archsim() {  # name N
+run_archsim() {  # name N [network mode]
   local d
   d=$(duration_for "$2")
-  best_of "$1" "$ARCHSIM" run "$TOPOLOGY" --json --seed "$SEED" \
+  best_of "$1" "$ARCHSIM" run "$TOPOLOGY" --json --seed "$SEED" --network "${3:-auto}" \
     --set "run.duration=${d}s" --set run.warmup=0s --set "components.users.arrival.rate=${RATE}/s"
 }
 
@@ -142,7 +145,9 @@ compare() {
   local hit="" round
   for ((round = 1; round <= REPEAT; round++)); do
     log "round $round/$REPEAT, $n requests at $RATE/s"
-    run_archsim archsim "$n"
+    run_archsim archsim "$n" auto
+    run_archsim flow "$n" flow
+    run_archsim latency "$n" latency
     if [[ -z "$hit" ]]; then
       hit=$(python3 -c "import json; print(json.load(open('$WORK/archsim.json'))['components']['cache']['hit_ratio'])")
       log "  archsim's cache hit ratio: $hit (handed to the floor programs)"
@@ -158,7 +163,7 @@ work, n, rate, hit, repeat, machine, load_after, cpus = sys.argv[1:9]
 def load(name):
     j = json.load(open(f"{work}/{name}.json"))
     wall, rss, cpu = open(f"{work}/{name}.res").read().split()
-    if name == "archsim":
+    if name in ("archsim", "flow", "latency"):
         req, lat = j["requests"]["completed"], j["latency_ms"]["mean"]
     else:
         req, lat = j["requests"], j["mean_latency_ms"]
@@ -166,7 +171,8 @@ def load(name):
     return {"req": int(req), "wall": wall, "cpu": float(cpu), "rps": int(req) / wall, "rss": int(rss) / 1024,
             "lat": float(lat)}
 
-rows = [("archsim", load("archsim")), ("s4u_floor", load("floor")), ("raw_loop", load("raw"))]
+rows = [("archsim --network auto", load("archsim")), ("archsim --network flow", load("flow")),
+        ("archsim --network latency", load("latency")), ("s4u_floor", load("floor")), ("raw_loop", load("raw"))]
 r = dict(rows)
 print(f"Four-tier benchmark: N = {int(n):,} requests at {int(float(rate)):,}/s, cache hit ratio {float(hit):.4f} "
       f"(archsim's LRU; given to the floor programs), best of {repeat}.")
@@ -177,7 +183,8 @@ print("|---|---:|---:|---:|---:|---:|---:|")
 for name, x in rows:
     print(f"| {name} | {x['req']:,} | {x['wall']:.3f} | {x['cpu']:.2f} | {x['rps']:,.0f} | {x['rss']:.1f} "
           f"| {x['lat']:.4f} |")
-for a, b in (("archsim", "s4u_floor"), ("s4u_floor", "raw_loop")):
+for a, b in (("archsim --network auto", "raw_loop"), ("archsim --network flow", "s4u_floor"),
+             ("archsim --network flow", "archsim --network auto"), ("s4u_floor", "raw_loop")):
     x, y = r[a], r[b]
     cpu = f"{x['cpu'] / y['cpu']:.2f}x" if y['cpu'] > 0 else "-"
     print(f"| {a} / {b} | | {x['wall'] / y['wall']:.2f}x | {cpu} | {x['rps'] / y['rps']:.3f}x "
@@ -225,10 +232,45 @@ print(f"Peak RSS ratio {rows[1][0]:,} / {rows[0][0]:,} requests: {ratio:.3f} ({v
 EOF
 }
 
+# ---- the 3-region design: auto against flow ------------------------------------------------------
+
+regions() {
+  local s="$1"
+  build_archsim
+  local machine_line
+  machine_line=$(machine)
+  for mode in auto flow; do
+    log "3-region design, $s s simulated, --network $mode"
+    best_of "r-$mode" "$ARCHSIM" run "$ROOT/bench/three-region.yaml" --json --seed "$SEED" --network "$mode" \
+      --set "run.duration=${s}s" --set run.warmup=0s --force
+  done
+  python3 - "$WORK" "$s" "$machine_line" <<'EOF'
+import json, sys
+work, s, machine = sys.argv[1:4]
+rows = []
+for mode in ("auto", "flow"):
+    j = json.load(open(f"{work}/r-{mode}.json"))
+    wall, rss, cpu = open(f"{work}/r-{mode}.res").read().split()
+    l = j["latency_ms"]
+    rows.append((mode, j["requests"]["completed"], float(wall), float(cpu), int(rss) / 1024, l["p50"], l["p99"],
+                 j["throughput_rps"]))
+print(f"3-region design (bench/three-region.yaml), {s} s simulated, warm-up 0 ({machine}).")
+print()
+print("| --network | requests | wall s | CPU s | requests / wall s | peak RSS MB | p50 ms | p99 ms | throughput /s |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for m, c, w, cpu, rss, p50, p99, thr in rows:
+    print(f"| {m} | {c:,} | {w:.2f} | {cpu:.2f} | {c / w:,.0f} | {rss:.1f} | {p50:.3f} | {p99:.3f} | {thr:,.0f} |")
+print()
+print(f"flow / auto wall time: {rows[1][2] / rows[0][2]:.1f}x")
+EOF
+}
+
 # ---- main ----------------------------------------------------------------------------------------
 
 if [[ "${1:-}" == "--memory" ]]; then
   memory "${2:-1000000}" "${3:-5000000}"
+elif [[ "${1:-}" == "--regions" ]]; then
+  regions "${2:-1}"
 elif [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
 else
