@@ -90,6 +90,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
   options.progress = !json && isatty(STDERR_FILENO);
   options.network = engine == "local" || engine == "latency" ? NetworkMode::Latency
                     : engine == "auto"                        ? NetworkMode::Auto
+                    : engine == "simgrid"                     ? NetworkMode::Actors
                                                               : NetworkMode::Flow;
   // The folders are checked, then made, before the run: one that cannot be made costs no
   // simulation and leaves nothing behind.
@@ -295,13 +296,15 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "random seed (overrides run.seed)");
   run->add_flag("--json", json, "print the summary as one JSON object on stdout");
   run->add_option("--out", out_dir, "write summary.json and CSV files into this directory");
-  std::string engine = "flow";
+  std::string engine = "auto";
   run->add_option("--network", engine,
-                  "how the network is simulated: flow (default: every transfer through SimGrid's flow model), auto "
-                  "(a native event core; SimGrid carries the transfers over contended links) or latency (no "
-                  "contention: latency + bytes / bandwidth)")
+                  "how the network is simulated: auto (default: a native event core; SimGrid's flow model carries "
+                  "the transfers over contended links), flow (SimGrid carries every transfer: the reference) or "
+                  "latency (no contention: latency + bytes / bandwidth)")
       ->check(CLI::IsMember({"auto", "flow", "latency"}));
-  run->add_option("--engine", engine, "the older name of --network: simgrid = flow, local = latency")
+  run->add_option("--engine", engine,
+                  "the previous engines: simgrid (one SimGrid actor per replica, every transfer through SimGrid; "
+                  "messages from one region to a host arrive in send order) or local (= --network latency)")
       ->check(CLI::IsMember({"simgrid", "local"}));
   bool force = false;
   run->add_flag("--force", force, "run even when the estimated time or memory is absurd");
@@ -340,7 +343,7 @@ int main(int argc, char** argv) {
   experiment->add_option("--set", exp_sets, "override a value in every point (after the file's set:)")->take_all();
   experiment->add_option("--replications", exp_reps, "at most this many replications per point")->check(CLI::PositiveNumber);
   ExperimentOptions exp_opts;
-  experiment->add_option("--network", exp_opts.network, "--network for every run (auto, flow or latency; run's default when absent)")
+  experiment->add_option("--network", exp_opts.network, "--network for every run (auto, flow or latency; default auto)")
       ->check(CLI::IsMember({"auto", "flow", "latency"}));
   experiment->add_option("--executor", exp_opts.executor,
                          "local (default: child processes here) or slurm (an sbatch job array plus a gather job)")

@@ -128,10 +128,10 @@ class Engine {
 };
 
 std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress);
-// The native event core: `Latency` on its own, `Auto` with SimGrid's flow model for the transfers
-// that contend (sim/engine/flow_carrier.hpp).
+// The native event core: `Latency` on its own, `Flow` with SimGrid's flow model for every
+// transfer, `Auto` for the transfers that contend (sim/engine/flow_carrier.hpp).
 std::unique_ptr<Engine> make_native_engine(const NetworkPlan& plan, NetworkMode mode, bool progress);
-// `Flow`: make_simgrid_engine; else make_native_engine.
+// `Actors`: make_simgrid_engine; else make_native_engine.
 std::unique_ptr<Engine> make_engine(const NetworkPlan& plan, NetworkMode mode, bool progress);
 // The native engine without contention, for the models' unit tests.
 std::unique_ptr<Engine> make_local_engine(const NetworkPlan& plan);

@@ -1,8 +1,8 @@
 // The native engine: a priority-queue event loop over the NetworkPlan, without SimGrid's actors.
 // On its own (`--network latency`) a message takes the route's latency plus its bytes over the
-// slowest link and links do not contend. With a FlowCarrier (`--network auto`) the transfers whose
-// route crosses a contended link go through SimGrid's flow model instead, in lockstep with this
-// loop (sim/engine/flow_carrier.hpp). A link contends when the user marks it, or once its offered
+// slowest link and links do not contend. With a FlowCarrier the transfers go through SimGrid's
+// flow model instead, in lockstep with this loop (sim/engine/flow_carrier.hpp): every transfer
+// (`--network flow`), or in `--network auto` those whose route crosses a contended link. A link contends when the user marks it, or once its offered
 // utilization over a window of kWindow seconds exceeds kContended (from then on, for the rest of
 // the run), or when a transfer finds so much data ahead of it on a link (a burst: a fan-out's
 // requests leaving one NIC together, their answers arriving together) that the wait to serialize
@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <queue>
 #include <tuple>
-#include <unordered_set>
 
 #include <chrono>
 #include <cstdio>
@@ -33,6 +32,7 @@ const char* to_string(NetworkMode m) {
     case NetworkMode::Auto: return "auto";
     case NetworkMode::Flow: return "flow";
     case NetworkMode::Latency: return "latency";
+    case NetworkMode::Actors: return "actors";
   }
   return "?";
 }
@@ -51,11 +51,15 @@ constexpr double kWindow = 0.01;
 // sharing would change its latency noticeably.
 constexpr double kLargeTransfer = 0.1;
 
+// Events this close after the end still run: SimGrid's engine (`flow`) runs what falls within its
+// time resolution of the end, and a constant arrival process's last request lands there.
+constexpr double kEndEpsilon = 1e-10;
+
 class LocalEngine : public Engine {
  public:
   LocalEngine(const NetworkPlan& plan, NetworkMode mode, bool progress)
       : plan_(plan), mode_(mode), progress_(progress) {
-    if (mode_ == NetworkMode::Auto) carrier_ = make_simgrid_flows(plan_);
+    if (mode_ == NetworkMode::Auto || mode_ == NetworkMode::Flow) carrier_ = make_simgrid_flows(plan_);
   }
 
   NodeId add_node(const std::string& name, int region, Node* node) override {
@@ -90,7 +94,14 @@ class LocalEngine : public Engine {
     std::stable_sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
       return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) < std::get<0>(b) : std::get<1>(a) < std::get<1>(b);
     });
-    for (auto [at, start, i] : changes) push({at, 0, faults_[i].node, 0, start ? 1u : 0u, nullptr, 0, static_cast<int>(i) + 1});
+    for (auto [at, start, i] : changes) {
+      Event e;
+      e.time = at;
+      e.node = faults_[i].node;
+      e.tag = start ? 1u : 0u;
+      e.fault = static_cast<int>(i) + 1;
+      push(e);
+    }
     mark_contended();
     wall_start_ = std::chrono::steady_clock::now();
     if (carrier_) carrier_->run([this] { loop(); });
@@ -101,21 +112,23 @@ class LocalEngine : public Engine {
   void loop() {
     for (auto& n : nodes_) n.node->on_start(n);
     for (;;) {
-      double next = queue_.empty() ? end_ : std::min(queue_.top().time, end_);
+      double next = heap_.empty() ? end_ : std::min(heap_.top().time, end_);
       if (carrier_ && carrier_->in_flight() > 0) {
         uint64_t token = 0;
         double at = 0;
         if (carrier_->completion(next, &token, &at)) {  // SimGrid delivered a transfer first
           Flow& f = flows_[token];
-          push({at, 0, f.to, 0, 0, f.msg, 0, 0});
+          push(message_event(at, f.to, f.msg));
           f.msg = nullptr;
           free_flows_.push_back(token);
           continue;
         }
       }
-      if (queue_.empty() || queue_.top().time > end_) break;
-      Event e = queue_.top();
-      queue_.pop();
+      if (heap_.empty() || heap_.top().time > end_ + kEndEpsilon) break;
+      uint32_t slot = heap_.top().slot;
+      heap_.pop();
+      Event e = pool_[slot];
+      release(slot);
       now_ = e.time;
       if ((++events_ & 0x3FFFF) == 0 && progress_) show_progress();
       NodeCtx& n = nodes_[e.node];
@@ -145,21 +158,13 @@ class LocalEngine : public Engine {
         }
         n.node->on_message(n, EnvelopePtr(e.msg));
       } else {
-        if (e.epoch != epoch_[e.node]) continue;  // a timer of a crashed incarnation
-        auto it = cancelled_.find(e.timer);
-        if (it != cancelled_.end()) {
-          cancelled_.erase(it);
-          continue;
-        }
+        if (e.epoch != epoch_[e.node] || e.cancelled) continue;  // cancelled, or of a crashed incarnation
         n.node->on_timer(n, e.tag);
       }
     }
     now_ = end_;
     for (auto& n : nodes_) n.node->on_end(n);
-    while (!queue_.empty()) {
-      delete queue_.top().msg;
-      queue_.pop();
-    }
+    for (; !heap_.empty(); heap_.pop()) delete pool_[heap_.top().slot].msg;
     for (auto& f : flows_) delete f.msg;  // still on SimGrid's links at the end
     flows_.clear();
   }
@@ -197,31 +202,69 @@ class LocalEngine : public Engine {
       engine->deliver(id, to, std::move(msg));
     }
     TimerId start_timer(double delay, uint64_t tag) override {
-      TimerId t = engine->next_timer_++;
-      engine->push({engine->now_ + delay, 0, id, t, tag, nullptr, engine->epoch_[id], 0});
-      return t;
+      Event e;
+      e.time = engine->now_ + delay;
+      e.node = id;
+      e.tag = tag;
+      e.epoch = engine->epoch_[id];
+      uint32_t slot = engine->push(e);
+      return (static_cast<TimerId>(engine->pool_[slot].gen) << 32) | slot;
     }
-    void cancel_timer(TimerId t) override { engine->cancelled_.insert(t); }
+    void cancel_timer(TimerId t) override {
+      auto slot = static_cast<uint32_t>(t & 0xFFFFFFFFu);
+      auto gen = static_cast<uint32_t>(t >> 32);
+      if (slot < engine->pool_.size() && engine->pool_[slot].gen == gen) engine->pool_[slot].cancelled = true;
+    }
   };
+  // What happens at an event: a message delivered, a timer, a fault change, a held transfer put on
+  // SimGrid's links. Kept in pool_ by slot; the heap orders (time, sequence, slot).
   struct Event {
-    double time;
-    uint64_t seq;
-    NodeId node;
-    TimerId timer;
-    uint64_t tag;
-    Envelope* msg;
+    double time = 0;
+    NodeId node = 0;
+    uint32_t gen = 1;    // the slot's generation: a TimerId names the slot and its generation
+    uint64_t tag = 0;
+    Envelope* msg = nullptr;
     uint32_t epoch = 0;  // timers: the incarnation of the node that started it
     int fault = 0;       // a fault change: index into faults_ + 1; `tag` 1 = it starts, 0 = it ends
+    bool cancelled = false;
     bool flow = false;   // `msg` from `flow_from` to `node` goes onto SimGrid's links now
     NodeId flow_from = 0;
   };
+  struct Key {
+    double time;
+    uint64_t seq;
+    uint32_t slot;
+  };
   struct Later {
-    bool operator()(const Event& a, const Event& b) const { return a.time != b.time ? a.time > b.time : a.seq > b.seq; }
+    bool operator()(const Key& a, const Key& b) const { return a.time != b.time ? a.time > b.time : a.seq > b.seq; }
   };
 
-  void push(Event e) {
-    e.seq = seq_++;
-    queue_.push(e);
+  static Event message_event(double time, NodeId to, Envelope* msg) {
+    Event e;
+    e.time = time;
+    e.node = to;
+    e.msg = msg;
+    return e;
+  }
+
+  // Schedules `e`; returns its slot.
+  uint32_t push(Event e) {
+    uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<uint32_t>(pool_.size());
+      pool_.push_back(e);
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      e.gen = pool_[slot].gen;
+      pool_[slot] = e;
+    }
+    heap_.push({e.time, seq_++, slot});
+    return slot;
+  }
+  void release(uint32_t slot) {
+    ++pool_[slot].gen;  // a TimerId of the event that was here no longer matches
+    free_slots_.push_back(slot);
   }
 
   void apply_fault(const Fault& f, bool start) {
@@ -293,7 +336,7 @@ class LocalEngine : public Engine {
       }
     double latency = plan_.intra_region_rtt / 2, extra = 0;
     double bw = plan_.host_bandwidth;
-    bool contended = carrier_ && (flow_up_[from] || flow_down_[to]);
+    bool contended = carrier_ && (mode_ == NetworkMode::Flow || flow_up_[from] || flow_down_[to]);
     for (auto [idx, fwd] : route) latency += link_latency_[static_cast<size_t>(idx)];
     for (auto [idx, fwd] : route) {
       auto i = static_cast<size_t>(idx);
@@ -336,12 +379,17 @@ class LocalEngine : public Engine {
     }
     if (contended) {
       ++report_.flow_transfers;
-      if (extra > 0) push({now_ + extra, 0, to, 0, 0, msg.release(), 0, 0, true, from});
+      if (extra > 0) {
+        Event e = message_event(now_ + extra, to, msg.release());
+        e.flow = true;
+        e.flow_from = from;
+        push(e);
+      }
       else start_flow(from, to, std::move(msg));
       return;
     }
     ++report_.direct_transfers;
-    push({now_ + latency + serialization, 0, to, 0, 0, msg.release(), 0, 0});
+    push(message_event(now_ + latency + serialization, to, msg.release()));
   }
 
   // Hands `msg` to SimGrid's flow model; it comes back as a delivery when its transfer completes.
@@ -459,8 +507,9 @@ class LocalEngine : public Engine {
   NetworkReport report_;
   std::vector<std::string> names_;
   std::vector<NodeCtx> nodes_;
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
-  std::unordered_set<TimerId> cancelled_;
+  std::priority_queue<Key, std::vector<Key>, Later> heap_;
+  std::vector<Event> pool_;
+  std::vector<uint32_t> free_slots_;
   std::vector<bool> down_;
   std::vector<Fault> faults_;
   std::vector<uint64_t*> refused_;      // per node: the crash fault counting its refusals
@@ -473,7 +522,6 @@ class LocalEngine : public Engine {
   std::vector<double> nic_up_, nic_down_, region_bytes_;
   double now_ = 0, end_ = 0, window_start_ = 0;
   uint64_t seq_ = 0, events_ = 0;
-  TimerId next_timer_ = 1;
 };
 
 }  // namespace
@@ -487,7 +535,7 @@ std::unique_ptr<Engine> make_local_engine(const NetworkPlan& plan) {
 }
 
 std::unique_ptr<Engine> make_engine(const NetworkPlan& plan, NetworkMode mode, bool progress) {
-  if (mode == NetworkMode::Flow) return make_simgrid_engine(plan, progress);
+  if (mode == NetworkMode::Actors) return make_simgrid_engine(plan, progress);
   return make_native_engine(plan, mode, progress);
 }
 

@@ -33,8 +33,9 @@ struct NetworkPlan {
 // How the network is simulated (`--network`, README "How the model works").
 enum class NetworkMode : uint8_t {
   Auto,     // the native event core; SimGrid's flow model carries the transfers over contended links
-  Flow,     // every transfer through SimGrid's flow model (the reference)
+  Flow,     // the native event core; SimGrid's flow model carries every transfer (the reference)
   Latency,  // no contention anywhere: every transfer takes latency + bytes / bandwidth
+  Actors,   // the previous engine: one SimGrid actor per replica, every transfer through SimGrid
 };
 const char* to_string(NetworkMode m);
 

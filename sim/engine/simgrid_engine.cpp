@@ -199,7 +199,7 @@ class SimGridEngine : public Engine {
   uint64_t events() const override { return events_; }
   NetworkReport network_report() const override {
     NetworkReport r;
-    r.mode = NetworkMode::Flow;
+    r.mode = NetworkMode::Actors;
     r.flow_transfers = transfers_;
     r.links = 2 * hosts_.size() + 2 * plan_.links.size();
     return r;

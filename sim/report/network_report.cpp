@@ -38,6 +38,8 @@ nlohmann::ordered_json network_json(const NetworkReport& n) {
 }
 
 std::string network_terminal(const NetworkReport& n) {
+  if (n.mode == NetworkMode::Flow)
+    return fmt::format("network: SimGrid's flow model carried every transfer ({}; --network flow)\n", n.flow_transfers);
   if (n.mode == NetworkMode::Latency)
     return "network: latency + bytes / bandwidth on every link, no contention (--network latency)\n";
   if (n.carried.empty())

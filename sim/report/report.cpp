@@ -596,7 +596,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   if (!r.feeds.empty()) j["feeds"] = feeds_json(r);
   if (!r.faults.empty()) j["faults"] = faults_json(r);
   if (!r.stores.empty()) j["stores"] = stores_json(r);
-  if (r.network.mode != NetworkMode::Flow) j["network"] = network_json(r.network);
+  if (r.network.mode != NetworkMode::Actors) j["network"] = network_json(r.network);
   return j;
 }
 
@@ -667,7 +667,7 @@ std::string terminal_summary(const RunResult& r) {
   }
   out += feeds_terminal(r);
   out += stores_terminal(r);
-  if (r.network.mode != NetworkMode::Flow) out += network_terminal(r.network);
+  if (r.network.mode != NetworkMode::Actors) out += network_terminal(r.network);
   return out;
 }
 

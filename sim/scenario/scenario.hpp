@@ -52,7 +52,7 @@ struct RunResult {
 
 
 struct RunOptions {
-  NetworkMode network = NetworkMode::Flow;  // `--network` (sim/engine/network.hpp)
+  NetworkMode network = NetworkMode::Auto;  // `--network` (sim/engine/network.hpp)
   bool progress = false;  // a progress line on stderr (only shown on a terminal)
   // When set: every client operation on a replicated store, as a history (sim/support/history.hpp).
   // The second and later stores of a file have their keys offset by index x 2^40 (processes by
