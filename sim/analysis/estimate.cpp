@@ -245,16 +245,18 @@ std::vector<std::string> all_callees(const Topology& t, const Component& c) {
   return {s.begin(), s.end()};
 }
 
-}  // namespace
-
-AnalyticModel analyze_topology(const Topology& t) {
-  AnalyticModel m;
-  m.topology = t.name;
+// The clients' load as it flows down the call graph: the request types by name, and per
+// component the rate of each type reaching it.
+struct LoadFlow {
   std::map<std::string, TypeInfo> types;
   std::map<std::string, std::map<std::string, double>> load;  // component → type → rate
+};
+
+// The clients' request types and open-loop rates; a closed-loop or trace client is a note instead.
+void add_client_load(const Topology& t, LoadFlow& flow, AnalyticModel& m) {
   for (const auto& c : t.components) {
     if (!c.kind->traits().client) continue;
-    for (const auto& r : c.requests) types.emplace(r.name, TypeInfo{r.op, &r});
+    for (const auto& r : c.requests) flow.types.emplace(r.name, TypeInfo{r.op, &r});
     if (c.arrival.process == ArrivalSpec::Process::Closed) {
       m.notes.push_back(fmt::format("client {} is closed-loop ({} users): its rate depends on the response time, so "
                                     "it is left out",
@@ -267,10 +269,12 @@ AnalyticModel analyze_topology(const Topology& t) {
       continue;
     }
     m.client_rate += c.arrival.rate;
-    for (const auto& r : c.requests) load[c.name][r.name] += c.arrival.rate * r.weight;
+    for (const auto& r : c.requests) flow.load[c.name][r.name] += c.arrival.rate * r.weight;
   }
+}
 
-  // Kahn's order over the call graph (the validator has refused cycles).
+// Kahn's order over the call graph (the validator has refused cycles).
+std::vector<const Component*> call_order(const Topology& t) {
   std::map<std::string, int> indegree;
   for (const auto& c : t.components) indegree[c.name];
   for (const auto& c : t.components)
@@ -285,58 +289,69 @@ AnalyticModel analyze_topology(const Topology& t) {
     for (const auto& callee : all_callees(t, *c))
       if (--indegree[callee] == 0) ready.push_back(t.find(callee));
   }
+  return order;
+}
 
-  std::map<std::string, ComponentLoad> out;
-  for (const Component* c : order) {
-    const auto& in = load[c->name];
-    ComponentLoad cl;
-    cl.name = c->name;
-    cl.kind = c->kind;
-    cl.replicas = c->replicas;
-    cl.by_type = in;
-    double resp = 0;
-    for (const auto& [type, rate] : in) {
-      cl.lambda += rate;
-      if (types.count(type)) resp += rate * types[type].spec->response_bytes;
-    }
-    cl.response_bytes = cl.lambda > 0 ? resp / cl.lambda : 0;
+// Its resources (cores, a disk, a consumer group), each as an M/M/c per replica.
+void add_resource_loads(const Component& c, const AnalyticOutput& aout, ComponentLoad& cl) {
+  for (const auto& res : aout.resources) {
+    if (cl.lambda <= 0 || res.demand <= 0 || (res.per_replica <= 0 && res.shared <= 0)) continue;
+    ResourceLoad r;
+    r.resource = res.name;
+    r.servers = res.shared > 0 ? static_cast<double>(res.shared)
+                               : static_cast<double>(res.per_replica) * static_cast<double>(c.replicas);
+    r.demand_s = res.demand;
+    r.utilization = cl.lambda * res.demand / r.servers;
+    if (r.utilization < 1 && res.queues)
+      r.erlang_c_wait_s = erlang_c_wait(cl.lambda / static_cast<double>(c.replicas), res.demand, res.per_replica);
+    cl.resources.push_back(r);
+  }
+}
 
-    AnalyticInput ain;
-    ain.topology = &t;
-    ain.by_type = in;
-    ain.lambda = cl.lambda;
-    ain.type = [&](const std::string& type) -> const RequestType* {
-      auto it = types.find(type);
-      return it == types.end() ? nullptr : it->second.spec;
-    };
-    AnalyticOutput aout;
-    c->kind->analytic(*c, ain, aout);
-    cl.hit_ratio = aout.hit_ratio;
-    cl.hit_ratio_method = aout.hit_ratio_method;
-    for (auto& n : aout.notes) m.notes.push_back(std::move(n));
+// The load of `c` from what reaches it, its kind's analytic view of it, and what it passes on to
+// its callees. REQUIRES: every component calling `c` came before it.
+ComponentLoad load_component(const Topology& t, const Component& c, LoadFlow& flow, AnalyticModel& m) {
+  auto& types = flow.types;
+  const auto& in = flow.load[c.name];
+  ComponentLoad cl;
+  cl.name = c.name;
+  cl.kind = c.kind;
+  cl.replicas = c.replicas;
+  cl.by_type = in;
+  double resp = 0;
+  for (const auto& [type, rate] : in) {
+    cl.lambda += rate;
+    if (types.count(type)) resp += rate * types[type].spec->response_bytes;
+  }
+  cl.response_bytes = cl.lambda > 0 ? resp / cl.lambda : 0;
 
-    for (const auto& [type, rate] : in) {
-      double forwarded = rate;
-      if (types.count(type) && types[type].op == Op::Read) forwarded *= aout.read_pass;
-      for (const auto& [callee, n] : calls_of(t, *c, type)) load[callee][type] += forwarded * n;
-    }
+  AnalyticInput ain;
+  ain.topology = &t;
+  ain.by_type = in;
+  ain.lambda = cl.lambda;
+  ain.type = [&](const std::string& type) -> const RequestType* {
+    auto it = types.find(type);
+    return it == types.end() ? nullptr : it->second.spec;
+  };
+  AnalyticOutput aout;
+  c.kind->analytic(c, ain, aout);
+  cl.hit_ratio = aout.hit_ratio;
+  cl.hit_ratio_method = aout.hit_ratio_method;
+  for (auto& n : aout.notes) m.notes.push_back(std::move(n));
 
-    // Its resources (cores, a disk, a consumer group), each as an M/M/c per replica.
-    for (const auto& res : aout.resources) {
-      if (cl.lambda <= 0 || res.demand <= 0 || (res.per_replica <= 0 && res.shared <= 0)) continue;
-      ResourceLoad r;
-      r.resource = res.name;
-      r.servers = res.shared > 0 ? static_cast<double>(res.shared)
-                                 : static_cast<double>(res.per_replica) * static_cast<double>(c->replicas);
-      r.demand_s = res.demand;
-      r.utilization = cl.lambda * res.demand / r.servers;
-      if (r.utilization < 1 && res.queues)
-        r.erlang_c_wait_s = erlang_c_wait(cl.lambda / static_cast<double>(c->replicas), res.demand, res.per_replica);
-      cl.resources.push_back(r);
-    }
-    if (!c->kind->traits().client) out[c->name] = cl;
+  for (const auto& [type, rate] : in) {
+    double forwarded = rate;
+    if (types.count(type) && types[type].op == Op::Read) forwarded *= aout.read_pass;
+    for (const auto& [callee, n] : calls_of(t, c, type)) flow.load[callee][type] += forwarded * n;
   }
 
+  add_resource_loads(c, aout, cl);
+  return cl;
+}
+
+// Every component but the clients, in file order (one no client reaches with no load), and the
+// resource of the highest utilization: the first to saturate as the clients' rates grow.
+void add_components(const Topology& t, std::map<std::string, ComponentLoad>& out, AnalyticModel& m) {
   double worst = 0;
   for (const auto& c : t.components) {
     if (c.kind->traits().client) continue;
@@ -355,6 +370,10 @@ AnalyticModel analyze_topology(const Topology& t) {
     m.components.push_back(cl);
   }
   if (worst > 0) m.saturation_client_rate = m.client_rate / worst;
+}
+
+// What the model assumes and leaves out, for whoever reads its numbers.
+void add_model_notes(const Topology& t, AnalyticModel& m) {
   m.notes.push_back("rates scale linearly with the clients' rates (cache hit ratios do not depend on the rate)");
   m.notes.push_back("utilization is lambda x mean demand / servers; the Erlang C wait treats each replica as M/M/c "
                     "(Poisson arrivals; for processor-sharing cores the mean is insensitive to the demand's "
@@ -368,6 +387,22 @@ AnalyticModel analyze_topology(const Topology& t) {
                         "popular keys can put most of it on one shard");
       break;
     }
+}
+
+}  // namespace
+
+AnalyticModel analyze_topology(const Topology& t) {
+  AnalyticModel m;
+  m.topology = t.name;
+  LoadFlow flow;
+  add_client_load(t, flow, m);
+  std::map<std::string, ComponentLoad> out;
+  for (const Component* c : call_order(t)) {
+    ComponentLoad cl = load_component(t, *c, flow, m);
+    if (!c->kind->traits().client) out[c->name] = cl;
+  }
+  add_components(t, out, m);
+  add_model_notes(t, m);
   return m;
 }
 

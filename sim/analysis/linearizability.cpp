@@ -136,222 +136,290 @@ Violation make_violation(int64_t key, const std::vector<const HistoryOp*>& ops, 
   return v;
 }
 
+// The entry list: invocations and completions sorted by time, invocations first at equal times
+// (they count as concurrent), node 0 a head sentinel, -1 the end. Linked both ways, so that an
+// operation can be taken out and put back in O(1).
+class EntryList {
+ public:
+  explicit EntryList(const std::vector<const HistoryOp*>& ops) {
+    size_t n = ops.size();
+    struct Entry {
+      double time;
+      bool call;
+      int op;
+    };
+    std::vector<Entry> sorted;
+    sorted.reserve(2 * n);
+    for (size_t i = 0; i < n; ++i) {
+      sorted.push_back({ops[i]->call, true, static_cast<int>(i)});
+      sorted.push_back({ops[i]->ret, false, static_cast<int>(i)});
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& b) {
+      if (a.time != b.time) return a.time < b.time;
+      if (a.call != b.call) return a.call;
+      return a.op < b.op;
+    });
+    size_t m = sorted.size() + 1;
+    next_.resize(m);
+    prev_.resize(m);
+    op_of_.assign(m, -1);
+    match_.assign(m, -1);
+    is_call_.assign(m, 0);
+    std::vector<int> call_entry(n), return_entry(n);
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      int e = static_cast<int>(i) + 1;
+      op_of_[static_cast<size_t>(e)] = sorted[i].op;
+      is_call_[static_cast<size_t>(e)] = sorted[i].call;
+      (sorted[i].call ? call_entry : return_entry)[static_cast<size_t>(sorted[i].op)] = e;
+    }
+    for (size_t i = 0; i < n; ++i) match_[static_cast<size_t>(call_entry[i])] = return_entry[i];
+    for (size_t e = 0; e < m; ++e) {
+      next_[e] = e + 1 < m ? static_cast<int>(e + 1) : -1;
+      prev_[e] = static_cast<int>(e) - 1;
+    }
+  }
+
+  int first() const { return next_[0]; }
+  int next(int e) const { return next_[static_cast<size_t>(e)]; }
+  bool is_call(int e) const { return is_call_[static_cast<size_t>(e)]; }
+  int op_of(int e) const { return op_of_[static_cast<size_t>(e)]; }
+
+  // Lifting an operation takes its invocation and completion out of the list; undoing it puts
+  // them back. Undos come in the reverse order of lifts, so the saved neighbours are still right.
+  void lift(int call) {
+    unlink(call);
+    unlink(match_[static_cast<size_t>(call)]);
+  }
+  void unlift(int call) {
+    relink(match_[static_cast<size_t>(call)]);
+    relink(call);
+  }
+
+ private:
+  void unlink(int e) {
+    next_[static_cast<size_t>(prev_[static_cast<size_t>(e)])] = next_[static_cast<size_t>(e)];
+    if (next_[static_cast<size_t>(e)] != -1)
+      prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = prev_[static_cast<size_t>(e)];
+  }
+  void relink(int e) {
+    next_[static_cast<size_t>(prev_[static_cast<size_t>(e)])] = e;
+    if (next_[static_cast<size_t>(e)] != -1) prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = e;
+  }
+
+  std::vector<int> next_, prev_, op_of_, match_;
+  std::vector<char> is_call_;
+};
+
+// One key's search for an order of its operations the register allows (see the header).
+//
+// The search, one level per linearized operation. At each level the candidates are the
+// invocations before the first completion still in the list (an operation whose completion has
+// passed must already be linearized). They are tried in order of completion time, earliest
+// first: the operation that must take effect soonest goes first, which is the order a register
+// that took each operation at one instant inside its interval most often used; a write that
+// completes late is not placed early only to be undone.
+//
+// A read that finds the register's value is linearized at once and never as a choice: it leaves
+// the value unchanged, and every operation that completed before its invocation is already
+// linearized, so any order that places it later can place it now. When such a read's branch
+// fails, the point it was taken from fails too: the search undoes the choice beneath it instead
+// of trying siblings. This turns the 2^k subsets of k concurrent reads into one order; writes and
+// cas remain choices.
+class KeySearch {
+ public:
+  // REQUIRES: `definite` (the operations of `ops` with a completion) is above 0.
+  KeySearch(int64_t key, std::vector<const HistoryOp*> ops, size_t definite, double deadline_s)
+      : key_(key), ops_(std::move(ops)), deadline_s_(deadline_s), list_(ops_), remaining_(definite) {
+    size_t n = ops_.size();
+    z1_.resize(n);
+    z2_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      z1_[i] = mix64(0x243f6a8885a308d3ULL + 2 * i);
+      z2_[i] = mix64(0x13198a2e03707344ULL + 2 * i + 1);
+    }
+    for (const auto* op : ops_) {
+      if (op->f == OpKind::Read && op->value) observed_.insert(*op->value);
+      if (op->f == OpKind::Cas) observed_.insert(op->expected);
+    }
+  }
+
+  // Searches until every operation with a completion is linearized, none can be, or the deadline.
+  KeyResult run() {
+    KeyResult result;
+    bool fresh_level = true;  // false: resuming the level of a frame just undone
+    while (true) {
+      if (remaining_ == 0) return result;
+      if ((++iterations_ & 1023) == 0 && steady_now() > deadline_s_) {
+        result.verdict = CheckVerdict::Unknown;
+        return result;
+      }
+      bool dead_end = false;
+      int blocking = -1;  // the first completion in the list
+      if (fresh_level) {
+        blocking = collect_candidates();
+        if (force_read(&dead_end)) continue;
+        if (!dead_end) sort_candidates();
+      }
+      if (!dead_end) {
+        if (try_candidates()) {
+          fresh_level = true;
+          continue;
+        }
+        if (fresh_level) note_deepest_failure(blocking);
+      }
+      if (!backtrack()) {
+        result.verdict = CheckVerdict::NotLinearizable;
+        assert(best_blocked_ >= 0);  // the first failure of a search is never a memo hit
+        result.violation = make_violation(key_, ops_, best_prefix_, best_blocked_, best_state_);
+        return result;
+      }
+      fresh_level = false;
+    }
+  }
+
+ private:
+  struct Frame {
+    int call;
+    State state;
+    bool forced;        // a read: not a choice
+    size_t cand_begin;  // this level's candidates in `cands_`, and the next one to try
+    size_t cand_end;
+    size_t cand_next;
+  };
+
+  // The operation of a list entry.
+  const HistoryOp& op_at(int entry) const { return *ops_[static_cast<size_t>(list_.op_of(entry))]; }
+
+  // The memo's point for the Zobrist words (a, b) and the register value `v`.
+  MemoKey memo_key(uint64_t a, uint64_t b, const State& v) const {
+    bool unobserved = v && !observed_.count(*v);
+    return MemoKey{a, b, unobserved ? State() : v, unobserved};
+  }
+
+  // Linearizes the operation of `call` if the register allows it and the point is new.
+  // Returns: 1 done, 0 not allowed, -1 allowed but explored before.
+  int try_apply(int call, bool forced, size_t begin, size_t end, size_t next_pos) {
+    auto id = static_cast<size_t>(list_.op_of(call));
+    State after;
+    if (!step(*ops_[id], state_, &after)) return 0;
+    if (!seen_.insert(memo_key(h1_ ^ z1_[id], h2_ ^ z2_[id], after)).second) return -1;
+    stack_.push_back({call, state_, forced, begin, end, next_pos});
+    state_ = after;
+    h1_ ^= z1_[id];
+    h2_ ^= z2_[id];
+    list_.lift(call);
+    if (std::isfinite(ops_[id]->ret)) --remaining_;
+    return 1;
+  }
+
+  // Puts this level's candidates in order of completion time, earliest first.
+  void sort_candidates() {
+    std::sort(cands_.begin() + static_cast<std::ptrdiff_t>(begin_), cands_.end(), [this](int a, int b) {
+      const HistoryOp& x = op_at(a);
+      const HistoryOp& y = op_at(b);
+      if (x.ret != y.ret) return x.ret < y.ret;
+      return a < b;
+    });
+  }
+
+  // Opens a level: its candidates go to the end of `cands_`, from `begin_` to `end_`. Returns the
+  // first completion in the list (-1: none).
+  int collect_candidates() {
+    begin_ = cands_.size();
+    int e = list_.first();
+    while (e != -1 && list_.is_call(e)) {
+      cands_.push_back(e);
+      e = list_.next(e);
+    }
+    end_ = cands_.size();
+    pos_ = begin_;
+    return e;
+  }
+
+  // A read that finds the value goes first, as no choice. Returns whether one was linearized;
+  // `dead_end` is set when the first such read was explored from here before, and failed.
+  bool force_read(bool* dead_end) {
+    for (size_t i = begin_; i < end_; ++i) {
+      const HistoryOp& op = op_at(cands_[i]);
+      if (op.f != OpKind::Read || op.value != state_) continue;
+      if (try_apply(cands_[i], true, begin_, end_, end_) == 1) return true;
+      *dead_end = true;
+      return false;
+    }
+    return false;
+  }
+
+  // Linearizes the next candidate of this level the register allows. Returns whether there was one.
+  bool try_candidates() {
+    for (; pos_ < end_; ++pos_)
+      if (try_apply(cands_[pos_], false, begin_, end_, pos_ + 1) == 1) return true;
+    return false;
+  }
+
+  // No operation can go next, and the completion `blocking` says one must: the deepest such point
+  // gives the excerpt.
+  void note_deepest_failure(int blocking) {
+    if (have_best_ && stack_.size() <= best_depth_) return;
+    have_best_ = true;
+    best_depth_ = stack_.size();
+    best_prefix_.clear();
+    for (const auto& f : stack_) best_prefix_.push_back(list_.op_of(f.call));
+    best_blocked_ = blocking != -1 ? list_.op_of(blocking) : -1;
+    best_state_ = state_;
+  }
+
+  // This level failed: drop its candidates, undo the latest choice and the forced reads above it.
+  // Returns false when there is no choice left to undo.
+  bool backtrack() {
+    while (true) {
+      if (stack_.empty()) return false;
+      Frame f = stack_.back();
+      stack_.pop_back();
+      auto undone = static_cast<size_t>(list_.op_of(f.call));
+      state_ = f.state;
+      h1_ ^= z1_[undone];
+      h2_ ^= z2_[undone];
+      list_.unlift(f.call);
+      if (std::isfinite(ops_[undone]->ret)) ++remaining_;
+      cands_.resize(f.cand_end);
+      begin_ = f.cand_begin;
+      end_ = f.cand_end;
+      pos_ = f.cand_next;
+      if (!f.forced) return true;
+      cands_.resize(f.cand_begin);  // a forced read's level fails with it
+    }
+  }
+
+  const int64_t key_;
+  const std::vector<const HistoryOp*> ops_;
+  const double deadline_s_;
+  EntryList list_;
+  std::vector<Frame> stack_;
+  std::vector<int> cands_;               // the candidate lists of the levels on the stack, one after another
+  size_t begin_ = 0, end_ = 0, pos_ = 0;  // the current level's candidates, and the next one to try
+  std::vector<uint64_t> z1_, z2_;         // Zobrist words, fixed per operation index: deterministic
+  uint64_t h1_ = 0, h2_ = 0;
+  std::unordered_set<MemoKey, MemoHash> seen_;
+  std::unordered_set<int64_t> observed_;  // values some read returns or some cas expects
+  State state_;
+  size_t remaining_;
+  size_t best_depth_ = 0;
+  bool have_best_ = false;
+  std::vector<int> best_prefix_;
+  int best_blocked_ = -1;
+  State best_state_;
+  uint64_t iterations_ = 0;
+};
+
 }  // namespace
 
 KeyResult check_key(int64_t key, const std::vector<HistoryOp>& all, double deadline_s) {
   Drops drops;
   std::vector<const HistoryOp*> ops = considered_ops(all, &drops);
-  size_t n = ops.size();
-  KeyResult result;
   size_t definite = 0;  // operations that must be linearized: those with a completion
   for (const auto* op : ops) definite += std::isfinite(op->ret) ? 1 : 0;
-  if (definite == 0) return result;  // unknown writes may all never take effect
-
-  // The entry list: invocations and completions sorted by time, invocations first at equal times
-  // (they count as concurrent), node 0 a head sentinel, -1 the end.
-  struct Entry {
-    double time;
-    bool call;
-    int op;
-  };
-  std::vector<Entry> sorted;
-  sorted.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    sorted.push_back({ops[i]->call, true, static_cast<int>(i)});
-    sorted.push_back({ops[i]->ret, false, static_cast<int>(i)});
-  }
-  std::sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& b) {
-    if (a.time != b.time) return a.time < b.time;
-    if (a.call != b.call) return a.call;
-    return a.op < b.op;
-  });
-  size_t m = sorted.size() + 1;
-  std::vector<int> next(m), prev(m), op_of(m, -1), match(m, -1);
-  std::vector<char> is_call(m, 0);
-  std::vector<int> call_entry(n), return_entry(n);
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    int e = static_cast<int>(i) + 1;
-    op_of[static_cast<size_t>(e)] = sorted[i].op;
-    is_call[static_cast<size_t>(e)] = sorted[i].call;
-    (sorted[i].call ? call_entry : return_entry)[static_cast<size_t>(sorted[i].op)] = e;
-  }
-  for (size_t i = 0; i < n; ++i) match[static_cast<size_t>(call_entry[i])] = return_entry[i];
-  for (size_t e = 0; e < m; ++e) {
-    next[e] = e + 1 < m ? static_cast<int>(e + 1) : -1;
-    prev[e] = static_cast<int>(e) - 1;
-  }
-  auto unlink = [&](int e) {
-    next[static_cast<size_t>(prev[static_cast<size_t>(e)])] = next[static_cast<size_t>(e)];
-    if (next[static_cast<size_t>(e)] != -1)
-      prev[static_cast<size_t>(next[static_cast<size_t>(e)])] = prev[static_cast<size_t>(e)];
-  };
-  auto relink = [&](int e) {
-    next[static_cast<size_t>(prev[static_cast<size_t>(e)])] = e;
-    if (next[static_cast<size_t>(e)] != -1) prev[static_cast<size_t>(next[static_cast<size_t>(e)])] = e;
-  };
-  // Lifting an operation takes its invocation and completion out of the list; undoing it puts
-  // them back. Undos come in the reverse order of lifts, so the saved neighbours are still right.
-  auto lift = [&](int call) {
-    unlink(call);
-    unlink(match[static_cast<size_t>(call)]);
-  };
-  auto unlift = [&](int call) {
-    relink(match[static_cast<size_t>(call)]);
-    relink(call);
-  };
-
-  // The search, one level per linearized operation. At each level the candidates are the
-  // invocations before the first completion still in the list (an operation whose completion has
-  // passed must already be linearized). They are tried in order of completion time, earliest
-  // first: the operation that must take effect soonest goes first, which is the order a register
-  // that took each operation at one instant inside its interval most often used; a write that
-  // completes late is not placed early only to be undone.
-  //
-  // A read that finds the register's value is linearized at once and never as a choice: it leaves
-  // the value unchanged, and every operation that completed before its invocation is already
-  // linearized, so any order that places it later can place it now. When such a read's branch
-  // fails, the point it was taken from fails too: the search undoes the choice beneath it instead
-  // of trying siblings. This turns the 2^k subsets of k concurrent reads into one order; writes and
-  // cas remain choices.
-  struct Frame {
-    int call;
-    State state;
-    bool forced;        // a read: not a choice
-    size_t cand_begin;  // this level's candidates in `cands`, and the next one to try
-    size_t cand_end;
-    size_t cand_next;
-  };
-  std::vector<Frame> stack;
-  std::vector<int> cands;              // the candidate lists of the levels on the stack, one after another
-  std::vector<uint64_t> z1(n), z2(n);  // Zobrist words, fixed per operation index: deterministic
-  for (size_t i = 0; i < n; ++i) {
-    z1[i] = mix64(0x243f6a8885a308d3ULL + 2 * i);
-    z2[i] = mix64(0x13198a2e03707344ULL + 2 * i + 1);
-  }
-  uint64_t h1 = 0, h2 = 0;
-  std::unordered_set<MemoKey, MemoHash> seen;
-  std::unordered_set<int64_t> observed;  // values some read returns or some cas expects
-  for (const auto* op : ops) {
-    if (op->f == OpKind::Read && op->value) observed.insert(*op->value);
-    if (op->f == OpKind::Cas) observed.insert(op->expected);
-  }
-  auto memo_key = [&](uint64_t a, uint64_t b, const State& v) {
-    bool unobserved = v && !observed.count(*v);
-    return MemoKey{a, b, unobserved ? State() : v, unobserved};
-  };
-  State state;
-  size_t remaining = definite;
-  size_t best_depth = 0;
-  bool have_best = false;
-  std::vector<int> best_prefix;
-  int best_blocked = -1;
-  State best_state;
-  uint64_t iterations = 0;
-
-  // Linearizes the operation of `call` if the register allows it and the point is new.
-  // Returns: 1 done, 0 not allowed, -1 allowed but explored before.
-  auto try_apply = [&](int call, bool forced, size_t begin, size_t end, size_t next_pos) -> int {
-    auto id = static_cast<size_t>(op_of[static_cast<size_t>(call)]);
-    State after;
-    if (!step(*ops[id], state, &after)) return 0;
-    if (!seen.insert(memo_key(h1 ^ z1[id], h2 ^ z2[id], after)).second) return -1;
-    stack.push_back({call, state, forced, begin, end, next_pos});
-    state = after;
-    h1 ^= z1[id];
-    h2 ^= z2[id];
-    lift(call);
-    if (std::isfinite(ops[id]->ret)) --remaining;
-    return 1;
-  };
-  auto by_completion = [&](int a, int b) {
-    const HistoryOp& x = *ops[static_cast<size_t>(op_of[static_cast<size_t>(a)])];
-    const HistoryOp& y = *ops[static_cast<size_t>(op_of[static_cast<size_t>(b)])];
-    if (x.ret != y.ret) return x.ret < y.ret;
-    return a < b;
-  };
-
-  bool fresh_level = true;  // false: resuming the level of a frame just undone
-  size_t begin = 0, end = 0, pos = 0;
-  while (true) {
-    if (remaining == 0) return result;
-    if ((++iterations & 1023) == 0 && steady_now() > deadline_s) {
-      result.verdict = CheckVerdict::Unknown;
-      return result;
-    }
-    bool dead_end = false;
-    int blocking = -1;  // the first completion in the list
-    if (fresh_level) {
-      begin = cands.size();
-      int e = next[0];
-      while (e != -1 && is_call[static_cast<size_t>(e)]) {
-        cands.push_back(e);
-        e = next[static_cast<size_t>(e)];
-      }
-      blocking = e;
-      end = cands.size();
-      pos = begin;
-      // A read that finds the value goes first, as no choice.
-      bool forced = false;
-      for (size_t i = begin; i < end; ++i) {
-        const HistoryOp& op = *ops[static_cast<size_t>(op_of[static_cast<size_t>(cands[i])])];
-        if (op.f != OpKind::Read || op.value != state) continue;
-        if (try_apply(cands[i], true, begin, end, end) == 1)
-          forced = true;
-        else
-          dead_end = true;  // explored from here before, and failed
-        break;
-      }
-      if (forced) continue;
-      if (!dead_end) std::sort(cands.begin() + static_cast<std::ptrdiff_t>(begin), cands.end(), by_completion);
-    }
-    if (!dead_end) {
-      bool advanced = false;
-      for (; pos < end; ++pos) {
-        if (try_apply(cands[pos], false, begin, end, pos + 1) == 1) {
-          advanced = true;
-          break;
-        }
-      }
-      if (advanced) {
-        fresh_level = true;
-        continue;
-      }
-      if (fresh_level && (!have_best || stack.size() > best_depth)) {
-        // No operation can go next, and the completion `blocking` says one must: the deepest
-        // such point gives the excerpt.
-        have_best = true;
-        best_depth = stack.size();
-        best_prefix.clear();
-        for (const auto& f : stack) best_prefix.push_back(op_of[static_cast<size_t>(f.call)]);
-        best_blocked = blocking != -1 ? op_of[static_cast<size_t>(blocking)] : -1;
-        best_state = state;
-      }
-    }
-    // This level failed: drop its candidates, undo the latest choice and the forced reads above it.
-    while (true) {
-      if (stack.empty()) {
-        result.verdict = CheckVerdict::NotLinearizable;
-        assert(best_blocked >= 0);  // the first failure of a search is never a memo hit
-        result.violation = make_violation(key, ops, best_prefix, best_blocked, best_state);
-        return result;
-      }
-      Frame f = stack.back();
-      stack.pop_back();
-      auto undone = static_cast<size_t>(op_of[static_cast<size_t>(f.call)]);
-      state = f.state;
-      h1 ^= z1[undone];
-      h2 ^= z2[undone];
-      unlift(f.call);
-      if (std::isfinite(ops[undone]->ret)) ++remaining;
-      cands.resize(f.cand_end);
-      begin = f.cand_begin;
-      end = f.cand_end;
-      pos = f.cand_next;
-      if (!f.forced) break;
-      cands.resize(f.cand_begin);  // a forced read's level fails with it
-    }
-    fresh_level = false;
-  }
+  if (definite == 0) return KeyResult();  // unknown writes may all never take effect
+  return KeySearch(key, std::move(ops), definite, deadline_s).run();
 }
 
 namespace {

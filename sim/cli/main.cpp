@@ -280,69 +280,94 @@ int cmd_check(const std::string& file, const std::string& time_limit, bool json)
   return r.verdict == CheckVerdict::Linearizable ? 0 : r.verdict == CheckVerdict::Unknown ? kUnknown : kNotLinearizable;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"archsim: simulate a distributed-system design and see where it breaks"};
-  app.require_subcommand(1);
+// The command line: what each subcommand's options fill (`file`, `sets` and `json` are shared)
+// and the subcommands, to tell which one was given.
+struct CommandLine {
   std::string file, out_dir;
   std::vector<std::string> sets;
   std::optional<uint64_t> seed;
   bool json = false;
-
-  auto* run = app.add_subcommand("run", "run a topology and print its summary");
-  run->add_option("file", file, "topology YAML file")->required();
-  run->add_option("--set", sets, "override a value: --set components.app.replicas=16")->take_all();
-  run->add_option("--seed", seed, "random seed (overrides run.seed)");
-  run->add_flag("--json", json, "print the summary as one JSON object on stdout");
-  run->add_option("--out", out_dir, "write summary.json and CSV files into this directory");
   std::string engine = "auto";
-  run->add_option("--network", engine,
-                  "how the network is simulated: auto (default: a native event core; SimGrid's flow model carries "
-                  "the transfers over contended links), flow (SimGrid carries every transfer: the reference) or "
-                  "latency (no contention: latency + bytes / bandwidth)")
-      ->check(CLI::IsMember({"auto", "flow", "latency"}));
-  run->add_option("--engine", engine,
-                  "the previous engines: simgrid (one SimGrid actor per replica, every transfer through SimGrid; "
-                  "messages from one region to a host arrive in send order) or local (= --network latency)")
-      ->check(CLI::IsMember({"simgrid", "local"}));
   bool force = false;
-  run->add_flag("--force", force, "run even when the estimated time or memory is absurd");
+  bool analytic = false;
   HistoryOptions hist;
-  run->add_option("--history", hist.path,
-                  "write every operation on the replicated stores to this file (JSON lines, docs/outputs.md)");
-  run->add_flag("--check", hist.check,
-                "check the history for linearizability after the run (exit 4 when it is not, 3 when undecided)");
-
-  auto* validate = app.add_subcommand("validate", "check a topology without running it");
-  validate->add_option("file", file, "topology YAML file")->required();
-  validate->add_option("--set", sets, "override a value")->take_all();
-
-  auto* table = app.add_subcommand("latency-table", "print the built-in latency table");
-  auto* graph = app.add_subcommand("graph", "print the design as a Graphviz DOT graph");
-  graph->add_option("file", file, "topology YAML file")->required();
-  graph->add_option("--set", sets, "override a value")->take_all();
-
-  std::string dir, topology;
-  auto* plot = app.add_subcommand("plot", "draw the figures of a run or experiment folder into DIR/figures/");
-  plot->add_option("dir", dir, "a folder written by `run --out` or `experiment --out`")->required();
-  auto* report = app.add_subcommand("report", "write DIR/report.html: one self-contained page for a run or experiment");
-  report->add_option("dir", dir, "a folder written by `run --out` or `experiment --out`")->required();
-  report->add_option("--topology", topology, "the topology file the run used, for the assumptions (default: DIR/topology.yaml)");
-  report->add_option("--set", sets, "the overrides the run used")->take_all();
-
-  // archsim experiment FILE [--jobs N] [--out DIR]: many runs of a topology; see docs/experiments.md.
+  std::string dir, topology;  // plot, report
   std::string exp_file, exp_out;
   std::vector<std::string> exp_sets;
   int exp_jobs = 0;
   std::optional<int> exp_reps;
-  auto* experiment = app.add_subcommand("experiment", "run an experiment's points as parallel `archsim run` processes");
-  experiment->add_option("file", exp_file, "experiment YAML file")->required();
-  experiment->add_option("--jobs", exp_jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
-  experiment->add_option("--out", exp_out, "results folder (default: results/<experiment name>)");
-  experiment->add_option("--set", exp_sets, "override a value in every point (after the file's set:)")->take_all();
-  experiment->add_option("--replications", exp_reps, "at most this many replications per point")->check(CLI::PositiveNumber);
   ExperimentOptions exp_opts;
+  EstimateArgs est;
+  std::string reshard_component_name, reshard_value_size;
+  int64_t reshard_to = 0;
+  std::string check_time_limit;
+  std::string schema_update;
+
+  CLI::App *run = nullptr, *validate = nullptr, *table = nullptr, *graph = nullptr, *plot = nullptr,
+           *report = nullptr, *experiment = nullptr, *estimate = nullptr, *reshard = nullptr, *check = nullptr,
+           *schema = nullptr;
+};
+
+// archsim run FILE: one simulation, its summary and, if asked, its history and the check of it.
+void add_run_command(CLI::App& app, CommandLine& a) {
+  auto* run = app.add_subcommand("run", "run a topology and print its summary");
+  run->add_option("file", a.file, "topology YAML file")->required();
+  run->add_option("--set", a.sets, "override a value: --set components.app.replicas=16")->take_all();
+  run->add_option("--seed", a.seed, "random seed (overrides run.seed)");
+  run->add_flag("--json", a.json, "print the summary as one JSON object on stdout");
+  run->add_option("--out", a.out_dir, "write summary.json and CSV files into this directory");
+  run->add_option("--network", a.engine,
+                  "how the network is simulated: auto (default: a native event core; SimGrid's flow model carries "
+                  "the transfers over contended links), flow (SimGrid carries every transfer: the reference) or "
+                  "latency (no contention: latency + bytes / bandwidth)")
+      ->check(CLI::IsMember({"auto", "flow", "latency"}));
+  run->add_option("--engine", a.engine,
+                  "the previous engines: simgrid (one SimGrid actor per replica, every transfer through SimGrid; "
+                  "messages from one region to a host arrive in send order) or local (= --network latency)")
+      ->check(CLI::IsMember({"simgrid", "local"}));
+  run->add_flag("--force", a.force, "run even when the estimated time or memory is absurd");
+  run->add_option("--history", a.hist.path,
+                  "write every operation on the replicated stores to this file (JSON lines, docs/outputs.md)");
+  run->add_flag("--check", a.hist.check,
+                "check the history for linearizability after the run (exit 4 when it is not, 3 when undecided)");
+  run->add_flag("--analytic", a.analytic,
+                "add the analytic estimate (sim/analysis/estimate.hpp) per component and flag >10% differences from the run");
+  a.run = run;
+}
+
+// archsim validate | latency-table | graph | plot | report: looking at a design or a run's folder.
+void add_inspection_commands(CLI::App& app, CommandLine& a) {
+  auto* validate = app.add_subcommand("validate", "check a topology without running it");
+  validate->add_option("file", a.file, "topology YAML file")->required();
+  validate->add_option("--set", a.sets, "override a value")->take_all();
+
+  auto* table = app.add_subcommand("latency-table", "print the built-in latency table");
+  auto* graph = app.add_subcommand("graph", "print the design as a Graphviz DOT graph");
+  graph->add_option("file", a.file, "topology YAML file")->required();
+  graph->add_option("--set", a.sets, "override a value")->take_all();
+
+  auto* plot = app.add_subcommand("plot", "draw the figures of a run or experiment folder into DIR/figures/");
+  plot->add_option("dir", a.dir, "a folder written by `run --out` or `experiment --out`")->required();
+  auto* report = app.add_subcommand("report", "write DIR/report.html: one self-contained page for a run or experiment");
+  report->add_option("dir", a.dir, "a folder written by `run --out` or `experiment --out`")->required();
+  report->add_option("--topology", a.topology, "the topology file the run used, for the assumptions (default: DIR/topology.yaml)");
+  report->add_option("--set", a.sets, "the overrides the run used")->take_all();
+  a.validate = validate;
+  a.table = table;
+  a.graph = graph;
+  a.plot = plot;
+  a.report = report;
+}
+
+// archsim experiment FILE [--jobs N] [--out DIR]: many runs of a topology; see docs/experiments.md.
+void add_experiment_command(CLI::App& app, CommandLine& a) {
+  ExperimentOptions& exp_opts = a.exp_opts;
+  auto* experiment = app.add_subcommand("experiment", "run an experiment's points as parallel `archsim run` processes");
+  experiment->add_option("file", a.exp_file, "experiment YAML file")->required();
+  experiment->add_option("--jobs", a.exp_jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  experiment->add_option("--out", a.exp_out, "results folder (default: results/<experiment name>)");
+  experiment->add_option("--set", a.exp_sets, "override a value in every point (after the file's set:)")->take_all();
+  experiment->add_option("--replications", a.exp_reps, "at most this many replications per point")->check(CLI::PositiveNumber);
   experiment->add_option("--network", exp_opts.network, "--network for every run (auto, flow or latency; default auto)")
       ->check(CLI::IsMember({"auto", "flow", "latency"}));
   experiment->add_option("--executor", exp_opts.executor,
@@ -358,14 +383,17 @@ int main(int argc, char** argv) {
                        "run nothing: write results.csv and results.json from the runs already in --out");
   experiment->add_option("--archsim", exp_opts.archsim,
                          "the archsim binary the runs use (default: this one; on a cluster, a path every node sees)");
+  a.experiment = experiment;
+}
 
-  // archsim estimate: see cmd_estimate and docs/estimates.md.
-  EstimateArgs est;
+// archsim estimate: see cmd_estimate and docs/estimates.md.
+void add_estimate_command(CLI::App& app, CommandLine& a) {
+  EstimateArgs& est = a.est;
   auto* estimate = app.add_subcommand("estimate", "back-of-envelope numbers without simulating: a capacity calculator "
                                                   "(--dau ...) or the analytic view of a topology FILE");
-  estimate->add_option("file", file, "topology YAML file (omit for the calculator)");
-  estimate->add_option("--set", sets, "override a value in the topology")->take_all();
-  estimate->add_flag("--json", json, "print the estimate as JSON");
+  estimate->add_option("file", a.file, "topology YAML file (omit for the calculator)");
+  estimate->add_option("--set", a.sets, "override a value in the topology")->take_all();
+  estimate->add_flag("--json", a.json, "print the estimate as JSON");
   estimate->add_option("--dau", est.dau, "daily active users: 100M, 20k, 1B");
   estimate->add_option("--reads-per-user", est.reads, "reads per user per day");
   estimate->add_option("--writes-per-user", est.writes, "writes per user per day");
@@ -379,33 +407,81 @@ int main(int argc, char** argv) {
   estimate->add_option("--viral-window", est.viral_window, "the window of --viral-views (default 1h)");
   estimate->add_option("--units", est.units, "how printed sizes count: decimal (GB = 1e9 B, default) or binary (GiB)")
       ->check(CLI::IsMember({"decimal", "binary"}));
-  bool analytic = false;
-  run->add_flag("--analytic", analytic,
-                "add the analytic estimate (sim/analysis/estimate.hpp) per component and flag >10% differences from the run");
+  a.estimate = estimate;
+}
 
-  std::string reshard_component_name, reshard_value_size;
-  int64_t reshard_to = 0;
+// archsim reshard | check | schema: answers computed without a simulation.
+void add_analysis_commands(CLI::App& app, CommandLine& a) {
   auto* reshard = app.add_subcommand("reshard", "the fraction of keys and bytes each sharding strategy moves when a "
                                                 "database or cache goes from its shard count to --to");
-  reshard->add_option("file", file, "topology YAML file")->required();
-  reshard->add_option("--component", reshard_component_name, "the sharded database or cache")->required();
-  reshard->add_option("--to", reshard_to, "the new shard count")->required();
-  reshard->add_option("--value-size", reshard_value_size, "bytes per key moved: 1KB, 4KiB (default 1KiB)");
-  reshard->add_option("--set", sets, "override a value in the topology")->take_all();
-  reshard->add_flag("--json", json, "print the result as JSON");
+  reshard->add_option("file", a.file, "topology YAML file")->required();
+  reshard->add_option("--component", a.reshard_component_name, "the sharded database or cache")->required();
+  reshard->add_option("--to", a.reshard_to, "the new shard count")->required();
+  reshard->add_option("--value-size", a.reshard_value_size, "bytes per key moved: 1KB, 4KiB (default 1KiB)");
+  reshard->add_option("--set", a.sets, "override a value in the topology")->take_all();
+  reshard->add_flag("--json", a.json, "print the result as JSON");
 
-  std::string check_time_limit;
   auto* check = app.add_subcommand("check", "decide whether an operation history (JSON lines, docs/outputs.md) is "
                                             "linearizable for a key-value register");
-  check->add_option("file", file, "history file: one JSON event per line")->required();
-  check->add_option("--time-limit", check_time_limit,
+  check->add_option("file", a.file, "history file: one JSON event per line")->required();
+  check->add_option("--time-limit", a.check_time_limit,
                     "wall time for the whole check, e.g. 10s or 500ms (default 10s); undecided keys are unknown");
-  check->add_flag("--json", json, "print the verdict as JSON");
+  check->add_flag("--json", a.json, "print the verdict as JSON");
 
-  std::string schema_update;
   auto* schema = app.add_subcommand("schema", "print the component kinds and their declared parameters as markdown "
                                               "(the generated part of docs/topology.md)");
-  schema->add_option("--update", schema_update, "rewrite the generated part of this markdown file instead");
+  schema->add_option("--update", a.schema_update, "rewrite the generated part of this markdown file instead");
+  a.reshard = reshard;
+  a.check = check;
+  a.schema = schema;
+}
+
+// experiment: the options that only the slurm executor takes are refused without it.
+int cmd_experiment(const CommandLine& a) {
+  ExperimentOptions exp_opts = a.exp_opts;
+  exp_opts.jobs = a.exp_jobs;
+  exp_opts.out_dir = a.exp_out;
+  exp_opts.max_replications = a.exp_reps;
+  bool slurm_only = !exp_opts.slurm.partition.empty() || exp_opts.slurm.chunk || exp_opts.slurm.throttle ||
+                    exp_opts.slurm.dry_run;
+  if (slurm_only && exp_opts.executor != "slurm") {
+    std::cerr << "archsim experiment: error: --partition, --chunk, --throttle and --dry-run need --executor slurm\n";
+    return kBadInput;
+  }
+  return run_experiment_file(a.exp_file, a.exp_sets, exp_opts);
+}
+
+// Runs the subcommand that was given. Throws ConfigError for bad input.
+int dispatch(const CommandLine& a) {
+  if (*a.experiment) return cmd_experiment(a);
+  if (*a.run) return cmd_run(a.file, a.sets, a.seed, a.json, a.out_dir, a.engine, a.force, a.analytic, a.hist);
+  if (*a.estimate) return cmd_estimate(a.file, a.sets, a.est, a.json);
+  if (*a.validate) return cmd_validate(a.file, a.sets);
+  if (*a.table) return cmd_latency_table();
+  if (*a.graph) return cmd_graph(a.file, a.sets);
+  if (*a.plot) return cmd_plot(a.dir);
+  if (*a.report) return cmd_report(a.dir, a.topology, a.sets);
+  if (*a.check) return cmd_check(a.file, a.check_time_limit, a.json);
+  if (*a.schema) {
+    if (!a.schema_update.empty()) update_schema(a.schema_update);
+    else std::cout << schema_markdown();
+    return 0;
+  }
+  if (*a.reshard) return cmd_reshard(a.file, a.sets, a.reshard_component_name, a.reshard_to, a.reshard_value_size, a.json);
+  return kInternal;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"archsim: simulate a distributed-system design and see where it breaks"};
+  app.require_subcommand(1);
+  CommandLine a;
+  add_run_command(app, a);
+  add_inspection_commands(app, a);
+  add_experiment_command(app, a);
+  add_estimate_command(app, a);
+  add_analysis_commands(app, a);
 
   try {
     app.parse(argc, argv);
@@ -415,32 +491,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*experiment) {
-      exp_opts.jobs = exp_jobs;
-      exp_opts.out_dir = exp_out;
-      exp_opts.max_replications = exp_reps;
-      bool slurm_only = !exp_opts.slurm.partition.empty() || exp_opts.slurm.chunk || exp_opts.slurm.throttle ||
-                        exp_opts.slurm.dry_run;
-      if (slurm_only && exp_opts.executor != "slurm") {
-        std::cerr << "archsim experiment: error: --partition, --chunk, --throttle and --dry-run need --executor slurm\n";
-        return kBadInput;
-      }
-      return run_experiment_file(exp_file, exp_sets, exp_opts);
-    }
-    if (*run) return cmd_run(file, sets, seed, json, out_dir, engine, force, analytic, hist);
-    if (*estimate) return cmd_estimate(file, sets, est, json);
-    if (*validate) return cmd_validate(file, sets);
-    if (*table) return cmd_latency_table();
-    if (*graph) return cmd_graph(file, sets);
-    if (*plot) return cmd_plot(dir);
-    if (*report) return cmd_report(dir, topology, sets);
-    if (*check) return cmd_check(file, check_time_limit, json);
-    if (*schema) {
-      if (!schema_update.empty()) update_schema(schema_update);
-      else std::cout << schema_markdown();
-      return 0;
-    }
-    if (*reshard) return cmd_reshard(file, sets, reshard_component_name, reshard_to, reshard_value_size, json);
+    return dispatch(a);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;
@@ -448,5 +499,4 @@ int main(int argc, char** argv) {
     std::cerr << "archsim: internal error: " << e.what() << "\n";
     return kInternal;
   }
-  return kInternal;
 }

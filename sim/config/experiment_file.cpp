@@ -92,183 +92,239 @@ struct Choice {  // one variant or mutation
   std::vector<Override> overrides;
 };
 
-}  // namespace
+// Reads an experiment file, one section per method. The sections are read in a fixed order, and
+// the first one that fails names its line: that order is the order of the errors.
+class ExperimentReader {
+ public:
+  ExperimentReader(const std::string& path, const std::vector<std::string>& extra_sets)
+      : path_(path),
+        extra_sets_(extra_sets),
+        src_(path),
+        root_(read_yaml_file(path, src_, kExperimentDocument)),
+        top_(src_, root_, "the experiment",
+             {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
+              "replications", "until"}) {}
 
-Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets) {
-  Source src(path);
-  YAML::Node root = read_yaml_file(path, src, kExperimentDocument);
-  MapReader top(src, root, "the experiment",
-                {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
-                 "replications", "until"});
-  Experiment e;
-  e.file = path;
-  e.name = top.has("name") ? read_string(src, top.get("name"), "name") : fs::path(path).stem().string();
-  if (e.name.empty() || slug(e.name) != e.name)
-    src.fail(top.has("name") ? top.get("name") : root,
-             fmt::format("the experiment name '{}' must be made of letters, digits, '.', '-' and '+' (it names the "
-                         "results folder)",
-                         e.name));
-  e.description = read_string(src, top.require("description"), "description");
-  fs::path dir = fs::path(path).parent_path();
-  auto resolve = [&](const YAML::Node& n, const std::string& what) {
-    std::string t = read_string(src, n, what);
-    std::string full = fs::path(t).is_absolute() ? t : (dir / t).lexically_normal().string();
-    if (!fs::is_regular_file(full))
-      src.fail(n, fmt::format("{} '{}' is not a file (looked for {}; the path is relative to the experiment file)", what,
-                              t, full));
-    return full;
-  };
-  e.topology = resolve(top.require("topology"), "topology");
-  if (top.has("seed")) e.seed = static_cast<uint64_t>(read_int(src, top.get("seed"), "seed", 0, INT64_MAX / 2));
-  if (top.has("replications"))
-    e.replications = static_cast<int>(read_int(src, top.get("replications"), "replications", 1, 1000));
-
-  std::vector<Override> base;
-  if (top.has("set")) base = read_overrides(src, top.get("set"), "set");
-  for (const auto& s : extra_sets) {
-    auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set run.duration=5s", s));
-    base.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s});
+  // REQUIRES: called once.
+  Experiment read() {
+    read_head();
+    std::vector<Override> base = read_base_overrides();
+    read_until();
+    // The dimensions, combined as a product: variants × mutations × zip × sweep.
+    std::vector<Choice> variants = read_variants();
+    std::vector<Choice> mutations = read_mutations();
+    std::vector<std::vector<Override>> grid = read_grid();
+    add_points(base, variants, mutations, grid);
+    return std::move(e_);
   }
 
-  if (top.has("until")) {
-    YAML::Node u = top.get("until");
-    MapReader ur(src, u, "until", {"metric", "half_width"});
+ private:
+  // The experiment's name, description, topology, seed and replications.
+  void read_head() {
+    e_.file = path_;
+    e_.name = top_.has("name") ? read_string(src_, top_.get("name"), "name") : fs::path(path_).stem().string();
+    if (e_.name.empty() || slug(e_.name) != e_.name)
+      src_.fail(top_.has("name") ? top_.get("name") : root_,
+                fmt::format("the experiment name '{}' must be made of letters, digits, '.', '-' and '+' (it names the "
+                            "results folder)",
+                            e_.name));
+    e_.description = read_string(src_, top_.require("description"), "description");
+    e_.topology = resolve(top_.require("topology"), "topology");
+    if (top_.has("seed")) e_.seed = static_cast<uint64_t>(read_int(src_, top_.get("seed"), "seed", 0, INT64_MAX / 2));
+    if (top_.has("replications"))
+      e_.replications = static_cast<int>(read_int(src_, top_.get("replications"), "replications", 1, 1000));
+  }
+
+  // A topology file named at `n`, relative to the experiment file; it must exist.
+  std::string resolve(const YAML::Node& n, const std::string& what) const {
+    fs::path dir = fs::path(path_).parent_path();
+    std::string t = read_string(src_, n, what);
+    std::string full = fs::path(t).is_absolute() ? t : (dir / t).lexically_normal().string();
+    if (!fs::is_regular_file(full))
+      src_.fail(n, fmt::format("{} '{}' is not a file (looked for {}; the path is relative to the experiment file)", what,
+                               t, full));
+    return full;
+  }
+
+  // The overrides of every point: the file's `set`, then the command line's --set.
+  std::vector<Override> read_base_overrides() const {
+    std::vector<Override> base;
+    if (top_.has("set")) base = read_overrides(src_, top_.get("set"), "set");
+    for (const auto& s : extra_sets_) {
+      auto eq = s.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set run.duration=5s", s));
+      base.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s});
+    }
+    return base;
+  }
+
+  // `until`: the rule that stops replicating a point, a CI half-width on one metric.
+  void read_until() {
+    if (!top_.has("until")) return;
+    YAML::Node u = top_.get("until");
+    MapReader ur(src_, u, "until", {"metric", "half_width"});
     StopRule rule;
-    rule.metric = read_string(src, ur.require("metric"), "until.metric");
+    rule.metric = read_string(src_, ur.require("metric"), "until.metric");
     YAML::Node hw = ur.require("half_width");
-    std::string text = read_scalar_value(src, hw, "until.half_width");
+    std::string text = read_scalar_value(src_, hw, "until.half_width");
     if (!text.empty() && text.back() == '%') {
       rule.relative = true;
       char* end = nullptr;
       double pct = std::strtod(text.c_str(), &end);
       if (end != text.c_str() + text.size() - 1 || !(pct > 0))
-        src.fail(hw, fmt::format("until.half_width must be a percentage of the mean such as 2%, got '{}'", text));
+        src_.fail(hw, fmt::format("until.half_width must be a percentage of the mean such as 2%, got '{}'", text));
       rule.half_width = pct / 100;
     } else {
-      rule.half_width = read_number(src, hw, "until.half_width (a percentage such as 2%, or a value in the metric's unit)",
+      rule.half_width = read_number(src_, hw, "until.half_width (a percentage such as 2%, or a value in the metric's unit)",
                                     1e-12, 1e300);
     }
-    if (e.replications < 2)
-      src.fail(u, "until needs replications of at least 2 (replications is the maximum, and a CI needs two runs)");
-    e.until = rule;
+    if (e_.replications < 2)
+      src_.fail(u, "until needs replications of at least 2 (replications is the maximum, and a CI needs two runs)");
+    e_.until = rule;
   }
 
-  // The dimensions, combined as a product: variants × mutations × zip × sweep.
-  std::vector<Choice> variants{{"", e.topology, {}}};
-  if (top.has("compare")) {
-    YAML::Node c = top.get("compare");
+  // `compare`: the named variants, each a topology and/or overrides; without it, one unnamed.
+  std::vector<Choice> read_variants() {
+    std::vector<Choice> variants{{"", e_.topology, {}}};
+    if (!top_.has("compare")) return variants;
+    YAML::Node c = top_.get("compare");
     if (!c.IsMap() || c.size() < 2)
-      src.fail(c, "compare must be a map of two or more named variants, each {topology: FILE} and/or {set: {...}}");
+      src_.fail(c, "compare must be a map of two or more named variants, each {topology: FILE} and/or {set: {...}}");
     variants.clear();
     for (auto it = c.begin(); it != c.end(); ++it) {
       const YAML::Node k = it->first;
-      check_name(src, k, "a variant");
-      MapReader vr(src, it->second, fmt::format("compare variant '{}'", k.Scalar()), {"description", "topology", "set"});
+      check_name(src_, k, "a variant");
+      MapReader vr(src_, it->second, fmt::format("compare variant '{}'", k.Scalar()), {"description", "topology", "set"});
       if (!vr.has("topology") && !vr.has("set"))
-        src.fail(it->second, fmt::format("compare variant '{}' needs a topology, a set, or both", k.Scalar()));
-      if (vr.has("description")) read_string(src, vr.get("description"), "description");
-      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e.topology, {}};
-      if (vr.has("set")) v.overrides = read_overrides(src, vr.get("set"), fmt::format("set of variant '{}'", v.name));
+        src_.fail(it->second, fmt::format("compare variant '{}' needs a topology, a set, or both", k.Scalar()));
+      if (vr.has("description")) read_string(src_, vr.get("description"), "description");
+      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e_.topology, {}};
+      if (vr.has("set")) v.overrides = read_overrides(src_, vr.get("set"), fmt::format("set of variant '{}'", v.name));
       for (const auto& p : variants)
-        if (p.name == v.name) src.fail(k, fmt::format("duplicate variant '{}'", v.name));
+        if (p.name == v.name) src_.fail(k, fmt::format("duplicate variant '{}'", v.name));
       variants.push_back(std::move(v));
     }
-    e.has_variants = true;
+    e_.has_variants = true;
+    return variants;
   }
-  std::vector<Choice> mutations{{"", "", {}}};
-  if (top.has("mutations")) {
-    YAML::Node m = top.get("mutations");
+
+  // `mutations`: the baseline and each named change; without it, one unnamed.
+  std::vector<Choice> read_mutations() {
+    std::vector<Choice> mutations{{"", "", {}}};
+    if (!top_.has("mutations")) return mutations;
+    YAML::Node m = top_.get("mutations");
     if (!m.IsMap() || m.size() == 0)
-      src.fail(m, "mutations must be a map of named changes, each {description: ..., set: {path: value}}");
+      src_.fail(m, "mutations must be a map of named changes, each {description: ..., set: {path: value}}");
     mutations = {{"baseline", "", {}}};
     for (auto it = m.begin(); it != m.end(); ++it) {
       const YAML::Node k = it->first;
-      check_name(src, k, "a mutation");
-      MapReader mr(src, it->second, fmt::format("mutation '{}'", k.Scalar()), {"description", "set"});
-      if (mr.has("description")) read_string(src, mr.get("description"), "description");
-      Choice c{k.Scalar(), "", read_overrides(src, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()))};
+      check_name(src_, k, "a mutation");
+      MapReader mr(src_, it->second, fmt::format("mutation '{}'", k.Scalar()), {"description", "set"});
+      if (mr.has("description")) read_string(src_, mr.get("description"), "description");
+      Choice c{k.Scalar(), "", read_overrides(src_, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()))};
       for (const auto& p : mutations)
-        if (p.name == c.name) src.fail(k, fmt::format("duplicate mutation '{}'", c.name));
+        if (p.name == c.name) src_.fail(k, fmt::format("duplicate mutation '{}'", c.name));
       mutations.push_back(std::move(c));
     }
-    e.has_mutations = true;
+    e_.has_mutations = true;
+    return mutations;
   }
-  // Grid rows: each a list of overrides. The zip's rows pair up; the sweep multiplies (last path fastest).
-  std::vector<std::vector<Override>> grid{{}};
-  if (top.has("zip")) {
-    std::vector<Axis> zip = read_axes(src, top.get("zip"), "zip");
-    for (const auto& a : zip)
-      if (a.values.size() != zip[0].values.size())
-        src.fail(top.get("zip")[a.path],
-                 fmt::format("zip lists must have the same length: '{}' has {} values, '{}' has {}", a.path,
-                             a.values.size(), zip[0].path, zip[0].values.size()));
-    grid.clear();
-    for (size_t i = 0; i < zip[0].values.size(); ++i) {
-      std::vector<Override> row;
-      for (const auto& a : zip) row.push_back(a.values[i]);
-      grid.push_back(std::move(row));
-    }
-  }
-  std::vector<std::string> grid_paths;
-  if (top.has("sweep")) {
-    for (const auto& a : read_axes(src, top.get("sweep"), "sweep")) {
-      std::vector<std::vector<Override>> next;
-      for (const auto& row : grid)
-        for (const auto& v : a.values) {
-          next.push_back(row);
-          next.back().push_back(v);
-        }
-      grid = std::move(next);
-    }
-  }
-  if (top.has("zip") && top.has("sweep"))
-    for (const auto& o : grid.front())
-      if (std::count_if(grid.front().begin(), grid.front().end(), [&](const Override& x) { return x.path == o.path; }) > 1)
-        src.fail(top.get("sweep"), fmt::format("'{}' is both in zip and in sweep", o.path));
-  for (const auto& o : grid.front()) grid_paths.push_back(o.path);
-  // A grid value's id is the path's last name, or the whole path when two paths share a last name.
-  auto short_name = [&](const std::string& p) {
-    std::string last = p.substr(p.rfind('.') + 1);
-    for (const auto& q : grid_paths)
-      if (q != p && q.substr(q.rfind('.') + 1) == last) return p;
-    return last;
-  };
 
-  std::set<std::string> ids;
-  auto note_path = [&](const std::string& p) {
-    if (std::find(e.parameter_paths.begin(), e.parameter_paths.end(), p) == e.parameter_paths.end())
-      e.parameter_paths.push_back(p);
-  };
-  for (const auto& v : variants)
-    for (const auto& m : mutations)
-      for (const auto& row : grid) {
-        ExperimentPoint p;
-        p.topology = v.topology;
-        p.variant = v.name;
-        p.mutation = m.name;
-        std::vector<std::string> parts;
-        if (!v.name.empty()) parts.push_back(v.name);
-        if (!m.name.empty()) parts.push_back(m.name);
-        for (const auto& o : row) parts.push_back(short_name(o.path) + "=" + slug(o.value));
-        for (const auto& part : parts) p.id += (p.id.empty() ? "" : "_") + part;
-        if (p.id.empty()) p.id = "base";
-        if (!ids.insert(p.id).second)
-          src.fail(root, fmt::format("two points share the id '{}'; give the values distinct spellings", p.id));
-        p.overrides = base;
-        for (const auto* set : {&v.overrides, &m.overrides, &row})
-          for (const auto& o : *set) {
-            p.overrides.push_back(o);
-            auto it = std::find_if(p.parameters.begin(), p.parameters.end(),
-                                   [&](const auto& kv) { return kv.first == o.path; });
-            if (it != p.parameters.end()) it->second = o.value;
-            else p.parameters.push_back({o.path, o.value});
-            note_path(o.path);
-          }
-        e.points.push_back(std::move(p));
+  // Grid rows: each a list of overrides. The zip's rows pair up; the sweep multiplies (last path fastest).
+  std::vector<std::vector<Override>> read_grid() const {
+    std::vector<std::vector<Override>> grid{{}};
+    if (top_.has("zip")) {
+      std::vector<Axis> zip = read_axes(src_, top_.get("zip"), "zip");
+      for (const auto& a : zip)
+        if (a.values.size() != zip[0].values.size())
+          src_.fail(top_.get("zip")[a.path],
+                    fmt::format("zip lists must have the same length: '{}' has {} values, '{}' has {}", a.path,
+                                a.values.size(), zip[0].path, zip[0].values.size()));
+      grid.clear();
+      for (size_t i = 0; i < zip[0].values.size(); ++i) {
+        std::vector<Override> row;
+        for (const auto& a : zip) row.push_back(a.values[i]);
+        grid.push_back(std::move(row));
       }
-  return e;
+    }
+    if (top_.has("sweep")) {
+      for (const auto& a : read_axes(src_, top_.get("sweep"), "sweep")) {
+        std::vector<std::vector<Override>> next;
+        for (const auto& row : grid)
+          for (const auto& v : a.values) {
+            next.push_back(row);
+            next.back().push_back(v);
+          }
+        grid = std::move(next);
+      }
+    }
+    if (top_.has("zip") && top_.has("sweep"))
+      for (const auto& o : grid.front())
+        if (std::count_if(grid.front().begin(), grid.front().end(), [&](const Override& x) { return x.path == o.path; }) > 1)
+          src_.fail(top_.get("sweep"), fmt::format("'{}' is both in zip and in sweep", o.path));
+    return grid;
+  }
+
+  // One point per variant, mutation and grid row: the base overrides, then theirs.
+  void add_points(const std::vector<Override>& base, const std::vector<Choice>& variants,
+                  const std::vector<Choice>& mutations, const std::vector<std::vector<Override>>& grid) {
+    std::vector<std::string> grid_paths;
+    for (const auto& o : grid.front()) grid_paths.push_back(o.path);
+    // A grid value's id is the path's last name, or the whole path when two paths share a last name.
+    auto short_name = [&](const std::string& p) {
+      std::string last = p.substr(p.rfind('.') + 1);
+      for (const auto& q : grid_paths)
+        if (q != p && q.substr(q.rfind('.') + 1) == last) return p;
+      return last;
+    };
+
+    std::set<std::string> ids;
+    auto note_path = [&](const std::string& p) {
+      if (std::find(e_.parameter_paths.begin(), e_.parameter_paths.end(), p) == e_.parameter_paths.end())
+        e_.parameter_paths.push_back(p);
+    };
+    for (const auto& v : variants)
+      for (const auto& m : mutations)
+        for (const auto& row : grid) {
+          ExperimentPoint p;
+          p.topology = v.topology;
+          p.variant = v.name;
+          p.mutation = m.name;
+          std::vector<std::string> parts;
+          if (!v.name.empty()) parts.push_back(v.name);
+          if (!m.name.empty()) parts.push_back(m.name);
+          for (const auto& o : row) parts.push_back(short_name(o.path) + "=" + slug(o.value));
+          for (const auto& part : parts) p.id += (p.id.empty() ? "" : "_") + part;
+          if (p.id.empty()) p.id = "base";
+          if (!ids.insert(p.id).second)
+            src_.fail(root_, fmt::format("two points share the id '{}'; give the values distinct spellings", p.id));
+          p.overrides = base;
+          for (const auto* set : {&v.overrides, &m.overrides, &row})
+            for (const auto& o : *set) {
+              p.overrides.push_back(o);
+              auto it = std::find_if(p.parameters.begin(), p.parameters.end(),
+                                     [&](const auto& kv) { return kv.first == o.path; });
+              if (it != p.parameters.end()) it->second = o.value;
+              else p.parameters.push_back({o.path, o.value});
+              note_path(o.path);
+            }
+          e_.points.push_back(std::move(p));
+        }
+  }
+
+  const std::string& path_;
+  const std::vector<std::string>& extra_sets_;
+  Source src_;
+  YAML::Node root_;
+  MapReader top_;
+  Experiment e_;
+};
+
+}  // namespace
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& extra_sets) {
+  return ExperimentReader(path, extra_sets).read();
 }
 
 std::vector<std::string> ExperimentPoint::assignments() const {

@@ -336,62 +336,96 @@ int count_runs(const std::vector<PointState>& state) {
   return n;
 }
 
-}  // namespace
+// The local executor: the runs of an experiment as child processes of this one, at most `jobs` at
+// a time, each point's replications in order (under `until`, only as many as the rule needs).
+class LocalRunner {
+ public:
+  LocalRunner(const Experiment& e, const ExperimentOptions& options)
+      : e_(e),
+        jobs_(options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency())),
+        layout_(e, options),
+        state_(e.points.size()) {}
 
-int run_experiment(const Experiment& e, const ExperimentOptions& options) {
-  const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  const RunLayout layout(e, options);
-  const int max_reps = layout.max_reps(), min_reps = layout.min_reps();
-  const std::string& out = layout.out();
-  const std::string& bin = layout.bin();
-  layout.write_commands();
+  // Runs every run not finished before; returns 0, or kSomeRunsFailed.
+  int run() {
+    const std::string& out = layout_.out();
+    layout_.write_commands();
+    int resumed = resume();
+    fmt::print(stderr, "experiment {}: {} points x {} replications{}; {} runs already done; {} parallel runs; out {}\n",
+               e_.name, e_.points.size(), layout_.max_reps(), e_.until ? " at most" : "", resumed, jobs_, out);
 
-  std::vector<PointState> state(e.points.size());
-  // The next replication of point p to launch, or 0 when none should start now.
-  auto next_of = [&](size_t p) {
-    PointState& s = state[p];
-    if (s.next > max_reps) return 0;
-    if (!e.until || s.next <= min_reps) return s.next;
-    if (s.running > 0 || until_satisfied(e, s.records)) return 0;  // decide on complete information
-    return s.next;
-  };
-
-  // Resume: finished runs are read, not run again.
-  int resumed = 0;
-  for (size_t p = 0; p < e.points.size(); ++p) {
-    while (int k = next_of(p)) {
-      if (!layout.finished(p, k)) break;
-      RunRecord r = layout.record(k);
-      try {
-        layout.read_summary(p, k, r);
-      } catch (const std::exception&) {
-        break;  // unreadable: run it again
+    const auto t0 = std::chrono::steady_clock::now();
+    while (true) {
+      launch_ready();
+      if (running_.empty()) break;
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, 0);
+      if (pid < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error("waitpid failed");
       }
-      state[p].records.push_back(std::move(r));
-      state[p].next = k + 1;
-      ++resumed;
+      finish(pid, status);
     }
+
+    int failed_runs = write_results(e_, layout_, state_);
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print(stderr, "experiment {}: {} runs ok, {} failed ({} run now, {} resumed) in {}; wrote {}/results.csv and {}/results.json\n",
+               e_.name, count_runs(state_) - failed_runs, failed_runs, done_, resumed, format_seconds(wall), out, out);
+    return failed_runs > 0 ? kSomeRunsFailed : 0;
   }
 
-  fmt::print(stderr, "experiment {}: {} points x {} replications{}; {} runs already done; {} parallel runs; out {}\n",
-             e.name, e.points.size(), max_reps, e.until ? " at most" : "", resumed, jobs, out);
-
+ private:
   struct Running {
     size_t point;
     int k;
     std::chrono::steady_clock::time_point start;
   };
-  std::map<pid_t, Running> running;
-  const auto t0 = std::chrono::steady_clock::now();
-  int done = 0, failed = 0;
-  double busy_seconds = 0;
 
-  auto launch = [&](size_t p, int k) {
-    std::string dir = layout.dir(p, k);
+  // The next replication of point p to launch, or 0 when none should start now.
+  int next_of(size_t p) {
+    PointState& s = state_[p];
+    if (s.next > layout_.max_reps()) return 0;
+    if (!e_.until || s.next <= layout_.min_reps()) return s.next;
+    if (s.running > 0 || until_satisfied(e_, s.records)) return 0;  // decide on complete information
+    return s.next;
+  }
+
+  // Resume: finished runs are read, not run again. Returns how many.
+  int resume() {
+    int resumed = 0;
+    for (size_t p = 0; p < e_.points.size(); ++p) {
+      while (int k = next_of(p)) {
+        if (!layout_.finished(p, k)) break;
+        RunRecord r = layout_.record(k);
+        try {
+          layout_.read_summary(p, k, r);
+        } catch (const std::exception&) {
+          break;  // unreadable: run it again
+        }
+        state_[p].records.push_back(std::move(r));
+        state_[p].next = k + 1;
+        ++resumed;
+      }
+    }
+    return resumed;
+  }
+
+  // Fills the free job slots, points in order.
+  void launch_ready() {
+    for (size_t p = 0; p < e_.points.size() && static_cast<int>(running_.size()) < jobs_; ++p)
+      while (static_cast<int>(running_.size()) < jobs_)
+        if (int k = next_of(p)) launch(p, k);
+        else break;
+  }
+
+  // Starts replication k of point p: `archsim run`, its stderr beside its folder.
+  void launch(size_t p, int k) {
+    const std::string& bin = layout_.bin();
+    std::string dir = layout_.dir(p, k);
     std::error_code ec;
     fs::remove(dir + "/summary.json", ec);  // a stale summary must not pass for this run's
-    write_atomically(dir + ".cmd", layout.command_line(p, k) + "\n");
-    std::vector<std::string> argv = layout.command(p, k);
+    write_atomically(dir + ".cmd", layout_.command_line(p, k) + "\n");
+    std::vector<std::string> argv = layout_.command(p, k);
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -405,60 +439,64 @@ int run_experiment(const Experiment& e, const ExperimentOptions& options) {
     int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", bin, std::strerror(rc)));
-    running[pid] = {p, k, std::chrono::steady_clock::now()};
-    state[p].running++;
-    state[p].next = k + 1;
-  };
+    running_[pid] = {p, k, std::chrono::steady_clock::now()};
+    state_[p].running++;
+    state_[p].next = k + 1;
+  }
 
-  while (true) {
-    for (size_t p = 0; p < e.points.size() && static_cast<int>(running.size()) < jobs; ++p)
-      while (static_cast<int>(running.size()) < jobs)
-        if (int k = next_of(p)) launch(p, k);
-        else break;
-    if (running.empty()) break;
-    int status = 0;
-    pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("waitpid failed");
-    }
-    auto it = running.find(pid);
-    if (it == running.end()) continue;
+  // Child `pid` exited with `status`: records its run and prints a progress line. Others are ignored.
+  void finish(pid_t pid, int status) {
+    auto it = running_.find(pid);
+    if (it == running_.end()) return;
     Running r = it->second;
-    running.erase(it);
-    PointState& s = state[r.point];
+    running_.erase(it);
+    PointState& s = state_[r.point];
     s.running--;
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
-    busy_seconds += took;
-    RunRecord rec = layout.record(r.k);
-    std::string dir = layout.dir(r.point, r.k);
+    busy_seconds_ += took;
+    RunRecord rec = outcome(r, status);
+    ++done_;
+    if (!rec.ok) ++failed_;
+    // ETA: the runs still possible, at the mean wall time per run so far, spread over the job slots.
+    int remaining = 0;
+    for (size_t p = 0; p < e_.points.size(); ++p)
+      remaining += std::max(0, layout_.max_reps() - state_[p].next + 1) + state_[p].running;
+    double eta = busy_seconds_ / done_ * remaining / jobs_;
+    fmt::print(stderr, "[{} done, {} failed, {} to go, ETA {}] {} r{} {} in {:.1f}s{}\n", done_, failed_, remaining,
+               format_seconds(eta), e_.points[r.point].id, r.k, rec.ok ? "ok" : "FAILED", took,
+               rec.ok ? "" : ": " + rec.error);
+    s.records.push_back(std::move(rec));
+  }
+
+  // The record of a run that exited with `status`: its summary, or why there is none.
+  RunRecord outcome(const Running& r, int status) const {
+    RunRecord rec = layout_.record(r.k);
+    std::string dir = layout_.dir(r.point, r.k);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(dir + "/summary.json")) {
       try {
-        layout.read_summary(r.point, r.k, rec);
+        layout_.read_summary(r.point, r.k, rec);
       } catch (const std::exception& ex) {
         rec.error = fmt::format("unreadable summary.json: {}", ex.what());
       }
     } else {
       rec.error = first_error(dir + ".stderr", status);
     }
-    ++done;
-    if (!rec.ok) ++failed;
-    // ETA: the runs still possible, at the mean wall time per run so far, spread over the job slots.
-    int remaining = 0;
-    for (size_t p = 0; p < e.points.size(); ++p)
-      remaining += std::max(0, max_reps - state[p].next + 1) + state[p].running;
-    double eta = busy_seconds / done * remaining / jobs;
-    fmt::print(stderr, "[{} done, {} failed, {} to go, ETA {}] {} r{} {} in {:.1f}s{}\n", done, failed, remaining,
-               format_seconds(eta), e.points[r.point].id, r.k, rec.ok ? "ok" : "FAILED", took,
-               rec.ok ? "" : ": " + rec.error);
-    s.records.push_back(std::move(rec));
+    return rec;
   }
 
-  int failed_runs = write_results(e, layout, state);
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  fmt::print(stderr, "experiment {}: {} runs ok, {} failed ({} run now, {} resumed) in {}; wrote {}/results.csv and {}/results.json\n",
-             e.name, count_runs(state) - failed_runs, failed_runs, done, resumed, format_seconds(wall), out, out);
-  return failed_runs > 0 ? kSomeRunsFailed : 0;
+  const Experiment& e_;
+  const int jobs_;
+  const RunLayout layout_;
+  std::vector<PointState> state_;
+  std::map<pid_t, Running> running_;
+  int done_ = 0, failed_ = 0;
+  double busy_seconds_ = 0;
+};
+
+}  // namespace
+
+int run_experiment(const Experiment& e, const ExperimentOptions& options) {
+  return LocalRunner(e, options).run();
 }
 
 int gather_experiment(const Experiment& e, const ExperimentOptions& options) {

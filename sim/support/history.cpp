@@ -242,26 +242,215 @@ std::optional<int64_t> to_int(std::string_view t) {
   return v;
 }
 
+// The index of `val` in `words` (the names of `field`), or a failure naming the nearest one.
+size_t pick(const LineParser& p, const Value& val, const std::vector<std::string>& words, const char* field) {
+  std::string w = val.kind == Value::String ? std::string(val.text) : std::string();
+  for (size_t i = 0; i < words.size(); ++i)
+    if (words[i] == w) return i;
+  std::string hint = nearest(w, words);
+  std::string list;
+  for (size_t i = 0; i < words.size(); ++i) list += (i ? ", " : "") + words[i];
+  if (val.kind != Value::String) p.fail(val.col, fmt::format("'{}' must be a string, one of {}", field, list));
+  p.fail(val.col, fmt::format("unknown {} '{}'{}; known: {}", field, printable(w),
+                              hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), list));
+}
+
+// One line's event, its fields checked, with the columns the messages about it point at.
+struct Event {
+  int line = 0;
+  double time = 0;
+  int64_t process = 0;
+  OpType type = OpType::Invoke;
+  OpKind f = OpKind::Read;
+  int64_t key = 0;
+  std::optional<int64_t> value;
+  int64_t expected = 0;
+  int process_col = 0, f_col = 0, key_col = 0, value_col = 0;
+};
+
+// The value of an event, by operation: a read's result (ok only), a write's value, a cas's pair.
+void read_op_value(const LineParser& p, const Value& vv, Event& ev) {
+  if (ev.f == OpKind::Read) {
+    if (ev.type == OpType::Ok) {
+      if (vv.kind == Value::Number) {
+        ev.value = to_int(vv.text);
+        if (!ev.value) p.fail(vv.col, "a read's value must be an integer (64-bit) or null (never written)");
+      } else if (vv.kind != Value::Null) {
+        p.fail(vv.col, "a read's value must be an integer (64-bit) or null (never written)");
+      }
+    } else if (vv.kind != Value::Null) {
+      p.fail(vv.col, fmt::format("a read's {} carries no value; write null",
+                                 ev.type == OpType::Invoke ? "invocation" : "failed or unknown completion"));
+    }
+  } else if (ev.f == OpKind::Write) {
+    ev.value = vv.kind == Value::Number ? to_int(vv.text) : std::nullopt;
+    if (!ev.value) p.fail(vv.col, "a write's value must be an integer (64-bit), the value written");
+  } else {
+    std::optional<int64_t> a = vv.kind == Value::Pair ? to_int(vv.first) : std::nullopt;
+    std::optional<int64_t> b = vv.kind == Value::Pair ? to_int(vv.second) : std::nullopt;
+    if (!a || !b) p.fail(vv.col, "a cas's value must be [expected, new], two integers (64-bit)");
+    ev.expected = *a;
+    ev.value = b;
+  }
+}
+
+// Reads a history line by line: each event is checked on its own, then against the operation its
+// process has in flight (one at most). The operations go to `History` as they complete.
+class HistoryReader {
+ public:
+  HistoryReader(const std::string& name, const KeyRange& keep) : name_(name), keep_(keep) {}
+
+  // REQUIRES: `text` is not blank and at most kMaxHistoryLineBytes long.
+  void read_line(const std::string& text, int line_no) {
+    LineParser p(name_, line_no, text);
+    Event ev = read_event(p, line_no);
+    ++h_.events;
+    if (ev.type == OpType::Invoke)
+      invoke(p, ev);
+    else
+      complete(p, ev);
+  }
+
+  // The operations still in flight at the end of the file never completed: their outcome is unknown.
+  History finish() {
+    for (auto& [process, op] : pending_) {
+      op.outcome = OpType::Info;
+      ++h_.operations;
+      ++h_.info;
+      ++h_.never_completed;
+      store(op);
+    }
+    return std::move(h_);
+  }
+
+ private:
+  // Parses the line's fields and checks each one's type and range.
+  Event read_event(LineParser& p, int line_no) {
+    Value v[6];
+    bool seen[6] = {};
+    p.parse(v, seen);
+    for (size_t i = 0; i < kFields.size(); ++i)
+      if (!seen[i])
+        p.fail(1, fmt::format("missing field '{}'; every event has time, process, type, f, key and value", kFields[i]));
+    Value &vt = v[0], &vp = v[1], &vty = v[2], &vf = v[3], &vk = v[4], &vv = v[5];
+    Event ev;
+    ev.line = line_no;
+    ev.process_col = vp.col;
+    ev.f_col = vf.col;
+    ev.key_col = vk.col;
+    ev.value_col = vv.col;
+    ev.time = read_time(p, vt, line_no);
+
+    std::optional<int64_t> process = vp.kind == Value::Number ? to_int(vp.text) : std::nullopt;
+    if (!process || *process < 0) p.fail(vp.col, "'process' must be an integer, 0 or more (the client process id)");
+    ev.process = *process;
+
+    static const std::vector<std::string> kTypes = {"invoke", "ok", "fail", "info"};
+    static const std::vector<std::string> kKinds = {"read", "write", "cas"};
+    ev.type = static_cast<OpType>(pick(p, vty, kTypes, "type"));
+    ev.f = static_cast<OpKind>(pick(p, vf, kKinds, "f"));
+
+    std::optional<int64_t> key = vk.kind == Value::Number ? to_int(vk.text) : std::nullopt;
+    if (!key) p.fail(vk.col, "'key' must be an integer (64-bit)");
+    ev.key = *key;
+
+    read_op_value(p, vv, ev);
+    return ev;
+  }
+
+  // 'time': simulated seconds, never before the previous event's.
+  double read_time(const LineParser& p, const Value& vt, int line_no) {
+    double time = -1;
+    if (vt.kind == Value::Number) {
+      auto [ptr, ec] = std::from_chars(vt.text.data(), vt.text.data() + vt.text.size(), time);
+      if (ec != std::errc() || ptr != vt.text.data() + vt.text.size()) time = -1;
+    }
+    if (vt.kind != Value::Number || !std::isfinite(time) || time < 0)
+      p.fail(vt.col, "'time' must be a finite number of simulated seconds, 0 or more");
+    if (time < last_time_)
+      p.fail(vt.col, fmt::format("time {} is before the time {} on line {}; list the events in time order", time,
+                                 last_time_, last_time_line_));
+    last_time_ = time;
+    last_time_line_ = line_no;
+    return time;
+  }
+
+  // An invocation: the process's operation in flight from now on.
+  void invoke(const LineParser& p, const Event& ev) {
+    auto it = pending_.find(ev.process);
+    if (it != pending_.end())
+      p.fail(ev.process_col, fmt::format("process {} invokes an operation while its {} on line {} is still in flight; a "
+                                         "process has one operation outstanding (complete it with ok, fail or info "
+                                         "first)",
+                                         ev.process, op_kind_name(it->second.f), it->second.invoke_line));
+    HistoryOp op;
+    op.process = ev.process;
+    op.f = ev.f;
+    op.key = ev.key;
+    op.value = ev.value;
+    op.expected = ev.expected;
+    op.call = ev.time;
+    op.invoke_line = ev.line;
+    pending_.emplace(ev.process, op);
+  }
+
+  // A completion: it must be of the operation its process invoked; that operation is then done.
+  void complete(const LineParser& p, const Event& ev) {
+    auto it = pending_.find(ev.process);
+    if (it == pending_.end())
+      p.fail(ev.process_col, fmt::format("process {} completes an operation it never invoked; add its invoke event "
+                                         "before this line",
+                                         ev.process));
+    HistoryOp op = it->second;
+    if (op.f != ev.f)
+      p.fail(ev.f_col, fmt::format("the completion is a {} but process {} invoked a {} on line {}", op_kind_name(ev.f),
+                                   ev.process, op_kind_name(op.f), op.invoke_line));
+    if (op.key != ev.key)
+      p.fail(ev.key_col, fmt::format("the completion names key {} but process {} invoked key {} on line {}", ev.key,
+                                     ev.process, op.key, op.invoke_line));
+    if (ev.f != OpKind::Read && (op.value != ev.value || op.expected != ev.expected))
+      p.fail(ev.value_col, fmt::format("the completion's value differs from the one invoked on line {}; a {} completes "
+                                       "with the value it was invoked with",
+                                       op.invoke_line, op_kind_name(ev.f)));
+    pending_.erase(it);
+    if (ev.f == OpKind::Read) op.value = ev.value;
+    op.outcome = ev.type;
+    op.complete_line = ev.line;
+    if (ev.type != OpType::Info) op.ret = ev.time;
+    ++h_.operations;
+    if (ev.type == OpType::Ok) ++h_.ok;
+    if (ev.type == OpType::Fail) ++h_.failed;
+    if (ev.type == OpType::Info) ++h_.info;
+    store(op);
+  }
+
+  // Counts a complete operation, and keeps it when its key is in range and the budget allows.
+  void store(const HistoryOp& op) {
+    ++h_.operations_per_key[op.key];
+    if (h_.dropped_for_memory || op.key < keep_.first || op.key > keep_.last) return;
+    if (++kept_ > keep_.max_kept) {
+      h_.by_key.clear();
+      h_.dropped_for_memory = true;
+      return;
+    }
+    h_.by_key[op.key].push_back(op);
+  }
+
+  const std::string& name_;
+  const KeyRange& keep_;
+  History h_;
+  uint64_t kept_ = 0;
+  std::map<int64_t, HistoryOp> pending_;  // process -> its invocation; ordered for the end-of-file pass
+  double last_time_ = 0;
+  int last_time_line_ = 0;
+};
+
 }  // namespace
 
 History parse_history(std::istream& in, const std::string& name, const KeyRange& keep) {
-  History h;
-  uint64_t kept = 0;
-  auto store = [&](const HistoryOp& op) {
-    ++h.operations_per_key[op.key];
-    if (h.dropped_for_memory || op.key < keep.first || op.key > keep.last) return;
-    if (++kept > keep.max_kept) {
-      h.by_key.clear();
-      h.dropped_for_memory = true;
-      return;
-    }
-    h.by_key[op.key].push_back(op);
-  };
-  std::map<int64_t, HistoryOp> pending;  // process -> its invocation; ordered for the end-of-file pass
+  HistoryReader reader(name, keep);
   std::string text;
   int line_no = 0;
-  double last_time = 0;
-  int last_time_line = 0;
   while (std::getline(in, text)) {
     ++line_no;
     if (text.size() > kMaxHistoryLineBytes)
@@ -270,130 +459,10 @@ History parse_history(std::istream& in, const std::string& name, const KeyRange&
                       "(at most {} bytes)",
                       name, line_no, kMaxHistoryLineBytes + 1, text.size(), kMaxHistoryLineBytes));
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines separate nothing
-    LineParser p(name, line_no, text);
-    Value v[6];
-    bool seen[6] = {};
-    p.parse(v, seen);
-    for (size_t i = 0; i < kFields.size(); ++i)
-      if (!seen[i])
-        p.fail(1, fmt::format("missing field '{}'; every event has time, process, type, f, key and value", kFields[i]));
-    Value &vt = v[0], &vp = v[1], &vty = v[2], &vf = v[3], &vk = v[4], &vv = v[5];
-
-    // time
-    double time = -1;
-    if (vt.kind == Value::Number) {
-      auto [ptr, ec] = std::from_chars(vt.text.data(), vt.text.data() + vt.text.size(), time);
-      if (ec != std::errc() || ptr != vt.text.data() + vt.text.size()) time = -1;
-    }
-    if (vt.kind != Value::Number || !std::isfinite(time) || time < 0)
-      p.fail(vt.col, "'time' must be a finite number of simulated seconds, 0 or more");
-    if (time < last_time)
-      p.fail(vt.col, fmt::format("time {} is before the time {} on line {}; list the events in time order", time,
-                                 last_time, last_time_line));
-    last_time = time;
-    last_time_line = line_no;
-
-    std::optional<int64_t> process = vp.kind == Value::Number ? to_int(vp.text) : std::nullopt;
-    if (!process || *process < 0) p.fail(vp.col, "'process' must be an integer, 0 or more (the client process id)");
-
-    static const std::vector<std::string> kTypes = {"invoke", "ok", "fail", "info"};
-    static const std::vector<std::string> kKinds = {"read", "write", "cas"};
-    auto pick = [&](const Value& val, const std::vector<std::string>& words, const char* field) -> size_t {
-      std::string w = val.kind == Value::String ? std::string(val.text) : std::string();
-      for (size_t i = 0; i < words.size(); ++i)
-        if (words[i] == w) return i;
-      std::string hint = nearest(w, words);
-      std::string list;
-      for (size_t i = 0; i < words.size(); ++i) list += (i ? ", " : "") + words[i];
-      if (val.kind != Value::String) p.fail(val.col, fmt::format("'{}' must be a string, one of {}", field, list));
-      p.fail(val.col, fmt::format("unknown {} '{}'{}; known: {}", field, printable(w),
-                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), list));
-    };
-    OpType type = static_cast<OpType>(pick(vty, kTypes, "type"));
-    OpKind f = static_cast<OpKind>(pick(vf, kKinds, "f"));
-
-    std::optional<int64_t> key = vk.kind == Value::Number ? to_int(vk.text) : std::nullopt;
-    if (!key) p.fail(vk.col, "'key' must be an integer (64-bit)");
-
-    // value, by operation
-    std::optional<int64_t> value;
-    int64_t expected = 0;
-    if (f == OpKind::Read) {
-      if (type == OpType::Ok) {
-        if (vv.kind == Value::Number) {
-          value = to_int(vv.text);
-          if (!value) p.fail(vv.col, "a read's value must be an integer (64-bit) or null (never written)");
-        } else if (vv.kind != Value::Null) {
-          p.fail(vv.col, "a read's value must be an integer (64-bit) or null (never written)");
-        }
-      } else if (vv.kind != Value::Null) {
-        p.fail(vv.col, fmt::format("a read's {} carries no value; write null",
-                                   type == OpType::Invoke ? "invocation" : "failed or unknown completion"));
-      }
-    } else if (f == OpKind::Write) {
-      value = vv.kind == Value::Number ? to_int(vv.text) : std::nullopt;
-      if (!value) p.fail(vv.col, "a write's value must be an integer (64-bit), the value written");
-    } else {
-      std::optional<int64_t> a = vv.kind == Value::Pair ? to_int(vv.first) : std::nullopt;
-      std::optional<int64_t> b = vv.kind == Value::Pair ? to_int(vv.second) : std::nullopt;
-      if (!a || !b) p.fail(vv.col, "a cas's value must be [expected, new], two integers (64-bit)");
-      expected = *a;
-      value = b;
-    }
-
-    ++h.events;
-    auto it = pending.find(*process);
-    if (type == OpType::Invoke) {
-      if (it != pending.end())
-        p.fail(vp.col, fmt::format("process {} invokes an operation while its {} on line {} is still in flight; a "
-                                   "process has one operation outstanding (complete it with ok, fail or info first)",
-                                   *process, op_kind_name(it->second.f), it->second.invoke_line));
-      HistoryOp op;
-      op.process = *process;
-      op.f = f;
-      op.key = *key;
-      op.value = value;
-      op.expected = expected;
-      op.call = time;
-      op.invoke_line = line_no;
-      pending.emplace(*process, op);
-      continue;
-    }
-    if (it == pending.end())
-      p.fail(vp.col, fmt::format("process {} completes an operation it never invoked; add its invoke event before "
-                                 "this line",
-                                 *process));
-    HistoryOp op = it->second;
-    if (op.f != f)
-      p.fail(vf.col, fmt::format("the completion is a {} but process {} invoked a {} on line {}", op_kind_name(f),
-                                 *process, op_kind_name(op.f), op.invoke_line));
-    if (op.key != *key)
-      p.fail(vk.col, fmt::format("the completion names key {} but process {} invoked key {} on line {}", *key, *process,
-                                 op.key, op.invoke_line));
-    if (f != OpKind::Read && (op.value != value || op.expected != expected))
-      p.fail(vv.col, fmt::format("the completion's value differs from the one invoked on line {}; a {} completes "
-                                 "with the value it was invoked with",
-                                 op.invoke_line, op_kind_name(f)));
-    pending.erase(it);
-    if (f == OpKind::Read) op.value = value;
-    op.outcome = type;
-    op.complete_line = line_no;
-    if (type != OpType::Info) op.ret = time;
-    ++h.operations;
-    if (type == OpType::Ok) ++h.ok;
-    if (type == OpType::Fail) ++h.failed;
-    if (type == OpType::Info) ++h.info;
-    store(op);
+    reader.read_line(text, line_no);
   }
   if (in.bad()) throw ConfigError(fmt::format("{}: error: reading failed after line {}", name, line_no));
-  for (auto& [process, op] : pending) {
-    op.outcome = OpType::Info;
-    ++h.operations;
-    ++h.info;
-    ++h.never_completed;
-    store(op);
-  }
-  return h;
+  return reader.finish();
 }
 
 History read_history(const std::string& path, const KeyRange& keep) {
