@@ -44,6 +44,12 @@ struct Message : Envelope {
   // before; `idempotent`: the write carries an idempotency key, looked up before applying it.
   uint32_t op = 0;
   bool idempotent = false;
+
+  // A message is made and freed on every hop: freed blocks are kept on a free list and reused
+  // (models/common/message.cpp), so the allocator is not on the hot path. What the list holds is
+  // bounded by the most messages ever alive at once, not by the number of requests.
+  static void* operator new(size_t size);
+  static void operator delete(void* p, size_t size) noexcept;
 };
 using MessagePtr = std::unique_ptr<Message>;
 

@@ -113,7 +113,7 @@ class LocalEngine : public Engine {
     for (auto& n : nodes_) n.node->on_start(n);
     for (;;) {
       double next = heap_.empty() ? end_ : std::min(heap_.top().time, end_);
-      if (carrier_ && carrier_->in_flight() > 0) {
+      if (flows_in_flight_ > 0) {
         uint64_t token = 0;
         double at = 0;
         if (carrier_->completion(next, &token, &at)) {  // SimGrid delivered a transfer first
@@ -121,6 +121,7 @@ class LocalEngine : public Engine {
           push(message_event(at, f.to, f.msg));
           f.msg = nullptr;
           free_flows_.push_back(token);
+          --flows_in_flight_;
           continue;
         }
       }
@@ -348,8 +349,9 @@ class LocalEngine : public Engine {
       if (carrier_) {
         win_region_[dir] += bytes;
         contended = contended || flow_region_[dir] ||
-                    backlog(busy_region_[dir], flow_region_[dir], bytes, plan_.links[i].bandwidth, latency,
-                            plan_.links[i].name + (fwd ? " (forward)" : " (backward)"));
+                    backlog(busy_region_[dir], flow_region_[dir], bytes, plan_.links[i].bandwidth, latency, [&] {
+                      return plan_.links[i].name + (fwd ? " (forward)" : " (backward)");
+                    });
       }
     }
     if (now_ >= window_start_) {
@@ -361,10 +363,10 @@ class LocalEngine : public Engine {
       win_up_[from] += bytes;
       win_down_[to] += bytes;
       contended = backlog(busy_up_[from], flow_up_[from], bytes, plan_.host_bandwidth, latency,
-                          names_[from] + " NIC up") ||
+                          [&] { return names_[from] + " NIC up"; }) ||
                   contended;
       contended = backlog(busy_down_[to], flow_down_[to], bytes, plan_.host_bandwidth, latency,
-                          names_[to] + " NIC down") ||
+                          [&] { return names_[to] + " NIC down"; }) ||
                   contended;
       if (now_ >= win_end_) close_window();
       if (!contended && serialization >= kLargeTransfer * latency) {
@@ -404,6 +406,7 @@ class LocalEngine : public Engine {
     }
     double bytes = msg->bytes();
     flows_[token] = {msg.release(), to};
+    ++flows_in_flight_;
     const auto& route = route_of(from, to);
     double latency = plan_.intra_region_rtt / 2, bw = plan_.host_bandwidth;
     for (auto [idx, fwd] : route) {
@@ -416,13 +419,15 @@ class LocalEngine : public Engine {
   // A transfer of `bytes` onto a link whose earlier transfers would keep it serializing until
   // `busy` (a FIFO's view of the data ahead): when that wait is a significant part of `latency`
   // the link is a burst's bottleneck and SimGrid carries it from now on. Returns whether it does.
-  bool backlog(double& busy, uint8_t& flag, double bytes, double bandwidth, double latency, const std::string& name) {
+  // `name()` names the link, for the report.
+  template <typename Name>
+  bool backlog(double& busy, uint8_t& flag, double bytes, double bandwidth, double latency, Name name) {
     if (flag) return true;
     double ahead = busy > now_ ? busy - now_ : 0;
     busy = std::max(busy, now_) + bytes * 8 / bandwidth;
     if (ahead < kLargeTransfer * latency) return false;
     flag = 1;
-    report_.carried.push_back({name, fmt::format("bursts: {:.0f} us of data ahead", ahead * 1e6), now_, 0});
+    report_.carried.push_back({name(), fmt::format("bursts: {:.0f} us of data ahead", ahead * 1e6), now_, 0});
     return true;
   }
 
@@ -497,6 +502,7 @@ class LocalEngine : public Engine {
   };
   std::vector<Flow> flows_;
   std::vector<uint64_t> free_flows_;
+  size_t flows_in_flight_ = 0;
   // Auto: which links SimGrid carries (NIC up and down by node, region links by direction), and
   // the bytes offered to each in the current window.
   std::vector<uint8_t> flow_up_, flow_down_, flow_region_;

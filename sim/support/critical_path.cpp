@@ -28,15 +28,15 @@ int CriticalPathStats::bucket_of(double latency) {
 }
 
 void CriticalPathStats::record(double latency, const std::vector<PathEntry>& path) {
-  Totals& b = buckets_[bucket_of(latency)];
+  Bucket& b = buckets_[bucket_of(latency)];
   ++b.requests;
   b.latency_sum += latency;
-  for (const auto& e : path) b.seconds[{e.node, e.cause}] += e.seconds;
+  for (const auto& e : path) b.seconds[pack(e.node, e.cause)] += e.seconds;
 }
 
 void CriticalPathStats::merge(const CriticalPathStats& other) {
   for (const auto& [k, o] : other.buckets_) {
-    Totals& b = buckets_[k];
+    Bucket& b = buckets_[k];
     b.requests += o.requests;
     b.latency_sum += o.latency_sum;
     for (const auto& [key, s] : o.seconds) b.seconds[key] += s;
@@ -45,7 +45,7 @@ void CriticalPathStats::merge(const CriticalPathStats& other) {
 
 uint64_t CriticalPathStats::requests() const {
   uint64_t n = 0;
-  for (const auto& [k, b] : buckets_) n += b.requests;
+  for (const auto& [k, b] : buckets_) n += b.requests;  // integers: the order does not matter
   return n;
 }
 
@@ -55,13 +55,20 @@ CriticalPathStats::Totals CriticalPathStats::above(double q, double* threshold) 
   // How many of the slowest requests make up the top 1 - q; at least one.
   double want = q <= 0 ? static_cast<double>(n) : std::max(1.0, std::ceil((1 - q) * static_cast<double>(n)));
   if (threshold) *threshold = 0;
-  for (auto it = buckets_.rbegin(); it != buckets_.rend(); ++it) {
+  std::vector<int> order;  // slowest first
+  order.reserve(buckets_.size());
+  for (const auto& [k, b] : buckets_) order.push_back(k);
+  std::sort(order.begin(), order.end(), std::greater<int>());
+  for (int k : order) {
     if (static_cast<double>(out.requests) >= want) break;
-    const Totals& b = it->second;
+    const Bucket& b = buckets_.at(k);
     out.requests += b.requests;
     out.latency_sum += b.latency_sum;
-    for (const auto& [key, s] : b.seconds) out.seconds[key] += s;
-    if (threshold) *threshold = it->first == INT32_MIN ? 0 : std::pow(kGrowth, it->first);
+    // In key order, so that a key's sum adds its buckets in the same order on every library.
+    std::vector<std::pair<uint64_t, double>> keys(b.seconds.begin(), b.seconds.end());
+    std::sort(keys.begin(), keys.end());
+    for (const auto& [key, s] : keys) out.seconds[{static_cast<NodeId>(key >> 8), static_cast<uint8_t>(key & 0xFF)}] += s;
+    if (threshold) *threshold = k == INT32_MIN ? 0 : std::pow(kGrowth, k);
   }
   return out;
 }

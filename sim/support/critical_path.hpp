@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,7 +62,15 @@ class CriticalPathStats {
 
  private:
   static int bucket_of(double latency);
-  std::map<int, Totals> buckets_;
+  // A latency bucket while requests are folded in: hashed, since record() runs once per request
+  // and once per entry of its path; above() orders what it reads.
+  struct Bucket {
+    uint64_t requests = 0;
+    double latency_sum = 0;
+    std::unordered_map<uint64_t, double> seconds;  // (node << 8 | cause) -> seconds
+  };
+  static uint64_t pack(NodeId node, uint8_t cause) { return (static_cast<uint64_t>(node) << 8) | cause; }
+  std::unordered_map<int, Bucket> buckets_;
 };
 
 }  // namespace archsim
