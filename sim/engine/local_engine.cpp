@@ -106,7 +106,7 @@ class LocalEngine : public Engine {
     wall_start_ = std::chrono::steady_clock::now();
     if (carrier_) carrier_->run([this] { loop(); });
     else loop();
-    if (progress_shown_) std::fprintf(stderr, "\r%60s\r", "");
+    if (progress_shown_) std::fprintf(stderr, "\r%80s\r", "");
   }
 
   void loop() {
@@ -483,16 +483,29 @@ class LocalEngine : public Engine {
     win_end_ = now_ + kWindow;
   }
 
+  // On a terminal, after 2 s of wall time: how far the run is and, once a simulated second has
+  // passed (past the start-up), about how long it has left at the pace since then.
   void show_progress() {
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+    if (now_ >= 1 && pace_from_ < 0) {
+      pace_from_ = now_;
+      pace_wall_ = wall;
+    }
     if (wall < 2 || !isatty(STDERR_FILENO)) return;
-    std::fprintf(stderr, "\r  simulated %.1f of %.1f s (%3.0f%%), %.1f s wall", now_, end_, 100 * now_ / end_, wall);
+    std::string left;
+    if (pace_from_ >= 0 && now_ > pace_from_) {
+      double eta = (wall - pace_wall_) / (now_ - pace_from_) * (end_ - now_);
+      left = eta >= 90 ? fmt::format(", about {:.0f} min left", eta / 60) : fmt::format(", about {:.0f} s left", eta);
+    }
+    std::fprintf(stderr, "\r  simulated %.1f of %.1f s (%3.0f%%), %.1f s wall%s   ", now_, end_, 100 * now_ / end_, wall,
+                 left.c_str());
     progress_shown_ = true;
   }
 
   NetworkPlan plan_;
   NetworkMode mode_;
   bool progress_, progress_shown_ = false;
+  double pace_from_ = -1, pace_wall_ = 0;  // the simulated time and wall time the pace is measured from
   std::chrono::steady_clock::time_point wall_start_;
   std::unique_ptr<FlowCarrier> carrier_;  // Auto only
   // Transfers on SimGrid's links, by token; free tokens are reused.

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "sim/config/loader.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/report/output_dir.hpp"
 #include "sim/experiment/slurm.hpp"
 
@@ -344,7 +345,8 @@ class LocalRunner {
       : e_(e),
         jobs_(options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency())),
         layout_(e, options),
-        state_(e.points.size()) {}
+        state_(e.points.size()),
+        work_(point_work(e)) {}
 
   // Runs every run not finished before; returns 0, or kSomeRunsFailed.
   int run() {
@@ -454,14 +456,21 @@ class LocalRunner {
     s.running--;
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
     busy_seconds_ += took;
+    work_done_ += work_[r.point];
     RunRecord rec = outcome(r, status);
     ++done_;
     if (!rec.ok) ++failed_;
-    // ETA: the runs still possible, at the mean wall time per run so far, spread over the job slots.
+    // ETA: the runs still possible, each weighted by its point's simulated requests, at the wall
+    // time per simulated request measured so far, spread over the job slots. (The mean time per
+    // run said 1 minute for a sweep whose last, heaviest points took 9.)
     int remaining = 0;
-    for (size_t p = 0; p < e_.points.size(); ++p)
-      remaining += std::max(0, layout_.max_reps() - state_[p].next + 1) + state_[p].running;
-    double eta = busy_seconds_ / done_ * remaining / jobs_;
+    double work_left = 0;
+    for (size_t p = 0; p < e_.points.size(); ++p) {
+      int n = std::max(0, layout_.max_reps() - state_[p].next + 1) + state_[p].running;
+      remaining += n;
+      work_left += n * work_[p];
+    }
+    double eta = busy_seconds_ / work_done_ * work_left / jobs_;
     fmt::print(stderr, "[{} done, {} failed, {} to go, ETA {}] {} r{} {} in {:.1f}s{}\n", done_, failed_, remaining,
                format_seconds(eta), e_.points[r.point].id, r.k, rec.ok ? "ok" : "FAILED", took,
                rec.ok ? "" : ": " + rec.error);
@@ -491,6 +500,24 @@ class LocalRunner {
   std::map<pid_t, Running> running_;
   int done_ = 0, failed_ = 0;
   double busy_seconds_ = 0;
+  // Per point: what one run of it costs, in simulated requests (estimate_cost), at least 1; and
+  // the sum over the runs finished here.
+  std::vector<double> work_;
+  double work_done_ = 0;
+
+  static std::vector<double> point_work(const Experiment& e) {
+    std::vector<double> w;
+    for (const auto& p : e.points) {
+      double requests = 1;
+      try {
+        requests = std::max(1.0, estimate_cost(load_topology(p.topology, p.assignments())).requests);
+      } catch (const std::exception&) {
+        // a point that does not load fails when it runs; weigh it as one request
+      }
+      w.push_back(requests);
+    }
+    return w;
+  }
 };
 
 }  // namespace
