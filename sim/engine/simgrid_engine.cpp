@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <queue>
 #include <cstdio>
 #include <fmt/format.h>
@@ -514,8 +515,9 @@ class SimGridFlows final : public FlowCarrier {
     zone_->seal();
     sg4::Actor::create("archsim:core", core, [this, &loop]() {
       loop();
-      for (auto& c : pending_) c->cancel();  // still on the links at the end of the run
-      pending_.clear();
+      for (auto& c : comms_) c->cancel();  // still on the links at the end of the run
+      for (; !future_.empty(); future_.pop()) future_.top().comm->cancel();
+      comms_.clear();
       tokens_.clear();
     });
     engine_->run();
@@ -527,35 +529,50 @@ class SimGridFlows final : public FlowCarrier {
     // At least one byte: a zero-byte transfer can complete before its latency when others share
     // a link (SimGrid 3.32).
     uint64_t wire = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
-    pending_.push_back(sg4::Comm::sendto_async(hosts_[from].host, hosts_[to].host, wire));
-    tokens_.push_back(token);
-    earliest_.push(earliest);
+    future_.push({earliest, seq_++, sg4::Comm::sendto_async(hosts_[from].host, hosts_[to].host, wire), token});
   }
 
+  // Only the transfers that could have completed by `t` (their time alone on the route has
+  // passed) are waited on: with thousands in flight on long links most are still in their
+  // latency, and SimGrid's wait_any costs as many as it is given.
+  // Transfers that complete at the same instant come back in the order they were started.
   bool completion(double t, uint64_t* token, double* at) override {
-    if (pending_.empty()) return false;
-    // Nothing can complete before the earliest any transfer could alone, nor before the time
-    // SimGrid was last run to without a completion.
-    if (t < earliest_.top() - kEpsilon || t <= checked_until_) return false;
+    if (!ready_.empty()) {
+      *token = ready_.front().second;
+      *at = ready_at_;
+      ready_.pop_front();
+      return true;
+    }
+    bool more = false;
+    while (!future_.empty() && future_.top().earliest <= t + kEpsilon) {
+      const Future& f = future_.top();
+      comms_.push_back(f.comm);
+      tokens_.push_back({f.seq, f.token});
+      future_.pop();
+      more = true;
+    }
+    if (comms_.empty()) return false;
+    if (!more && t <= checked_until_) return false;  // SimGrid already ran to t with these, and none completed
     double wait = t - sg4::Engine::get_clock();
-    ssize_t i = wait > 0 ? sg4::Comm::wait_any_for(pending_, wait) : sg4::Comm::test_any(pending_);
+    ssize_t i = wait > 0 ? sg4::Comm::wait_any_for(comms_, wait) : sg4::Comm::test_any(comms_);
     if (i < 0) {
       checked_until_ = t;
       return false;
     }
-    auto k = static_cast<size_t>(i);
-    *token = tokens_[k];
-    *at = sg4::Engine::get_clock();
-    pending_[k] = pending_.back();
-    pending_.pop_back();
-    tokens_[k] = tokens_.back();
-    tokens_.pop_back();
-    earliest_.pop();  // one fewer: the smallest bounds stay a lower bound of what is left
-    if (earliest_.empty()) checked_until_ = -1;
-    return true;
+    ready_at_ = sg4::Engine::get_clock();
+    for (; i >= 0; i = sg4::Comm::test_any(comms_)) {  // every transfer done at this instant
+      auto k = static_cast<size_t>(i);
+      ready_.push_back(tokens_[k]);
+      comms_[k] = comms_.back();
+      comms_.pop_back();
+      tokens_[k] = tokens_.back();
+      tokens_.pop_back();
+    }
+    std::sort(ready_.begin(), ready_.end());
+    return completion(t, token, at);
   }
 
-  size_t in_flight() const override { return pending_.size(); }
+  size_t in_flight() const override { return comms_.size() + future_.size() + ready_.size(); }
 
  private:
   struct Host {
@@ -569,12 +586,23 @@ class SimGridFlows final : public FlowCarrier {
   sg4::NetZone* zone_ = nullptr;
   std::vector<sg4::Link*> forward_, backward_;  // by region link
   std::vector<Host> hosts_;
-  std::vector<sg4::CommPtr> pending_;
-  std::vector<uint64_t> tokens_;  // of pending_, index for index
-  // The transfers' earliest completions, as a min-heap; popping the smallest when any completes
-  // keeps its top a lower bound of the earliest completion left.
-  std::priority_queue<double, std::vector<double>, std::greater<double>> earliest_;
-  double checked_until_ = -1;  // SimGrid ran to here with no completion
+  // Transfers that cannot have completed yet, by their earliest completion (then start order).
+  struct Future {
+    double earliest;
+    uint64_t seq;
+    sg4::CommPtr comm;
+    uint64_t token;
+    bool operator>(const Future& o) const { return earliest != o.earliest ? earliest > o.earliest : seq > o.seq; }
+  };
+  std::priority_queue<Future, std::vector<Future>, std::greater<Future>> future_;
+  uint64_t seq_ = 0;
+  // Transfers that may complete any time now, and their (start order, token), index for index.
+  std::vector<sg4::CommPtr> comms_;
+  std::vector<std::pair<uint64_t, uint64_t>> tokens_;
+  // Completed at ready_at_ and not yet handed back, in start order.
+  std::deque<std::pair<uint64_t, uint64_t>> ready_;
+  double ready_at_ = 0;
+  double checked_until_ = -1;  // SimGrid ran to here with comms_ and none completed
 };
 
 }  // namespace
