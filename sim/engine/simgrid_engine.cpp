@@ -43,6 +43,74 @@ namespace {
 // Timers closer than this to the clock fire now: SimGrid's own time resolution is 1e-9 s.
 constexpr double kEpsilon = 1e-10;
 
+// The platform both SimGrid engines build from a NetworkPlan: SimGrid's engine with the network
+// model that makes a lone transfer take exactly latency + size / bandwidth, one zone, a link per
+// direction for every region link, a host per node with its NIC links, and (seal) a route between
+// every pair of node hosts.
+struct Platform {
+  struct Host {
+    sg4::Host* host = nullptr;
+    sg4::Link* up = nullptr;
+    sg4::Link* down = nullptr;
+    int region = 0;
+  };
+
+  explicit Platform(const NetworkPlan& plan) : plan_(plan) {
+    static int argc = 1;
+    static char name[] = "archsim";
+    static char* argv[] = {name, nullptr};
+    xbt_log_control_set("root.thresh:critical");
+    engine = new sg4::Engine(&argc, argv);
+    sg4::Engine::set_config("network/model:CM02");
+    sg4::Engine::set_config("network/TCP-gamma:0");
+    sg4::Engine::set_config("network/crosstraffic:0");
+    zone = sg4::create_full_zone("archsim");
+    for (const auto& l : plan_.links) {
+      forward.push_back(zone->create_link(l.name + ">", l.bandwidth / 8)->set_latency(l.latency)->seal());
+      backward.push_back(zone->create_link(l.name + "<", l.bandwidth / 8)->set_latency(l.latency)->seal());
+    }
+  }
+
+  void add_host(const std::string& name, int region) {
+    Host h;
+    h.host = zone->create_host(name, 1e9);
+    h.host->seal();
+    double lat = plan_.intra_region_rtt / 4;
+    h.up = zone->create_link(name + ":up", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
+    h.down = zone->create_link(name + ":down", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
+    h.region = region;
+    hosts.push_back(h);
+  }
+
+  // A host outside every route (a controller, the native loop). REQUIRES: before seal().
+  sg4::Host* add_side_host(const std::string& name) {
+    sg4::Host* h = zone->create_host(name, 1e9);
+    h->seal();
+    return h;
+  }
+
+  void seal() {
+    for (size_t a = 0; a < hosts.size(); ++a)
+      for (size_t b = 0; b < hosts.size(); ++b) {
+        if (a == b) continue;
+        std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(hosts[a].up)};
+        for (auto [idx, fwd] : plan_.route[static_cast<size_t>(hosts[a].region)][static_cast<size_t>(hosts[b].region)])
+          links.emplace_back(fwd ? forward[static_cast<size_t>(idx)] : backward[static_cast<size_t>(idx)]);
+        links.emplace_back(hosts[b].down);
+        zone->add_route(hosts[a].host->get_netpoint(), hosts[b].host->get_netpoint(), nullptr, nullptr, links, false);
+      }
+    zone->seal();
+  }
+
+  sg4::Engine* engine = nullptr;
+  sg4::NetZone* zone = nullptr;
+  std::vector<sg4::Link*> forward, backward;  // by region link
+  std::vector<Host> hosts;                    // by node
+
+ private:
+  const NetworkPlan& plan_;
+};
+
 class SimGridEngine;
 // The engine while run() runs. SimGrid calls the clean functions of the transfers still pending
 // when it shuts down at exit, after the engine is gone; they must not reach it then.
@@ -107,34 +175,15 @@ void sort_changes(std::vector<HostActor::Change>& v) {
 
 class SimGridEngine : public Engine {
  public:
-  SimGridEngine(const NetworkPlan& plan, bool progress) : plan_(plan), progress_(progress) {
-    static int argc = 1;
-    static char name[] = "archsim";
-    static char* argv[] = {name, nullptr};
-    xbt_log_control_set("root.thresh:critical");
-    engine_ = new sg4::Engine(&argc, argv);
-    sg4::Engine::set_config("network/model:CM02");
-    sg4::Engine::set_config("network/TCP-gamma:0");
-    sg4::Engine::set_config("network/crosstraffic:0");
-    zone_ = sg4::create_full_zone("archsim");
-    for (const auto& l : plan_.links) {
-      RegionLinkPair p;
-      p.forward = zone_->create_link(l.name + ">", l.bandwidth / 8)->set_latency(l.latency)->seal();
-      p.backward = zone_->create_link(l.name + "<", l.bandwidth / 8)->set_latency(l.latency)->seal();
-      region_links_.push_back(p);
-    }
+  SimGridEngine(const NetworkPlan& plan, bool progress) : plan_(plan), progress_(progress), platform_(plan_) {
     region_bytes_.assign(plan_.links.size() * 2, 0.0);
     sg4::Engine::on_deadlock_cb([this]() { deadlock_ = true; });
   }
 
   NodeId add_node(const std::string& name, int region, Node* node) override {
     NodeId id = static_cast<NodeId>(hosts_.size());
+    platform_.add_host(name, region);
     HostEntry h;
-    h.host = zone_->create_host(name, 1e9);
-    h.host->seal();
-    double lat = plan_.intra_region_rtt / 4;
-    h.up = zone_->create_link(name + ":up", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
-    h.down = zone_->create_link(name + ":down", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
     h.region = region;
     h.node = node;
     for (size_t r = 0; r < plan_.regions.size(); ++r)
@@ -149,20 +198,8 @@ class SimGridEngine : public Engine {
     end_ = end;
     window_start_ = window_start;
     // The link faults' controller runs on a host of its own, outside every route.
-    sg4::Host* controller = zone_->create_host("archsim:faults", 1e9);
-    controller->seal();
-    // Routes between every pair of hosts.
-    for (size_t a = 0; a < hosts_.size(); ++a)
-      for (size_t b = 0; b < hosts_.size(); ++b) {
-        if (a == b) continue;
-        std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(hosts_[a].up)};
-        for (auto [idx, fwd] : plan_.route[static_cast<size_t>(hosts_[a].region)][static_cast<size_t>(hosts_[b].region)])
-          links.emplace_back(fwd ? region_links_[static_cast<size_t>(idx)].forward
-                                 : region_links_[static_cast<size_t>(idx)].backward);
-        links.emplace_back(hosts_[b].down);
-        zone_->add_route(hosts_[a].host->get_netpoint(), hosts_[b].host->get_netpoint(), nullptr, nullptr, links, false);
-      }
-    zone_->seal();
+    sg4::Host* controller = platform_.add_side_host("archsim:faults");
+    platform_.seal();
     actors_.reserve(hosts_.size());
     for (size_t i = 0; i < hosts_.size(); ++i)
     {
@@ -175,11 +212,12 @@ class SimGridEngine : public Engine {
       sg4::Actor::create("archsim:faults", controller, [this]() { run_link_faults(); });
     for (size_t i = 0; i < hosts_.size(); ++i) {
       HostActor* actor = actors_[i].get();
-      sg4::Actor::create(hosts_[i].host->get_name(), hosts_[i].host, [actor]() { (*actor)(); });
+      sg4::Host* host = platform_.hosts[i].host;
+      sg4::Actor::create(host->get_name(), host, [actor]() { (*actor)(); });
     }
     wall_start_ = std::chrono::steady_clock::now();
     running_engine = this;
-    engine_->run();
+    platform_.engine->run();
     running_engine = nullptr;
     inflight_lost_to_ = nullptr;
     if (progress_shown_) std::fprintf(stderr, "\r%60s\r", "");
@@ -276,26 +314,16 @@ class SimGridEngine : public Engine {
   }
 
   struct HostEntry {
-    sg4::Host* host = nullptr;
-    sg4::Link* up = nullptr;
-    sg4::Link* down = nullptr;
     int region = 0;
     Node* node = nullptr;
     std::vector<sg4::Mailbox*> mailboxes;  // by sending region
     std::vector<HostActor::Change> faults;  // this node's crashes and conditions
   };
-  struct RegionLinkPair {
-    sg4::Link* forward = nullptr;
-    sg4::Link* backward = nullptr;
-  };
-
   NetworkPlan plan_;
   bool progress_;
   bool progress_shown_ = false;
-  sg4::Engine* engine_ = nullptr;
-  sg4::NetZone* zone_ = nullptr;
+  Platform platform_;
   std::vector<HostEntry> hosts_;
-  std::vector<RegionLinkPair> region_links_;
   std::vector<std::unique_ptr<HostActor>> actors_;
   std::vector<double> nic_up_, nic_down_, region_bytes_;
   double end_ = 0, window_start_ = 0;
@@ -319,20 +347,21 @@ class SimGridEngine : public Engine {
       const Fault& f = faults_[c.fault];
       for (int l : f.links) {
         auto i = static_cast<size_t>(l);
-        RegionLinkPair& p = region_links_[i];
+        sg4::Link* forward = platform_.forward[i];
+        sg4::Link* backward = platform_.backward[i];
         if (f.kind == Fault::Kind::LinkDown) {
           if (c.start) {
             if (link_down_[i]++ == 0) {
               link_lost_to_[i] = f.affected;
               inflight_lost_to_ = f.affected;
               last_off_at_ = sg4::Engine::get_clock();
-              p.forward->turn_off();
-              p.backward->turn_off();
+              forward->turn_off();
+              backward->turn_off();
             }
           } else if (--link_down_[i] == 0) {
             link_lost_to_[i] = nullptr;
-            p.forward->turn_on();
-            p.backward->turn_on();
+            forward->turn_on();
+            backward->turn_on();
           }
         } else {
           link_extra_[i] = c.start ? plan_.links[i].latency * (f.factor - 1) + f.latency : 0;
@@ -473,46 +502,13 @@ void HostActor::operator()() {
 // mailboxes or actors on the hosts, and the native loop as the one actor.
 class SimGridFlows final : public FlowCarrier {
  public:
-  explicit SimGridFlows(const NetworkPlan& plan) : plan_(plan) {
-    static int argc = 1;
-    static char name[] = "archsim";
-    static char* argv[] = {name, nullptr};
-    xbt_log_control_set("root.thresh:critical");
-    engine_ = new sg4::Engine(&argc, argv);
-    sg4::Engine::set_config("network/model:CM02");
-    sg4::Engine::set_config("network/TCP-gamma:0");
-    sg4::Engine::set_config("network/crosstraffic:0");
-    zone_ = sg4::create_full_zone("archsim");
-    for (const auto& l : plan_.links) {
-      forward_.push_back(zone_->create_link(l.name + ">", l.bandwidth / 8)->set_latency(l.latency)->seal());
-      backward_.push_back(zone_->create_link(l.name + "<", l.bandwidth / 8)->set_latency(l.latency)->seal());
-    }
-  }
+  explicit SimGridFlows(const NetworkPlan& plan) : plan_(plan), platform_(plan_) {}
 
-  void add_host(const std::string& name, int region) override {
-    Host h;
-    h.host = zone_->create_host(name, 1e9);
-    h.host->seal();
-    double lat = plan_.intra_region_rtt / 4;
-    h.up = zone_->create_link(name + ":up", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
-    h.down = zone_->create_link(name + ":down", plan_.host_bandwidth / 8)->set_latency(lat)->seal();
-    h.region = region;
-    hosts_.push_back(h);
-  }
+  void add_host(const std::string& name, int region) override { platform_.add_host(name, region); }
 
   void run(const std::function<void()>& loop) override {
-    sg4::Host* core = zone_->create_host("archsim:core", 1e9);
-    core->seal();
-    for (size_t a = 0; a < hosts_.size(); ++a)
-      for (size_t b = 0; b < hosts_.size(); ++b) {
-        if (a == b) continue;
-        std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(hosts_[a].up)};
-        for (auto [idx, fwd] : plan_.route[static_cast<size_t>(hosts_[a].region)][static_cast<size_t>(hosts_[b].region)])
-          links.emplace_back(fwd ? forward_[static_cast<size_t>(idx)] : backward_[static_cast<size_t>(idx)]);
-        links.emplace_back(hosts_[b].down);
-        zone_->add_route(hosts_[a].host->get_netpoint(), hosts_[b].host->get_netpoint(), nullptr, nullptr, links, false);
-      }
-    zone_->seal();
+    sg4::Host* core = platform_.add_side_host("archsim:core");
+    platform_.seal();
     sg4::Actor::create("archsim:core", core, [this, &loop]() {
       loop();
       for (auto& c : comms_) c->cancel();  // still on the links at the end of the run
@@ -520,7 +516,7 @@ class SimGridFlows final : public FlowCarrier {
       comms_.clear();
       tokens_.clear();
     });
-    engine_->run();
+    platform_.engine->run();
   }
 
   void start(NodeId from, NodeId to, double bytes, double now, double earliest, uint64_t token) override {
@@ -529,7 +525,8 @@ class SimGridFlows final : public FlowCarrier {
     // At least one byte: a zero-byte transfer can complete before its latency when others share
     // a link (SimGrid 3.32).
     uint64_t wire = bytes < 1 ? 1 : static_cast<uint64_t>(bytes);
-    future_.push({earliest, seq_++, sg4::Comm::sendto_async(hosts_[from].host, hosts_[to].host, wire), token});
+    future_.push({earliest, seq_++, sg4::Comm::sendto_async(platform_.hosts[from].host, platform_.hosts[to].host, wire),
+                  token});
   }
 
   // Only the transfers that could have completed by `t` (their time alone on the route has
@@ -575,17 +572,8 @@ class SimGridFlows final : public FlowCarrier {
   size_t in_flight() const override { return comms_.size() + future_.size() + ready_.size(); }
 
  private:
-  struct Host {
-    sg4::Host* host = nullptr;
-    sg4::Link* up = nullptr;
-    sg4::Link* down = nullptr;
-    int region = 0;
-  };
   NetworkPlan plan_;
-  sg4::Engine* engine_ = nullptr;
-  sg4::NetZone* zone_ = nullptr;
-  std::vector<sg4::Link*> forward_, backward_;  // by region link
-  std::vector<Host> hosts_;
+  Platform platform_;
   // Transfers that cannot have completed yet, by their earliest completion (then start order).
   struct Future {
     double earliest;
