@@ -110,7 +110,7 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   m->key = key >= 0 ? static_cast<uint64_t>(key) : tp.keys.sample(rng_);
   m->request_bytes = tp.request_bytes;
   m->response_bytes = tp.response_bytes;
-  InFlight& f = in_flight_[id];
+  InFlight& f = in_flight_.insert(id);
   f.sent = t;
   f.type = static_cast<uint16_t>(type);
   f.user = user;
@@ -130,10 +130,10 @@ void Client::user_done(Context& ctx, int64_t user) {
 }
 
 void Client::on_message(Context& ctx, MessagePtr msg) {
-  auto it = in_flight_.find(msg->call_id);
-  if (it == in_flight_.end()) return;  // answered after its timeout: already counted as failed
-  InFlight f = it->second;
-  in_flight_.erase(it);
+  InFlight* found = in_flight_.find(msg->call_id);
+  if (!found) return;  // answered after its timeout: already counted as failed
+  InFlight f = *found;
+  in_flight_.erase(msg->call_id);
   if (f.timeout) ctx.cancel_timer(f.timeout);
   double t = ctx.now();
   double latency = t - f.sent;
@@ -170,10 +170,10 @@ void Client::on_timer(Context& ctx, uint64_t tag) {
   } else if (kind == kThink) {
     send_request(ctx, static_cast<int64_t>(id));
   } else if (kind == kTimeout) {
-    auto it = in_flight_.find(id);
-    if (it == in_flight_.end()) return;
-    InFlight f = it->second;
-    in_flight_.erase(it);
+    InFlight* found = in_flight_.find(id);
+    if (!found) return;
+    InFlight f = *found;
+    in_flight_.erase(id);
     if (f.measured) ++stats_->timed_out;
     stats_->series.record(ctx.now(), p_.timeout, false);
     user_done(ctx, f.user);
@@ -181,11 +181,12 @@ void Client::on_timer(Context& ctx, uint64_t tag) {
 }
 
 void Client::on_end(Context& ctx) {
-  for (const auto& [id, f] : in_flight_)
+  in_flight_.for_each([&](uint64_t, const InFlight& f) {
     if (f.measured) {
       ++stats_->in_flight_at_end;
       ++stats_->in_flight_by_type[f.type];
     }
+  });
   stats_->series.finish(ctx.now());
 }
 

@@ -11,10 +11,10 @@
 #include <fstream>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "sim/support/distribution.hpp"
+#include "sim/support/id_map.hpp"
 #include "models/common/message.hpp"
 #include "sim/support/hash_ring.hpp"
 #include "sim/support/key_distribution.hpp"
@@ -67,7 +67,7 @@ class Client : public ModelNode {
   ClientStats* stats_;
   Rng rng_;
   std::vector<double> cumulative_;
-  std::unordered_map<uint64_t, InFlight> in_flight_;
+  IdMap<InFlight> in_flight_;
   uint64_t next_id_ = 1;
   uint64_t rr_ = 0;
   std::ifstream trace_;

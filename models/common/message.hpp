@@ -31,7 +31,7 @@ struct Message : Envelope {
   uint64_t version = 0;       // a replicated write: the version the primary gave it (databases)
   uint8_t cache_op = 0;       // to a cache: 0 = the request itself, kCacheFill = a cache-aside fill
   bool cache_miss = false;    // from a cache_aside cache: the key was not there; the caller reads the backend
-  std::vector<PathEntry> path;  // responses: the critical path of the answering subtree
+  Path path;  // responses: the critical path of the answering subtree
   // Tied requests: a request sent to two replicas at once carries `tied` and the other replica in
   // `tie_peer`; the copy that gets a worker first sends the other a `cancel` (whose `tie_peer`
   // then names the caller, and `call_id` the caller's handle), which drops it if it still waits.

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <new>
+
+#include <boost/container/small_vector.hpp>
 
 #include "sim/support/critical_path.hpp"
 
@@ -38,6 +41,25 @@ constexpr uint64_t kHedgeSamples = 100;  // answers seen before a quantile-based
 Station::Station(const StationParams& params, ComponentStats* stats, Rng rng)
     : params_(params), stats_(stats), rng_(rng), cpu_(params.cores), disk_(params.io_parallelism > 0 ? params.io_parallelism : 1) {}
 
+Station::Job& Station::new_job(uint64_t id) {
+  if (free_jobs_.empty()) {
+    job_store_.push_back(std::make_unique<Job>());
+    free_jobs_.push_back(job_store_.back().get());
+  }
+  Job* job = free_jobs_.back();
+  free_jobs_.pop_back();
+  job->id = id;
+  jobs_.insert(id) = job;
+  return *job;
+}
+
+void Station::drop_job(Job& job) {
+  jobs_.erase(job.id);
+  job.~Job();  // a fresh Job in the same place: cheaper than assigning one
+  new (&job) Job();
+  free_jobs_.push_back(&job);
+}
+
 void Station::on_message(Context& ctx, MessagePtr msg) {
   if (msg->cancel) {
     on_cancel(ctx, *msg);
@@ -53,12 +75,12 @@ void Station::on_message(Context& ctx, MessagePtr msg) {
 void Station::on_answer(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   uint64_t cid = msg->call_id;
-  auto it = jobs_.find(cid & kJobMask);
-  if (it == jobs_.end()) {  // the job went on without this answer (partial results, a hedge's loser)
+  Job* found = find_job(cid & kJobMask);
+  if (!found) {  // the job went on without this answer (partial results, a hedge's loser)
     if (stats_->in_window(t)) ++stats_->late_answers;
     return;
   }
-  Job& job = it->second;
+  Job& job = *found;
   size_t slot = static_cast<size_t>((cid >> kSlotShift) & kSlotMask);
   if (((cid >> kGenShift) & kGenMask) != (job.call_gen & kGenMask) || job.pending <= 0 ||
       (!job.slot_done.empty() && job.slot_done[slot])) {
@@ -118,19 +140,19 @@ void Station::on_answer(Context& ctx, MessagePtr msg) {
 void Station::on_cancel(Context& ctx, const Message& cancel) {
   // Only a copy still waiting for a worker is dropped; one already started runs to its end.
   for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-    auto jt = jobs_.find(*it);
-    if (jt == jobs_.end()) continue;
-    const Message& req = *jt->second.request;
+    Job* jt = find_job(*it);
+    if (!jt) continue;
+    const Message& req = *jt->request;
     if (req.from != cancel.tie_peer || req.call_id != cancel.call_id) continue;
     double t = ctx.now();
-    if (jt->second.measured) {
+    if (jt->measured) {
       ++stats_->tied_cancelled;
       --stats_->arrivals;  // it never was served: the other copy is the request
     }
     stats_->queue_len.add(t, -1);
     stats_->in_system.add(t, -1);
     waiting_.erase(it);
-    jobs_.erase(jt);
+    drop_job(*jt);
     return;
   }
 }
@@ -149,8 +171,7 @@ void Station::admit(Context& ctx, MessagePtr msg) {
     return;
   }
   uint64_t id = next_job_++;
-  Job& job = jobs_[id];
-  job.id = id;
+  Job& job = new_job(id);
   job.request = std::move(msg);
   job.arrived = t;
   job.measured = measured;
@@ -254,13 +275,13 @@ void Station::finish(Context& ctx, Job& job, Status status) {
   resp->path = std::move(job.path);
   if (job.hedge_timer) ctx.cancel_timer(job.hedge_timer);
   NodeId to = resp->from;
-  jobs_.erase(job.id);
+  drop_job(job);
   ctx.send(to, std::move(resp));
   if (!waiting_.empty()) {
     uint64_t next = waiting_.front();
     waiting_.pop_front();
     stats_->queue_len.add(t, -1);
-    start(ctx, jobs_.at(next));
+    start(ctx, *find_job(next));
   }
 }
 
@@ -345,12 +366,11 @@ void Station::complete_ps(Context& ctx, bool disk) {
   (disk ? stats_->busy_io : stats_->busy_cores).add(ctx.now(), ps.busy() - before);
   note_replica_busy(disk, ctx.now(), ps.busy() - before);
   reschedule_ps(ctx, disk);
-  std::vector<uint64_t> finished;
-  finished.swap(done_);
-  for (uint64_t id : finished) {
-    auto it = jobs_.find(id);
-    if (it != jobs_.end()) resume(ctx, it->second);
-  }
+  // Only the resources' timers pop completions, never a resumed job: done_ is not refilled while
+  // it is walked, and keeps its capacity for the next completion.
+  for (uint64_t id : done_)
+    if (Job* job = find_job(id)) resume(ctx, *job);
+  done_.clear();
 }
 
 void Station::on_timer(Context& ctx, uint64_t tag) {
@@ -360,9 +380,9 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
   } else if (kind == kDisk) {
     complete_ps(ctx, true);
   } else if (kind == kCallTimeout || kind == kRetry || kind == kIdemLookup) {
-    auto it = jobs_.find(tag & kIdMask);
-    if (it == jobs_.end()) return;
-    Job& job = it->second;
+    Job* found = find_job(tag & kIdMask);
+    if (!found) return;
+    Job& job = *found;
     if (kind == kIdemLookup) {
       on_idempotency_lookup(ctx, job);
       return;
@@ -383,14 +403,12 @@ void Station::on_timer(Context& ctx, uint64_t tag) {
     }
     retry_or_fail(ctx, job, Status::Timeout);
   } else if (kind == kHedge) {
-    auto it = jobs_.find(tag & kIdMask);
-    if (it != jobs_.end()) {
-      it->second.hedge_timer = 0;
-      send_backups(ctx, it->second);
+    if (Job* job = find_job(tag & kIdMask)) {
+      job->hedge_timer = 0;
+      send_backups(ctx, *job);
     }
   } else {
-    auto it = jobs_.find(tag & kIdMask);
-    if (it != jobs_.end()) resume(ctx, it->second);
+    if (Job* job = find_job(tag & kIdMask)) resume(ctx, *job);
   }
 }
 
@@ -413,7 +431,7 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_
     if (job.measured) ++stats_->calls_sent;
     ctx.send(to, std::move(m));
   };
-  std::vector<NodeId> targets;
+  boost::container::small_vector<NodeId, 8> targets;
   switch (c.shape) {
     case ResolvedCall::Shape::Single:
       targets.push_back(pick(c.targets[0], req.key, req.is_write));
@@ -434,7 +452,7 @@ void Station::call(Context& ctx, Job& job, const ResolvedCall& c, uint8_t cache_
   job.pending = static_cast<int>(needed);
   if (c.hedged() && c.shape != ResolvedCall::Shape::Parallel) {
     job.slot_done.assign(targets.size(), 0);
-    job.slot_target = targets;
+    job.slot_target.assign(targets.begin(), targets.end());
     job.hedge_call = &c;
     double delay = hedge_delay(c);
     if (delay > 0) job.hedge_timer = ctx.start_timer(delay, (kHedge << kKindShift) | job.id);
@@ -513,10 +531,10 @@ void Station::on_crash(Context& ctx) {
   // In job order, so that the resets leave in the same order whatever the hash map's layout.
   std::vector<uint64_t> ids;
   ids.reserve(jobs_.size());
-  for (const auto& [id, job] : jobs_) ids.push_back(id);
+  jobs_.for_each([&](uint64_t id, Job*) { ids.push_back(id); });
   std::sort(ids.begin(), ids.end());
   for (uint64_t id : ids) {
-    Job& job = jobs_.at(id);
+    Job& job = *find_job(id);
     if (job.measured) ++stats_->failed;
     if (!job.request) continue;
     if (job.idem_reserved && ledger_) ledger_->release({job.request->request_id, job.request->op});
@@ -531,7 +549,7 @@ void Station::on_crash(Context& ctx) {
   stats_->queue_len.add(t, -static_cast<double>(waiting_.size()));
   stats_->busy_cores.add(t, -cpu_.busy());
   stats_->busy_io.add(t, -disk_.busy());
-  jobs_.clear();
+  for (uint64_t id : ids) drop_job(*find_job(id));
   waiting_.clear();
   edges_.clear();  // breakers, budgets and stale answers were in the process's memory
   busy_workers_ = 0;

@@ -22,6 +22,7 @@
 #include "models/common/resilience.hpp"
 #include "models/common/routing.hpp"
 #include "sim/support/hash_ring.hpp"
+#include "sim/support/id_map.hpp"
 #include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
@@ -65,7 +66,7 @@ class Station : public ModelNode {
     int sub = 0;           // for subclasses: a step within a call (cache-aside)
     bool cache_miss = false;  // a cache_aside cache answered "not there"
     // Critical path (sim/support/critical_path.hpp): the pieces so far, and the phase under way.
-    std::vector<PathEntry> path;
+    Path path;
     double phase_at = 0;
     uint8_t phase_cause = 0;
     // The call under way: its generation (answers of earlier calls are late), and for a hedged
@@ -105,8 +106,8 @@ class Station : public ModelNode {
   NodeId pick(const CallTarget& t, uint64_t key, bool write = false);
   // The job with this id, or null (it finished, or the replica crashed since).
   Job* find_job(uint64_t id) {
-    auto it = jobs_.find(id);
-    return it == jobs_.end() ? nullptr : &it->second;
+    Job** j = jobs_.find(id);
+    return j ? *j : nullptr;
   }
 
  private:
@@ -149,7 +150,13 @@ class Station : public ModelNode {
   StationParams params_;
   ComponentStats* stats_;
   Rng rng_;
-  std::unordered_map<uint64_t, Job> jobs_;
+  // The jobs by id. A Job stays where it is while it lives (primitives and subclasses hold Job&
+  // across other jobs' arrivals and departures); freed ones are reused.
+  IdMap<Job*> jobs_;
+  std::vector<std::unique_ptr<Job>> job_store_;
+  std::vector<Job*> free_jobs_;
+  Job& new_job(uint64_t id);
+  void drop_job(Job& job);
   std::deque<uint64_t> waiting_;
   int64_t busy_workers_ = 0;
   uint64_t next_job_ = 1;

@@ -39,7 +39,7 @@ void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   if (!msg->is_response) {
     uint64_t id = next_id_++;
-    Pending& p = pending_[id];
+    Pending& p = pending_.insert(id);
     p.caller = msg->from;
     p.caller_call = msg->call_id;
     p.arrived = t;
@@ -53,9 +53,9 @@ void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
     else ctx.start_timer(p_.delay.sample(rng_), id);
     return;
   }
-  auto it = pending_.find(msg->call_id);
-  if (it == pending_.end()) return;
-  Pending& p = it->second;
+  Pending* found = pending_.find(msg->call_id);
+  if (!found) return;
+  Pending& p = *found;
   --outstanding_[p.target];
   bool ok = msg->status == Status::Ok;
   if (p.measured) {
@@ -74,16 +74,17 @@ void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
   if (p.network_in > 0) msg->path.push_back({self, cause::kNetwork, p.network_in});
   if (p.forwarded > p.arrived) msg->path.push_back({self, cause::kDelay, p.forwarded - p.arrived});
   if (t > msg->sent_at) msg->path.push_back({msg->from, cause::kNetwork, t - msg->sent_at});
+  uint64_t id = msg->call_id;
   msg->call_id = p.caller_call;
   NodeId caller = p.caller;
-  pending_.erase(it);
+  pending_.erase(id);
   ctx.send(caller, std::move(msg));
 }
 
 void LoadBalancer::on_timer(Context& ctx, uint64_t tag) { forward(ctx, tag); }
 
 void LoadBalancer::forward(Context& ctx, uint64_t id) {
-  Pending& p = pending_.at(id);
+  Pending& p = *pending_.find(id);
   p.target = choose();
   p.forwarded = ctx.now();
   ++outstanding_[p.target];

@@ -5,11 +5,11 @@
 // Left out: health checks (a later issue's faults), connection reuse, TLS termination cost.
 #pragma once
 
-#include <unordered_map>
 #include <vector>
 
 #include "models/load_balancer/lb_policy.hpp"
 #include "sim/support/distribution.hpp"
+#include "sim/support/id_map.hpp"
 #include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
@@ -47,7 +47,7 @@ class LoadBalancer : public ModelNode {
   ComponentStats* stats_;
   Rng rng_;
   std::vector<int64_t> outstanding_;
-  std::unordered_map<uint64_t, Pending> pending_;
+  IdMap<Pending> pending_;
   uint64_t next_id_ = 1;
   uint64_t rr_ = 0;
 };

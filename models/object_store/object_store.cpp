@@ -113,9 +113,10 @@ void ObjectStore::on_timer(Context& ctx, uint64_t slot) {
   stats_->series.record(t, t - pd.arrived, true);
   stats_->in_system.add(t, -1);
   NodeId self = ctx.self();
-  resp->path.clear();
-  if (pd.network_in > 0) resp->path.push_back({self, cause::kNetwork, pd.network_in});
-  resp->path.push_back({self, cause::kIo, t - pd.arrived});
+  // The store's pieces of the critical path: the hop in and its service (a request carries none).
+  PathEntry io{self, cause::kIo, t - pd.arrived};
+  if (pd.network_in > 0) resp->path.assign({PathEntry{self, cause::kNetwork, pd.network_in}, io});
+  else resp->path.assign(1, io);
   free_.push_back(slot);
   answer(ctx, std::move(resp), Status::Ok);
 }

@@ -13,7 +13,6 @@
 // down when it is sent, or that goes down while it is in flight, is lost; a slowed link's latency
 // applies to the messages sent while it is slow.
 #include <algorithm>
-#include <queue>
 #include <tuple>
 
 #include <chrono>
@@ -236,8 +235,47 @@ class LocalEngine : public Engine {
     uint64_t seq;
     uint32_t slot;
   };
-  struct Later {
-    bool operator()(const Key& a, const Key& b) const { return a.time != b.time ? a.time > b.time : a.seq > b.seq; }
+  // The pending events' keys, earliest (then first scheduled) on top: a binary heap whose pop
+  // moves the hole down to a leaf along the earlier child, choosing it without a branch (which
+  // child is earlier is a coin toss the processor cannot predict, and the loop spends its time
+  // here), then settles the last key back up from there. Keys are unique, so the order is the
+  // same as any other heap's.
+  class KeyHeap {
+   public:
+    bool empty() const { return v_.empty(); }
+    const Key& top() const { return v_.front(); }
+    void push(Key k) {
+      v_.push_back(k);
+      up(v_.size() - 1, k);
+    }
+    void pop() {
+      Key last = v_.back();
+      v_.pop_back();
+      size_t n = v_.size();
+      if (n == 0) return;
+      size_t hole = 0;
+      for (size_t child = 1; child < n; child = 2 * hole + 1) {
+        if (child + 1 < n) child += static_cast<size_t>(before(v_[child + 1], v_[child]));
+        v_[hole] = v_[child];
+        hole = child;
+      }
+      up(hole, last);
+    }
+
+   private:
+    static bool before(const Key& a, const Key& b) {
+      return (a.time < b.time) | ((a.time == b.time) & (a.seq < b.seq));
+    }
+    void up(size_t i, const Key& k) {
+      while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(k, v_[parent])) break;
+        v_[i] = v_[parent];
+        i = parent;
+      }
+      v_[i] = k;
+    }
+    std::vector<Key> v_;
   };
 
   static Event message_event(double time, NodeId to, Envelope* msg) {
@@ -526,7 +564,7 @@ class LocalEngine : public Engine {
   NetworkReport report_;
   std::vector<std::string> names_;
   std::vector<NodeCtx> nodes_;
-  std::priority_queue<Key, std::vector<Key>, Later> heap_;
+  KeyHeap heap_;
   std::vector<Event> pool_;
   std::vector<uint32_t> free_slots_;
   std::vector<bool> down_;

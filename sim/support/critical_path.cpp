@@ -27,7 +27,7 @@ int CriticalPathStats::bucket_of(double latency) {
   return static_cast<int>(std::floor(std::log(latency) / std::log(kGrowth)));
 }
 
-void CriticalPathStats::record(double latency, const std::vector<PathEntry>& path) {
+void CriticalPathStats::record(double latency, const Path& path) {
   Bucket& b = buckets_[bucket_of(latency)];
   ++b.requests;
   b.latency_sum += latency;

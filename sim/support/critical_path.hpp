@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "sim/engine/ids.hpp"
 
 namespace archsim {
@@ -32,6 +34,10 @@ struct PathEntry {
   uint8_t cause = 0;
   double seconds = 0;
 };
+// A request's pieces so far, or a response's subtree. Kept inline up to a depth that covers the
+// shipped designs' paths (a hop adds two to four pieces), so that passing a path from hop to hop
+// does not allocate; a longer path spills to the heap.
+using Path = boost::container::small_vector<PathEntry, 12>;
 
 namespace cause {
 inline constexpr uint8_t kNetwork = 0;     // on the wire to or from the node (latency and bandwidth)
@@ -47,7 +53,7 @@ const char* cause_name(uint8_t c);
 class CriticalPathStats {
  public:
   // Folds one completed request in. `path` may name a (node, cause) several times.
-  void record(double latency, const std::vector<PathEntry>& path);
+  void record(double latency, const Path& path);
   void merge(const CriticalPathStats& other);
 
   struct Totals {

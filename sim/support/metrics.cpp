@@ -18,13 +18,21 @@ void TimeWeighted::integrate_to(double t) {
   if (value_ != 0) {
     double a = std::max(last_, ws_), b = std::min(t, we_);
     if (b > a) integral_ += value_ * (b - a);
-    // Per-second integrals, split at whole seconds.
+    // Per-second integrals, split at whole seconds. The common case, both ends within the second
+    // last seen, adds what the loop below would.
+    double top = static_cast<double>(sec_ + 1);
+    if (sec_ >= 0 && last_ >= static_cast<double>(sec_) && last_ < top && t <= top) {
+      per_second_[static_cast<size_t>(sec_)] += value_ * (t - last_);
+      last_ = t;
+      return;
+    }
     double s = last_;
     while (s < t) {
       long sec = static_cast<long>(std::floor(s));
       double e = std::min(t, static_cast<double>(sec + 1));
       if (static_cast<size_t>(sec) >= per_second_.size()) per_second_.resize(static_cast<size_t>(sec) + 1, 0.0);
       per_second_[static_cast<size_t>(sec)] += value_ * (e - s);
+      sec_ = sec;
       s = e;
     }
   }

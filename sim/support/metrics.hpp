@@ -84,6 +84,8 @@ class TimeWeighted {
  private:
   void integrate_to(double t);
   double value_ = 0, last_ = 0, integral_ = 0, max_ = 0;
+  // The second [sec_, sec_ + 1) that last_ was found in: most changes fall in the same second.
+  long sec_ = -1;
   double ws_ = 0, we_ = 0;
   std::vector<double> per_second_;
 };
