@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/support/id_map.hpp"
+
 namespace archsim {
 
 const char* to_string(Eviction e) {
@@ -28,11 +30,11 @@ class ListCache : public CacheStore {
   ListCache(const CacheStoreParams& p, bool promote_on_hit) : p_(p), promote_(promote_on_hit) {}
 
   Lookup lookup(uint64_t key, double now) override {
-    auto it = index_.find(key);
-    if (it == index_.end()) return Lookup::Miss;
-    uint32_t s = it->second;
+    const uint32_t* found = index_.find(key);
+    if (!found) return Lookup::Miss;
+    uint32_t s = *found;
     if (p_.ttl > 0 && now - slots_[s].written >= p_.ttl) {
-      remove(it);
+      remove(key);
       ++expired_;
       return Lookup::Expired;
     }
@@ -44,12 +46,11 @@ class ListCache : public CacheStore {
   }
 
   uint64_t insert(uint64_t key, double charge, double now) override {
-    auto it = index_.find(key);
-    if (it != index_.end()) remove(it);  // rewritten: new charge, new TTL, most recent
+    if (index_.find(key)) remove(key);  // rewritten: new charge, new TTL, most recent
     if (charge > p_.capacity) return 0;
     uint64_t before = evictions_;
     while (used_ + charge > p_.capacity && tail_ != kNil) {
-      remove(index_.find(slots_[tail_].key));
+      remove(slots_[tail_].key);
       ++evictions_;
     }
     uint32_t s;
@@ -62,14 +63,13 @@ class ListCache : public CacheStore {
     }
     slots_[s] = {key, charge, now, kNil, kNil};
     push_front(s);
-    index_.emplace(key, s);
+    index_.insert(key) = s;
     used_ += charge;
     return evictions_ - before;
   }
 
   void erase(uint64_t key) override {
-    auto it = index_.find(key);
-    if (it != index_.end()) remove(it);
+    if (index_.find(key)) remove(key);
   }
 
   void clear() override {
@@ -79,7 +79,7 @@ class ListCache : public CacheStore {
     head_ = tail_ = kNil;
     used_ = 0;
   }
-  bool contains(uint64_t key) const override { return index_.count(key) != 0; }
+  bool contains(uint64_t key) const override { return index_.contains(key); }
   size_t size() const override { return index_.size(); }
 
  private:
@@ -90,7 +90,9 @@ class ListCache : public CacheStore {
     double written;
     uint32_t prev, next;
   };
-  using Index = std::unordered_map<uint64_t, uint32_t>;
+  // Key -> slot, in a flat table: a lookup runs on every request. Keys come from the key
+  // distributions and traces (below 2^63), so 2^64 - 1 marks a free entry.
+  using Index = IdMap<uint32_t, UINT64_MAX>;
 
   void unlink(uint32_t s) {
     Slot& x = slots_[s];
@@ -104,12 +106,13 @@ class ListCache : public CacheStore {
     head_ = s;
     if (tail_ == kNil) tail_ = s;
   }
-  void remove(Index::iterator it) {
-    uint32_t s = it->second;
+  // REQUIRES: `key` is in the cache.
+  void remove(uint64_t key) {
+    uint32_t s = *index_.find(key);
     unlink(s);
     used_ -= slots_[s].charge;
     free_.push_back(s);
-    index_.erase(it);
+    index_.erase(key);
   }
 
   CacheStoreParams p_;
