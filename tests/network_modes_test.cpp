@@ -94,6 +94,33 @@ components:
   CHECK(out.err == bad + ":2:23: error: network.contended: no component 'ap' (did you mean 'app'?)\n");
 }
 
+TEST_CASE("Network modes: a NIC the analytic view predicts busy is carried from the start", "[network]") {
+  // 2,000 answers of 25 KB a second from one replica on a 1 Gbps NIC: 40% offered, over the 20%
+  // threshold, so SimGrid carries it from t = 0 rather than from the first window that measures it.
+  // The client's NIC receives the same 40%. With three replicas each offers 13%: only the client's is.
+  std::string f = write_temp("predicted.yaml", R"(name: predicted
+network: {host_bandwidth: 1Gbps}
+components:
+  users: {kind: client, arrival: {process: poisson, rate: 2000/s}, requests: {get: {weight: 1, response_size: 25KB}}, target: app}
+  app: {kind: service, cpu: 100us, cores: 4}
+run: {duration: 1s, warmup: 0.2s, seed: 1}
+)");
+  auto a = run_json(f, {"--network", "auto"});
+  const auto& carried = a["network"]["carried"];
+  REQUIRE(carried.size() == 2);
+  CHECK(carried[0]["link"] == "users/0 NIC");
+  CHECK(carried[0]["why"] == "analytic view: offered 40%");
+  CHECK(carried[1]["link"] == "app/0 NIC");
+  CHECK(carried[1]["since_s"] == 0.0);
+  CHECK(std::fabs(carried[1]["utilization"].get<double>() - 0.4) < 1e-9);
+  CHECK(a["network"]["direct_transfers"] == 0);
+  auto fl = run_json(f, {"--network", "flow"});
+  CHECK(a["latency_ms"] == fl["latency_ms"]);
+  auto three = run_json(f, {"--network", "auto", "--set", "components.app.replicas=3"});
+  for (const auto& c : three["network"]["carried"])
+    if (c["why"].get<std::string>().find("analytic") != std::string::npos) CHECK(c["link"] == "users/0 NIC");
+}
+
 TEST_CASE("Network modes: a host's small messages do not wait behind another host's large one", "[network]") {
   // Two clients on their own hosts send to one service: 10 MB uploads 10 times a second and 1 KB
   // pings 1000 times a second. On a 10 Gbps NIC an upload takes 8 ms; a ping sharing the NIC with

@@ -406,6 +406,26 @@ AnalyticModel analyze_topology(const Topology& t) {
   return m;
 }
 
+std::vector<std::pair<std::string, double>> predicted_nic_utilization(const Topology& t) {
+  AnalyticModel m = analyze_topology(t);
+  double bits_per_s = t.network.host_bandwidth;
+  std::vector<std::pair<std::string, double>> out;
+  auto add = [&](const std::string& name, double bytes_per_s, int64_t replicas) {
+    double u = bytes_per_s * 8 / (static_cast<double>(std::max<int64_t>(replicas, 1)) * bits_per_s);
+    if (u > 0) out.emplace_back(name, u);
+  };
+  for (const auto& c : t.components) {
+    if (!c.kind->traits().client || c.arrival.process == ArrivalSpec::Process::Closed ||
+        c.arrival.process == ArrivalSpec::Process::Trace)
+      continue;
+    double bytes = 0;
+    for (const auto& r : c.requests) bytes += c.arrival.rate * r.weight * r.response_bytes;
+    add(c.name, bytes, c.replicas);
+  }
+  for (const auto& cl : m.components) add(cl.name, cl.lambda * cl.response_bytes, cl.replicas);
+  return out;
+}
+
 std::string analytic_text(const AnalyticModel& m) {
   std::string out = fmt::format("{}: analytic estimate at {} req/s offered by the clients (no simulation)\n\n",
                                 m.topology, num(m.client_rate));

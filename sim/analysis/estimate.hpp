@@ -113,6 +113,12 @@ AnalyticModel analyze_topology(const Topology& t);
 std::string analytic_text(const AnalyticModel& m);
 nlohmann::ordered_json analytic_json(const AnalyticModel& m);
 
+// The bandwidth side of the analytic view, for `--network auto` (NetworkPlan::predicted_nic): by
+// component, the offered utilization of one replica's NIC in its busier direction. A server's
+// answers leave it (arrival rate x mean response size / replicas); a client's answers reach it
+// (its open-loop rate x mean response size / replicas). Requests, usually small, are left out.
+std::vector<std::pair<std::string, double>> predicted_nic_utilization(const Topology& t);
+
 // `archsim run --analytic`: adds `analytic` (utilization per resource) to every component of a
 // summary and flags the ones whose simulated utilization differs by more than 10%.
 void add_analytic_comparison(nlohmann::ordered_json& summary, const Topology& t);

@@ -92,6 +92,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
                     : engine == "auto"                        ? NetworkMode::Auto
                     : engine == "simgrid"                     ? NetworkMode::Actors
                                                               : NetworkMode::Flow;
+  if (options.network == NetworkMode::Auto) options.predicted_nic = predicted_nic_utilization(t);
   // The folders are checked, then made, before the run: one that cannot be made costs no
   // simulation and leaves nothing behind.
   if (!out_dir.empty()) check_output_dir(out_dir, "run --out");

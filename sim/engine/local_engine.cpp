@@ -2,9 +2,11 @@
 // On its own (`--network latency`) a message takes the route's latency plus its bytes over the
 // slowest link and links do not contend. With a FlowCarrier the transfers go through SimGrid's
 // flow model instead, in lockstep with this loop (sim/engine/flow_carrier.hpp): every transfer
-// (`--network flow`), or in `--network auto` those whose route crosses a contended link. A link contends when the user marks it, or once its offered
-// utilization over a window of kWindow seconds exceeds kContended (from then on, for the rest of
-// the run), or when a transfer finds so much data ahead of it on a link (a burst: a fan-out's
+// (`--network flow`), or in `--network auto` those whose route crosses a contended link. A link
+// contends when the user marks it; when the analytic view predicts a host's NIC offered more than
+// kContended (NetworkPlan::predicted_nic: carried from the start); once its offered utilization
+// measured over a window of kWindow seconds exceeds kContended (from then on, for the rest of
+// the run); or when a transfer finds so much data ahead of it on a link (a burst: a fan-out's
 // requests leaving one NIC together, their answers arriving together) that the wait to serialize
 // it would be at least kLargeTransfer of its latency; and a transfer whose own serialization is
 // that large goes through SimGrid whatever its links carry.
@@ -490,9 +492,16 @@ class LocalEngine : public Engine {
     for (size_t n = 0; n < nodes_.size(); ++n) {
       std::string component = names_[n].substr(0, names_[n].find('/'));
       for (const auto& c : plan_.contended_components)
-        if (c == component) {
+        if (c == component && !flow_up_[n]) {
           flow_up_[n] = flow_down_[n] = 1;
           report_.carried.push_back({names_[n] + " NIC", "marked", 0, 0});
+        }
+      // Predicted busy by the analytic view: carried from the start, both directions (the
+      // prediction names the busier one; the other costs only speed).
+      for (const auto& [c, u] : plan_.predicted_nic)
+        if (c == component && u > kContended && !flow_up_[n]) {
+          flow_up_[n] = flow_down_[n] = 1;
+          report_.carried.push_back({names_[n] + " NIC", fmt::format("analytic view: offered {:.0f}%", 100 * u), 0, u});
         }
     }
   }

@@ -28,6 +28,10 @@ struct NetworkPlan {
   // `--network auto` every transfer over them goes through SimGrid's flow model from the start.
   std::vector<bool> link_contended;             // by region link (empty: none)
   std::vector<std::string> contended_components;  // the NICs of these components' hosts
+  // The analytic view's offered utilization of one host's NIC, by component (the busier
+  // direction; sim/analysis/estimate.hpp): above the contention threshold, auto carries those
+  // NICs by SimGrid from the start instead of from the first window that measures it.
+  std::vector<std::pair<std::string, double>> predicted_nic;
 };
 
 // How the network is simulated (`--network`, README "How the model works").

@@ -198,7 +198,9 @@ class ScenarioBuilder final : public BuildContext {
     index_request_types();
     assign_node_ids();
     collect_ledger_specs();
-    engine_ = make_engine(network_plan(t), options.network, options.progress);
+    NetworkPlan plan = network_plan(t);
+    plan.predicted_nic = options.predicted_nic;
+    engine_ = make_engine(plan, options.network, options.progress);
     if (!options.history_path.empty()) history_ = std::make_unique<HistoryWriter>(options.history_path);
     for (const auto& f : t.faults) {
       double end = f.duration < 0 ? t.run.duration : f.at + f.duration;

@@ -58,6 +58,9 @@ struct RunOptions {
   // The second and later stores of a file have their keys offset by index x 2^40 (processes by
   // index x 2^32).
   std::string history_path;
+  // The analytic view's NIC utilization by component (predicted_nic_utilization in
+  // sim/analysis/estimate.hpp), handed to the engine (NetworkPlan::predicted_nic).
+  std::vector<std::pair<std::string, double>> predicted_nic;
 };
 
 // REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.
