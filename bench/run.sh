@@ -14,7 +14,8 @@
 # Usage:
 #   bench/run.sh [N]              the comparison table for N requests (default 1000000)
 #   bench/run.sh --memory [N1 N2] archsim's peak RSS for N1 and N2 requests (default 1M and 5M)
-#                                 and their ratio (target: within 10%: memory must not grow with N)
+#                                 and their ratio, in each --network mode (MODES="auto flow latency"
+#                                 by default; target: within 10%: memory must not grow with N)
 #   bench/run.sh --regions [S]    the 3-region design (bench/three-region.yaml) for S simulated
 #                                 seconds (default 1), --network auto against flow
 # Environment: RATE (requests/s, default 20000), SEED (default 1), REPEAT (rounds of the three
@@ -208,27 +209,34 @@ memory() {
   build_archsim
   local machine_line
   machine_line=$(machine)
-  log "archsim memory check: $n1 and $n2 requests"
-  run_archsim mem1 "$n1"
-  run_archsim mem2 "$n2"
-  python3 - "$WORK" "$n1" "$n2" "$RATE" "$machine_line" <<'EOF'
+  local modes="${MODES:-auto flow latency}"
+  for mode in $modes; do
+    log "archsim memory check, --network $mode: $n1 and $n2 requests"
+    run_archsim "mem1-$mode" "$n1" "$mode"
+    run_archsim "mem2-$mode" "$n2" "$mode"
+  done
+  python3 - "$WORK" "$n1" "$n2" "$RATE" "$machine_line" $modes <<'EOF'
 import json, sys
 work, n1, n2, rate, machine = sys.argv[1:6]
-rows = []
-for name, n in (("mem1", n1), ("mem2", n2)):
-    j = json.load(open(f"{work}/{name}.json"))
-    wall, rss, cpu = open(f"{work}/{name}.res").read().split()
-    rows.append((int(n), j["requests"]["completed"], float(wall), int(rss) / 1024, j["components"]["cache"]["hit_ratio"]))
+modes = sys.argv[6:]
 print(f"archsim memory check at {int(float(rate)):,} requests/s ({machine}).")
 print()
-print("| requests asked | requests completed | wall s | peak RSS MB | cache hit ratio |")
-print("|---:|---:|---:|---:|---:|")
-for n, c, w, m, h in rows:
-    print(f"| {n:,} | {c:,} | {w:.1f} | {m:.1f} | {h:.4f} |")
-ratio = rows[1][3] / rows[0][3]
-verdict = "PASS" if abs(ratio - 1) <= 0.10 else "FAIL"
+print("| --network | requests asked | requests completed | wall s | peak RSS MB | cache hit ratio |")
+print("|---|---:|---:|---:|---:|---:|")
+verdicts = []
+for mode in modes:
+    rows = []
+    for name, n in (("mem1", n1), ("mem2", n2)):
+        j = json.load(open(f"{work}/{name}-{mode}.json"))
+        wall, rss, cpu = open(f"{work}/{name}-{mode}.res").read().split()
+        rows.append((int(n), j["requests"]["completed"], float(wall), int(rss) / 1024, j["components"]["cache"]["hit_ratio"]))
+    for n, c, w, m, h in rows:
+        print(f"| {mode} | {n:,} | {c:,} | {w:.1f} | {m:.1f} | {h:.4f} |")
+    ratio = rows[1][3] / rows[0][3]
+    verdicts.append((mode, ratio, "PASS" if abs(ratio - 1) <= 0.10 else "FAIL"))
 print()
-print(f"Peak RSS ratio {rows[1][0]:,} / {rows[0][0]:,} requests: {ratio:.3f} ({verdict}: target within 10%).")
+for mode, ratio, verdict in verdicts:
+    print(f"--network {mode}: peak RSS ratio {int(n2):,} / {int(n1):,} requests: {ratio:.3f} ({verdict}: target within 10%).")
 EOF
 }
 

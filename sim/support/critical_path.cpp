@@ -31,7 +31,12 @@ void CriticalPathStats::record(double latency, const Path& path) {
   Bucket& b = buckets_[bucket_of(latency)];
   ++b.requests;
   b.latency_sum += latency;
-  for (const auto& e : path) b.seconds[pack(e.node, e.cause)] += e.seconds;
+  for (const auto& e : path) {
+    uint64_t key = pack(e.node, e.cause);
+    double* s = b.seconds.find(key);
+    if (s) *s += e.seconds;
+    else b.seconds.insert(key) = e.seconds;
+  }
 }
 
 void CriticalPathStats::merge(const CriticalPathStats& other) {
@@ -39,7 +44,11 @@ void CriticalPathStats::merge(const CriticalPathStats& other) {
     Bucket& b = buckets_[k];
     b.requests += o.requests;
     b.latency_sum += o.latency_sum;
-    for (const auto& [key, s] : o.seconds) b.seconds[key] += s;
+    o.seconds.for_each([&](uint64_t key, double s) {
+      double* mine = b.seconds.find(key);
+      if (mine) *mine += s;
+      else b.seconds.insert(key) = s;
+    });
   }
 }
 
@@ -65,7 +74,8 @@ CriticalPathStats::Totals CriticalPathStats::above(double q, double* threshold) 
     out.requests += b.requests;
     out.latency_sum += b.latency_sum;
     // In key order, so that a key's sum adds its buckets in the same order on every library.
-    std::vector<std::pair<uint64_t, double>> keys(b.seconds.begin(), b.seconds.end());
+    std::vector<std::pair<uint64_t, double>> keys;
+    b.seconds.for_each([&](uint64_t key, double s) { keys.emplace_back(key, s); });
     std::sort(keys.begin(), keys.end());
     for (const auto& [key, s] : keys) out.seconds[{static_cast<NodeId>(key >> 8), static_cast<uint8_t>(key & 0xFF)}] += s;
     if (threshold) *threshold = k == INT32_MIN ? 0 : std::pow(kGrowth, k);

@@ -23,6 +23,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "sim/engine/ids.hpp"
+#include "sim/support/id_map.hpp"
 
 namespace archsim {
 
@@ -73,7 +74,7 @@ class CriticalPathStats {
   struct Bucket {
     uint64_t requests = 0;
     double latency_sum = 0;
-    std::unordered_map<uint64_t, double> seconds;  // (node << 8 | cause) -> seconds
+    IdMap<double, UINT64_MAX> seconds;  // (node << 8 | cause) -> seconds
   };
   static uint64_t pack(NodeId node, uint8_t cause) { return (static_cast<uint64_t>(node) << 8) | cause; }
   std::unordered_map<int, Bucket> buckets_;
