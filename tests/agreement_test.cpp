@@ -52,6 +52,7 @@ struct Plan {
 
 const std::vector<std::string> kShort = {"--set", "run.duration=2s", "--set", "run.warmup=0.5s"};
 const std::vector<std::string> kWhole = {};
+const std::vector<std::string> kTenth = {"--set", "run.duration=0.5s", "--set", "run.warmup=0.1s"};
 
 // Wall times are flow's at full length on the 2-core development machine.
 const std::map<std::string, Plan> kPlans = {
@@ -78,6 +79,12 @@ const std::map<std::string, Plan> kPlans = {
     // flow 3 to 20 s whole) and the URL shortener's points (10k to 20k requests/s: 3 to 8 s whole).
     {"three-tier.yaml", {kShort, {}, {}}},
     {"url-shortener.yaml", {kShort, {}, {}}},
+    // The seed's designs at their real scale (700k reads/s, 500,000 users, the feed's peak): half a
+    // second, 0.1 s of warm-up (flow: 12 s, 2 s and 7 s for that; the other checks, tests/real_scale_test.cpp,
+    // look at their headlines on longer runs under auto).
+    {"read-heavy-cache-700k.yaml", {kTenth, {}, {}}},
+    {"postgres-500k-users.yaml", {kTenth, {}, {}}},
+    {"twitter-feed-peak.yaml", {kTenth, {}, {}}},
     // The network-bound design: 200 KB images over 1 Gbps NICs, closed-loop readers, whole (the 4 s
     // warm-up is the edges' cold start; flow 0.5 s). Which reader's request a NIC serves first
     // changes the sample path, so one pair of runs differs by the run-to-run spread (mean: per-seed
