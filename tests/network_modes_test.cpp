@@ -116,6 +116,26 @@ run: {duration: 1s, warmup: 0.2s, seed: 1}
   CHECK(a["network"]["direct_transfers"] == 0);
   auto fl = run_json(f, {"--network", "flow"});
   CHECK(a["latency_ms"] == fl["latency_ms"]);
+  // Behind a cache with a hot set the analytic view (hit ratio unknown: 0) predicts the database's
+  // NIC at 40%; the first 10 ms window measures a few percent and releases it.
+  std::string cached = write_temp("predicted-cache.yaml", R"(name: predicted-cache
+network: {host_bandwidth: 1Gbps}
+components:
+  users: {kind: client, arrival: {process: poisson, rate: 2000/s}, requests: {get: {weight: 1, response_size: 25KB, keys: {count: 1000, distribution: hotset, hot_fraction: 0.01, hot_share: 0.99}}}, target: redis}
+  redis: {kind: cache, replicas: 4, capacity: 1000, hit: 50us, backend: db}
+  db: {kind: database, read: {io: 100us, cpu: 100us}}
+run: {duration: 0.5s, warmup: 0.1s, seed: 1}
+)");
+  auto c = run_json(cached, {"--network", "auto"});
+  bool released = false;
+  for (const auto& e : c["network"]["carried"])
+    if (e["link"] == "db/0 NIC") {
+      CHECK(e["why"].get<std::string>().find("analytic view: offered 40%, measured") == 0);
+      CHECK(e["until_s"].get<double>() >= 0.01);  // the first transfer after the first window
+      CHECK(e["until_s"].get<double>() < 0.02);
+      released = true;
+    }
+  CHECK(released);
   auto three = run_json(f, {"--network", "auto", "--set", "components.app.replicas=3"});
   for (const auto& c : three["network"]["carried"])
     if (c["why"].get<std::string>().find("analytic") != std::string::npos) CHECK(c["link"] == "users/0 NIC");

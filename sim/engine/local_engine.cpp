@@ -498,9 +498,12 @@ class LocalEngine : public Engine {
         }
       // Predicted busy by the analytic view: carried from the start, both directions (the
       // prediction names the busier one; the other costs only speed).
+      // The first window's measurement then has the last word (the analytic view cannot see
+      // some things, e.g. a hot set's hit ratio): below the threshold, it is released.
       for (const auto& [c, u] : plan_.predicted_nic)
         if (c == component && u > kContended && !flow_up_[n]) {
           flow_up_[n] = flow_down_[n] = 1;
+          predicted_.emplace_back(n, report_.carried.size());
           report_.carried.push_back({names_[n] + " NIC", fmt::format("analytic view: offered {:.0f}%", 100 * u), 0, u});
         }
     }
@@ -516,6 +519,15 @@ class LocalEngine : public Engine {
       flag = 1;
       report_.carried.push_back({name, fmt::format("offered {:.0f}%", 100 * u), now_, u});
     };
+    for (auto [n, entry] : predicted_) {
+      double u = std::max(win_up_[n], win_down_[n]) * 8 / (plan_.host_bandwidth * span);
+      if (u > kContended) continue;
+      flow_up_[n] = flow_down_[n] = 0;
+      auto& c = report_.carried[entry];
+      c.until = now_;
+      c.why += fmt::format(", measured {:.0f}%: released", 100 * u);
+    }
+    predicted_.clear();  // decided in the first window
     for (size_t n = 0; n < nodes_.size(); ++n) {
       if (win_up_[n] > 0) trip(win_up_[n], plan_.host_bandwidth, flow_up_[n], names_[n] + " NIC up");
       if (win_down_[n] > 0) trip(win_down_[n], plan_.host_bandwidth, flow_down_[n], names_[n] + " NIC down");
@@ -570,6 +582,7 @@ class LocalEngine : public Engine {
   std::vector<double> busy_up_, busy_down_, busy_region_;  // until when each link serializes what it was given
   double win_end_ = 0;
   bool large_seen_ = false;
+  std::vector<std::pair<size_t, size_t>> predicted_;  // nodes carried on the analytic view's word, their report entry
   NetworkReport report_;
   std::vector<std::string> names_;
   std::vector<NodeCtx> nodes_;

@@ -54,6 +54,9 @@ struct NetworkReport {
     std::string why;          // "marked", "offered 91%", "large transfers"
     double since = 0;         // simulated seconds from which it was carried
     double utilization = 0;   // offered, over the window that tripped it (0 when marked)
+    // Predicted by the analytic view, then measured below the threshold in the first window:
+    // carried until then only (-1: to the end of the run).
+    double until = -1;
   };
   std::vector<Carried> carried;
 };

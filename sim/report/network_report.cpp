@@ -31,6 +31,7 @@ nlohmann::ordered_json network_json(const NetworkReport& n) {
   for (size_t i = 0; i < n.carried.size() && i < kListed; ++i) {
     const auto& c = n.carried[i];
     carried.push_back({{"link", c.link}, {"why", c.why}, {"since_s", c.since}, {"utilization", c.utilization}});
+    if (c.until >= 0) carried.back()["until_s"] = c.until;
   }
   j["carried"] = carried;
   j["carried_count"] = n.carried.size();

@@ -28,6 +28,7 @@ class LatencyHistogram {
  private:
   using Axis = boost::histogram::axis::regular<double, boost::histogram::axis::transform::log>;
   using Hist = decltype(boost::histogram::make_histogram_with(std::vector<uint64_t>(), std::declval<Axis>()));
+  class BucketIndex;
   Hist hist_;
   uint64_t count_ = 0;
   double sum_ = 0, min_ = 0, max_ = 0;
