@@ -171,6 +171,30 @@ TEST_CASE("Estimate: the analytic view of an M/M/1 topology is the closed form",
   CHECK(m.saturation_client_rate == Approx(1000));
 }
 
+// System under consideration: tests/topologies/mm1.yaml with its client made a closed loop of N
+// users thinking Z = 1 s (exponential) before a 1 ms M/M/1 server. The view used to leave closed
+// loops out (0 req/s). Expectations: the rate is the fixed point of X = N / (Z + R) with the M/M/1
+// response R = D / (1 - X D), that is R^2 + R (Z - N D - D) - D Z = 0; at N = 450 it is 449.2/s
+// (R = 1.82 ms); at N = 5,000 the server bounds it just below 1/D = 1000/s.
+TEST_CASE("Estimate: a closed loop offers N / (Z + R), not 0 req/s", "[estimate]") {
+  for (double n : {450.0, 5000.0}) {
+    Topology t = load_topology(source_path("tests/topologies/mm1.yaml"));
+    Component& users = t.components.front();
+    users.arrival.process = ArrivalSpec::Process::Closed;
+    users.arrival.users = static_cast<int64_t>(n);
+    users.arrival.think_time = Distribution::exponential(1);
+    validate_topology(t);
+    AnalyticModel m = analyze_topology(t);
+    const double z = 1, d = 1e-3, b = z - n * d - d;
+    const double r = (-b + std::sqrt(b * b + 4 * d * z)) / 2;
+    INFO("users " << n);
+    CHECK(m.client_rate == Approx(n / (z + r)).epsilon(1e-6));
+    CHECK(m.client_rate < 1000);
+    REQUIRE(m.components.size() == 1);
+    CHECK(m.components[0].lambda == Approx(m.client_rate));
+  }
+}
+
 // System under consideration: topologies/three-tier.yaml: 20k req/s through a load balancer to 8 app
 // replicas of 4 cores with lognormal CPU (median 1 ms, p99 8 ms: mean exp(mu + sigma^2/2) = 1.49 ms).
 // Expectations: app CPU rho = 20k x 1.49 ms / 32 = 0.931 (0.9319 with the unrounded mean 1.4911 ms);

@@ -36,11 +36,12 @@ void Client::on_start(Context& ctx) {
       schedule_next_arrival(ctx);
       break;
     case Process::Closed:
-      // Users start spread over one think time so they do not all fire at t = 0.
-      for (int64_t u = 0; u < p_.users; ++u) {
-        double think = p_.think_time.sample(rng_);
-        ctx.start_timer(think * rng_.uniform(), (kThink << kKindShift) | static_cast<uint64_t>(u));
-      }
+      // Every user starts thinking, at a random phase of its think time (the equilibrium residual),
+      // so the users together start at their steady rate N / Z instead of in a burst of about 2N / Z
+      // lasting one think time. (At the steady state a share R / (Z + R) of them would be waiting
+      // for a response instead; with R much shorter than Z that share is small.)
+      for (int64_t u = 0; u < p_.users; ++u)
+        ctx.start_timer(p_.think_time.sample_residual(rng_), (kThink << kKindShift) | static_cast<uint64_t>(u));
       break;
   }
 }

@@ -252,15 +252,16 @@ struct LoadFlow {
   std::map<std::string, std::map<std::string, double>> load;  // component → type → rate
 };
 
-// The clients' request types and open-loop rates; a closed-loop or trace client is a note instead.
-void add_client_load(const Topology& t, LoadFlow& flow, AnalyticModel& m) {
+// The clients' request types and rates: open-loop ones at their rate, closed-loop ones at
+// `closed_rate` (N / (Z + R), found by analyze_topology); a trace client is a note instead.
+void add_client_load(const Topology& t, LoadFlow& flow, AnalyticModel& m, double response_s) {
   for (const auto& c : t.components) {
     if (!c.kind->traits().client) continue;
     for (const auto& r : c.requests) flow.types.emplace(r.name, TypeInfo{r.op, &r});
     if (c.arrival.process == ArrivalSpec::Process::Closed) {
-      m.notes.push_back(fmt::format("client {} is closed-loop ({} users): its rate depends on the response time, so "
-                                    "it is left out",
-                                    c.name, c.arrival.users));
+      double rate = static_cast<double>(c.arrival.users) / (c.arrival.think_time.mean() + response_s);
+      m.client_rate += rate;
+      for (const auto& r : c.requests) flow.load[c.name][r.name] += rate * r.weight;
       continue;
     }
     if (c.arrival.process == ArrivalSpec::Process::Trace) {
@@ -391,18 +392,66 @@ void add_model_notes(const Topology& t, AnalyticModel& m) {
 
 }  // namespace
 
-AnalyticModel analyze_topology(const Topology& t) {
+namespace {
+
+AnalyticModel analyze_at(const Topology& t, double response_s) {
   AnalyticModel m;
   m.topology = t.name;
   LoadFlow flow;
-  add_client_load(t, flow, m);
+  add_client_load(t, flow, m, response_s);
   std::map<std::string, ComponentLoad> out;
   for (const Component* c : call_order(t)) {
     ComponentLoad cl = load_component(t, *c, flow, m);
     if (!c->kind->traits().client) out[c->name] = cl;
   }
   add_components(t, out, m);
+  return m;
+}
+
+// The mean time one client request spends in the resources it visits: per component, its visits
+// per client request times the demand and Erlang C wait of each resource; infinite past rho = 1.
+double response_time(const AnalyticModel& m) {
+  if (m.client_rate <= 0) return 0;
+  double r = 0;
+  for (const auto& cl : m.components)
+    for (const auto& res : cl.resources) {
+      if (res.utilization >= 1) return std::numeric_limits<double>::infinity();
+      r += cl.lambda / m.client_rate * (res.demand_s + res.erlang_c_wait_s.value_or(0));
+    }
+  return r;
+}
+
+}  // namespace
+
+AnalyticModel analyze_topology(const Topology& t) {
+  std::vector<const Component*> closed;
+  for (const auto& c : t.components)
+    if (c.kind->traits().client && c.arrival.process == ArrivalSpec::Process::Closed) closed.push_back(&c);
+  if (closed.empty()) {
+    AnalyticModel m = analyze_at(t, 0);
+    add_model_notes(t, m);
+    return m;
+  }
+  // Closed loops: each client's rate is N / (Z + R) and R grows with the rate; R(rate) is
+  // increasing, so bisection on R finds the fixed point (or the resources' saturation, where the
+  // users are limited by the bottleneck's capacity instead of their think time).
+  double lo = 0, hi = 1;
+  while (response_time(analyze_at(t, hi)) > hi && hi < 1e9) hi *= 2;
+  for (int i = 0; i < 60; ++i) {
+    double mid = (lo + hi) / 2;
+    if (response_time(analyze_at(t, mid)) > mid)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  AnalyticModel m = analyze_at(t, hi);
   add_model_notes(t, m);
+  for (const Component* c : closed)
+    m.notes.push_back(fmt::format("client {} is closed-loop: {} users at N / (Z + R) = {} req/s, with think time Z = "
+                                  "{:.6g} s and R = {:.3g} ms the resources' response time (network left out)",
+                                  c->name, c->arrival.users,
+                                  qps(static_cast<double>(c->arrival.users) / (c->arrival.think_time.mean() + hi)),
+                                  c->arrival.think_time.mean(), hi * 1e3));
   return m;
 }
 

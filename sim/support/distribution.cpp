@@ -88,6 +88,42 @@ double Distribution::sample(Rng& rng) const {
   return 0;
 }
 
+double Distribution::sample_residual(Rng& rng) const { return sample_length_biased(rng) * rng.uniform(); }
+
+double Distribution::sample_length_biased(Rng& rng) const {
+  switch (kind_) {
+    case Kind::Constant:
+      return a_;
+    case Kind::Exponential:  // Gamma(2, mean)
+      return rng.exponential(a_) + rng.exponential(a_);
+    case Kind::Lognormal:  // lognormal(mu + sigma^2, sigma)
+      return std::exp(a_ + b_ * b_ + b_ * rng.standard_normal());
+    case Kind::Uniform:  // density 2x / (b^2 - a^2) on [a, b]
+      return std::sqrt(a_ * a_ + (b_ * b_ - a_ * a_) * rng.uniform());
+    case Kind::Empirical:
+    case Kind::Mixture: {  // each point or part weighted by probability x its mean
+      std::vector<double> weight;
+      double prev = 0, total = 0;
+      for (const auto& [v, c] : cumulative_) {
+        double m = kind_ == Kind::Empirical ? v : parts_[static_cast<size_t>(v)].mean();
+        weight.push_back((c - prev) * m);
+        total += weight.back();
+        prev = c;
+      }
+      if (total <= 0) return 0;
+      double u = rng.uniform() * total;
+      size_t i = 0;
+      for (; i + 1 < weight.size(); ++i) {
+        if (u < weight[i]) break;
+        u -= weight[i];
+      }
+      if (kind_ == Kind::Empirical) return cumulative_[i].first;
+      return parts_[static_cast<size_t>(cumulative_[i].first)].sample_length_biased(rng);
+    }
+  }
+  return 0;
+}
+
 double Distribution::mean() const {
   switch (kind_) {
     case Kind::Constant:

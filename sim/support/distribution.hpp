@@ -35,6 +35,13 @@ class Distribution {
   static Distribution mixture(std::vector<std::pair<double, Distribution>> parts);
 
   double sample(Rng& rng) const;
+  // A draw of the time left until the next renewal, seen at a random instant of a long run of
+  // back-to-back draws (the equilibrium residual, density (1 - F(x)) / mean): a length-biased draw
+  // times a uniform. Starting each of many independent sources at this phase starts their
+  // superposition in its steady state instead of in a burst.
+  double sample_residual(Rng& rng) const;
+  // A draw with density x f(x) / mean: the length of the interval that covers a random instant.
+  double sample_length_biased(Rng& rng) const;
   double mean() const;
   // Squared coefficient of variation (variance / mean^2); 1 for exponential, 0 for constant.
   double scv() const;
