@@ -11,7 +11,8 @@ const ParamTable& client_table() {
                    "`{process: trace, file}`",
                    "how requests start: open loop at a rate (a Poisson process or evenly spaced), closed loop (each of "
                    "`users` sends its next request `think_time` after its last answer, so a slow system gets fewer "
-                   "requests), or a CSV trace `t_s[,type_index[,key]]` relative to the topology",
+                   "requests; each user's first request comes at a random phase of its think time, so the users "
+                   "start at their steady rate N / (Z + R) rather than in a burst), or a CSV trace `t_s[,type_index[,key]]` relative to the topology",
                    "arrival")
           .required()
           .section("requests", "`{<type>: {weight, op: read | write, keys, request_size, response_size}}`",
