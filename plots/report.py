@@ -171,6 +171,29 @@ def run_report(d, assumptions):
         body.append(table(["request type", "count", "mean (ms)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)", "max (ms)"],
                           [[t, v.get("count"), v.get("mean"), v.get("p50"), v.get("p99"), v.get("p999"), v.get("max")]
                            for t, v in by_type.items()]))
+    steady = s.get("steady_state") or {}
+    if steady:
+        body.append("<h2>Steady state</h2>")
+        if steady.get("steady", True):
+            body.append(f"<p>The measured window was steady: offered {fmt(steady.get('offered_rps'))} req/s, served "
+                        f"{fmt(steady.get('served_rps'))} req/s; requests in flight "
+                        f"{fmt(steady.get('backlog_at_start'))} at the window's start and "
+                        f"{fmt(steady.get('backlog_at_end'))} at its end.</p>")
+        else:
+            items = "".join(f"<li>{esc(w.get('why'))} <b>Change:</b> {esc(w.get('change'))}</li>"
+                            for w in steady.get("reasons") or [])
+            body.append("<div class='verdict'><b>Not steady: this run cannot answer what a steady design "
+                        f"would.</b><ul>{items}</ul></div>")
+        infl = steady.get("in_flight_at_end") or {}
+        if infl.get("count"):
+            age = infl.get("age_ms") or {}
+            open_lat = steady.get("latency_ms_with_in_flight") or {}
+            body.append(f"<p>{esc(infl.get('count'))} measured requests were still in flight at the end (age p50 "
+                        f"{fmt(age.get('p50'))} ms, p99 {fmt(age.get('p99'))} ms, max {fmt(age.get('max'))} ms). "
+                        f"Counted at their age so far: p50 &ge; {fmt(open_lat.get('p50'))} ms, p99 &ge; "
+                        f"{fmt(open_lat.get('p99'))} ms"
+                        + ("; the headline percentiles are lower bounds." if steady.get("percentiles_are_lower_bounds")
+                           else ".") + "</p>")
     body.append("<h2>Verdict</h2>")
     body.append(f"<div class='verdict'><b>{esc(b_comp or 'no component')} is "
                 f"{esc(b_res or 'not')}-bound.</b> {esc(evidence)}</div>" if b_comp else

@@ -112,6 +112,7 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   m->request_bytes = tp.request_bytes;
   m->response_bytes = tp.response_bytes;
   InFlight& f = in_flight_.insert(id);
+  stats_->outstanding.add(t, 1);
   f.sent = t;
   f.type = static_cast<uint16_t>(type);
   f.user = user;
@@ -137,6 +138,7 @@ void Client::on_message(Context& ctx, MessagePtr msg) {
   in_flight_.erase(msg->call_id);
   if (f.timeout) ctx.cancel_timer(f.timeout);
   double t = ctx.now();
+  stats_->outstanding.add(t, -1);
   double latency = t - f.sent;
   bool ok = msg->status == Status::Ok;
   if (f.measured) {
@@ -175,6 +177,7 @@ void Client::on_timer(Context& ctx, uint64_t tag) {
     if (!found) return;
     InFlight f = *found;
     in_flight_.erase(id);
+    stats_->outstanding.add(ctx.now(), -1);
     if (f.measured) ++stats_->timed_out;
     stats_->series.record(ctx.now(), p_.timeout, false);
     user_done(ctx, f.user);
@@ -186,8 +189,10 @@ void Client::on_end(Context& ctx) {
     if (f.measured) {
       ++stats_->in_flight_at_end;
       ++stats_->in_flight_by_type[f.type];
+      stats_->in_flight_age.record(ctx.now() - f.sent);
     }
   });
+  stats_->outstanding.close(ctx.now());
   stats_->series.finish(ctx.now());
 }
 

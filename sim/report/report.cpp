@@ -512,6 +512,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   j["requests"] = {{"generated", gen},   {"completed", comp}, {"failed", rej + to + fail},
                    {"rejected", rej},    {"timed_out", to},   {"in_flight_at_end", infl}};
   j["requests"]["failed_by_reason"] = failed_by_reason_json(r.clients);
+  SteadyState steady = steady_state(r);
   {
     nlohmann::ordered_json per_client = nlohmann::ordered_json::object();
     for (const auto& c : r.clients)
@@ -528,6 +529,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   for (size_t i = 0; i < r.type_names.size(); ++i) by_type[r.type_names[i]] = latency_json(type_latencies(r, i));
   lat["by_type"] = by_type;
   j["latency_ms"] = lat;
+  j["steady_state"] = steady_state_json(steady);
   j["throughput_rps"] = r6(static_cast<double>(comp) / r.window());
 
   nlohmann::ordered_json comps = nlohmann::ordered_json::object();
@@ -620,6 +622,8 @@ std::string terminal_summary(const RunResult& r) {
         parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", el.key(), el.value().get<uint64_t>());
     out += "failed by reason: " + parts + "\n";
   }
+  SteadyState steady = steady_state(r);
+  if (!r.clients.empty()) out += steady_state_terminal(steady);
   out += "\n";
   out += fmt::format("{:<14} {:<14} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component", "kind", "thru/s",
                      "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms");
@@ -651,6 +655,7 @@ std::string terminal_summary(const RunResult& r) {
   };
   row("all", all_latencies(r));
   for (size_t i = 0; i < r.type_names.size(); ++i) row(r.type_names[i], type_latencies(r, i));
+  out += in_flight_terminal(steady);
   out += "\n" + availability_terminal(availability(r));
   Verdict v = bottleneck(r);
   out += "\nbottleneck: ";

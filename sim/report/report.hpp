@@ -18,6 +18,32 @@ struct Verdict {
 };
 
 Verdict bottleneck(const RunResult& r);
+
+// Whether the measured window was steady (sim/report/steady_state.cpp, docs/outputs.md): the
+// clients' requests in flight, followed over kTrendBins slices of the window, must not grow, and no
+// start-up transient (a replicated store's first election) may reach into it. Requests still in
+// flight at the end enter the percentiles at their age so far (`with_in_flight`: lower bounds).
+struct SteadyState {
+  bool steady = true;
+  struct Reason {
+    std::string kind;    // backlog_growing | store_without_leader
+    std::string why;     // what was measured
+    std::string change;  // what to change
+  };
+  std::vector<Reason> reasons;
+  double offered_rps = 0, served_rps = 0;  // measured requests generated / ended, per second of the window
+  double backlog_growth_rps = 0;           // slope of the requests in flight over the window
+  double backlog_at_start = 0, backlog_at_end = 0;  // that line at the window's start and end
+  std::string growing_queue;               // the component whose queue grew fastest, if one grew
+  double queue_growth_rps = 0;
+  uint64_t in_flight_at_end = 0;
+  LatencyHistogram in_flight_age, completed, with_in_flight;
+  bool percentiles_are_lower_bounds = false;  // counting the in-flight requests moves the p99 by > 1%
+};
+SteadyState steady_state(const RunResult& r);
+nlohmann::ordered_json steady_state_json(const SteadyState& s);
+std::string steady_state_terminal(const SteadyState& s);
+std::string in_flight_terminal(const SteadyState& s);  // "" when nothing was in flight at the end
 nlohmann::ordered_json summary_json(const RunResult& r);
 std::string terminal_summary(const RunResult& r);
 // Writes summary.json, components.csv, latency_histogram.csv, timeseries.csv and topology.dot

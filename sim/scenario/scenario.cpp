@@ -410,6 +410,7 @@ class ScenarioBuilder final : public BuildContext {
     ClientStats& cs = r_.clients.emplace_back();
     cs.name = c.name;
     cs.window_start = r_.window_start;
+    cs.outstanding.configure(r_.window_start, r_.window_end, kTrendBins);
     cs.type_names = r_.type_names;
     cs.by_type.resize(r_.type_names.size());
     Client::Params p;

@@ -8,16 +8,37 @@
 
 namespace archsim {
 
-void TimeWeighted::configure(double ws, double we) {
+void TimeWeighted::configure(double ws, double we, int bins) {
   ws_ = ws;
   we_ = we;
+  bins_.assign(bins > 0 && we > ws ? static_cast<size_t>(bins) : 0, 0.0);
+  bin_width_ = bins_.empty() ? 0 : (we - ws) / static_cast<double>(bins);
+}
+
+void TimeWeighted::add_to_bins(double a, double b) {
+  size_t last = bins_.size() - 1;
+  auto bin_of = [&](double t) { return std::min(last, static_cast<size_t>((t - ws_) / bin_width_)); };
+  for (size_t i = bin_of(a), end = bin_of(b); i <= end; ++i) {
+    double lo = std::max(a, ws_ + static_cast<double>(i) * bin_width_);
+    double hi = i == last ? b : std::min(b, ws_ + static_cast<double>(i + 1) * bin_width_);
+    if (hi > lo) bins_[i] += value_ * (hi - lo);
+  }
+}
+
+std::vector<double> TimeWeighted::window_means() const {
+  std::vector<double> m(bins_.size());
+  for (size_t i = 0; i < bins_.size(); ++i) m[i] = bins_[i] / bin_width_;
+  return m;
 }
 
 void TimeWeighted::integrate_to(double t) {
   if (t <= last_) return;
   if (value_ != 0) {
     double a = std::max(last_, ws_), b = std::min(t, we_);
-    if (b > a) integral_ += value_ * (b - a);
+    if (b > a) {
+      integral_ += value_ * (b - a);
+      if (!bins_.empty()) add_to_bins(a, b);
+    }
     // Per-second integrals, split at whole seconds. The common case, both ends within the second
     // last seen, adds what the loop below would.
     double top = static_cast<double>(sec_ + 1);
@@ -78,7 +99,8 @@ void SecondSeries::finish(double end) { roll_to(static_cast<long>(std::ceil(end 
 void ComponentStats::configure(double ws, double we) {
   window_start = ws;
   window_end = we;
-  for (TimeWeighted* tw : {&busy_workers, &queue_len, &in_system, &busy_cores, &busy_io}) tw->configure(ws, we);
+  for (TimeWeighted* tw : {&busy_workers, &in_system, &busy_cores, &busy_io}) tw->configure(ws, we);
+  queue_len.configure(ws, we, kTrendBins);
 }
 
 void ComponentStats::close(double end) {

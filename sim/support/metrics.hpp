@@ -71,7 +71,9 @@ inline constexpr const char* kFailed = "failed";        // a downstream failure
 // The time integral of a quantity that changes by steps (busy workers, queue length).
 class TimeWeighted {
  public:
-  void configure(double window_start, double window_end);
+  // `bins` > 0 also keeps the integral over that many equal slices of the measured window (a trend
+  // over the window however short it is: the steady-state verdict's backlog growth).
+  void configure(double window_start, double window_end, int bins = 0);
   void add(double t, double delta);
   void close(double t) { add(t, 0); }
   double value() const { return value_; }
@@ -80,15 +82,24 @@ class TimeWeighted {
   double max() const { return max_; }
   // Integral per simulated second since t = 0.
   const std::vector<double>& per_second() const { return per_second_; }
+  // Time average over each slice of the window (empty unless configured with bins).
+  std::vector<double> window_means() const;
 
  private:
   void integrate_to(double t);
+  void add_to_bins(double a, double b);
   double value_ = 0, last_ = 0, integral_ = 0, max_ = 0;
   // The second [sec_, sec_ + 1) that last_ was found in: most changes fall in the same second.
   long sec_ = -1;
   double ws_ = 0, we_ = 0;
   std::vector<double> per_second_;
+  std::vector<double> bins_;  // integral per slice of the window
+  double bin_width_ = 0;
 };
+
+// Slices of the measured window over which backlogs are followed (clients' requests in flight,
+// components' queues): the steady-state verdict fits their trend.
+inline constexpr int kTrendBins = 20;
 
 // One row of timeseries.csv for a component and a simulated second.
 struct SecondRow {
@@ -257,6 +268,10 @@ struct ClientStats {
   std::vector<LatencyHistogram> by_type;
   // Per request type, measured window: requests sent and requests completed (availability).
   std::vector<uint64_t> generated_by_type, completed_by_type, in_flight_by_type;
+  // Requests sent and not yet answered or timed out, whole run (followed over kTrendBins slices of
+  // the window), and the age at the end of each measured request still in flight.
+  TimeWeighted outstanding;
+  LatencyHistogram in_flight_age;
   SecondSeries series;
   CriticalPathStats critical;  // where the completed requests' time went
 };
