@@ -171,6 +171,23 @@ class CpReplica : public StoreReplica {
     match_.assign(static_cast<size_t>(n_), 0);
     acked_round_.assign(static_cast<size_t>(n_), 0);
     last_contact_.assign(static_cast<size_t>(n_), -1e300);
+    if (!p_.cold_start) {
+      // Elected before the run: every replica voted for the leader in term 1.
+      int leader = 0;
+      for (int i = 0; i < n_; ++i)
+        if (!p_.leader.empty() && p_.placement[static_cast<size_t>(i)] == p_.leader) {
+          leader = i;
+          break;
+        }
+      term_ = 1;
+      voted_for_ = leader;
+      if (leader == idx_) {
+        become_leader(ctx);
+        return;
+      }
+      leader_ = leader;
+      last_leader_contact_ = ctx.now();
+    }
     reset_election_timer(ctx);
   }
   void on_recover(Context& ctx) override { reset_election_timer(ctx); }

@@ -78,6 +78,27 @@ const ParamTable& store_table() {
              "cp: `lease` (the leader answers at once while a majority acknowledged a heartbeat within "
              "`election_timeout`) or `read_index` (every read waits for a heartbeat round to reach a majority)");
     only(t, C::Cp);
+    t.text("leader", &S::leader, &S::leader_loc,
+           "cp: the region whose replica is the leader when the run starts (term 1, elected before t = 0); the "
+           "first replica's region when not given. The leader's region sets every write's latency: a write waits "
+           "for the leader and its nearest follower");
+    t.check(
+        [](const Component& c, const ParamGiven& g) -> std::string {
+          const StoreSpec& s = c.store;
+          if (!g("leader")) return "";
+          if (s.consistency != C::Cp)
+            return "'leader' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
+          if (s.cold_start) return "'leader' and 'cold_start: true' contradict: a cold start elects its leader; remove one";
+          for (const auto& r : s.placement)
+            if (r == s.leader) return "";
+          return fmt::format("leader '{}' is not a region of this store's replicas ({}); name one of them", s.leader,
+                             fmt::join(s.placement, ", "));
+        },
+        true);
+    t.flag("cold_start", &S::cold_start,
+           "cp: the replicas start as followers with no leader and elect one after an election timeout (uniform in "
+           "[T, 2T]), as after a full restart; writes before it wait or fail. Default false: a leader from the start");
+    only(t, C::Cp);
     t.flag("pre_vote", &S::pre_vote,
            "cp: a replica whose election timer fires first asks whether the others would vote for it, and raises its "
            "term only if a majority would; `false` lets a replica cut off by a partition come back with a higher "

@@ -31,6 +31,12 @@ struct StoreSpec {
   bool lease_reads = true;          // false: every read waits for a read-index round
   bool pre_vote = true;             // false: a replica back from a partition deposes the leader with its higher term
   int64_t max_batch = 512;          // log entries per append message (not a file key)
+  // The store starts with an elected leader (term 1, every replica's vote) at the first replica in
+  // region `leader` ("" = the first replica), unless `cold_start`, where the replicas start as
+  // followers and elect one after an election timeout.
+  std::string leader;
+  Location leader_loc;
+  bool cold_start = false;
 
   // ap. Larger r and w buy fresher reads with more waiting; sloppy quorums buy availability with
   // staleness; a shorter anti-entropy interval converges faster for more background traffic.

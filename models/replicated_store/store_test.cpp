@@ -34,7 +34,7 @@ std::string with_faults(const std::string& name, const std::string& faults) {
 
 TEST_CASE("ReplicatedStore cp: a majority commit costs the leader's nearest round trip", "[store]") {
   // System under consideration: tests/topologies/store-cp.yaml, no faults.
-  // Expectations: one election; with leader L, the fastest write (from L's own region) takes
+  // Expectations: one leader, from the start; with leader L, the fastest write (from L's own region) takes
   // op_time + the round trip from L to its nearest follower, the slowest (from the replica
   // farthest from L) that plus the round trip to L; reads at L are answered at once under the
   // lease (op_time), the slowest read pays one round trip to L. Nothing stale, nothing lost.
@@ -61,6 +61,35 @@ TEST_CASE("ReplicatedStore cp: a majority commit costs the leader's nearest roun
   CHECK(s["availability"]["read"] == 1.0);
   CHECK(s["availability"]["write"] == 1.0);
   CHECK(s["reads_checked"].get<int>() > 100);
+}
+
+TEST_CASE("ReplicatedStore cp: the leader at the start is chosen by region, printed with it; a cold start elects one",
+          "[store]") {
+  // store-cp.yaml (replicas in us-east, eu-west, ap-south; election_timeout 500 ms).
+  // Expectations: by default replica 0 (us-east) leads from t = 0 in term 1; `leader: ap-south` puts
+  // it on replica 2, whose fastest write pays the round trip to its nearest follower (eu-west,
+  // 150 ms) instead of us-east's 80 ms; `cold_start: true` starts with no leader, and the first is
+  // elected after at least one election timeout and within three election rounds.
+  const auto& def = store(run_once(topology("store-cp.yaml")))["protocol"]["leaders"][0];
+  CHECK(def["at_s"].get<double>() == 0);
+  CHECK(def["replica"] == 0);
+  CHECK(def["region"] == "us-east");
+  CHECK(def["term"] == 1);
+
+  const auto& ap = store(run_once(topology("store-cp.yaml"), {"--set", "components.kv.leader=ap-south"}));
+  REQUIRE(ap["protocol"]["elections_won"] == 1);
+  CHECK(ap["protocol"]["leaders"][0]["replica"] == 2);
+  CHECK(ap["protocol"]["leaders"][0]["region"] == "ap-south");
+  CHECK(ap["normal_operation_latency_ms"]["write"]["min"].get<double>() == Approx(0.1 + 150).margin(0.01));
+  Outcome o = run_archsim({"run", topology("store-cp.yaml"), "--set", "components.kv.leader=ap-south"});
+  REQUIRE(o.exit_code == 0);
+  CHECK(o.out.find("leaders: replica 2 (ap-south) from 0 s (term 1, at the start)") != std::string::npos);
+
+  const auto& cold = store(run_once(topology("store-cp.yaml"), {"--set", "components.kv.cold_start=true"}));
+  REQUIRE(cold["protocol"]["leaders"].size() >= 1);
+  double at = cold["protocol"]["leaders"][0]["at_s"];
+  CHECK(at >= 0.5);
+  CHECK(at < 3 * (2 * 0.5 + 2 * 0.2));
 }
 
 TEST_CASE("ReplicatedStore cp: losing the leader, the others elect one and writes resume", "[store]") {

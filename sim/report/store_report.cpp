@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "sim/report/report.hpp"
+#include "sim/support/units.hpp"
 
 namespace archsim {
 
@@ -87,7 +88,11 @@ nlohmann::ordered_json stores_json(const RunResult& r) {
     j["normal_operation_latency_ms"] = {{"read", latency_ms(s.read_latency)}, {"write", latency_ms(s.write_latency)}};
     if (s.consistency == "cp") {
       nlohmann::ordered_json leaders = nlohmann::ordered_json::array();
-      for (const auto& l : s.leaders) leaders.push_back({{"at_s", r6(l.at)}, {"replica", l.replica}, {"term", l.term}});
+      for (const auto& l : s.leaders)
+        leaders.push_back({{"at_s", r6(l.at)},
+                           {"replica", l.replica},
+                           {"region", s.regions.at(static_cast<size_t>(l.replica))},
+                           {"term", l.term}});
       j["protocol"] = {{"elections_won", s.elections}, {"forwarded", s.forwarded}, {"snapshots_sent", s.snapshots_sent},
                        {"leaders", leaders}};
     }
@@ -121,6 +126,19 @@ std::string stores_terminal(const RunResult& r) {
     out += fmt::format("  normal operation: read p50 {:.2f} ms p99 {:.2f} ms, write p50 {:.2f} ms p99 {:.2f} ms\n",
                        s.read_latency.quantile(0.5) * 1e3, s.read_latency.quantile(0.99) * 1e3,
                        s.write_latency.quantile(0.5) * 1e3, s.write_latency.quantile(0.99) * 1e3);
+    if (s.consistency == "cp") {
+      out += "  leaders:";
+      if (s.leaders.empty()) out += " none elected";
+      constexpr size_t kShown = 8;
+      for (size_t i = 0; i < s.leaders.size() && i < kShown; ++i) {
+        const auto& l = s.leaders[i];
+        out += fmt::format("{} replica {} ({}) from {:g} s (term {}{})", i ? ";" : "", l.replica,
+                           s.regions.at(static_cast<size_t>(l.replica)), l.at, l.term,
+                           l.at == 0 && l.term == 1 ? ", at the start" : ", elected");
+      }
+      if (s.leaders.size() > kShown) out += fmt::format("; and {} more elections", s.leaders.size() - kShown);
+      out += "\n";
+    }
     out += fmt::format("  diverged keys: max {:.0f}, {} at the end", s.diverged.max(), s.diverged_at_end);
     for (const auto& h : s.heals) {
       if (h.converged_at >= 0) out += fmt::format("; healed at {:g} s, converged {:.3f} s later", h.at, h.converged_at - h.at);
