@@ -182,3 +182,22 @@ TEST_CASE("Validate: unreachable components are reported as warnings", "[loader]
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] == "t.yaml:12:3: warning: no client can reach 'orphan'; it will receive no requests");
 }
+
+TEST_CASE("Validate: a direct region link slower than a path through another region is a warning", "[loader]") {
+  // A measured RTT table that breaks the triangle inequality: a<->c 300 ms direct, 230 ms via b.
+  // Expectations: one warning at the slow link, naming the path that carries the traffic instead;
+  // with a<->c at 200 ms, none.
+  auto doc = [](const std::string& rtt) {
+    return "name: t\nregions: [a, b, c]\nnetwork:\n  links:\n"
+           "    - {between: [a, b], rtt: 80ms, bandwidth: 10Gbps}\n"
+           "    - {between: [a, c], rtt: " + rtt + ", bandwidth: 10Gbps}\n"
+           "    - {between: [b, c], rtt: 150ms, bandwidth: 10Gbps}\n"
+           "components:\n"
+           "  users: {kind: client, region: a, arrival: {process: poisson, rate: 10/s}, requests: {get: {}}, target: app}\n"
+           "  app: {kind: service, region: c, cpu: 1ms}\n";
+  };
+  auto warnings = validate_topology(load_topology_text(doc("300ms"), "t.yaml"));
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].rfind("t.yaml:6:7: warning: the link a<->c (rtt 300ms) is slower than the path a -> b -> c (230ms)", 0) == 0);
+  CHECK(validate_topology(load_topology_text(doc("200ms"), "t.yaml")).empty());
+}

@@ -1,4 +1,5 @@
 #include "sim/config/validate.hpp"
+#include "sim/support/units.hpp"
 #include "models/common/kind.hpp"
 
 #include "sim/topology/faults.hpp"
@@ -150,6 +151,30 @@ std::vector<std::string> region_path(const Topology& t, const std::string& a, co
   return path;
 }
 
+// A measured RTT table need not obey the triangle inequality; archsim routes every region pair by
+// the lowest summed RTT, so a direct link slower than a path through other regions carries none of
+// that pair's traffic. Said, so the user knows which latency the run uses.
+static void warn_slow_direct_links(const Topology& t, std::vector<std::string>& warnings) {
+  for (const auto& l : t.network.links) {
+    std::vector<std::string> path = region_path(t, l.a, l.b);
+    if (path.size() <= 2) continue;
+    double rtt = 0;
+    for (size_t i = 0; i + 1 < path.size(); ++i)
+      for (const auto& x : t.network.links)
+        if ((x.a == path[i] && x.b == path[i + 1]) || (x.b == path[i] && x.a == path[i + 1])) {
+          rtt += x.rtt;
+          break;
+        }
+    std::string via;
+    for (size_t i = 0; i < path.size(); ++i) via += (i ? " -> " : "") + path[i];
+    warnings.push_back(fmt::format(
+        "{}: warning: the link {}<->{} (rtt {}) is slower than the path {} ({}); archsim routes by the lowest "
+        "round trip, so traffic between {} and {} takes that path and this link carries none of it; check the "
+        "table: a direct round trip above a detour's usually means a congested or mis-measured path",
+        where(t, l.loc), l.a, l.b, format_duration(l.rtt), via, format_duration(rtt), l.a, l.b));
+  }
+}
+
 // A cache_aside cache relies on its caller to read the backend and fill it, which only a service
 // does (models/service/service.cpp), one call at a time.
 static void validate_caches(const Topology& t) {
@@ -287,6 +312,7 @@ std::vector<std::string> validate_topology(const Topology& t) {
   for (const auto& c : t.components) c.kind->check(t, c, warnings);
   validate_caches(t);
   validate_faults(t);
+  warn_slow_direct_links(t, warnings);
 
   for (size_t i = 0; i < t.components.size(); ++i)
     if (!reached[i] && !t.components[i].kind->traits().own_workload)
