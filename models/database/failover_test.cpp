@@ -269,6 +269,16 @@ TEST_CASE("Availability: successful over attempted, overall, per type and per cl
   CHECK(j["sla"][0]["met"] == true);
   CHECK(j["sla"][1]["met"] == false);
   CHECK(j["sla"][1]["seed"] == "~8.7 hours of downtime per year");
+  // The rows say what they extrapolate: the measured window, with or without faults.
+  r.window_start = 2;
+  r.window_end = 12;
+  std::string quiet = availability_scope(availability(r));
+  CHECK(quiet.find("measured window only (10 s, no fault injected)") != std::string::npos);
+  CHECK(availability_json(availability(r))["scope"]["faults"] == 0);
+  r.faults.emplace_back();
+  std::string faulty = availability_scope(availability(r));
+  CHECK(faulty.find("(10 s with 1 fault)") != std::string::npos);
+  CHECK(faulty.find("all year") != std::string::npos);
 }
 
 TEST_CASE("Failover invariant: a sync database that lost acknowledged writes breaks the run", "[failover]") {

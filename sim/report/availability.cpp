@@ -64,7 +64,22 @@ Availability availability(const RunResult& r) {
     }
   }
   for (auto& [name, row] : regions) a.by_region.push_back(row);
+  a.window_s = r.window();
+  a.faults = r.faults.size();
   return a;
+}
+
+std::string availability_scope(const Availability& a) {
+  if (a.faults == 0)
+    return fmt::format(
+        "these rows describe the measured window only ({:g} s, no fault injected): how the design behaves while "
+        "everything works, not how often it fails in a year; add faults (crash, partition) to measure what a failure "
+        "costs",
+        a.window_s);
+  return fmt::format(
+      "these rows describe the measured window only ({:g} s with {} fault{}): 'per year' assumes failures like "
+      "these, at this rate, all year",
+      a.window_s, a.faults, a.faults == 1 ? "" : "s");
 }
 
 nlohmann::ordered_json availability_json(const Availability& a) {
@@ -87,6 +102,7 @@ nlohmann::ordered_json availability_json(const Availability& a) {
     sla.push_back(row);
   }
   j["sla"] = sla;
+  j["scope"] = {{"window_s", r6(a.window_s)}, {"faults", a.faults}, {"note", availability_scope(a)}};
   return j;
 }
 
@@ -105,6 +121,7 @@ std::string availability_terminal(const Availability& a) {
     out += fmt::format("  SLA {:<8} allows {:>9} per year{}: {}\n", s.name, human(downtime_per_year(s.target)),
                        *s.seed_says ? fmt::format(" (seed: {}; {})", s.seed_says, s.architecture) : std::string(),
                        av >= s.target ? "met" : "not met");
+  out += "  " + availability_scope(a) + "\n";
   return out;
 }
 

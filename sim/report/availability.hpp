@@ -44,7 +44,13 @@ struct Availability {
   AvailabilityRow overall;
   std::vector<AvailabilityRow> by_type;    // in the run's request type order
   std::vector<AvailabilityRow> by_region;  // client regions, sorted by name
+  // What the yearly figures extrapolate: the measured window and the faults injected in the run.
+  // archsim models no failure rates (mtbf, mttr), so the rows say what that window implies, no more.
+  double window_s = 0;
+  size_t faults = 0;
 };
+// "these rows describe the measured window only (...)": the scope sentence of the SLA rows.
+std::string availability_scope(const Availability& a);
 
 Availability availability(const RunResult& r);
 nlohmann::ordered_json availability_json(const Availability& a);
