@@ -1,5 +1,8 @@
 #include "models/cache/cache.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace archsim {
 
 namespace {
@@ -52,11 +55,65 @@ double Cache::charge_of(const Message& m) const {
   return v > 0 ? v : 1;
 }
 
+void Cache::fill_warm() {
+  // The keys this replica owns, each held with its steady-state probability p under LRU (Che's
+  // approximation for the callers' read mix), until the capacity is used; and in steady-state
+  // order: a held key's time since its last read is exponential at its rate, cut at the cache's
+  // characteristic time T, so in units of T it is -ln(1 - v p) / -ln(1 - p) for a uniform v. The
+  // draws depend only on the key and the seed. Entries go in oldest first, so the recency order is
+  // the one a long run reaches (ranking them by popularity instead keeps the tail out for about T
+  // and reads a higher hit ratio). TTL ages spread over [0, ttl) by a fixed sequence (the golden
+  // ratio's multiples mod 1) so that the entries do not all expire at once.
+  auto unit = [&](uint64_t k, uint64_t salt) {
+    uint64_t h = (k + salt) * 0x9E3779B97F4A7C15ULL ^ p_.warm_seed;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 29;
+    return static_cast<double>(h >> 11) * 0x1.0p-53;
+  };
+  std::vector<std::pair<double, uint64_t>> held;  // (age in units of T, key)
+  double room = p_.capacity_bytes > 0 ? p_.capacity_bytes : static_cast<double>(p_.capacity);
+  auto take = [&](uint64_t k, double p) {
+    if (p_.owns && !p_.owns(k)) return;
+    if (p < 1 && unit(k, 0) >= p) return;
+    double v = unit(k, 0x5851F42D4C957F2DULL);
+    double age = p < 1 - 1e-12 ? std::log1p(-v * p) / std::log1p(-p) : v;
+    held.emplace_back(age, k);
+    room -= p_.warm_charge;
+  };
+  if (p_.warm_view) {
+    for (const auto& g : p_.warm_view->ranks)
+      for (uint64_t k = g.first; k <= g.last && room >= p_.warm_charge; ++k) take(k, g.in_cache);
+  } else {
+    // No steady-state view (hot sets): the most popular keys, in rank order.
+    for (uint64_t k = 0; k < p_.warm_keys && room >= p_.warm_charge; ++k) take(k, 1);
+    for (size_t i = 0; i < held.size(); ++i) held[i].first = static_cast<double>(i);
+  }
+  std::sort(held.begin(), held.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second > b.second;
+  });
+  for (size_t i = 0; i < held.size(); ++i) {
+    double age = p_.ttl > 0 ? p_.ttl * std::fmod(0.6180339887498949 * static_cast<double>(i + 1), 1.0) : 0;
+    store_->insert(held[i].second, p_.warm_charge, -age);
+  }
+}
+
 void Cache::on_start(Context& ctx) {
+  if (p_.warm) fill_warm();
   if (p_.write_policy == WritePolicy::WriteBehind) ctx.start_timer(p_.flush_interval, kFlushTimer);
 }
 
-void Cache::on_recover(Context& ctx) { on_start(ctx); }
+void Cache::on_recover(Context& ctx) {
+  // Back from a crash empty: the warm start is the run's, not every restart's.
+  if (p_.write_policy == WritePolicy::WriteBehind) ctx.start_timer(p_.flush_interval, kFlushTimer);
+}
+
+void Cache::on_end(Context& ctx) {
+  CacheStats& cs = stats().cache;
+  cs.capacity += p_.capacity_bytes > 0 ? p_.capacity_bytes : static_cast<double>(p_.capacity);
+  cs.used_at_end += store_->used();
+  Station::on_end(ctx);
+}
 
 void Cache::on_timer(Context& ctx, uint64_t tag) {
   if (tag == kFlushTimer) {
@@ -157,8 +214,11 @@ void Cache::step(Context& ctx, Job& job) {
           ++cs.replica_lookups[p_.replica];
           cs.hot_keys.add(req.key, p_.replica);
         }
+        bool first_half = job.measured && ctx.now() < 0.5 * (stats().window_start + stats().window_end);
+        if (first_half) ++cs.first_half_lookups;
         if (found == CacheStore::Lookup::Hit) {
           if (job.measured) ++stats().hits;
+          if (first_half) ++cs.first_half_hits;
           finish(ctx, job, Status::Ok);
           return;
         }

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "models/cache/cache_store.hpp"
+#include "sim/support/queueing_formulas.hpp"
 #include "models/common/station.hpp"
 #include "sim/support/distribution.hpp"
 #include "models/cache/cache_spec.hpp"
@@ -62,6 +64,15 @@ class Cache : public Station {
     Distribution cpu;
     ResolvedCall backend_call;  // how it reaches `backend`
     uint32_t replica = 0;       // this replica's index, for the per-replica load
+    // `warm`: keys 0..warm_keys-1 are the candidates, each charged warm_charge; `owns` says which
+    // this replica holds (null: all).
+    uint64_t warm_keys = 0;
+    double warm_charge = 1;
+    std::function<bool(uint64_t)> owns;
+    // Each key's steady-state probability of being held (Che's view of the callers' reads); null:
+    // the most popular keys are taken in rank order. `warm_seed` draws which keys are held.
+    std::shared_ptr<const CheView> warm_view;
+    uint64_t warm_seed = 0;
   };
 
   Cache(Params params, ComponentStats* stats, Rng rng);
@@ -71,6 +82,9 @@ class Cache : public Station {
   void on_timer(Context& ctx, uint64_t tag) override;
   void on_crash(Context& ctx) override;
   void on_recover(Context& ctx) override;
+  void on_end(Context& ctx) override;
+  // `warm: true`: fills the store before the first request (Params::warm_keys).
+  void fill_warm();
 
   const CacheStore& store() const { return *store_; }
 

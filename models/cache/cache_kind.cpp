@@ -2,10 +2,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/cache/cache.hpp"
 #include "models/common/kind.hpp"
+#include "sim/support/hash_ring.hpp"
 #include "sim/support/queueing_formulas.hpp"
+#include "sim/support/sharding.hpp"
 #include "sim/support/text.hpp"
 
 namespace archsim {
@@ -73,6 +76,11 @@ const ParamTable& cache_table() {
                                      "the caller reads the database (use read_through)")
                        : std::string();
           })
+          .flag("warm", &S::warm,
+                "start full instead of empty: each replica holds the most popular keys it owns (the lowest ranks of "
+                "the callers' key distributions, the contents a Zipf or hot-set workload keeps in it), as many as "
+                "its capacity takes, with TTL ages spread over [0, ttl); without it a short run measures a cache "
+                "still filling (the run then says so)")
           .count("vnodes", &S::vnodes, 1, 10000,
                  "with `replicas` > 1, keys are placed on a consistent-hash ring with this many points per replica "
                  "(callers send each key to its owner): a hot key makes one hot replica")
@@ -124,12 +132,62 @@ class CacheKind final : public Kind {
   void build(const Component& c, BuildContext& b) const override {
     ComponentStats& st = b.server_stats(c);
     st.counts_hits = true;
+    // `warm`: which keys a full cache holds, from the clients' read types weighted by their rates.
+    std::shared_ptr<const CheView> warm_view;
+    if (c.cache.warm) {
+      std::vector<KeyDistribution> keys;
+      std::vector<double> weights;
+      bool handled = true;
+      double charge = 1;
+      for (const auto& x : b.topology().components) {
+        double rate = x.arrival.rate > 0 ? x.arrival.rate
+                      : x.arrival.users > 0 && x.arrival.think_time.mean() > 0
+                          ? static_cast<double>(x.arrival.users) / x.arrival.think_time.mean()
+                          : 1;
+        for (const auto& rt : x.requests) {
+          if (rt.op != Op::Read || rt.keys.kind() == KeyDistribution::Kind::Sequential) continue;
+          handled &= rt.keys.kind() != KeyDistribution::Kind::Hotset;
+          keys.push_back(rt.keys);
+          weights.push_back(rate * rt.weight);
+          charge = std::max(charge, rt.response_bytes);
+        }
+      }
+      if (c.cache.capacity_bytes <= 0) charge = 1;
+      else if (c.cache.value_size > 0) charge = c.cache.value_size;
+      double entries = (c.cache.capacity_bytes > 0 ? c.cache.capacity_bytes / charge : static_cast<double>(c.cache.capacity)) *
+                       static_cast<double>(c.shards > 0 ? c.shards : c.replicas);
+      if (handled && !keys.empty()) {
+        CheView v = che_view(keys, weights, entries);
+        if (std::isfinite(v.hit_ratio)) warm_view = std::make_shared<const CheView>(std::move(v));
+      }
+    }
     b.add_replicas(c, st, [&](size_t i, Rng rng) {
       Cache::Params p;
       static_cast<CacheSpec&>(p) = c.cache;
       p.station = station_params(c);
       p.cpu = c.cpu;
       p.replica = static_cast<uint32_t>(i);
+      if (c.cache.warm) {
+        // The key space: the largest of the request types' (keys are ranks, 0 the most popular);
+        // a value's charge: value_size, else the largest read response.
+        for (const auto& x : b.topology().components)
+          for (const auto& rt : x.requests) {
+            if (rt.keys.kind() == KeyDistribution::Kind::Sequential) continue;
+            p.warm_keys = std::max(p.warm_keys, rt.keys.count());
+            if (rt.op == Op::Read) p.warm_charge = std::max(p.warm_charge, rt.response_bytes);
+          }
+        if (c.cache.capacity_bytes <= 0) p.warm_charge = 1;
+        else if (c.cache.value_size > 0) p.warm_charge = c.cache.value_size;
+        p.warm_view = warm_view;
+        p.warm_seed = b.topology().run.seed * 0xD1B54A32D192ED03ULL + 1;
+        if (c.shards > 0) {
+          auto map = std::make_shared<const ShardMap>(c.sharding, c.shards);
+          p.owns = [map, i](uint64_t key) { return map->shard_of(key) == i; };
+        } else if (c.replicas > 1) {
+          auto ring = b.ring(c);
+          p.owns = [ring, i](uint64_t key) { return ring->owner(key) == i; };
+        }
+      }
       CallSpec backend;
       backend.targets = {c.cache.backend};
       p.backend_call = b.resolve(backend, c.region);

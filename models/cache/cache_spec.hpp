@@ -27,6 +27,7 @@ struct CacheSpec {
   double flush_interval = 1;     // write_behind, seconds: longer = fewer, larger batches, more writes at risk
   bool coalesce_misses = false;  // one backend read per key in flight; waiters pay the read's latency
   int64_t vnodes = 150;          // replicas > 1: points per replica on the consistent-hash ring
+  bool warm = false;             // start full with the most popular keys this replica owns (not a cold start)
   Distribution hit;              // lookup time of a hit
   std::string backend;           // the component a miss reads (and a write goes to)
   Location backend_loc, write_policy_loc, coalesce_loc;

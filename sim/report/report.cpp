@@ -276,6 +276,7 @@ void add_cache_summary(nlohmann::ordered_json& cj, const ComponentResult& c) {
   cj["eviction"] = c.spec->cache.eviction == CacheEviction::Lfu ? "lfu" : c.spec->cache.eviction == CacheEviction::Fifo ? "fifo" : "lru";
   cj["write_policy"] = to_string(c.spec->cache.write_policy);
   cj["evictions"] = k.evictions;
+  cj["filled_at_end"] = r6(k.capacity > 0 ? k.used_at_end / k.capacity : 0);
   cj["expired"] = k.expired;
   cj["stampede_misses"] = k.stampede_misses;
   cj["coalesced_misses"] = k.coalesced_misses;
@@ -655,7 +656,7 @@ std::string terminal_summary(const RunResult& r) {
   };
   row("all", all_latencies(r));
   for (size_t i = 0; i < r.type_names.size(); ++i) row(r.type_names[i], type_latencies(r, i));
-  out += in_flight_terminal(steady);
+  if (!steady.steady || steady.percentiles_are_lower_bounds) out += in_flight_terminal(steady);
   out += "\n" + availability_terminal(availability(r));
   Verdict v = bottleneck(r);
   out += "\nbottleneck: ";

@@ -26,12 +26,13 @@ Verdict bottleneck(const RunResult& r);
 struct SteadyState {
   bool steady = true;
   struct Reason {
-    std::string kind;    // backlog_growing | store_without_leader
+    std::string kind;    // backlog_growing | store_without_leader | cache_filling
     std::string why;     // what was measured
     std::string change;  // what to change
   };
   std::vector<Reason> reasons;
   double offered_rps = 0, served_rps = 0;  // measured requests generated / ended, per second of the window
+  double completed_rps = 0;                // of those ended, the successful ones
   double backlog_growth_rps = 0;           // slope of the requests in flight over the window
   double backlog_at_start = 0, backlog_at_end = 0;  // that line at the window's start and end
   std::string growing_queue;               // the component whose queue grew fastest, if one grew

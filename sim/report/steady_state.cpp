@@ -66,11 +66,12 @@ std::string count(double x) { return fmt::format("{:.0f}", x); }
 SteadyState steady_state(const RunResult& r) {
   SteadyState s;
   double len = r.window();
-  uint64_t generated = 0, ended = 0;
+  uint64_t generated = 0, ended = 0, completed = 0;
   std::vector<double> backlog(kTrendBins, 0.0);
   for (const auto& c : r.clients) {
     generated += c.generated;
     ended += c.completed + c.rejected + c.timed_out + c.failed_downstream;
+    completed += c.completed;
     s.in_flight_at_end += c.in_flight_at_end;
     s.in_flight_age.merge(c.in_flight_age);
     s.with_in_flight.merge(c.all);
@@ -81,6 +82,7 @@ SteadyState steady_state(const RunResult& r) {
   }
   s.offered_rps = len > 0 ? static_cast<double>(generated) / len : 0;
   s.served_rps = len > 0 ? static_cast<double>(ended) / len : 0;
+  s.completed_rps = len > 0 ? static_cast<double>(completed) / len : 0;
   Trend b = fit(backlog, len);
   s.backlog_growth_rps = b.slope;
   s.backlog_at_start = std::max(0.0, b.first);
@@ -147,6 +149,37 @@ SteadyState steady_state(const RunResult& r) {
     }
     s.reasons.push_back(why);
   }
+  // A cache still filling: nothing evicted, capacity left at the end, and a hit ratio that rose
+  // between the window's halves by more than three standard errors. Its capacity played no part
+  // yet, and the hit ratio is below what the same cache gives once full.
+  for (const auto& c : r.components) {
+    const ComponentStats& cs = c.stats;
+    const CacheStats& k = cs.cache;
+    uint64_t lookups = cs.hits + cs.misses;
+    if (!cs.counts_hits || k.capacity <= 0 || k.evictions > 0 || k.used_at_end >= 0.99 * k.capacity) continue;
+    uint64_t n1 = k.first_half_lookups, n2 = lookups - k.first_half_lookups;
+    if (n1 < 100 || n2 < 100) continue;
+    double h1 = static_cast<double>(k.first_half_hits) / static_cast<double>(n1);
+    double h2 = static_cast<double>(cs.hits - k.first_half_hits) / static_cast<double>(n2);
+    double p = static_cast<double>(cs.hits) / static_cast<double>(lookups);
+    double se = std::sqrt(p * (1 - p) * (1.0 / static_cast<double>(n1) + 1.0 / static_cast<double>(n2)));
+    if (h2 - h1 <= std::max(0.01, 3 * se)) continue;
+    double fill = k.used_at_end / k.capacity;
+    SteadyState::Reason why;
+    why.kind = "cache_filling";
+    why.why = fmt::format(
+        "cache {} was still filling: {:.1f}% of its capacity used at the end and nothing evicted, and its hit ratio "
+        "rose from {:.1f}% in the first half of the window to {:.1f}% in the second; its capacity has not mattered "
+        "yet (a smaller or larger one gives the same result), and its {:.1f}% is below what it gives once full",
+        cs.name, 100 * fill, 100 * h1, 100 * h2, 100 * p);
+    double needed = fill > 0 ? r.window_end / fill : 0;
+    why.change = needed > 0 ? fmt::format("set warm: true on {} (it starts full, in steady state), or run with a "
+                                          "warm-up of at least ~{} (at the rate it filled so far; filling slows as "
+                                          "the hit ratio rises, so likely more)",
+                                          cs.name, format_duration(std::ceil(needed)))
+                            : fmt::format("set warm: true on {}, or run longer: nothing was stored yet", cs.name);
+    s.reasons.push_back(why);
+  }
   s.steady = s.reasons.empty();
   return s;
 }
@@ -159,6 +192,7 @@ nlohmann::ordered_json steady_state_json(const SteadyState& s) {
   j["reasons"] = reasons;
   j["offered_rps"] = r6(s.offered_rps);
   j["served_rps"] = r6(s.served_rps);
+  j["completed_rps"] = r6(s.completed_rps);
   j["backlog_growth_rps"] = r6(s.backlog_growth_rps);
   j["backlog_at_start"] = r6(s.backlog_at_start);
   j["backlog_at_end"] = r6(s.backlog_at_end);
@@ -178,10 +212,12 @@ nlohmann::ordered_json steady_state_json(const SteadyState& s) {
 std::string steady_state_terminal(const SteadyState& s) {
   std::string out;
   if (s.steady) {
-    out = fmt::format("steady state: yes (offered {}, served {}, requests in flight {} at the window's start and {} "
+    double failed = s.served_rps - s.completed_rps;
+    out = fmt::format("steady state: yes (offered {}, served {}{}, requests in flight {} at the window's start and {} "
                       "at its end)\n",
-                      format_rate(s.offered_rps), format_rate(s.served_rps), count(s.backlog_at_start),
-                      count(s.backlog_at_end));
+                      format_rate(s.offered_rps), format_rate(s.served_rps),
+                      failed > 0 ? fmt::format(" of which {} failed", format_rate(failed)) : "",
+                      count(s.backlog_at_start), count(s.backlog_at_end));
   } else {
     out = "steady state: NO. This run cannot answer what a steady design would:\n";
     for (const auto& w : s.reasons) out += fmt::format("  - {}\n    change: {}\n", w.why, w.change);

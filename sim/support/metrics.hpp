@@ -159,6 +159,10 @@ struct CacheStats {
   uint64_t writes_acknowledged = 0;  // write_behind: writes acknowledged before reaching the backend (whole run)
   uint64_t writes_flushed = 0;       // write_behind: of those, sent to the backend (whole run)
   uint64_t unflushed_writes_lost = 0;  // write_behind: acknowledged, never flushed, lost in a crash (whole run)
+  // Whether it filled: capacity and charge used at the end, summed over replicas; lookups and hits
+  // in the first half of the measured window (the rest are in the second half).
+  double capacity = 0, used_at_end = 0;
+  uint64_t first_half_lookups = 0, first_half_hits = 0;
   std::vector<uint64_t> replica_lookups;  // reads per replica
   HeavyHitters hot_keys{128};             // the most read keys, tagged with their replica
 };

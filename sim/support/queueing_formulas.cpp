@@ -65,7 +65,8 @@ std::optional<double> rank_mass(const KeyDistribution& k, uint64_t a, uint64_t b
 
 }  // namespace
 
-double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity) {
+CheView che_view(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity) {
+  CheView v;
   uint64_t count = 0;
   for (const auto& k : keys) count = std::max(count, k.count());
   std::vector<Bucket> buckets = rank_buckets(count);
@@ -82,7 +83,11 @@ double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector
     for (size_t i = 0; i < buckets.size(); ++i) q[i] += weights[t] / wsum * mass[i] / total / buckets[i].keys();
   }
   double keys_total = static_cast<double>(count);
-  if (capacity >= keys_total) return 1.0;  // everything fits (cold misses aside)
+  if (capacity >= keys_total) {  // everything fits (cold misses aside)
+    v.hit_ratio = 1.0;
+    for (const auto& b : buckets) v.ranks.push_back({b.first - 1, b.last - 1, 1.0});
+    return v;
+  }
   // The characteristic time T: sum over keys of P(key requested within T requests) = capacity.
   auto occupied = [&](double T) {
     double sum = 0;
@@ -95,9 +100,17 @@ double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector
     double mid = 0.5 * (lo + hi);
     (occupied(mid) < capacity ? lo : hi) = mid;
   }
-  double T = 0.5 * (lo + hi), hit = 0;
-  for (size_t i = 0; i < buckets.size(); ++i) hit += buckets[i].keys() * q[i] * -std::expm1(-q[i] * T);
-  return hit;
+  double T = 0.5 * (lo + hi);
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    double in = -std::expm1(-q[i] * T);
+    v.hit_ratio += buckets[i].keys() * q[i] * in;
+    v.ranks.push_back({buckets[i].first - 1, buckets[i].last - 1, in});
+  }
+  return v;
+}
+
+double che_hit_ratio(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity) {
+  return che_view(keys, weights, capacity).hit_ratio;
 }
 
 }  // namespace archsim
