@@ -347,3 +347,37 @@ TEST_CASE("Estimate: run --analytic puts the analytic utilization next to the si
   CHECK(j["analytic"]["differences_over_10pct"].empty());
   CHECK(j["analytic"]["first_to_saturate"]["component"] == "server");
 }
+
+TEST_CASE("Estimate: a cache behind a cache sees the misses of the one in front", "[estimate]") {
+  // System under consideration: 5,000 reads/s over 200,000 Zipf(0.9) keys into an edge LRU of
+  // 5,000 entries whose backend is a mid-tier LRU of 30,000 entries, then a store. Both start warm.
+  // Expectations: the edge holds the hottest keys, so the mid tier's stream has its head cut off:
+  // its hit ratio is far below Che's for the unfiltered stream (which counts the head's hits a
+  // second time). The estimate, from the edge's misses, agrees with the simulation within 2 points
+  // over 20 s after 5 s (about 55,000 mid-tier reads: a standard error of 0.2 points). Measured:
+  // estimate 41.1%, this run 40.1%, a cold run after 100 s 40.4%. (The warm mid tier starts about
+  // 3 points low for a few seconds: its contents are drawn independently of the edge's.)
+  std::string yaml =
+      "name: two-tiers\nnetwork: {intra_region_rtt: 0}\ncomponents:\n"
+      "  users: {kind: client, arrival: {process: poisson, rate: 5000/s}, requests: {get: {keys: {count: 200000, "
+      "distribution: zipf, s: 0.9}}}, target: edge}\n"
+      "  edge: {kind: cache, capacity: 5000, warm: true, hit: 10us, backend: mid}\n"
+      "  mid: {kind: cache, capacity: 30000, warm: true, hit: 10us, backend: store}\n"
+      "  store: {kind: service, cores: 64, cpu: 100us}\n"
+      "run: {duration: 25s, warmup: 5s, seed: 1}\n";
+  std::string file = write_temp("two-tiers.yaml", yaml);
+  Topology t = load_topology(file);
+  validate_topology(t);
+  AnalyticModel m = analyze_topology(t);
+  std::optional<double> mid;
+  for (const auto& c : m.components)
+    if (c.name == "mid") mid = c.hit_ratio;
+  REQUIRE(mid);
+  double unfiltered = che_hit_ratio({KeyDistribution::zipf(200000, 0.9)}, {1.0}, 30000);
+  const auto& j = run_once(file);
+  double simulated = j["components"]["mid"]["hit_ratio"];
+  INFO("estimate " << *mid << ", simulated " << simulated << ", unfiltered Che " << unfiltered);
+  CHECK(*mid == Approx(simulated).margin(0.02));
+  CHECK(unfiltered > *mid + 0.2);
+  CHECK(j["steady_state"]["steady"].get<bool>());
+}

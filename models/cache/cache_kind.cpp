@@ -94,6 +94,50 @@ const ParamTable& cache_table() {
   return t;
 }
 
+// Entries a cache holds in all (capacity over the value's charge), and that charge.
+double value_charge(const Topology& t, const Component& c) {
+  double charge = 1;
+  for (const auto& x : t.components)
+    for (const auto& rt : x.requests)
+      if (rt.op == Op::Read) charge = std::max(charge, rt.response_bytes);
+  if (c.cache.capacity_bytes <= 0) return 1;
+  return c.cache.value_size > 0 ? c.cache.value_size : charge;
+}
+
+// Che's view of the keys `c` holds in steady state: the clients' read mix (each client at its rate,
+// closed loops at users / think time), seen through the caches in front of it. Null for hot sets
+// (not handled analytically) or no reads.
+std::shared_ptr<const CheView> warm_view_of(const Topology& t, const Component& c, int depth) {
+  std::vector<KeyDistribution> keys;
+  std::vector<double> weights;
+  for (const auto& x : t.components) {
+    double rate = x.arrival.rate > 0 ? x.arrival.rate
+                  : x.arrival.users > 0 && x.arrival.think_time.mean() > 0
+                      ? static_cast<double>(x.arrival.users) / x.arrival.think_time.mean()
+                      : 1;
+    for (const auto& rt : x.requests) {
+      if (rt.op != Op::Read || rt.keys.kind() == KeyDistribution::Kind::Sequential) continue;
+      if (rt.keys.kind() == KeyDistribution::Kind::Hotset) return nullptr;
+      keys.push_back(rt.keys);
+      weights.push_back(rate * rt.weight);
+    }
+  }
+  if (keys.empty()) return nullptr;
+  std::vector<std::shared_ptr<const CheView>> front;
+  if (depth < 8)
+    for (const auto& x : t.components)
+      if (&x != &c && x.kind == c.kind && x.cache.backend == c.name)
+        if (auto v = warm_view_of(t, x, depth + 1)) front.push_back(v);
+  std::vector<const CheView*> raw;
+  for (const auto& v : front) raw.push_back(v.get());
+  double entries = (c.cache.capacity_bytes > 0 ? c.cache.capacity_bytes / value_charge(t, c)
+                                               : static_cast<double>(c.cache.capacity)) *
+                   static_cast<double>(c.shards > 0 ? c.shards : c.replicas);
+  CheView v = che_view(keys, weights, entries, raw);
+  if (!std::isfinite(v.hit_ratio)) return nullptr;
+  return std::make_shared<const CheView>(std::move(v));
+}
+
 class CacheKind final : public Kind {
  public:
   const char* name() const override { return "cache"; }
@@ -132,35 +176,9 @@ class CacheKind final : public Kind {
   void build(const Component& c, BuildContext& b) const override {
     ComponentStats& st = b.server_stats(c);
     st.counts_hits = true;
-    // `warm`: which keys a full cache holds, from the clients' read types weighted by their rates.
-    std::shared_ptr<const CheView> warm_view;
-    if (c.cache.warm) {
-      std::vector<KeyDistribution> keys;
-      std::vector<double> weights;
-      bool handled = true;
-      double charge = 1;
-      for (const auto& x : b.topology().components) {
-        double rate = x.arrival.rate > 0 ? x.arrival.rate
-                      : x.arrival.users > 0 && x.arrival.think_time.mean() > 0
-                          ? static_cast<double>(x.arrival.users) / x.arrival.think_time.mean()
-                          : 1;
-        for (const auto& rt : x.requests) {
-          if (rt.op != Op::Read || rt.keys.kind() == KeyDistribution::Kind::Sequential) continue;
-          handled &= rt.keys.kind() != KeyDistribution::Kind::Hotset;
-          keys.push_back(rt.keys);
-          weights.push_back(rate * rt.weight);
-          charge = std::max(charge, rt.response_bytes);
-        }
-      }
-      if (c.cache.capacity_bytes <= 0) charge = 1;
-      else if (c.cache.value_size > 0) charge = c.cache.value_size;
-      double entries = (c.cache.capacity_bytes > 0 ? c.cache.capacity_bytes / charge : static_cast<double>(c.cache.capacity)) *
-                       static_cast<double>(c.shards > 0 ? c.shards : c.replicas);
-      if (handled && !keys.empty()) {
-        CheView v = che_view(keys, weights, entries);
-        if (std::isfinite(v.hit_ratio)) warm_view = std::make_shared<const CheView>(std::move(v));
-      }
-    }
+    // `warm`: which keys a full cache holds, from the clients' read types weighted by their rates,
+    // filtered by the caches whose `backend:` it is (it sees their misses).
+    std::shared_ptr<const CheView> warm_view = c.cache.warm ? warm_view_of(b.topology(), c, 0) : nullptr;
     b.add_replicas(c, st, [&](size_t i, Rng rng) {
       Cache::Params p;
       static_cast<CacheSpec&>(p) = c.cache;
@@ -171,13 +189,9 @@ class CacheKind final : public Kind {
         // The key space: the largest of the request types' (keys are ranks, 0 the most popular);
         // a value's charge: value_size, else the largest read response.
         for (const auto& x : b.topology().components)
-          for (const auto& rt : x.requests) {
-            if (rt.keys.kind() == KeyDistribution::Kind::Sequential) continue;
-            p.warm_keys = std::max(p.warm_keys, rt.keys.count());
-            if (rt.op == Op::Read) p.warm_charge = std::max(p.warm_charge, rt.response_bytes);
-          }
-        if (c.cache.capacity_bytes <= 0) p.warm_charge = 1;
-        else if (c.cache.value_size > 0) p.warm_charge = c.cache.value_size;
+          for (const auto& rt : x.requests)
+            if (rt.keys.kind() != KeyDistribution::Kind::Sequential) p.warm_keys = std::max(p.warm_keys, rt.keys.count());
+        p.warm_charge = value_charge(b.topology(), c);
         p.warm_view = warm_view;
         p.warm_seed = b.topology().run.seed * 0xD1B54A32D192ED03ULL + 1;
         if (c.shards > 0) {
@@ -197,6 +211,7 @@ class CacheKind final : public Kind {
   void analytic(const Component& c, const AnalyticInput& in, AnalyticOutput& out) const override {
     std::vector<KeyDistribution> keys;
     std::vector<double> weights;
+    std::vector<const CheView*> front;
     bool hotset = false;
     for (const auto& [type, rate] : in.by_type) {
       const RequestType* rt = in.type(type);
@@ -204,17 +219,24 @@ class CacheKind final : public Kind {
       if (rt->keys.kind() == KeyDistribution::Kind::Hotset) hotset = true;
       keys.push_back(rt->keys);
       weights.push_back(rate);
+      if (auto it = in.in_front.find(type); it != in.in_front.end())
+        for (const auto& v : it->second)
+          if (std::find(front.begin(), front.end(), v.get()) == front.end()) front.push_back(v.get());
     }
     double capacity = static_cast<double>(c.cache.capacity) * static_cast<double>(c.replicas);
     if (hotset) {
       out.hit_ratio = 0.0;
       out.hit_ratio_method = "assumed 0 (hotset keys are not handled analytically): every read goes to the backend";
     } else if (!keys.empty()) {
-      out.hit_ratio = che_hit_ratio(keys, weights, capacity);
+      // The reads' popularity: the clients' mixture, filtered by the caches in front (their misses).
+      auto view = std::make_shared<const CheView>(che_view(keys, weights, capacity, front));
+      out.hit_ratio = view->hit_ratio;
+      out.holds = view;
       out.hit_ratio_method = fmt::format(
-          "Che's approximation for LRU over {} entries (steady state; writes, which invalidate, and the cold start "
+          "Che's approximation for LRU over {} entries{} (steady state; writes, which invalidate, and the cold start "
           "are left out)",
-          grouped_number(capacity));
+          grouped_number(capacity),
+          front.empty() ? "" : fmt::format(", of the misses of the {} in front", front.size() == 1 ? "cache" : "caches"));
     }
     out.read_pass = 1 - out.hit_ratio.value_or(0);
     out.resources.push_back({"cpu", c.cpu.mean(), c.cores});

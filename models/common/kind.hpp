@@ -23,6 +23,7 @@
 #include "models/common/params.hpp"
 #include "models/common/routing.hpp"
 #include "sim/support/metrics.hpp"
+#include "sim/support/queueing_formulas.hpp"
 #include "sim/support/random.hpp"
 #include "sim/topology/topology.hpp"
 
@@ -104,6 +105,9 @@ struct AnalyticInput {
   std::map<std::string, double> by_type;  // requests per second arriving, by type
   double lambda = 0;                      // their sum
   std::function<const RequestType*(const std::string&)> type;  // a request type's description
+  // Caches a request type's reads passed through before reaching this component (their misses
+  // are what arrives), by type; absent: none.
+  std::map<std::string, std::vector<std::shared_ptr<const CheView>>> in_front;
 };
 struct AnalyticOutput {
   struct Resource {
@@ -117,6 +121,7 @@ struct AnalyticOutput {
   std::optional<double> hit_ratio;  // caches
   std::string hit_ratio_method;
   double read_pass = 1;  // the share of reads it passes on to its references (1 - hit ratio)
+  std::shared_ptr<const CheView> holds;  // caches: which keys it holds in steady state (for those behind it)
   std::vector<std::string> notes;
 };
 

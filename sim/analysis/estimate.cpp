@@ -250,6 +250,8 @@ std::vector<std::string> all_callees(const Topology& t, const Component& c) {
 struct LoadFlow {
   std::map<std::string, TypeInfo> types;
   std::map<std::string, std::map<std::string, double>> load;  // component → type → rate
+  // component → type → the caches its reads of that type passed through on the way
+  std::map<std::string, std::map<std::string, std::vector<std::shared_ptr<const CheView>>>> in_front;
 };
 
 // The clients' request types and rates: open-loop ones at their rate, closed-loop ones at
@@ -334,6 +336,7 @@ ComponentLoad load_component(const Topology& t, const Component& c, LoadFlow& fl
     auto it = types.find(type);
     return it == types.end() ? nullptr : it->second.spec;
   };
+  ain.in_front = flow.in_front[c.name];
   AnalyticOutput aout;
   c.kind->analytic(c, ain, aout);
   cl.hit_ratio = aout.hit_ratio;
@@ -343,7 +346,15 @@ ComponentLoad load_component(const Topology& t, const Component& c, LoadFlow& fl
   for (const auto& [type, rate] : in) {
     double forwarded = rate;
     if (types.count(type) && types[type].op == Op::Read) forwarded *= aout.read_pass;
-    for (const auto& [callee, n] : calls_of(t, c, type)) flow.load[callee][type] += forwarded * n;
+    bool read = types.count(type) && types[type].op == Op::Read;
+    for (const auto& [callee, n] : calls_of(t, c, type)) {
+      flow.load[callee][type] += forwarded * n;
+      if (!read) continue;
+      auto& front = flow.in_front[callee][type];
+      for (const auto& v : ain.in_front[type])
+        if (std::find(front.begin(), front.end(), v) == front.end()) front.push_back(v);
+      if (aout.holds && std::find(front.begin(), front.end(), aout.holds) == front.end()) front.push_back(aout.holds);
+    }
   }
 
   add_resource_loads(c, aout, cl);

@@ -65,7 +65,15 @@ std::optional<double> rank_mass(const KeyDistribution& k, uint64_t a, uint64_t b
 
 }  // namespace
 
-CheView che_view(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity) {
+double CheView::in_cache_of(uint64_t key) const {
+  auto it = std::upper_bound(ranks.begin(), ranks.end(), key, [](uint64_t k, const Ranks& r) { return k < r.first; });
+  if (it == ranks.begin()) return 0;
+  --it;
+  return key <= it->last ? it->in_cache : 0;
+}
+
+CheView che_view(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity,
+                 const std::vector<const CheView*>& in_front) {
   CheView v;
   uint64_t count = 0;
   for (const auto& k : keys) count = std::max(count, k.count());
@@ -82,7 +90,24 @@ CheView che_view(const std::vector<KeyDistribution>& keys, const std::vector<dou
     }
     for (size_t i = 0; i < buckets.size(); ++i) q[i] += weights[t] / wsum * mass[i] / total / buckets[i].keys();
   }
-  double keys_total = static_cast<double>(count);
+  if (!in_front.empty()) {
+    // The misses of the caches in front: each bucket (keys of about equal popularity) at its middle key.
+    double sum = 0;
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      uint64_t mid = (buckets[i].first + buckets[i].last) / 2 - 1;
+      for (const CheView* f : in_front) q[i] *= 1 - f->in_cache_of(mid);
+      sum += q[i] * buckets[i].keys();
+    }
+    if (sum > 0)
+      for (double& x : q) x /= sum;
+  }
+  double keys_total = 0;  // keys that are read at all (all of them unless filtered out in front)
+  for (size_t i = 0; i < buckets.size(); ++i)
+    if (q[i] > 0) keys_total += buckets[i].keys();
+  if (keys_total == 0) {  // nothing reaches it
+    for (const auto& b : buckets) v.ranks.push_back({b.first - 1, b.last - 1, 0.0});
+    return v;
+  }
   if (capacity >= keys_total) {  // everything fits (cold misses aside)
     v.hit_ratio = 1.0;
     for (const auto& b : buckets) v.ranks.push_back({b.first - 1, b.last - 1, 1.0});

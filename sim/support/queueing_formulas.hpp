@@ -21,8 +21,13 @@ struct CheView {
     double in_cache = 0;
   };
   std::vector<Ranks> ranks;
+  // The probability that `key` is held (0 past the last rank).
+  double in_cache_of(uint64_t key) const;
 };
-CheView che_view(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity);
+// `in_front`: caches the reads pass through first; this cache sees only their misses, so each key's
+// popularity is multiplied by the probability that none of them holds it (then renormalized).
+CheView che_view(const std::vector<KeyDistribution>& keys, const std::vector<double>& weights, double capacity,
+                 const std::vector<const CheView*>& in_front = {});
 
 // Erlang C: the mean wait in an M/M/c queue with arrival rate `lambda` and mean service time
 // `service_s`. REQUIRES: lambda x service_s < c.
