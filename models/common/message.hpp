@@ -44,6 +44,9 @@ struct Message : Envelope {
   // before; `idempotent`: the write carries an idempotency key, looked up before applying it.
   uint32_t op = 0;
   bool idempotent = false;
+  // A load balancer's health check (models/load_balancer/load_balancer.hpp): every live node
+  // answers it at once, whatever its kind; a crashed or cut-off one does not answer at all.
+  bool probe = false;
 
   // A message is made and freed on every hop: freed blocks are kept on a free list and reused
   // (models/common/message.cpp), so the allocator is not on the hot path. What the list holds is
@@ -67,7 +70,15 @@ inline constexpr uint8_t kCacheFill = 1;
 class ModelNode : public Node {
  public:
   void on_message(Context& ctx, EnvelopePtr msg) final {
-    on_message(ctx, MessagePtr(static_cast<Message*>(msg.release())));
+    MessagePtr m(static_cast<Message*>(msg.release()));
+    if (m->probe && !m->is_response) {
+      m->is_response = true;
+      m->status = Status::Ok;
+      NodeId to = m->from;
+      ctx.send(to, std::move(m));
+      return;
+    }
+    on_message(ctx, std::move(m));
   }
   virtual void on_message(Context& ctx, MessagePtr msg) = 0;
 };

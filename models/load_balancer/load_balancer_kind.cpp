@@ -14,6 +14,12 @@ const ParamTable& load_balancer_table() {
           .required()
           .choice("policy", &Component::policy, lb_policy_words(), kLbPolicyDoc)
           .distribution("delay", &Component::delay, "its processing time per request (the proxy hop)")
+          .section("health_check", "`{interval: 1s, timeout: 500ms, unhealthy_after: 3, healthy_after: 2}`",
+                   "probes every replica of the target each `interval`; one that misses `unhealthy_after` probes in a "
+                   "row (no answer within `timeout`, default half the interval) leaves the rotation, and comes back "
+                   "after answering `healthy_after` in a row. A shorter interval takes a crashed replica out sooner "
+                   "for more probe traffic; with every replica out it sends to all (fails open)",
+                   "health_check", "none")
           .section("rate_limit", "the keys of a `rate_limiter` (below)",
                    "limits the balancer itself: a request over the limit is answered at once with a rejection",
                    "rate_limit", "none");
@@ -39,6 +45,22 @@ class LoadBalancerKind final : public Kind {
     }();
     return t;
   }
+  std::vector<SectionValue> section(const Component& c, const ComponentStats& s, double) const override {
+    if (!c.health_check.enabled()) return {};
+    auto get = [&](const char* k) {
+      auto it = s.counters.find(k);
+      return it == s.counters.end() ? 0.0 : static_cast<double>(it->second);
+    };
+    return {{"health_probe_rounds", "health checks: probe rounds", get("health_probe_rounds")},
+            {"health_marked_down", "replicas taken out", get("health_marked_down")},
+            {"health_marked_up", "put back", get("health_marked_up")},
+            {"health_out_replica_s", "replica-seconds out of rotation", get("health_out_us") / 1e6}};
+  }
+  void check(const Topology& t, const Component& c, std::vector<std::string>& warnings) const override {
+    if (c.health_check.enabled() && c.rate_limit)
+      t.fail(c.health_check_loc, "health_check and rate_limit on one load balancer are not supported together; put "
+                                 "the rate limit on a rate_limiter in front of it");
+  }
   void references(const Component& c, std::vector<Reference>& out) const override {
     Reference r;
     r.target = c.lb_targets;
@@ -52,7 +74,7 @@ class LoadBalancerKind final : public Kind {
     std::shared_ptr<RateLimitShared> shared;
     b.add_replicas(c, st, [&](size_t, Rng rng) -> std::unique_ptr<Node> {
       if (c.rate_limit) return make_rate_limiter(c, st, c.lb_targets, rng, shared, b);
-      LoadBalancer::Params p{c.policy, b.replicas(c.lb_targets), c.delay};
+      LoadBalancer::Params p{c.policy, b.replicas(c.lb_targets), c.delay, c.health_check};
       st.workers_per_replica = -1;
       st.cores_per_replica = 0;
       return std::make_unique<LoadBalancer>(std::move(p), &st, rng);

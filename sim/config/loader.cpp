@@ -292,6 +292,7 @@ class Loader {
         {"call_policy", &Loader::read_call_policy},
         {"rate_limit", &Loader::read_rate_limit_map},
         {"rate_limit_keys", &Loader::read_rate_limit_keys},
+        {"health_check", &Loader::read_health_check},
         {"shards", &Loader::load_shards},
         {"cache_capacity", &Loader::read_cache_capacity},
         {"database_preset", &Loader::read_database_preset},
@@ -743,6 +744,26 @@ class Loader {
     }
     c.replicas = static_cast<int64_t>(s.placement.size());
     c.region = s.placement.front();
+  }
+
+  void read_health_check(Component& c, const MapReader& m) {
+    if (!m.has("health_check")) return;
+    YAML::Node node = m.get("health_check");
+    MapReader h(src_, node, "health_check", {"interval", "timeout", "unhealthy_after", "healthy_after"});
+    HealthCheckSpec& hc = c.health_check;
+    c.health_check_loc = src_.location(node);
+    if (!h.has("interval")) src_.fail(node, "health_check needs an interval, e.g. {interval: 1s, timeout: 500ms}");
+    hc.interval = read_duration(src_, h.get("interval"), t_.latency, "health_check.interval", false);
+    if (h.has("timeout")) hc.timeout = read_duration(src_, h.get("timeout"), t_.latency, "health_check.timeout", false);
+    if (hc.timeout <= 0) hc.timeout = hc.interval / 2;
+    if (hc.timeout > hc.interval)
+      src_.fail(h.get("timeout"), fmt::format("health_check.timeout ({}) must not exceed its interval ({}): a probe "
+                                              "round would start before the last one is judged",
+                                              format_duration(hc.timeout), format_duration(hc.interval)));
+    if (h.has("unhealthy_after"))
+      hc.unhealthy_after = read_int(src_, h.get("unhealthy_after"), "health_check.unhealthy_after", 1, 1000);
+    if (h.has("healthy_after"))
+      hc.healthy_after = read_int(src_, h.get("healthy_after"), "health_check.healthy_after", 1, 1000);
   }
 
   void read_store_quorum(Component& c, const MapReader& m) {

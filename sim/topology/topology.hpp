@@ -121,6 +121,8 @@ struct Component {
 
   // load_balancer
   LbPolicy policy = LbPolicy::RoundRobin;
+  HealthCheckSpec health_check;  // load balancers
+  Location health_check_loc;
   std::string lb_targets;
   Location lb_targets_loc;
 
