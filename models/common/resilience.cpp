@@ -168,6 +168,11 @@ bool WriteLedger::seen_or_reserve(double now, const Key& k) {
   return false;
 }
 
+bool WriteLedger::holds_applied(double now, const Key& k) const {
+  auto it = entries_.find(k);
+  return it != entries_.end() && it->second.applied && it->second.at + ttl_ > now;
+}
+
 void WriteLedger::release(const Key& k) {
   auto it = entries_.find(k);
   if (it != entries_.end() && !it->second.applied) entries_.erase(it);

@@ -164,6 +164,8 @@ class WriteLedger {
   // Idempotent writes: true when the key is known (applied, or reserved by an attempt under way);
   // else reserves it.
   bool seen_or_reserve(double now, const Key& k);
+  // True when the key was applied and has not expired by `now`; changes nothing.
+  bool holds_applied(double now, const Key& k) const;
   // A reserved write failed: its key is free again.
   void release(const Key& k);
   // A write was applied; returns true when this key had been applied before (a duplicate).

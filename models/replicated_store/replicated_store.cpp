@@ -20,10 +20,19 @@ struct Item {
   uint64_t seq = 0;              // anti-entropy: the sender's update number for the key
   std::vector<Version> versions;
 };
+// Which logical call a write belongs to (a retry of it carries the same), and whether it carries
+// an idempotency key: request id and call number; call 0: not a guarded call.
+struct WriteId {
+  uint64_t request_id = 0;
+  uint32_t call = 0;
+  bool idempotent = false;
+};
 struct LogEntry {
   uint64_t term = 0, key = 0, value = 0;  // value 0: a leader's no-op
   int coord = -1;                         // the replica whose client asked for it
   uint64_t op = 0;                        // that replica's operation id
+  WriteId who;                            // kept with the write, so every replica applies it once
+  double at = 0;                          // when the leader appended it (ages the key table alike everywhere)
 };
 
 struct StoreMsg : MessageBody {
@@ -44,6 +53,8 @@ struct StoreMsg : MessageBody {
   uint64_t last_index = 0, last_term = 0;
   std::vector<std::pair<uint64_t, uint64_t>> kv;  // snapshot
   std::vector<Item> items;                        // ap
+  WriteId who;                                    // cp forward: the client write's call
+  std::shared_ptr<const WriteLedger> keys;        // cp snapshot: the idempotency keys applied
 };
 
 constexpr int kTagShift = 56;
@@ -70,8 +81,11 @@ class StoreReplica : public ModelNode {
       op.key = msg->key;
       op.value = op.write ? sh_.oracle->new_value() : 0;
       op.oracle = sh_.oracle->invoke(ctx.now(), idx_, op.write, op.key, op.value);
+      if (op.write && msg->op != 0 && sh_.ledger)
+        op.who = WriteId{msg->request_id, msg->op, msg->idempotent};
       op.msg = std::move(msg);
-      ctx.start_timer(p_.op_time.sample(rng_), tag(kOpReady, id));
+      double lookup = op.who.idempotent && coordinator_keys_ ? sh_.key_lookup : 0;
+      ctx.start_timer(p_.op_time.sample(rng_) + lookup, tag(kOpReady, id));
       return;
     }
     auto body = std::static_pointer_cast<const StoreMsg>(msg->body);
@@ -107,9 +121,24 @@ class StoreReplica : public ModelNode {
     MessagePtr msg;
     bool write = false;
     uint64_t key = 0, value = 0, oracle = 0;
+    WriteId who;
+    bool reserved = false;  // ap: holds its idempotency key in the shared table
     TimerId timer = 0;
     bool timer_set = false;
   };
+
+  bool in_window(double t) const { return t >= sh_.stats->window_start && t < sh_.stats->window_end; }
+
+  // A write of a tracked call took effect: counts it, and again when its call had taken effect before.
+  void count_applied(double now, const WriteId& w) {
+    bool again = sh_.ledger->applied(now, {w.request_id, w.call});
+    if (!in_window(now)) return;
+    ++sh_.stats->writes_applied;
+    if (again) ++sh_.stats->duplicate_applies;
+  }
+  void count_replay(double now) {
+    if (in_window(now)) ++sh_.stats->idempotent_replays;
+  }
 
   virtual void start_op(Context& ctx, uint64_t id) = 0;
   virtual void on_protocol(Context& ctx, int from, const StoreMsg& m) = 0;
@@ -141,10 +170,14 @@ class StoreReplica : public ModelNode {
     Pending op = std::move(it->second);
     pending_.erase(it);
     if (op.timer_set) ctx.cancel_timer(op.timer);
+    if (coordinator_keys_ && op.who.call != 0 && outcome != Outcome::Replayed) {
+      if (outcome == Outcome::Ok) count_applied(ctx.now(), op.who);
+      else if (op.reserved && outcome == Outcome::Fail) sh_.ledger->release({op.who.request_id, op.who.call});
+    }
     sh_.oracle->complete(ctx.now(), op.oracle, outcome, value, siblings);
     if (!op.msg) return;  // dropped without an answer (`minority: timeout`)
     op.msg->is_response = true;
-    op.msg->status = outcome == Outcome::Ok ? Status::Ok : Status::Failed;
+    op.msg->status = outcome == Outcome::Ok || outcome == Outcome::Replayed ? Status::Ok : Status::Failed;
     op.msg->version = value;
     NodeId to = op.msg->from;
     ctx.send(to, std::move(op.msg));
@@ -158,6 +191,7 @@ class StoreReplica : public ModelNode {
   std::unordered_map<NodeId, int> index_of_;
   std::unordered_map<uint64_t, Pending> pending_;
   uint64_t next_local_ = 1;
+  bool coordinator_keys_ = false;  // ap: the coordinator checks and counts tracked writes
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +201,7 @@ class CpReplica : public StoreReplica {
   using StoreReplica::StoreReplica;
 
   void on_start(Context& ctx) override {
+    keys_ = WriteLedger(sh_.key_ttl, 0);
     next_.assign(static_cast<size_t>(n_), 1);
     match_.assign(static_cast<size_t>(n_), 0);
     acked_round_.assign(static_cast<size_t>(n_), 0);
@@ -263,7 +298,7 @@ class CpReplica : public StoreReplica {
   void start_op(Context& ctx, uint64_t id) override {
     Pending& op = pending_.at(id);
     if (role_ == Role::Leader) {
-      leader_op(ctx, idx_, id, op.write, op.key, op.value);
+      leader_op(ctx, idx_, id, op.write, op.key, op.value, op.who);
       return;
     }
     if (leader_ >= 0 && ctx.now() - last_leader_contact_ < p_.election_timeout) {
@@ -273,6 +308,7 @@ class CpReplica : public StoreReplica {
       m->write = op.write;
       m->key = op.key;
       m->value = op.value;
+      m->who = op.who;
       send(ctx, leader_, m, op.write ? p_.value_bytes : 0);
       ++sh_.stats->forwarded;
       op.timer = ctx.start_timer(2 * p_.election_timeout, tag(kForwardTimeout, id));
@@ -284,9 +320,15 @@ class CpReplica : public StoreReplica {
     finish(ctx, id, Outcome::Fail, 0, false);
   }
 
-  void leader_op(Context& ctx, int coord, uint64_t op, bool write, uint64_t key, uint64_t value) {
+  void leader_op(Context& ctx, int coord, uint64_t op, bool write, uint64_t key, uint64_t value, const WriteId& who) {
     if (write) {
-      log_.push_back(LogEntry{term_, key, value, coord, op});
+      if (who.idempotent && keys_.holds_applied(ctx.now(), {who.request_id, who.call})) {
+        // A retry of a write this leader has applied: answered at once from its key table.
+        count_replay(ctx.now());
+        complete_op(ctx, coord, op, Outcome::Replayed, 0);
+        return;
+      }
+      log_.push_back(LogEntry{term_, key, value, coord, op, who, ctx.now()});
       if (n_ == 1) advance_commit(ctx);
       for (int p = 0; p < n_; ++p)
         if (p != idx_) send_append(ctx, p);
@@ -362,6 +404,7 @@ class CpReplica : public StoreReplica {
       m->prev_term = term_at(applied_);
       m->kv.assign(kv_.begin(), kv_.end());
       std::sort(m->kv.begin(), m->kv.end());
+      if (sh_.ledger) m->keys = std::make_shared<const WriteLedger>(keys_);
       m->round = round_;
       double bytes = static_cast<double>(m->kv.size()) * (16 + p_.value_bytes);
       send(ctx, p, m, bytes);
@@ -400,6 +443,11 @@ class CpReplica : public StoreReplica {
       const LogEntry& e = entry(applied_);
       if (sh_.applied) sh_.applied->applied(idx_, applied_, e.term, e.value);
       if (e.value == 0) continue;
+      if (e.who.call != 0 && apply_tracked(ctx, e)) {
+        // A retry of a write already applied: its idempotency key says so; the state stays.
+        if (role_ == Role::Leader && e.term == term_) complete_op(ctx, e.coord, e.op, Outcome::Replayed, 0);
+        continue;
+      }
       uint64_t old = value_of(e.key);
       kv_[e.key] = e.value;
       if (old != 0) sh_.oracle->discard(ctx.now(), old, e.value);
@@ -407,6 +455,18 @@ class CpReplica : public StoreReplica {
       if (role_ == Role::Leader && e.term == term_) complete_op(ctx, e.coord, e.op, Outcome::Ok, 0);
     }
     compact();
+  }
+
+  // A write of a tracked call reaches the state machine at index applied_: true when its
+  // idempotency key was applied before (the write is skipped). The first replica to apply an
+  // index counts it.
+  bool apply_tracked(Context& ctx, const LogEntry& e) {
+    bool replay = e.who.idempotent && keys_.applied(e.at, {e.who.request_id, e.who.call});
+    if (applied_ <= *sh_.counted_upto) return replay;
+    *sh_.counted_upto = applied_;
+    if (replay) count_replay(ctx.now());
+    else count_applied(ctx.now(), e.who);
+    return replay;
   }
 
   void compact() {
@@ -444,7 +504,7 @@ class CpReplica : public StoreReplica {
           complete_op(ctx, from, m.op, Outcome::Fail, 0);  // not the leader any more: nothing done
           return;
         }
-        leader_op(ctx, from, m.op, m.write, m.key, m.value);
+        leader_op(ctx, from, m.op, m.write, m.key, m.value, m.who);
         return;
       case StoreMsg::ForwardReply:
         finish(ctx, m.op, m.outcome, m.value, false);
@@ -527,6 +587,7 @@ class CpReplica : public StoreReplica {
         }
         kv_.clear();
         kv_.insert(m.kv.begin(), m.kv.end());
+        if (m.keys) keys_ = *m.keys;
         if (m.prev_index <= last_index() && term_at(m.prev_index) == m.prev_term && m.prev_index > snap_index_) {
           log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(m.prev_index - snap_index_));
         } else {
@@ -716,6 +777,7 @@ class CpReplica : public StoreReplica {
   uint64_t snap_index_ = 0, snap_term_ = 0;
   uint64_t commit_ = 0, applied_ = 0, term_first_index_ = 0;
   std::unordered_map<uint64_t, uint64_t> kv_;
+  WriteLedger keys_ = WriteLedger(0, 0);  // idempotency keys applied (part of the replicated state)
   std::unordered_set<int> votes_, pre_votes_;
   bool pre_voting_ = false;
   std::vector<uint64_t> next_, match_, acked_round_;
@@ -733,6 +795,7 @@ class CpReplica : public StoreReplica {
 class ApReplica : public StoreReplica {
  public:
   ApReplica(const ReplicatedStoreParams& p, int index, StoreShared sh, Rng rng) : StoreReplica(p, index, sh, rng) {
+    coordinator_keys_ = sh_.ledger != nullptr;
     nhome_ = p_.n > 0 ? static_cast<int>(p_.n) : n_;
     dirty_.resize(static_cast<size_t>(n_));
     hints_.resize(static_cast<size_t>(n_));
@@ -862,6 +925,15 @@ class ApReplica : public StoreReplica {
 
   void start_op(Context& ctx, uint64_t id) override {
     Pending& op = pending_.at(id);
+    if (op.who.idempotent) {
+      if (sh_.ledger->seen_or_reserve(ctx.now(), {op.who.request_id, op.who.call})) {
+        // Applied before, or being applied by an earlier attempt: answered without writing again.
+        count_replay(ctx.now());
+        finish(ctx, id, Outcome::Replayed, 0, false);
+        return;
+      }
+      op.reserved = true;
+    }
     Coord c;
     c.write = op.write;
     c.key = op.key;

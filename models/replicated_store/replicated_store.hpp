@@ -21,6 +21,11 @@
 // heal. The trade-off, as a "last seen" timestamp or a shopping cart wants it: always an answer,
 // possibly stale, and with LWW some acknowledged writes silently lost.
 //
+// Idempotency keys (`call_policy: {idempotency: true}` on a call to the store): a cp store keeps
+// the key with the write in its log entry and in the replicated state, so a retried write that
+// reaches the log again is applied once, whichever leader commits it (the key table travels in
+// snapshots); an ap store's coordinators share a key table, as a database's replicas do.
+//
 // Left out: queueing at the replicas (each operation costs `op_time` at its coordinator, without
 // contention), log persistence costs, membership changes, and Merkle trees (anti-entropy sends
 // what a tree exchange would find: the keys updated since the last exchange with that peer).
@@ -38,6 +43,7 @@
 #include "sim/support/consistency.hpp"
 #include "sim/support/distribution.hpp"
 #include "models/common/message.hpp"
+#include "models/common/resilience.hpp"
 #include "sim/support/random.hpp"
 
 namespace archsim {
@@ -47,11 +53,18 @@ struct ReplicatedStoreParams : StoreSpec {
   std::vector<NodeId> replicas;  // every replica, in placement order
 };
 
-// What the replicas of one store share: measurement only, never read by the protocol.
+// What the replicas of one store share: measurement only, never read by the cp protocol.
 struct StoreShared {
   ConsistencyOracle* oracle = nullptr;
   StoreStats* stats = nullptr;
   AppliedLog* applied = nullptr;  // cp
+  // Calls that retry or carry idempotency keys (null without any): the writes applied, by request
+  // and logical call, which counts a write applied twice. An ap store also reads it as its
+  // idempotency-key table (a shared table, looked up by the coordinator in `key_lookup`); a cp
+  // store keeps its keys in the replicated state itself, for `key_ttl` seconds.
+  WriteLedger* ledger = nullptr;
+  uint64_t* counted_upto = nullptr;  // cp: the last log index whose write was counted
+  double key_ttl = 0, key_lookup = 0;
 };
 
 std::unique_ptr<Node> make_store_replica(const ReplicatedStoreParams& params, int index, StoreShared shared, Rng rng);

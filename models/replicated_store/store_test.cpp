@@ -294,3 +294,72 @@ TEST_CASE("Shipped cap-last-seen.yaml (AP): every side answers, reads go stale, 
   CHECK(j["history_check"]["verdict"] == "not linearizable");
   CHECK(j["history_check"]["violation"]["blocked"]["f"] == "read");
 }
+
+TEST_CASE("ReplicatedStore idempotency: a retried write to a store is applied once with keys, again without",
+          "[store][idempotency]") {
+  // System under consideration: tests/topologies/store-idempotency.yaml: a 230 ms ledger write
+  // (ap-south to the eu-west leader, its majority round trip to us-east, and back) under a 200 ms
+  // call timeout with two retries. The symptom: `idempotency: true` and `false` gave identical
+  // results and no duplicate was counted. Expectations: without keys every attempt times out and
+  // every retry that reaches the log is applied again (duplicates counted on the store and in
+  // requests.duplicate_applies); with keys no write is applied twice, the retry that reaches the
+  // leader after the first attempt committed is answered from its key table (a 150 ms round
+  // trip, inside the timeout), so the calls succeed; the history stays linearizable (the replayed
+  // attempt took no effect of its own). The same holds when the leader crashes and another
+  // leader commits retries of writes its predecessor applied: the keys travel in the log.
+  const std::string file = topology("store-idempotency.yaml");
+  const auto& without = run_once(file);
+  const auto& w = store(without, "ledger")["writes_of_retried_calls"];
+  CHECK(w["duplicate_applies"].get<int>() > w["applied"].get<int>() / 2);
+  CHECK(without["requests"]["duplicate_applies"] == w["duplicate_applies"]);
+  CHECK(w["idempotent_replays"] == 0);
+  CHECK(without["requests"]["completed"] == 0);
+
+  const std::vector<std::string> keys = {"--set", "components.api.calls.pay.0.idempotency=true"};
+  const auto& with = run_once(file, keys);
+  const auto& k = store(with, "ledger")["writes_of_retried_calls"];
+  CHECK(k["duplicate_applies"] == 0);
+  CHECK(with["requests"]["duplicate_applies"] == 0);
+  CHECK(k["idempotent_replays"].get<int>() > k["applied"].get<int>() * 9 / 10);
+  CHECK(with["requests"]["completed"].get<int>() > 0);
+  CHECK(with["requests"]["failed"] == 0);
+  CHECK(store(with, "ledger")["lost_acknowledged_writes"] == 0);
+
+  std::string history = write_temp("store-idempotency.jsonl", "");
+  Outcome checked = run_archsim({"run", file, "--set", "components.api.calls.pay.0.idempotency=true", "--history",
+                                 history, "--check"});
+  CHECK(checked.exit_code == 0);
+  CHECK(checked.out.find("history check: linearizable") != std::string::npos);
+
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string crashed = write_temp("store-idempotency-crash.yaml",
+                                   text.str() + "faults:\n  - {crash: ledger/1, at: 5s, for: 3s}\n");
+  const auto& c = run_once(crashed, keys);
+  REQUIRE(store(c, "ledger")["protocol"]["leaders"].size() == 2);
+  CHECK(store(c, "ledger")["writes_of_retried_calls"]["duplicate_applies"] == 0);
+  const auto& c0 = run_once(crashed);
+  CHECK(store(c0, "ledger")["writes_of_retried_calls"]["duplicate_applies"].get<int>() > 0);
+}
+
+TEST_CASE("ReplicatedStore idempotency: an ap store's coordinators share a key table", "[store][idempotency]") {
+  // The same design in ap mode with W = 3 (strict): a write waits for the farthest replica (200 ms
+  // round trip), so every attempt times out. Expectations: without keys each retry is written
+  // again; with keys a retry finds the key of the attempt under way and is answered at once.
+  std::ifstream in(topology("store-idempotency.yaml"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  yaml.replace(yaml.find("consistency: cp\n    leader: eu-west"), std::string("consistency: cp\n    leader: eu-west").size(),
+               "consistency: ap\n    quorum: {w: 3, sloppy: false}\n    request_timeout: 1s");
+  std::string file = write_temp("store-idempotency-ap.yaml", yaml);
+  const auto& without = run_once(file);
+  CHECK(store(without, "ledger")["writes_of_retried_calls"]["duplicate_applies"].get<int>() > 0);
+  CHECK(without["requests"]["completed"] == 0);
+  const auto& with = run_once(file, {"--set", "components.api.calls.pay.0.idempotency=true"});
+  const auto& k = store(with, "ledger")["writes_of_retried_calls"];
+  CHECK(k["duplicate_applies"] == 0);
+  CHECK(k["idempotent_replays"].get<int>() > 0);
+  CHECK(with["requests"]["failed"] == 0);
+}

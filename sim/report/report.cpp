@@ -522,6 +522,7 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
     j["requests"]["by_client"] = per_client;
     uint64_t dup = 0;
     for (const auto& c : r.components) dup += c.stats.duplicate_applies;
+    for (const auto& st : r.stores) dup += st.duplicate_applies;
     j["requests"]["duplicate_applies"] = dup;
   }
   LatencyHistogram all = all_latencies(r);

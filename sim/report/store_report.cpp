@@ -70,6 +70,10 @@ nlohmann::ordered_json stores_json(const RunResult& r) {
       vis.push_back(row);
     }
     j["t_visibility"] = vis;
+    if (s.tracks_writes)
+      j["writes_of_retried_calls"] = {{"applied", s.writes_applied},
+                                      {"duplicate_applies", s.duplicate_applies},
+                                      {"idempotent_replays", s.idempotent_replays}};
     j["writes_acknowledged"] = s.writes_acknowledged;
     j["lost_acknowledged_writes"] = s.lost_acknowledged_writes;
     j["divergence"] = {{"mean_keys", r6(s.diverged.mean())},
@@ -123,6 +127,9 @@ std::string stores_terminal(const RunResult& r) {
                        s.stale_reads, s.reads_checked,
                        s.reads_checked ? 100.0 * static_cast<double>(s.stale_reads) / static_cast<double>(s.reads_checked) : 0.0,
                        s.staleness.quantile(0.99) * 1e3, s.lost_acknowledged_writes, s.writes_acknowledged);
+    if (s.tracks_writes)
+      out += fmt::format("  writes of retried calls: {} applied, {} of them again, {} retries answered by idempotency key\n",
+                         s.writes_applied, s.duplicate_applies, s.idempotent_replays);
     out += fmt::format("  normal operation: read p50 {:.2f} ms p99 {:.2f} ms, write p50 {:.2f} ms p99 {:.2f} ms\n",
                        s.read_latency.quantile(0.5) * 1e3, s.read_latency.quantile(0.99) * 1e3,
                        s.write_latency.quantile(0.5) * 1e3, s.write_latency.quantile(0.99) * 1e3);

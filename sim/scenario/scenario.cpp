@@ -469,6 +469,14 @@ class ScenarioBuilder final : public BuildContext {
     store_params_.push_back(std::move(sp));
     applied_logs_.push_back(std::make_unique<AppliedLog>(&ss));
     StoreShared shared{oracles_.back().get(), &ss, applied_logs_.back().get()};
+    if (auto l = ledger_specs_.find(c.name); l != ledger_specs_.end()) {
+      store_ledgers_.push_back(std::make_unique<StoreLedger>(l->second.ttl, l->second.lookup));
+      shared.ledger = &store_ledgers_.back()->ledger;
+      shared.counted_upto = &store_ledgers_.back()->counted_upto;
+      shared.key_ttl = l->second.ttl;
+      shared.key_lookup = l->second.lookup;
+      ss.tracks_writes = true;
+    }
     for (size_t i = 0; i < ids.size(); ++i) {
       add_node(c, i, region_index(t_, s.placement[i]),
                make_store_replica(*store_params_.back(), static_cast<int>(i), shared,
@@ -600,6 +608,12 @@ class ScenarioBuilder final : public BuildContext {
   std::vector<std::unique_ptr<ReplicatedStoreParams>> store_params_;
   std::vector<std::unique_ptr<ConsistencyOracle>> oracles_;
   std::vector<std::unique_ptr<AppliedLog>> applied_logs_;
+  struct StoreLedger {
+    StoreLedger(double ttl, double lookup) : ledger(ttl, lookup) {}
+    WriteLedger ledger;
+    uint64_t counted_upto = 0;
+  };
+  std::vector<std::unique_ptr<StoreLedger>> store_ledgers_;
   std::vector<std::pair<double, double>> fault_windows_;
   std::vector<double> heals_;
   std::unique_ptr<HistoryWriter> history_;

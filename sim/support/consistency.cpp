@@ -98,7 +98,9 @@ void ConsistencyOracle::complete(double now, uint64_t id, Outcome outcome, uint6
   ops_.erase(it);
   free_processes_[static_cast<size_t>(op.coordinator)].push_back(op.process & 0xFFFFF);
   if (history_) {
-    OpType type = outcome == Outcome::Ok ? OpType::Ok : outcome == Outcome::Fail ? OpType::Fail : OpType::Info;
+    OpType type = outcome == Outcome::Ok                                     ? OpType::Ok
+                  : outcome == Outcome::Fail || outcome == Outcome::Replayed ? OpType::Fail
+                                                                             : OpType::Info;
     std::optional<int64_t> read;
     if (!op.write && outcome == Outcome::Ok && value != 0) read = static_cast<int64_t>(value);
     history_->complete(now, process_offset_ + op.process, type, read);
@@ -106,7 +108,7 @@ void ConsistencyOracle::complete(double now, uint64_t id, Outcome outcome, uint6
   const std::string& region = st_->regions[static_cast<size_t>(op.coordinator)];
   size_t ri = static_cast<size_t>(
       std::find(st_->region_names.begin(), st_->region_names.end(), region) - st_->region_names.begin());
-  bool ok = outcome == Outcome::Ok;
+  bool ok = outcome == Outcome::Ok || outcome == Outcome::Replayed;
   // Availability per second covers the whole run, counted when the operation began.
   auto& series = st_->series[ri];
   size_t sec = static_cast<size_t>(std::floor(op.start));
@@ -124,7 +126,7 @@ void ConsistencyOracle::complete(double now, uint64_t id, Outcome outcome, uint6
       if (ok) ++side.writes_ok;
       if (ok && normal) st_->write_latency.record(now - op.start);
     }
-    if (!ok || vit == values_.end()) return;
+    if (outcome != Outcome::Ok || vit == values_.end()) return;
     ValueRecord& v = vit->second;
     v.ack = now;
     ++st_->writes_acknowledged;

@@ -81,6 +81,12 @@ struct StoreStats {
   };
   std::vector<LeaderChange> leaders;  // cp: every election won, in time order
 
+  // Writes of calls that retry or carry idempotency keys (measured window): applied, applied
+  // again for the same logical call ("charging a customer twice"), and retries answered from the
+  // idempotency key without applying them.
+  bool tracks_writes = false;
+  uint64_t writes_applied = 0, duplicate_applies = 0, idempotent_replays = 0;
+
   // cp safety: the first log index two replicas applied with different entries ("" = none).
   std::string safety_violation;
 };
@@ -113,8 +119,10 @@ class ConsistencyOracle {
   // Returns its id; `value` is the new value of a write (unique in the run).
   uint64_t invoke(double now, int coordinator, bool write, uint64_t key, uint64_t value);
   // Its answer: ok, failed (it did not take effect), or unknown (it may have). `value` is what a
-  // successful read returned (0: the key was never written).
-  enum class Outcome { Ok, Fail, Unknown };
+  // successful read returned (0: the key was never written). `Replayed`: a retried write whose
+  // idempotency key the store had applied already; its caller hears ok, and this attempt's own
+  // value never takes effect (the history records the attempt as failed, which it is).
+  enum class Outcome { Ok, Fail, Unknown, Replayed };
   void complete(double now, uint64_t op, Outcome outcome, uint64_t value = 0, bool siblings = false);
 
   // Replica `replica` now holds `value` for `key`: the value a read there returns. `state` tells
