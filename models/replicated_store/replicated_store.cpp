@@ -59,12 +59,13 @@ struct StoreMsg : MessageBody {
 
 constexpr int kTagShift = 56;
 constexpr uint64_t kPayload = (uint64_t(1) << kTagShift) - 1;
-enum TimerKind : uint64_t { kOpReady = 1, kElection, kHeartbeat, kCheckQuorum, kForwardTimeout, kRequestTimeout, kHints, kAntiEntropy };
+enum TimerKind : uint64_t { kOpReady = 1, kKeyLookup, kElection, kHeartbeat, kCheckQuorum, kForwardTimeout, kRequestTimeout, kHints, kAntiEntropy, kLogSync };
 uint64_t tag(TimerKind k, uint64_t payload) { return (static_cast<uint64_t>(k) << kTagShift) | (payload & kPayload); }
 
 constexpr double kHeaderBytes = 64;  // a protocol message without its data
 
-// The part every mode shares: client operations arrive, wait `op_time`, and are answered once.
+// The part every mode shares: client operations arrive, are executed on the cores of the replica
+// that executes them (`op_time` each, first come first served), and are answered once.
 class StoreReplica : public ModelNode {
  public:
   StoreReplica(const ReplicatedStoreParams& p, int index, StoreShared sh, Rng rng)
@@ -84,8 +85,17 @@ class StoreReplica : public ModelNode {
       if (op.write && msg->op != 0 && sh_.ledger)
         op.who = WriteId{msg->request_id, msg->op, msg->idempotent};
       op.msg = std::move(msg);
-      double lookup = op.who.idempotent && coordinator_keys_ ? sh_.key_lookup : 0;
-      ctx.start_timer(p_.op_time.sample(rng_) + lookup, tag(kOpReady, id));
+      op.arrived = ctx.now();
+      op.measured = in_window(op.arrived);
+      if (op.measured) ++sh_.comp->arrivals;
+      sh_.comp->in_system.add(op.arrived, 1);
+      if (executes_here()) {
+        Work w;
+        w.local = id;
+        execute(ctx, w);
+      } else {
+        start_op(ctx, id);
+      }
       return;
     }
     auto body = std::static_pointer_cast<const StoreMsg>(msg->body);
@@ -101,6 +111,10 @@ class StoreReplica : public ModelNode {
     auto kind = static_cast<TimerKind>(t >> kTagShift);
     uint64_t payload = t & kPayload;
     if (kind == kOpReady) {
+      on_executed(ctx, payload);
+      return;
+    }
+    if (kind == kKeyLookup) {
       if (pending_.count(payload)) start_op(ctx, payload);
       return;
     }
@@ -113,6 +127,13 @@ class StoreReplica : public ModelNode {
     for (const auto& [id, op] : pending_) ids.push_back(id);
     std::sort(ids.begin(), ids.end());
     for (uint64_t id : ids) finish(ctx, id, op_outcome_on_break(id), 0, false);
+    // What the cores were doing and what waited for them is gone.
+    sh_.comp->busy_cores.add(ctx.now(), -static_cast<double>(busy_));
+    sh_.comp->replica_busy_cores[static_cast<size_t>(idx_)].add(ctx.now(), -static_cast<double>(busy_));
+    sh_.comp->queue_len.add(ctx.now(), -static_cast<double>(waiting_.size()));
+    busy_ = 0;
+    waiting_.clear();
+    work_.clear();
     forget_volatile();
   }
 
@@ -125,7 +146,75 @@ class StoreReplica : public ModelNode {
     bool reserved = false;  // ap: holds its idempotency key in the shared table
     TimerId timer = 0;
     bool timer_set = false;
+    double arrived = 0;
+    bool measured = false;
   };
+
+  // An operation for the cores: a client operation of this replica (`local`), or one a follower
+  // forwarded to this leader (`from` >= 0, what it asked beside it).
+  struct Work {
+    uint64_t local = 0;
+    int from = -1;
+    uint64_t op = 0, key = 0, value = 0;
+    bool write = false;
+    WriteId who;
+  };
+
+  // True when this replica executes its clients' operations itself (ap: always; cp: the leader).
+  virtual bool executes_here() const = 0;
+  // A forwarded operation had its `op_time` (cp).
+  virtual void on_forward_executed(Context&, const Work&) {}
+
+  // Queues `w` for a core; it holds one for `op_time`.
+  void execute(Context& ctx, const Work& w) {
+    uint64_t wid = next_work_++;
+    work_[wid] = Slot{w, p_.op_time.sample(rng_), ctx.now()};
+    if (busy_ < p_.cores) {
+      begin(ctx, wid);
+      return;
+    }
+    waiting_.push_back(wid);
+    sh_.comp->queue_len.add(ctx.now(), 1);
+  }
+
+  void begin(Context& ctx, uint64_t wid) {
+    const Slot& slot = work_.at(wid);
+    if (in_window(slot.queued_at)) {
+      sh_.comp->wait_sum += ctx.now() - slot.queued_at;
+      ++sh_.comp->wait_count;
+    }
+    ++busy_;
+    sh_.comp->busy_cores.add(ctx.now(), 1);
+    sh_.comp->replica_busy_cores[static_cast<size_t>(idx_)].add(ctx.now(), 1);
+    ctx.start_timer(work_.at(wid).service, tag(kOpReady, wid));
+  }
+
+  void on_executed(Context& ctx, uint64_t wid) {
+    auto it = work_.find(wid);
+    if (it == work_.end()) return;  // lost in a crash
+    Work w = it->second.work;
+    work_.erase(it);
+    --busy_;
+    sh_.comp->busy_cores.add(ctx.now(), -1);
+    sh_.comp->replica_busy_cores[static_cast<size_t>(idx_)].add(ctx.now(), -1);
+    if (!waiting_.empty()) {
+      uint64_t next = waiting_.front();
+      waiting_.pop_front();
+      sh_.comp->queue_len.add(ctx.now(), -1);
+      begin(ctx, next);
+    }
+    if (w.from >= 0) {
+      on_forward_executed(ctx, w);
+      return;
+    }
+    auto p = pending_.find(w.local);
+    if (p == pending_.end()) return;
+    if (p->second.who.idempotent && coordinator_keys_ && sh_.key_lookup > 0) {
+      ctx.start_timer(sh_.key_lookup, tag(kKeyLookup, w.local));  // the shared key table's read
+      return;
+    }
+    start_op(ctx, w.local);
+  }
 
   bool in_window(double t) const { return t >= sh_.stats->window_start && t < sh_.stats->window_end; }
 
@@ -175,6 +264,17 @@ class StoreReplica : public ModelNode {
       else if (op.reserved && outcome == Outcome::Fail) sh_.ledger->release({op.who.request_id, op.who.call});
     }
     sh_.oracle->complete(ctx.now(), op.oracle, outcome, value, siblings);
+    bool ok = outcome == Outcome::Ok || outcome == Outcome::Replayed;
+    if (op.measured) {
+      if (ok) {
+        ++sh_.comp->completed;
+        sh_.comp->residence.record(ctx.now() - op.arrived);
+      } else {
+        ++sh_.comp->failed;
+      }
+    }
+    sh_.comp->in_system.add(ctx.now(), -1);
+    sh_.comp->series.record(ctx.now(), ctx.now() - op.arrived, ok);
     if (!op.msg) return;  // dropped without an answer (`minority: timeout`)
     op.msg->is_response = true;
     op.msg->status = outcome == Outcome::Ok || outcome == Outcome::Replayed ? Status::Ok : Status::Failed;
@@ -192,6 +292,17 @@ class StoreReplica : public ModelNode {
   std::unordered_map<uint64_t, Pending> pending_;
   uint64_t next_local_ = 1;
   bool coordinator_keys_ = false;  // ap: the coordinator checks and counts tracked writes
+
+ private:
+  struct Slot {
+    Work work;
+    double service = 0;
+    double queued_at = 0;
+  };
+  std::unordered_map<uint64_t, Slot> work_;  // on a core or waiting for one
+  std::deque<uint64_t> waiting_;
+  int64_t busy_ = 0;
+  uint64_t next_work_ = 1;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -242,7 +353,16 @@ class CpReplica : public StoreReplica {
   const LogEntry& entry(uint64_t i) const { return log_[static_cast<size_t>(i - snap_index_ - 1)]; }
 
   void forget_volatile() override {
-    // Term, vote, log and the applied state are on disk; the rest is memory.
+    // Term, vote, log and the applied state are on disk; the rest is memory. With a log disk,
+    // entries not yet synced (and not applied) are lost.
+    if (p_.log_sync > 0) {
+      uint64_t keep = std::max({durable_, applied_, snap_index_});
+      if (keep < last_index()) log_.erase(log_.begin() + static_cast<std::ptrdiff_t>(keep - snap_index_), log_.end());
+      durable_ = last_index();
+      syncing_ = false;
+      ++sync_gen_;
+      acks_.clear();
+    }
     role_ = Role::Follower;
     leader_ = -1;
     read_waiters_.clear();
@@ -295,6 +415,16 @@ class CpReplica : public StoreReplica {
     send(ctx, coord, m, 16);
   }
 
+  bool executes_here() const override { return role_ == Role::Leader; }
+
+  void on_forward_executed(Context& ctx, const Work& w) override {
+    if (role_ != Role::Leader) {
+      complete_op(ctx, w.from, w.op, Outcome::Fail, 0);  // deposed while it waited: nothing done
+      return;
+    }
+    leader_op(ctx, w.from, w.op, w.write, w.key, w.value, w.who);
+  }
+
   void start_op(Context& ctx, uint64_t id) override {
     Pending& op = pending_.at(id);
     if (role_ == Role::Leader) {
@@ -329,6 +459,7 @@ class CpReplica : public StoreReplica {
         return;
       }
       log_.push_back(LogEntry{term_, key, value, coord, op, who, ctx.now()});
+      logged(ctx);
       if (n_ == 1) advance_commit(ctx);
       for (int p = 0; p < n_; ++p)
         if (p != idx_) send_append(ctx, p);
@@ -369,6 +500,7 @@ class CpReplica : public StoreReplica {
     round_ = 0;
     lease_until_ = 0;
     log_.push_back(LogEntry{term_, 0, 0, -1, 0});  // a no-op commits the earlier terms' entries
+    logged(ctx);
     term_first_index_ = last_index();
     if (n_ == 1) advance_commit(ctx);
     heartbeat(ctx);
@@ -428,7 +560,7 @@ class CpReplica : public StoreReplica {
 
   void advance_commit(Context& ctx) {
     std::vector<uint64_t> m(match_);
-    m[static_cast<size_t>(idx_)] = last_index();
+    m[static_cast<size_t>(idx_)] = durable_index();  // the leader counts what its own log disk holds
     std::sort(m.begin(), m.end(), std::greater<>());
     uint64_t n = m[static_cast<size_t>(majority() - 1)];
     if (n > commit_ && term_at(n) == term_) {
@@ -499,13 +631,21 @@ class CpReplica : public StoreReplica {
 
   void on_protocol(Context& ctx, int from, const StoreMsg& m) override {
     switch (m.kind) {
-      case StoreMsg::Forward:
+      case StoreMsg::Forward: {
         if (role_ != Role::Leader) {
           complete_op(ctx, from, m.op, Outcome::Fail, 0);  // not the leader any more: nothing done
           return;
         }
-        leader_op(ctx, from, m.op, m.write, m.key, m.value, m.who);
+        Work w;
+        w.from = from;
+        w.op = m.op;
+        w.write = m.write;
+        w.key = m.key;
+        w.value = m.value;
+        w.who = m.who;
+        execute(ctx, w);
         return;
+      }
       case StoreMsg::ForwardReply:
         finish(ctx, m.op, m.outcome, m.value, false);
         return;
@@ -597,6 +737,7 @@ class CpReplica : public StoreReplica {
         snap_term_ = m.prev_term;
         commit_ = std::max(commit_, m.prev_index);
         applied_ = m.prev_index;
+        durable_ = std::max(durable_, m.prev_index);
       }
       reply_append(ctx, from, true, std::max(applied_, snap_index_), m.round);
       return;
@@ -617,6 +758,8 @@ class CpReplica : public StoreReplica {
         if (term_at(i) == e.term) continue;
         // A conflicting suffix: entries the old leader never committed.
         log_.erase(log_.begin() + static_cast<std::ptrdiff_t>(i - snap_index_ - 1), log_.end());
+        durable_ = std::min(durable_, i - 1);
+        sync_target_ = std::min(sync_target_, i - 1);
       }
       log_.push_back(e);
     }
@@ -626,7 +769,44 @@ class CpReplica : public StoreReplica {
       commit_ = c;
       apply(ctx);
     }
+    if (p_.log_sync > 0 && match > durable_) {
+      // Acknowledged once its log disk holds the entries (group commit: with the next sync).
+      acks_.push_back(Ack{from, match, m.round});
+      logged(ctx);
+      return;
+    }
     reply_append(ctx, from, true, match, m.round);
+  }
+
+  // --- the log disk (`log_sync`, `log_bandwidth`): one sync at a time writes every entry
+  // appended since the last, so writes arriving during a sync share the next (group commit).
+  uint64_t durable_index() const { return p_.log_sync > 0 ? durable_ : last_index(); }
+
+  void logged(Context& ctx) {
+    if (p_.log_sync <= 0 || syncing_ || durable_ >= last_index()) return;
+    syncing_ = true;
+    sync_target_ = last_index();
+    double bytes = static_cast<double>(sync_target_ - durable_) * (32 + p_.value_bytes);
+    double transfer = bytes * 8 / p_.log_bandwidth;
+    if (in_window(ctx.now())) {
+      size_t i = static_cast<size_t>(idx_);
+      ++sh_.stats->log_syncs[i];
+      sh_.stats->log_transfer_s[i] += transfer;
+    }
+    ctx.start_timer(p_.log_sync + transfer, tag(kLogSync, sync_gen_));
+  }
+
+  void on_synced(Context& ctx, uint64_t gen) {
+    if (gen != (sync_gen_ & kPayload) || !syncing_) return;  // a sync lost in a crash
+    syncing_ = false;
+    durable_ = std::max(durable_, std::min(sync_target_, last_index()));
+    if (role_ == Role::Leader) advance_commit(ctx);
+    while (!acks_.empty() && acks_.front().match <= durable_) {
+      Ack a = acks_.front();
+      acks_.pop_front();
+      reply_append(ctx, a.to, true, a.match, a.round);
+    }
+    logged(ctx);
   }
 
   void on_append_reply(Context& ctx, int from, const StoreMsg& m) {
@@ -734,6 +914,9 @@ class CpReplica : public StoreReplica {
         }
         return;
       }
+      case kLogSync:
+        on_synced(ctx, payload);
+        return;
       case kHeartbeat:
         hb_set_ = false;
         if (role_ == Role::Leader) heartbeat(ctx);
@@ -776,6 +959,13 @@ class CpReplica : public StoreReplica {
   std::deque<LogEntry> log_;
   uint64_t snap_index_ = 0, snap_term_ = 0;
   uint64_t commit_ = 0, applied_ = 0, term_first_index_ = 0;
+  uint64_t durable_ = 0, sync_target_ = 0, sync_gen_ = 0;  // the log disk
+  bool syncing_ = false;
+  struct Ack {
+    int to = -1;
+    uint64_t match = 0, round = 0;
+  };
+  std::deque<Ack> acks_;  // appends acknowledged once synced
   std::unordered_map<uint64_t, uint64_t> kv_;
   WriteLedger keys_ = WriteLedger(0, 0);  // idempotency keys applied (part of the replicated state)
   std::unordered_set<int> votes_, pre_votes_;
@@ -802,6 +992,7 @@ class ApReplica : public StoreReplica {
   }
 
   void on_start(Context& ctx) override { start_periodic(ctx, true); }
+  bool executes_here() const override { return true; }
   void on_recover(Context& ctx) override { start_periodic(ctx, false); }
 
  private:

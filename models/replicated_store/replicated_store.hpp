@@ -26,8 +26,11 @@
 // reaches the log again is applied once, whichever leader commits it (the key table travels in
 // snapshots); an ap store's coordinators share a key table, as a database's replicas do.
 //
-// Left out: queueing at the replicas (each operation costs `op_time` at its coordinator, without
-// contention), log persistence costs, membership changes, and Merkle trees (anti-entropy sends
+// Capacity: each replica has `cores`; an operation holds one for `op_time` at the replica that
+// executes it (cp: the leader, so a follower forwards at once and every read and write of the
+// store queues at the leader's cores; ap: its coordinator), first come first served.
+//
+// Left out: log persistence costs, membership changes, and Merkle trees (anti-entropy sends
 // what a tree exchange would find: the keys updated since the last exchange with that peer).
 #pragma once
 
@@ -65,6 +68,7 @@ struct StoreShared {
   WriteLedger* ledger = nullptr;
   uint64_t* counted_upto = nullptr;  // cp: the last log index whose write was counted
   double key_ttl = 0, key_lookup = 0;
+  ComponentStats* comp = nullptr;  // the store's row of the component table (cores, queue, residence)
 };
 
 std::unique_ptr<Node> make_store_replica(const ReplicatedStoreParams& params, int index, StoreShared shared, Rng rng);

@@ -49,7 +49,11 @@ const ParamTable& store_table() {
                 "write); `ap`: Dynamo-style coordinators and quorums (available on both sides; reads may be stale, "
                 "writes may conflict)")
         .distribution("op_time", &S::op_time,
-                      "time an operation spends at its coordinator before the protocol starts (no queueing)")
+                      "CPU time of an operation on a core of the replica that executes it: the leader (cp; a "
+                      "follower forwards its clients' operations at once) or its coordinator (ap)")
+        .count("cores", &S::cores, 1, kMaxCores,
+               "cores per replica, each running one operation at a time, first come first served: a cp store's "
+               "leader runs every operation of the store, so it saturates first and more replicas add no capacity")
         .size("value_size", &S::value_bytes, "bytes of a value in protocol messages");
     t.duration("election_timeout", &S::election_timeout,
                "cp: a follower that hears no leader for a time uniform in [T, 2T] starts an election; a leader that "
@@ -103,6 +107,18 @@ const ParamTable& store_table() {
            "cp: a replica whose election timer fires first asks whether the others would vote for it, and raises its "
            "term only if a majority would; `false` lets a replica cut off by a partition come back with a higher "
            "term that deposes the leader");
+    only(t, C::Cp);
+    t.duration("log_sync", &S::log_sync,
+               "cp: each replica's log disk sync (fsync) time: the leader counts an entry toward the majority, "
+               "and a follower acknowledges it, once a sync holds it; entries appended during a sync go in the "
+               "next (group commit), so a slower sync adds latency more than it costs throughput; a crash loses "
+               "entries not yet synced. `none` (the default): the log is not modelled",
+               false)
+        .zero_word("none");
+    only(t, C::Cp);
+    t.bandwidth("log_bandwidth", &S::log_bandwidth,
+                "cp: the log disk's write bandwidth; a sync also takes the bytes it writes / this (entries of "
+                "`value_size` + 32 B): what saturates a leader's disk. Default 1GB/s, the seed's sequential SSD");
     only(t, C::Cp);
     t.section("quorum", "`{n: all, r: 1, w: 1, sloppy: true}`",
               "ap: `n` home replicas per key (consecutive from a hash of the key), a read answers after `r` of them, "

@@ -20,7 +20,13 @@ struct StoreSpec {
   Consistency consistency = Consistency::Cp;
   std::vector<std::string> placement;  // the region of each replica, in replica order
   std::vector<Location> placement_locs;
-  Distribution op_time = Distribution::constant(100e-6);  // per operation at its coordinator
+  Distribution op_time = Distribution::constant(100e-6);  // per operation, on a core of the replica that executes it
+  int64_t cores = 8;                                      // per replica
+  // cp: each replica's log disk. A sync takes `log_sync` plus the bytes written / `log_bandwidth`;
+  // the leader counts an entry toward the majority, and a follower acknowledges it, once synced.
+  // 0: the log is not modelled (entries are durable as soon as appended).
+  double log_sync = 0;
+  double log_bandwidth = 8e9;  // bits/s (1 GB/s: the seed's "read 1 MB sequentially from SSD: 1 ms")
   double value_bytes = 100;                               // size of a stored value on the wire
 
   // cp. A longer election timeout rides out slow links without needless elections but leaves the

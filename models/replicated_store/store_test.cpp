@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/support/consistency.hpp"
+#include "sim/support/queueing_formulas.hpp"
 #include "tests/run_helpers.hpp"
 
 using namespace archsim::testing;
@@ -362,4 +363,69 @@ TEST_CASE("ReplicatedStore idempotency: an ap store's coordinators share a key t
   CHECK(k["duplicate_applies"] == 0);
   CHECK(k["idempotent_replays"].get<int>() > 0);
   CHECK(with["requests"]["failed"] == 0);
+}
+
+TEST_CASE("ReplicatedStore capacity: a cp store's leader runs every operation and queues as M/M/c (Erlang C)",
+          "[store][capacity]") {
+  // System under consideration: tests/topologies/store-capacity.yaml: three replicas in one
+  // region, 6,000 operations/s spread over them, op_time exponential 1 ms, 8 cores each. The
+  // symptom: a store had no capacity (10x the load left its latency unchanged). Expectations:
+  // the followers forward at once and the leader runs everything, so the leader is an M/M/8
+  // queue at 75%: its cores 75% busy (the busiest replica is what the table shows), the others
+  // idle, and the mean number waiting (Little: lambda x W_q) and the mean wait as Erlang C
+  // gives (Lq 1.071, W_q 0.178 ms; 108k operations: within 6%). Past the leader's capacity
+  // (8,000/s) the verdict names the leader's cores, and the run is not steady.
+  const auto& j = run_once(topology("store-capacity.yaml"));
+  const auto& c = j["components"]["ledger"];
+  double lambda = c["throughput_rps"];
+  CHECK(lambda == Approx(6000).epsilon(0.02));
+  CHECK(c["utilization"]["cpu"].get<double>() == Approx(0.75).epsilon(0.02));
+  double wq = archsim::erlang_c_wait(6000, 1e-3, 8);
+  CHECK(c["mean_wait_ms"].get<double>() == Approx(wq * 1e3).epsilon(0.06));
+  CHECK(c["mean_queue_len"].get<double>() == Approx(6000 * wq).epsilon(0.06));
+  CHECK(j["bottleneck"]["resource"] == "none");
+
+  const auto& over = run_once(topology("store-capacity.yaml"),
+                              {"--set", "components.users.arrival.rate=8.4k/s", "--set", "run.duration=6s"});
+  CHECK(over["bottleneck"]["component"] == "ledger");
+  CHECK(over["bottleneck"]["resource"] == "cpu");
+  CHECK(over["bottleneck"]["evidence"].get<std::string>().find("the leader") != std::string::npos);
+  CHECK(over["steady_state"]["steady"] == false);
+  CHECK(over["components"]["ledger"]["p99_residence_ms"].get<double>() >
+        10 * c["p99_residence_ms"].get<double>());
+}
+
+TEST_CASE("ReplicatedStore log disk: a write waits for two syncs in parallel paths; a full disk is named, group commit keeps throughput",
+          "[store][capacity]") {
+  // System under consideration: tests/topologies/store-cp.yaml with `log_sync: 2ms`. The leader
+  // syncs its entry while it sends it; a follower syncs before it acknowledges. Expectations: the
+  // fastest write costs op_time + the nearest round trip + one sync (the leader's sync runs
+  // beside the round trip), 2 ms more than without a disk. Then tests/topologies/store-capacity.yaml
+  // with 64 KB values on a 100 MB/s log: 1,500 writes/s x 64 KB = 96% of the disk's bandwidth.
+  // Expectations: the verdict names the store's log disk (io) with the leader; the store still
+  // serves what is offered (each sync writes everything appended since the last: group commit),
+  // paid for in write latency (batches of tens of entries: p50 above 10 ms).
+  const auto& base = run_once(topology("store-cp.yaml"));
+  const auto& disk = run_once(topology("store-cp.yaml"), {"--set", "components.kv.log_sync=2ms"});
+  int L = store(disk)["protocol"]["leaders"][0]["replica"];
+  double nearest = 1e9;
+  for (int p = 0; p < 3; ++p)
+    if (p != L) nearest = std::min(nearest, rtt_ms(L, p));
+  CHECK(store(disk)["normal_operation_latency_ms"]["write"]["min"].get<double>() == Approx(0.1 + nearest + 2).margin(0.01));
+  CHECK(store(base)["normal_operation_latency_ms"]["write"]["min"].get<double>() == Approx(0.1 + nearest).margin(0.01));
+  CHECK(store(disk)["stale_reads"] == 0);
+  CHECK(store(disk)["log_disk"]["by_replica"].size() == 3);
+
+  const auto& full = run_once(topology("store-capacity.yaml"),
+                              {"--set", "components.ledger.log_sync=1ms", "--set", "components.ledger.log_bandwidth=100MB/s",
+                               "--set", "components.ledger.value_size=64KB", "--set", "run.duration=6s"});
+  CHECK(full["bottleneck"]["component"] == "ledger");
+  CHECK(full["bottleneck"]["resource"] == "io");
+  std::string evidence = full["bottleneck"]["evidence"];
+  CHECK(evidence.find("log disk") != std::string::npos);
+  CHECK(evidence.find("the leader") != std::string::npos);
+  const auto& per = store(full, "ledger")["log_disk"]["by_replica"];
+  CHECK(per[0]["bandwidth_utilization"].get<double>() == Approx(1500 * (64000 + 32) / 100e6).epsilon(0.05));
+  CHECK(full["components"]["ledger"]["throughput_rps"].get<double>() == Approx(6000).epsilon(0.03));
+  CHECK(store(full, "ledger")["normal_operation_latency_ms"]["write"]["p50"].get<double>() > 10);
 }

@@ -41,6 +41,12 @@ Util util_of(const ComponentResult& c) {
   double reps = static_cast<double>(s.replicas);
   if (s.workers_per_replica > 0) u.workers = s.busy_workers.mean() / (static_cast<double>(s.workers_per_replica) * reps);
   if (s.cores_per_replica > 0) u.cpu = s.busy_cores.mean() / (static_cast<double>(s.cores_per_replica) * reps);
+  if (s.kind == std::string("replicated_store") && s.cores_per_replica > 0) {
+    // Its busiest replica (a cp store's leader runs every operation): the mean would hide it.
+    double most = 0;
+    for (const auto& tw : s.replica_busy_cores) most = std::max(most, tw.mean() / static_cast<double>(s.cores_per_replica));
+    u.cpu = most;
+  }
   if (s.io_per_replica > 0) u.io = s.busy_io.mean() / (static_cast<double>(s.io_per_replica) * reps);
   u.network = c.network_util;
   return u;
@@ -338,6 +344,38 @@ std::string cache_csv_cells(const ComponentStats& s) {
                      replica_skew(s));
 }
 
+// "replica 1 (eu-west, the leader) CPU at 97% of its 8 cores; the others at 2%, 1%", or its log
+// disk's write bandwidth.
+std::string store_replica_load(const RunResult& r, const ComponentStats& s, size_t replica, const std::string& resource,
+                               double util) {
+  std::string where, role;
+  for (const auto& st : r.stores) {
+    if (st.name != s.name) continue;
+    if (resource == "io") {
+      std::vector<std::string> others;
+      for (size_t i = 0; i < st.log_transfer_s.size(); ++i)
+        if (i != replica) others.push_back(pct(st.log_transfer_s[i] / r.window()));
+      bool leader = !st.leaders.empty() && static_cast<size_t>(st.leaders.back().replica) == replica;
+      return fmt::format("replica {} ({}{}) log disk writing {} of the time at its {:g} MB/s ({:.0f} syncs/s, each "
+                         "{:g} ms plus its bytes); the other replicas at {}",
+                         replica, replica < st.regions.size() ? st.regions[replica] : "", leader ? ", the leader" : "",
+                         pct(util), st.log_bandwidth / 8e6,
+                         static_cast<double>(st.log_syncs[replica]) / r.window(), st.log_sync * 1e3,
+                         fmt::join(others, ", "));
+    }
+    if (replica < st.regions.size()) where = st.regions[replica];
+    if (st.consistency == "cp")
+      role = !st.leaders.empty() && static_cast<size_t>(st.leaders.back().replica) == replica
+                 ? ", the leader: a cp store runs every operation on its leader, so more replicas add no capacity"
+                 : "";
+  }
+  std::vector<std::string> others;
+  for (size_t i = 0; i < s.replica_busy_cores.size(); ++i)
+    if (i != replica) others.push_back(pct(s.replica_busy_cores[i].mean() / static_cast<double>(s.cores_per_replica)));
+  return fmt::format("replica {} ({}{}) CPU at {} of its {} cores; the other replicas at {}", replica, where, role,
+                     pct(util), s.cores_per_replica, fmt::join(others, ", "));
+}
+
 }  // namespace
 
 Verdict bottleneck(const RunResult& r) {
@@ -348,9 +386,30 @@ Verdict bottleneck(const RunResult& r) {
     double util;
     double first;  // first second at saturation
     int order;     // the flowchart's order: cpu, io, network
+    int replica = -1;  // a replicated store: the replica whose cores saturate
   };
   std::vector<Candidate> saturated;
   for (const auto& c : r.components) {
+    if (c.stats.kind == std::string("replicated_store")) {
+      // One replica saturates (a cp store's leader runs every operation): judged per replica.
+      const ComponentStats& s = c.stats;
+      double cores = static_cast<double>(s.cores_per_replica);
+      for (size_t i = 0; i < s.replica_busy_cores.size(); ++i) {
+        double u = s.replica_busy_cores[i].mean() / cores;
+        if (u >= kSaturated)
+          saturated.push_back({&c, "cpu", u,
+                               first_second_at(s.replica_busy_cores[i].per_second(), cores, kSaturated, r.window_start),
+                               0, static_cast<int>(i)});
+      }
+      for (const auto& st : r.stores)
+        if (st.name == s.name && st.log_sync > 0)
+          for (size_t i = 0; i < st.log_transfer_s.size(); ++i) {
+            double u = st.log_transfer_s[i] / r.window();
+            if (u >= kSaturated) saturated.push_back({&c, "io", u, r.window_start, 1, static_cast<int>(i)});
+          }
+      if (c.network_util >= kSaturated) saturated.push_back({&c, "network", c.network_util, r.window_start, 2});
+      continue;
+    }
     Util u = util_of(c);
     if (u.cpu && *u.cpu >= kSaturated)
       saturated.push_back({&c, "cpu", *u.cpu,
@@ -383,7 +442,9 @@ Verdict bottleneck(const RunResult& r) {
     v.component = s.name;
     v.resource = w.resource;
     std::string what;
-    if (w.resource == "cpu")
+    if (w.replica >= 0)
+      what = store_replica_load(r, s, static_cast<size_t>(w.replica), w.resource, w.util);
+    else if (w.resource == "cpu")
       what = fmt::format("CPU at {} of {} cores ({} replicas x {})", pct(w.util), s.cores_per_replica * s.replicas,
                          s.replicas, s.cores_per_replica);
     else if (w.resource == "io")

@@ -44,6 +44,7 @@ std::string default_text(const Kind& k, const ParamDecl& d) {
   k.defaults(c);
   c.params = k.params().make();
   std::string v = d.show(c);
+  if (!d.zero_word.empty() && v == "0") v = d.zero_word;
   return v.empty() ? "none" : "`" + v + "`";
 }
 

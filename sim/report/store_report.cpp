@@ -90,6 +90,17 @@ nlohmann::ordered_json stores_json(const RunResult& r) {
     }
     j["convergence"] = heals;
     j["normal_operation_latency_ms"] = {{"read", latency_ms(s.read_latency)}, {"write", latency_ms(s.write_latency)}};
+    if (s.log_sync > 0) {
+      nlohmann::ordered_json per = nlohmann::ordered_json::array();
+      double T = r.window();
+      for (size_t i = 0; i < s.log_syncs.size(); ++i)
+        per.push_back({{"replica", i},
+                       {"region", s.regions.at(i)},
+                       {"syncs_per_s", r6(static_cast<double>(s.log_syncs[i]) / T)},
+                       {"bandwidth_utilization", r6(s.log_transfer_s[i] / T)}});
+      j["log_disk"] = {{"sync_ms", r6(s.log_sync * 1e3)}, {"bandwidth_mb_per_s", r6(s.log_bandwidth / 8e6)},
+                       {"by_replica", per}};
+    }
     if (s.consistency == "cp") {
       nlohmann::ordered_json leaders = nlohmann::ordered_json::array();
       for (const auto& l : s.leaders)
@@ -144,6 +155,13 @@ std::string stores_terminal(const RunResult& r) {
                            l.at == 0 && l.term == 1 ? ", at the start" : ", elected");
       }
       if (s.leaders.size() > kShown) out += fmt::format("; and {} more elections", s.leaders.size() - kShown);
+      out += "\n";
+    }
+    if (s.log_sync > 0) {
+      out += fmt::format("  log disks ({:g} ms sync, {:g} MB/s):", s.log_sync * 1e3, s.log_bandwidth / 8e6);
+      for (size_t i = 0; i < s.log_syncs.size(); ++i)
+        out += fmt::format("{} replica {} ({}) {:.0f} syncs/s, writing {:.1f}% of the time", i ? ";" : "", i, s.regions.at(i),
+                           static_cast<double>(s.log_syncs[i]) / r.window(), 100 * s.log_transfer_s[i] / r.window());
       out += "\n";
     }
     out += fmt::format("  diverged keys: max {:.0f}, {} at the end", s.diverged.max(), s.diverged_at_end);

@@ -455,6 +455,10 @@ class ScenarioBuilder final : public BuildContext {
     ss.window_start = r_.window_start;
     ss.window_end = r_.window_end;
     ss.regions = s.placement;
+    ss.log_sync = s.log_sync;
+    ss.log_bandwidth = s.log_bandwidth;
+    ss.log_syncs.assign(ids.size(), 0);
+    ss.log_transfer_s.assign(ids.size(), 0);
     for (const auto& reg : s.placement)
       if (std::find(ss.region_names.begin(), ss.region_names.end(), reg) == ss.region_names.end())
         ss.region_names.push_back(reg);
@@ -469,6 +473,12 @@ class ScenarioBuilder final : public BuildContext {
     store_params_.push_back(std::move(sp));
     applied_logs_.push_back(std::make_unique<AppliedLog>(&ss));
     StoreShared shared{oracles_.back().get(), &ss, applied_logs_.back().get()};
+    ComponentStats& row = server_stats(c);
+    row.cores_per_replica = s.cores;
+    row.workers_per_replica = -1;
+    row.replica_busy_cores.resize(ids.size());
+    for (auto& tw : row.replica_busy_cores) tw.configure(r_.window_start, r_.window_end);
+    shared.comp = &row;
     if (auto l = ledger_specs_.find(c.name); l != ledger_specs_.end()) {
       store_ledgers_.push_back(std::make_unique<StoreLedger>(l->second.ttl, l->second.lookup));
       shared.ledger = &store_ledgers_.back()->ledger;

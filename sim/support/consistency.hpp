@@ -87,6 +87,12 @@ struct StoreStats {
   bool tracks_writes = false;
   uint64_t writes_applied = 0, duplicate_applies = 0, idempotent_replays = 0;
 
+  // cp log disks (`log_sync`), per replica, measured window: syncs, and seconds spent writing
+  // bytes (sync latency excluded: with group commit that part does not grow with the load).
+  double log_sync = 0, log_bandwidth = 0;
+  std::vector<uint64_t> log_syncs;
+  std::vector<double> log_transfer_s;
+
   // cp safety: the first log index two replicas applied with different entries ("" = none).
   std::string safety_violation;
 };
