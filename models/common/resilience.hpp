@@ -53,6 +53,9 @@ struct CallPolicy {
   bool idempotency = false;
   double idempotency_lookup = 1e-3;
   double idempotency_ttl = 0;  // seconds the receiver keeps a key; 0 = the retry horizon below
+  // Cross-region failover: each retry goes to one of the target's replicas in other regions,
+  // nearest first (a replicated store, whose callers otherwise reach only their region's replica).
+  bool failover = false;
 
   bool retries() const { return max_retries > 0; }
   bool has_budget() const { return max_retry_ratio >= 0; }

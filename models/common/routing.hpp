@@ -45,6 +45,9 @@ struct CallTarget {
   std::shared_ptr<const PrimaryView> primaries;  // null: each shard's first copy is its primary
   bool sharded() const { return shard_map != nullptr || group > 1; }
   std::shared_ptr<const HashRing> ring;  // when set, the key picks the replica on this ring (cache clusters)
+  // Replicas in other regions than the caller's, nearest first (replicated stores): where a call
+  // with `failover: true` sends its retries.
+  std::vector<NodeId> remote;
 };
 
 // The replica of `t` that serves a request for `key`, in this order: the only one; by shard (the

@@ -628,7 +628,14 @@ void Station::send_attempt(Context& ctx, Job& job) {
     ++stats_->calls_sent;
     if (c.edge) ++c.edge->attempts;
   }
-  ctx.send(pick(c.targets[0], req.key, req.is_write), std::move(m));
+  const CallTarget& target = c.targets[0];
+  if (c.policy.failover && job.retries > 0 && !target.remote.empty()) {
+    // A retry fails over: to the nearest other region's replica, then the next.
+    if (job.measured && c.edge) ++c.edge->failovers;
+    ctx.send(target.remote[static_cast<size_t>(job.retries - 1) % target.remote.size()], std::move(m));
+  } else {
+    ctx.send(pick(target, req.key, req.is_write), std::move(m));
+  }
   if (c.policy.timeout > 0) job.call_timer = ctx.start_timer(c.policy.timeout, (kCallTimeout << kKindShift) | job.id);
 }
 

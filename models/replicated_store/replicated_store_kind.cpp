@@ -181,11 +181,27 @@ class ReplicatedStoreKind final : public Kind {
   }
   // Clients of a multi-region store connect to their nearest replica: a caller reaches the
   // replicas in its own region, else all of them.
-  void reach(const Component& c, const std::string& region, CallTarget& ct, BuildContext&) const override {
+  // The others, nearest first (by the configured link's round trip), are where a call with
+  // `failover: true` retries.
+  void reach(const Component& c, const std::string& region, CallTarget& ct, BuildContext& b) const override {
     std::vector<NodeId> local;
-    for (size_t i = 0; i < ct.replicas.size(); ++i)
-      if (c.store.placement[i] == region) local.push_back(ct.replicas[i]);
-    if (!local.empty()) ct.replicas = std::move(local);
+    std::vector<std::pair<double, size_t>> others;
+    for (size_t i = 0; i < ct.replicas.size(); ++i) {
+      const std::string& at = c.store.placement[i];
+      if (at == region) {
+        local.push_back(ct.replicas[i]);
+        continue;
+      }
+      double rtt = 1e9;  // no direct link: after every linked region
+      for (const auto& l : b.topology().network.links)
+        if ((l.a == region && l.b == at) || (l.b == region && l.a == at)) rtt = l.rtt;
+      others.push_back({rtt, i});
+    }
+    if (local.empty()) return;
+    std::stable_sort(others.begin(), others.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& o : others) ct.remote.push_back(ct.replicas[o.second]);
+    ct.replicas = std::move(local);
   }
   void build(const Component& c, BuildContext& b) const override { b.add_store(c); }
 };

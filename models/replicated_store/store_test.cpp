@@ -429,3 +429,26 @@ TEST_CASE("ReplicatedStore log disk: a write waits for two syncs in parallel pat
   CHECK(full["components"]["ledger"]["throughput_rps"].get<double>() == Approx(6000).epsilon(0.03));
   CHECK(store(full, "ledger")["normal_operation_latency_ms"]["write"]["p50"].get<double>() > 10);
 }
+
+TEST_CASE("ReplicatedStore failover: a caller whose region's replica is down retries in the nearest other region",
+          "[store][failover]") {
+  // System under consideration: tests/topologies/store-failover.yaml: a service in eu-west, the
+  // eu-west replica of a cp ledger down from 4 s to 8 s (the leader is in us-east). The symptom: a
+  // caller reached only its own region's replica, so a local crash was a regional outage.
+  // Expectations: without failover every call during the crash fails (unavailable: about 4 s of
+  // the 11 s window, 36% of the calls); with `failover: true` each retry goes to us-east, the
+  // nearest other region, so no call fails, and the failed-over retries are counted; outside the
+  // crash nothing changes.
+  const std::string file = topology("store-failover.yaml");
+  const auto& without = run_once(file);
+  const auto& edge = without["components"]["api"]["calls_to"]["ledger"];
+  double share = edge["failed"]["unavailable"].get<double>() / edge["calls"].get<double>();
+  CHECK(share == Approx(4.0 / 11).margin(0.04));
+  CHECK_FALSE(edge.contains("failovers"));
+  const auto& with = run_once(file, {"--set", "components.api.calls.0.failover=true"});
+  const auto& e = with["components"]["api"]["calls_to"]["ledger"];
+  CHECK(e["failed"]["unavailable"] == 0);
+  CHECK(with["requests"]["failed"] == 0);
+  CHECK(e["failovers"].get<double>() == Approx(edge["failed"]["unavailable"].get<double>()).epsilon(0.1));
+  CHECK(store(with, "ledger")["lost_acknowledged_writes"] == 0);
+}

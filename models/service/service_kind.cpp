@@ -9,7 +9,7 @@ const ParamTable& service_table() {
   static const ParamTable t =
       ParamTable()
           .station_keys()
-          .section("call_policy", "`{timeout, retries, circuit_breaker, fallback, idempotency}`",
+          .section("call_policy", "`{timeout, retries, circuit_breaker, fallback, idempotency, failover}`",
                    "the default failure handling of its single calls (\"Failure handling by the callers\"); a call's "
                    "own keys override it",
                    "call_policy", "none")

@@ -585,7 +585,7 @@ class Loader {
 
   // ---- Failure handling by the callers (models/common/resilience.hpp, docs/topology.md) ----
 
-  static std::vector<std::string> policy_keys() { return {"timeout", "retries", "circuit_breaker", "fallback", "idempotency"}; }
+  static std::vector<std::string> policy_keys() { return {"timeout", "retries", "circuit_breaker", "fallback", "idempotency", "failover"}; }
 
   // The policy keys of `m` (a call, or `call_policy:`) over `p`.
   void load_policy(CallPolicy& p, const MapReader& m) {
@@ -641,6 +641,7 @@ class Loader {
         p.idempotency = read_bool(src_, i, "idempotency");
       }
     }
+    if (m.has("failover")) p.failover = read_bool(src_, m.get("failover"), "failover");
   }
 
   CallPolicy defaults_;          // the component's call_policy while its calls load

@@ -242,6 +242,26 @@ std::vector<std::string> validate_topology(const Topology& t) {
                                           target->replicas));
         }
 
+  // Failover needs retries to fail over with, and a target with replicas in other regions.
+  for (const auto& c : t.components)
+    for (const auto& [type, list] : c.calls)
+      for (const auto& call : list) {
+        if (!call.policy.failover || call.targets.empty()) continue;
+        const Component* target = &t.components[static_cast<size_t>(index.at(call.targets[0]))];
+        if (!call.policy.retries())
+          fail(t, call.loc, fmt::format("'{}' calls '{}' with failover: true but no retries: failover sends the retries "
+                                        "to another region; add retries: {{max: 2}}",
+                                        c.name, target->name));
+        bool elsewhere = false;
+        if (target->kind->name() == std::string("replicated_store"))
+          for (const auto& r : target->store.placement) elsewhere = elsewhere || r != c.region;
+        if (!elsewhere)
+          fail(t, call.loc, fmt::format("'{}' calls '{}' with failover: true, but '{}' has no replica outside {}'s region "
+                                        "({}) to fail over to: failover applies to a replicated_store with replicas in other "
+                                        "regions; remove it, or place the target's replicas in several regions",
+                                        c.name, target->name, target->name, c.name, c.region));
+      }
+
   // A directory-sharded component is reached only through its directory: every request pays the lookup.
   for (const auto& c : t.components) {
     if (c.shards <= 0 || c.sharding.strategy != ShardStrategy::Directory) continue;

@@ -43,6 +43,7 @@ nlohmann::ordered_json calls_to_json(const ComponentStats& s) {
     j["attempts_per_call"] = e.calls ? r6(static_cast<double>(e.attempts) / static_cast<double>(e.calls)) : 0.0;
     j["retries"] = e.retries;
     j["retries_suppressed"] = e.retries_suppressed;
+    if (e.failovers) j["failovers"] = e.failovers;
     nlohmann::ordered_json f;
     for (size_t i = 0; i < static_cast<size_t>(FailReason::Count); ++i) f[to_string(static_cast<FailReason>(i))] = e.failed[i];
     j["failed"] = f;
@@ -70,6 +71,7 @@ std::string resilience_lines(const ComponentStats& s) {
         if (e.failed[i]) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", to_string(static_cast<FailReason>(i)), e.failed[i]);
       out += " (" + parts + ")";
     }
+    if (e.failovers) out += fmt::format(", {} retries failed over to another region", e.failovers);
     if (e.fallback_open) out += fmt::format(", {} failed open", e.fallback_open);
     if (e.stale_served) out += fmt::format(", {} served stale", e.stale_served);
     if (e.transitions_total) out += fmt::format(", circuit breaker changed state {} times", e.transitions_total);

@@ -38,6 +38,7 @@ struct EdgeStats {
   uint64_t attempts = 0;            // requests sent: first attempts and retries
   uint64_t retries = 0;
   uint64_t retries_suppressed = 0;  // a retry the budget refused: the call failed instead
+  uint64_t failovers = 0;           // retries sent to another region's replica (`failover: true`)
   uint64_t failed[static_cast<size_t>(FailReason::Count)] = {};  // logical calls that failed, by reason
   uint64_t fallback_open = 0;       // failures turned into success by fail_open
   uint64_t stale_served = 0;        // failures answered from the stale cache

@@ -75,7 +75,7 @@ struct CallSpec {
   Location loc;
   bool enqueue = false;  // `{enqueue: topic}`: a Single call to a queue, answered when the enqueue is acknowledged
   // Failure handling (docs/topology.md): the component's `call_policy:` overridden by the call's own
-  // `timeout`, `retries`, `circuit_breaker`, `fallback`, `idempotency`. Single calls only.
+  // `timeout`, `retries`, `circuit_breaker`, `fallback`, `idempotency`, `failover`. Single calls only.
   CallPolicy policy;
 };
 
