@@ -6,6 +6,7 @@
 // slices of the window in process.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -98,6 +99,35 @@ TEST_CASE("Steady state: a cp store's first election after the warm-up is a tran
       CHECK(std::string(w["change"]).find("run.warmup") != std::string::npos);
     }
   CHECK(found);
+}
+
+TEST_CASE("Steady state: a warm-up shorter than the calls' retry horizon is a transient in the window", "[steady]") {
+  // tests/topologies/store-idempotency.yaml: every ledger write times out (200 ms, two retries with
+  // 10 ms and 20 ms backoffs: a call stays in flight up to 630 ms). With a 0.5 s warm-up the window
+  // opens before the first calls have used their retries: not steady, and the change asks for a
+  // 1 s warm-up; with 1 s the reason is gone. In tests/topologies/store-failover.yaml the timeouts
+  // and retries all come from a crash at 4 s (nothing failed before it): no such reason.
+  auto kinds = [](const nlohmann::json& j) {
+    std::vector<std::string> k;
+    for (const auto& w : j["steady_state"]["reasons"]) k.push_back(w["kind"]);
+    return k;
+  };
+  auto has = [](const std::vector<std::string>& v, const char* k) { return std::find(v.begin(), v.end(), k) != v.end(); };
+  const std::string file = topology("store-idempotency.yaml");
+  const auto& short_warmup = run_once(file, {"--set", "run.warmup=0.5s", "--set", "run.duration=3s"});
+  INFO(short_warmup["steady_state"].dump(2));
+  CHECK(has(kinds(short_warmup), "retry_transient"));
+  CHECK_FALSE(short_warmup["steady_state"]["steady"].get<bool>());
+  for (const auto& w : short_warmup["steady_state"]["reasons"])
+    if (w["kind"] == "retry_transient") {
+      CHECK(std::string(w["why"]).find("630ms") != std::string::npos);
+      CHECK(std::string(w["change"]) == "set run.warmup to at least 1s");
+    }
+  const auto& long_warmup = run_once(file, {"--set", "run.warmup=1s", "--set", "run.duration=3.5s"});
+  CHECK_FALSE(has(kinds(long_warmup), "retry_transient"));
+  const auto& fault = run_once(topology("store-failover.yaml"), {"--set", "run.warmup=0s"});
+  CHECK(fault["components"]["api"]["calls_to"]["ledger"]["retries"].get<int>() > 0);
+  CHECK_FALSE(has(kinds(fault), "retry_transient"));
 }
 
 TEST_CASE("Steady state: the run report says so too", "[steady]") {

@@ -26,7 +26,7 @@ Verdict bottleneck(const RunResult& r);
 struct SteadyState {
   bool steady = true;
   struct Reason {
-    std::string kind;    // backlog_growing | store_without_leader | cache_filling
+    std::string kind;    // backlog_growing | store_without_leader | cache_filling | retry_transient
     std::string why;     // what was measured
     std::string change;  // what to change
   };

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "sim/report/report.hpp"
+#include "models/common/resilience.hpp"
+#include "sim/topology/topology.hpp"
 #include "sim/support/units.hpp"
 
 namespace archsim {
@@ -178,6 +180,60 @@ SteadyState steady_state(const RunResult& r) {
                                           "the hit ratio rises, so likely more)",
                                           cs.name, format_duration(std::ceil(needed)))
                             : fmt::format("set warm: true on {}, or run longer: nothing was stored yet", cs.name);
+    s.reasons.push_back(why);
+  }
+  // Timeouts and retries: a call can stay in flight for its retry horizon (every attempt timing
+  // out, every backoff at its cap), a client's request for its timeout. A warm-up shorter than
+  // that counts in the window failures of requests that began before it, and the window's start
+  // sees fewer timeouts and retries than steady state has. Judged only where some fired.
+  double longest = 0;
+  std::string what;
+  for (const auto& c : r.components)
+    for (const auto& [type, list] : c.spec->calls)
+      for (const auto& call : list) {
+        const CallPolicy& p = call.policy;
+        if (call.shape != CallSpec::Shape::Single || call.targets.empty() || (p.timeout <= 0 && !p.retries())) continue;
+        auto e = c.stats.edges.find(call.targets[0]);
+        if (e == c.stats.edges.end()) continue;
+        if (e->second.retries == 0 && e->second.failed[static_cast<size_t>(FailReason::Timeout)] == 0) continue;
+        double h = 0;
+        if (p.timeout > 0) {
+          h = p.retry_horizon();
+        } else {
+          for (int64_t k = 1; k <= p.max_retries; ++k) h += backoff_cap(p, k);
+        }
+        if (h > longest) {
+          longest = h;
+          what = fmt::format("{}'s calls to {} ({} attempts of up to {} each, with their backoffs)", c.stats.name,
+                             call.targets[0], p.max_retries + 1, format_duration(p.timeout));
+        }
+      }
+  for (const auto& cl : r.clients) {
+    const Component* spec = r.topology ? r.topology->find(cl.name) : nullptr;
+    if (!spec || cl.timed_out == 0 || spec->timeout <= longest) continue;
+    longest = spec->timeout;
+    what = fmt::format("{}'s requests (its timeout)", cl.name);
+  }
+  // With faults, the timeouts may all be theirs (the run measures the fault, not a start-up):
+  // judged only when requests failed in the seconds before the first fault began.
+  double first_fault = INFINITY;
+  if (r.topology)
+    for (const auto& f : r.topology->faults) first_fault = std::min(first_fault, f.at);
+  bool before_faults = !std::isfinite(first_fault);
+  for (const auto& cl : r.clients) {
+    const auto& rows = cl.series.rows();
+    for (size_t sec = 0; sec < rows.size() && static_cast<double>(sec + 1) <= first_fault && !before_faults; ++sec)
+      before_faults = rows[sec].errors > 0;
+  }
+  if (longest > r.window_start + 1e-9 && before_faults) {
+    SteadyState::Reason why;
+    why.kind = "retry_transient";
+    why.why = fmt::format(
+        "{} can stay in flight for {}, longer than the {} warm-up, and timeouts or retries happened: the window "
+        "opens before its timeouts and retries reach their steady level (its first seconds see fewer of them), so "
+        "failure and retry counts are biased low",
+        what, format_duration(longest), format_duration(r.window_start));
+    why.change = fmt::format("set run.warmup to at least {}", format_duration(std::ceil(longest * 2) / 2));
     s.reasons.push_back(why);
   }
   s.steady = s.reasons.empty();
