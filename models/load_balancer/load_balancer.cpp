@@ -1,6 +1,7 @@
 #include "models/load_balancer/load_balancer.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "sim/support/critical_path.hpp"
 #include "models/load_balancer/lb_policy.hpp"
@@ -8,7 +9,7 @@
 namespace archsim {
 
 LoadBalancer::LoadBalancer(Params params, ComponentStats* stats, Rng rng)
-    : p_(std::move(params)), stats_(stats), rng_(rng), outstanding_(p_.targets.size(), 0) {}
+    : p_(std::move(params)), stats_(stats), rng_(rng), outstanding_(p_.targets.size(), 0), health_(p_.health, stats) {}
 
 size_t LoadBalancer::choose() {
   size_t n = p_.targets.size();
@@ -25,7 +26,7 @@ size_t LoadBalancer::choose() {
       size_t best = rr_++ % n;
       for (size_t k = 1; k < n; ++k) {
         size_t i = (best + k) % n;
-        bool in_i = down_count_ == 0 || !down_[i], in_best = down_count_ == 0 || !down_[best];
+        bool in_i = !health_.out(i), in_best = !health_.out(best);
         if ((in_i && !in_best) || (in_i == in_best && outstanding_[i] < outstanding_[best])) best = i;
       }
       pick = best;
@@ -41,83 +42,57 @@ size_t LoadBalancer::choose() {
     }
   }
   // Out of the rotation: the next replica in order that is in it (all out: as picked, failing open).
-  if (down_count_ > 0 && down_count_ < n && down_[pick]) {
+  if (health_.out_count() < n && health_.out(pick)) {
     size_t i = pick;
-    while (down_[i]) i = (i + 1) % n;
+    while (health_.out(i)) i = (i + 1) % n;
     pick = i;
   }
   return pick;
 }
 
-void LoadBalancer::on_start(Context& ctx) {
-  if (!p_.health.enabled()) return;
-  size_t n = p_.targets.size();
-  answered_.assign(n, 0);
-  missed_.assign(n, 0);
-  passed_.assign(n, 0);
-  down_.assign(n, 0);
-  down_since_.assign(n, 0);
-  start_round(ctx);
+void LoadBalancer::on_start(Context& ctx) { start_checks(ctx); }
+
+void LoadBalancer::start_checks(Context& ctx) {
+  std::vector<std::vector<NodeId>> groups;
+  for (NodeId t : p_.targets) groups.push_back({t});
+  health_.start(ctx, std::move(groups));
 }
 
-void LoadBalancer::start_round(Context& ctx) {
-  ++round_;
-  for (size_t i = 0; i < p_.targets.size(); ++i) {
+void LoadBalancer::on_crash(Context& ctx) {
+  // The connections it proxied break: their callers hear a failure at once.
+  double t = ctx.now();
+  // In arrival order, so that the resets leave in the same order whatever the table's layout.
+  std::vector<std::tuple<uint64_t, NodeId, uint64_t>> held;  // id, caller, its call id
+  pending_.for_each([&](uint64_t id, const Pending& p) {
+    if (p.measured) ++stats_->failed;
+    stats_->in_system.add(t, -1);
+    stats_->busy_workers.add(t, -1);
+    held.emplace_back(id, p.caller, p.caller_call);
+  });
+  std::sort(held.begin(), held.end());
+  for (auto [id, caller, call] : held) {
     auto m = std::make_unique<Message>();
-    m->probe = true;
-    m->call_id = (round_ << kTargetBits) | i;
-    m->request_bytes = 64;
-    m->response_bytes = 64;
-    ctx.send(p_.targets[i], std::move(m));
+    m->call_id = call;
+    m->is_response = true;
+    m->status = Status::Failed;
+    ctx.send(caller, std::move(m));
   }
-  ++stats_->counters["health_probe_rounds"];
-  ctx.start_timer(p_.health.timeout, kProbeJudge | round_);
-  ctx.start_timer(p_.health.interval, kProbeRound);
+  pending_.clear();
+  std::fill(outstanding_.begin(), outstanding_.end(), 0);
+  health_.stop(t);
 }
 
-void LoadBalancer::judge_round(Context& ctx, uint64_t round) {
-  for (size_t i = 0; i < p_.targets.size(); ++i) {
-    if (answered_[i] >= round) {
-      missed_[i] = 0;
-      if (++passed_[i] >= p_.health.healthy_after && down_[i]) set_down(ctx.now(), i, false);
-    } else {
-      passed_[i] = 0;
-      if (++missed_[i] >= p_.health.unhealthy_after && !down_[i]) set_down(ctx.now(), i, true);
-    }
-  }
-}
-
-void LoadBalancer::set_down(double t, size_t target, bool down) {
-  down_[target] = down;
-  if (down) {
-    ++down_count_;
-    down_since_[target] = t;
-    if (stats_->in_window(t)) ++stats_->counters["health_marked_down"];
-  } else {
-    --down_count_;
-    if (stats_->in_window(t)) ++stats_->counters["health_marked_up"];
-    double from = std::max(down_since_[target], stats_->window_start);
-    if (t > from) stats_->counters["health_out_us"] += static_cast<uint64_t>((t - from) * 1e6);
-  }
-}
+void LoadBalancer::on_recover(Context& ctx) { start_checks(ctx); }
 
 void LoadBalancer::on_end(Context& ctx) {
-  for (size_t i = 0; i < down_.size(); ++i)
-    if (down_[i]) {
-      double from = std::max(down_since_[i], stats_->window_start);
-      if (ctx.now() > from) stats_->counters["health_out_us"] += static_cast<uint64_t>((ctx.now() - from) * 1e6);
-    }
+  health_.finish(ctx.now());
   stats_->close(ctx.now());
 }
 
 void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
   double t = ctx.now();
   if (msg->probe) {
-    // An answer to a probe: in time if its round has not been judged yet.
-    uint64_t round = msg->call_id >> kTargetBits;
-    size_t target = static_cast<size_t>(msg->call_id & ((uint64_t(1) << kTargetBits) - 1));
-    // A crashed replica's probe comes back refused (the connection fails): not an answer.
-    if (msg->status == Status::Ok && target < answered_.size()) answered_[target] = std::max(answered_[target], round);
+    health_.on_answer(*msg);
     return;
   }
   if (!msg->is_response) {
@@ -165,8 +140,7 @@ void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
 }
 
 void LoadBalancer::on_timer(Context& ctx, uint64_t tag) {
-  if (tag == kProbeRound) start_round(ctx);
-  else if (tag & kProbeJudge) judge_round(ctx, tag & ~kProbeJudge);
+  if (HealthChecker::owns(tag)) health_.on_timer(ctx, tag);
   else forward(ctx, tag);
 }
 

@@ -41,6 +41,7 @@ class LoadBalancerKind final : public Kind {
       k.dot_shape = "diamond";
       k.single_node = true;
       k.forwards = true;
+      k.can_crash = true;
       return k;
     }();
     return t;
@@ -55,11 +56,6 @@ class LoadBalancerKind final : public Kind {
             {"health_marked_down", "replicas taken out", get("health_marked_down")},
             {"health_marked_up", "put back", get("health_marked_up")},
             {"health_out_replica_s", "replica-seconds out of rotation", get("health_out_us") / 1e6}};
-  }
-  void check(const Topology& t, const Component& c, std::vector<std::string>& warnings) const override {
-    if (c.health_check.enabled() && c.rate_limit)
-      t.fail(c.health_check_loc, "health_check and rate_limit on one load balancer are not supported together; put "
-                                 "the rate limit on a rate_limiter in front of it");
   }
   void references(const Component& c, std::vector<Reference>& out) const override {
     Reference r;

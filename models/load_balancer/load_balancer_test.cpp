@@ -12,11 +12,11 @@ using namespace archsim::testing;
 
 namespace {
 
-std::string topology_text(bool health_check, const std::string& timeout = "50ms") {
+std::string topology_text(bool health_check, const std::string& timeout = "50ms", const std::string& extra = "") {
   return std::string("name: hc\ncomponents:\n"
                      "  users: {kind: client, arrival: {process: poisson, rate: 2000/s}, requests: {get: {}}, target: lb, "
                      "timeout: 200ms}\n"
-                     "  lb:\n    kind: load_balancer\n    policy: round_robin\n    targets: app\n") +
+                     "  lb:\n    kind: load_balancer\n    policy: round_robin\n    targets: app\n") + extra +
          (health_check ? "    health_check: {interval: 100ms, timeout: " + timeout +
                              ", unhealthy_after: 2, healthy_after: 2}\n"
                        : "") +
@@ -55,4 +55,22 @@ TEST_CASE("Load balancer: a probe timeout longer than the interval is refused at
   CHECK(o.exit_code == 2);
   CHECK(o.err.find("hc-bad.yaml:8:") != std::string::npos);
   CHECK(o.err.find("health_check.timeout (150ms) must not exceed its interval (100ms)") != std::string::npos);
+}
+
+TEST_CASE("Load balancer: health checks work behind the balancer's own rate limit", "[lb]") {
+  // The same crash, with a token bucket on the balancer that admits 1,500 of the 2,000 req/s:
+  // about 500/s are limited (Rejected), and of the admitted 1,500/s a quarter meet the crashed
+  // replica until it is out (150 to 250 ms: 56 to 94 fail; with noise 30 to 130), not for 2 s (750).
+  std::string limit = "    rate_limit: {algorithm: token_bucket, capacity: 100, refill: 1500/s, per: global}\n";
+  const auto& with = run_once(write_temp("hc-rl.yaml", topology_text(true, "50ms", limit)));
+  uint64_t failed = with["requests"]["failed"];
+  uint64_t rejected = with["requests"]["rejected"];
+  INFO("failed " << failed << ", of them rejected " << rejected);
+  CHECK(failed - rejected > 30);
+  CHECK(failed - rejected < 130);
+  CHECK(rejected > 2500);
+  CHECK(rejected < 3000);
+  const auto& hc = with["components"]["lb"]["load_balancer"];
+  CHECK(hc["health_marked_down"] == 1);
+  CHECK(hc["health_marked_up"] == 1);
 }

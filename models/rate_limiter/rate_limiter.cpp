@@ -9,8 +9,9 @@ namespace {
 // Refill arithmetic in floating point may leave 0.999999... of a token where the definition says
 // one; a token is a token within this slack.
 constexpr double kTokenSlack = 1e-9;
-// Store calls and their timeouts are told apart from the forwarded requests' by this bit.
-constexpr uint64_t kStoreBit = uint64_t(1) << 62;
+// Store calls and their timeouts are told apart from the forwarded requests' by this bit (the two
+// above it are the health checker's timers).
+constexpr uint64_t kStoreBit = uint64_t(1) << 61;
 constexpr double kStoreMessageBytes = 128;  // a check-and-increment and its answer
 }  // namespace
 
@@ -138,6 +139,10 @@ uint64_t RateLimiter::key_of(const Message& m) const {
 }
 
 void RateLimiter::on_message(Context& ctx, MessagePtr msg) {
+  if (msg->probe) {
+    lb_.on_message(ctx, std::move(msg));  // an answer to the forwarding half's health check
+    return;
+  }
   if (msg->is_response) {
     if (msg->call_id & kStoreBit) {
       store_answered(ctx, msg->call_id & ~kStoreBit, msg->status == Status::Ok);
@@ -199,7 +204,28 @@ void RateLimiter::store_answered(Context& ctx, uint64_t handle, bool ok) {
   decide(ctx, std::move(w.request), w.key, w.arrived, admitted);
 }
 
+void RateLimiter::on_crash(Context& ctx) {
+  // Requests waiting for the counter store are held here: their connections break too.
+  std::vector<uint64_t> handles;
+  for (const auto& [h, w] : waiting_) handles.push_back(h);
+  std::sort(handles.begin(), handles.end());
+  for (uint64_t h : handles) {
+    Waiting& w = waiting_[h];
+    if (stats_->in_window(w.arrived)) {
+      ++stats_->arrivals;  // not yet counted: neither admitted nor limited
+      ++stats_->failed;
+    }
+    answer(ctx, std::move(w.request), Status::Failed);
+  }
+  waiting_.clear();
+  lb_.on_crash(ctx);
+}
+
 void RateLimiter::on_timer(Context& ctx, uint64_t tag) {
+  if (HealthChecker::owns(tag)) {
+    lb_.on_timer(ctx, tag);
+    return;
+  }
   if (tag & kStoreBit) {
     // The store did not answer in time: cancel_timer above makes this the timeout path only.
     auto it = waiting_.find(tag & ~kStoreBit);

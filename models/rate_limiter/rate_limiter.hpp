@@ -148,7 +148,10 @@ class RateLimiter : public ModelNode {
 
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
+  void on_start(Context& ctx) override { lb_.on_start(ctx); }
   void on_end(Context& ctx) override { lb_.on_end(ctx); }
+  void on_crash(Context& ctx) override;
+  void on_recover(Context& ctx) override { lb_.on_recover(ctx); }
 
  private:
   struct Waiting {

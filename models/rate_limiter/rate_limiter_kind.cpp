@@ -20,7 +20,7 @@ std::unique_ptr<Node> make_rate_limiter(const Component& c, ComponentStats& st, 
   }
   RateLimiter::Params p;
   p.spec = spec;
-  p.forward = LoadBalancer::Params{c.policy, b.replicas(forward_to), c.delay};
+  p.forward = LoadBalancer::Params{c.policy, b.replicas(forward_to), c.delay, c.health_check};
   if (spec.state == RateLimitSpec::State::Central) {
     p.store = b.target(spec.store, c.region);
     p.store_writes = b.topology().find(spec.store)->kind->traits().has_disk;
