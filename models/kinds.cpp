@@ -5,6 +5,7 @@
 #define ARCHSIM_KINDS(X) \
   X(client)              \
   X(load_balancer)       \
+  X(global_load_balancer) \
   X(service)             \
   X(cache)               \
   X(database)            \

@@ -20,6 +20,7 @@ void Kind::references(const Component& c, std::vector<Reference>& out) const {
       }
 }
 
+const std::string& Kind::node_region(const Component& c, size_t) const { return c.region; }
 int64_t Kind::nodes(const Component& c) const { return traits().single_node ? 1 : c.replicas; }
 void Kind::defaults(Component&) const {}
 void Kind::check(const Topology&, const Component&, std::vector<std::string>&) const {}

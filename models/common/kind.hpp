@@ -49,6 +49,7 @@ struct KindTraits {
   bool forwards = false;         // passes each request on unchanged (a write ledger looks through it)
   bool guards_calls = false;     // its `calls:` take `call_policy:` (timeouts, retries, idempotency keys)
   bool keeps_history = false;    // its client operations can be written as a history (`run --history`)
+  bool global = false;           // runs outside any region (DNS, anycast): a region_down fault leaves it up
   const char* pool = "workers";  // what bounds its concurrent requests, in the reports
   const char* part = "replica";  // what one of its nodes is called in the critical path
 };
@@ -61,6 +62,7 @@ struct Reference {
   Location loc;
   const char* role = "call";  // what the key is called in messages: "target", "backend", "call", ...
   std::string label;          // the DOT edge label ("miss", "enqueue", a request type)
+  double share = 1;           // of the requests the component receives, the share sent this way (analytic view)
   bool async = false;         // the caller does not wait (enqueues, dead letters): closes no cycle
   bool store = false;         // a rate limit's counter store
   bool load = true;           // carries the requests the component receives (the analytic view follows it)
@@ -160,6 +162,8 @@ class Kind {
   // How many engine nodes it has (hosts, each with the network's host bandwidth). The default:
   // one for single-node kinds, else its replicas.
   virtual int64_t nodes(const Component& c) const;
+  // The region node `i` of it runs in. The default: its `region:`.
+  virtual const std::string& node_region(const Component& c, size_t i) const;
   virtual void build(const Component& c, BuildContext& b) const = 0;
   virtual void analytic(const Component& c, const AnalyticInput& in, AnalyticOutput& out) const;
   // Its section of the run summary (empty: none).

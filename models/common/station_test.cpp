@@ -186,7 +186,7 @@ TEST_CASE("LoadBalancer: least connections avoids the busy replica", "[load_bala
   slow.delay = Distribution::constant(10e-3);
   fast.delay = Distribution::constant(1e-3);
   Service a(slow, &s0, Rng(1)), b(fast, &s1, Rng(2));
-  LoadBalancer lb({LbPolicy::LeastConnections, {1, 2}, Distribution::constant(0)}, &ls, Rng(3));
+  LoadBalancer lb({LbPolicy::LeastConnections, {1, 2}, Distribution::constant(0), {}}, &ls, Rng(3));
   class Paced : public ModelNode {
    public:
     void on_start(Context& ctx) override {

@@ -203,6 +203,7 @@ class ReplicatedStoreKind final : public Kind {
     for (const auto& o : others) ct.remote.push_back(ct.replicas[o.second]);
     ct.replicas = std::move(local);
   }
+  const std::string& node_region(const Component& c, size_t i) const override { return c.store.placement[i]; }
   void build(const Component& c, BuildContext& b) const override { b.add_store(c); }
 };
 

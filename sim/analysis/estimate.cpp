@@ -225,7 +225,7 @@ std::vector<std::pair<std::string, double>> calls_of(const Topology& t, const Co
   for (const auto& r : refs) {
     if (!r.load) continue;
     if (r.call && r.type != (typed ? type : std::string("*"))) continue;
-    double n = 1;
+    double n = r.share;
     if (r.call && r.call->shape == CallSpec::Shape::Fanout) {
       const Component* callee = t.find(r.target);
       n = r.call->fanout < 0 ? static_cast<double>(callee ? callee->replicas : 1) : static_cast<double>(r.call->fanout);

@@ -13,7 +13,7 @@ namespace archsim {
 
 namespace {
 
-constexpr const char* kKinds[] = {"crash", "partition", "link_down", "slow", "disk_full"};
+constexpr const char* kKinds[] = {"crash", "partition", "link_down", "slow", "disk_full", "region_down"};
 
 // `comp` or `comp/N` into the fault's component and replica.
 void read_component_target(const Source& src, const YAML::Node& node, const std::string& what, Fault& f) {
@@ -113,6 +113,7 @@ const char* to_string(Fault::Kind k) {
     case Fault::Kind::LinkDown: return "link_down";
     case Fault::Kind::Slow: return "slow";
     case Fault::Kind::DiskFull: return "disk_full";
+    case Fault::Kind::RegionDown: return "region_down";
   }
   return "?";
 }
@@ -123,6 +124,7 @@ std::string Fault::target() const {
     for (const auto& g : groups) parts.push_back(join_names(g, "+"));
     return join_names(parts, " | ");
   }
+  if (kind == Kind::RegionDown) return region;
   if (!link_a.empty()) return link_a + "<->" + link_b;
   return replica < 0 ? component : fmt::format("{}/{}", component, replica);
 }
@@ -141,7 +143,8 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
     src.fail(node, "faults must be a list, e.g. [{crash: cache/0, at: 5s, for: 10s}]");
   std::vector<Fault> out;
   for (const auto& n : node) {
-    MapReader m(src, n, "a fault", {"crash", "partition", "link_down", "slow", "disk_full", "at", "for", "until"});
+    MapReader m(src, n, "a fault", {"crash", "partition", "link_down", "slow", "disk_full", "region_down", "at", "for", "until",
+                                        "mtbf", "mttr"});
     Fault f;
     f.loc = src.location(n);
     std::string kind;
@@ -152,7 +155,8 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
         kind = k;
       }
     if (kind.empty())
-      src.fail(n, "a fault needs its kind and target; known kinds: crash, partition, link_down, slow, disk_full "
+      src.fail(n, "a fault needs its kind and target; known kinds: crash, partition, link_down, slow, disk_full, "
+                  "region_down "
                   "(e.g. crash: cache/0)");
     YAML::Node v = m.get(kind);
     if (kind == "crash") {
@@ -164,6 +168,10 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
     } else if (kind == "partition") {
       f.kind = Fault::Kind::Partition;
       read_partition(src, v, f);
+    } else if (kind == "region_down") {
+      f.kind = Fault::Kind::RegionDown;
+      f.region = read_string(src, v, "region_down");
+      f.target_loc = src.location(v);
     } else if (kind == "link_down") {
       f.kind = Fault::Kind::LinkDown;
       read_link(src, v, "link_down", f);
@@ -183,6 +191,20 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
                                              "both for and until out",
                                              format_duration(until), format_duration(f.at)));
       f.duration = until - f.at;
+    }
+    if (m.has("mtbf") != m.has("mttr"))
+      src.fail(m.has("mtbf") ? m.get("mtbf") : m.get("mttr"),
+               "give mtbf (how often it happens) and mttr (how long it lasts) together, e.g. mtbf: 365d, mttr: 6h");
+    if (m.has("mtbf")) {
+      f.mtbf = read_duration(src, m.get("mtbf"), latency, "mtbf", false);
+      f.mttr = read_duration(src, m.get("mttr"), latency, "mttr", false);
+      if (f.mttr >= f.mtbf)
+        src.fail(m.get("mttr"), fmt::format("mttr ({}) must be shorter than mtbf ({}): the time between failures "
+                                            "includes the repair",
+                                            format_duration(f.mttr), format_duration(f.mtbf)));
+      if (f.duration < 0)
+        src.fail(m.get("mtbf"), "a fault with mtbf needs an end (for: or until:) before the run ends, so that the run "
+                                "measures its recovery");
     }
     out.push_back(f);
   }
@@ -215,6 +237,17 @@ std::vector<size_t> links_of(const Topology& t, const Fault& f) {
 
 std::vector<size_t> fault_links(const Topology& t, const Fault& f) { return links_of(t, f); }
 
+std::vector<std::pair<const Component*, size_t>> region_nodes(const Topology& t, const std::string& region) {
+  std::vector<std::pair<const Component*, size_t>> out;
+  for (const auto& c : t.components) {
+    const KindTraits& k = c.kind->traits();
+    if (!k.can_crash || k.client || k.global) continue;
+    for (int64_t i = 0; i < c.kind->nodes(c); ++i)
+      if (c.kind->node_region(c, static_cast<size_t>(i)) == region) out.emplace_back(&c, static_cast<size_t>(i));
+  }
+  return out;
+}
+
 void validate_faults(const Topology& t) {
   auto fail = [&](Location loc, const std::string& msg) {
     throw ConfigError(fmt::format("{}:{}:{}: error: {}", t.file, loc.line, loc.col, msg));
@@ -244,6 +277,12 @@ void validate_faults(const Topology& t) {
                                          have));
         fail(f.target_loc, fmt::format("no region link joins {} and {}; the links are: {}", f.link_a, f.link_b, have));
       }
+    } else if (f.kind == Fault::Kind::RegionDown) {
+      check_region(f.region, f.target_loc);
+      if (region_nodes(t, f.region).empty())
+        fail(f.target_loc, fmt::format("region_down takes nothing down in {}: no node of {} runs there; name a region "
+                                       "that has some",
+                                       f.region, kinds_with(&KindTraits::can_crash)));
     } else {
       const Component* c = t.find(f.component);
       if (!c) {
@@ -270,6 +309,10 @@ void validate_faults(const Topology& t) {
     if (f.at >= t.run.duration)
       fail(f.loc, fmt::format("the fault starts at {}, after the run ends ({})", format_duration(f.at),
                               format_duration(t.run.duration)));
+    if (f.mtbf > 0 && (f.at < t.run.warmup || f.at + f.duration >= t.run.duration))
+      fail(f.loc, fmt::format("a fault with mtbf must lie inside the measured window ({} to {}) and end before the run "
+                              "does, so that the run measures what one occurrence costs; move at: or for:",
+                              format_duration(t.run.warmup), format_duration(t.run.duration)));
   }
   // Two faults of one kind on one target at the same time: which one ends first would be ambiguous.
   const double forever = 1e300;
@@ -282,6 +325,8 @@ void validate_faults(const Topology& t) {
       if (a.on_link()) {
         auto la = links_of(t, a), lb = links_of(t, b);
         for (size_t x : la) same = same || std::find(lb.begin(), lb.end(), x) != lb.end();
+      } else if (a.kind == Fault::Kind::RegionDown) {
+        same = a.region == b.region;
       } else {
         same = a.component == b.component && (a.replica < 0 || b.replica < 0 || a.replica == b.replica);
       }

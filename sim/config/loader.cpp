@@ -299,6 +299,7 @@ class Loader {
         {"database_profiles", &Loader::read_database_profiles},
         {"database_copies", &Loader::load_database_extras},
         {"store_placement", &Loader::read_store_placement},
+        {"global_lb", &Loader::read_global_lb},
         {"store_quorum", &Loader::read_store_quorum},
         {"store_clock_skew", &Loader::read_store_clock_skew},
         {"feed_graph", &Loader::read_feed_graph},
@@ -745,6 +746,34 @@ class Loader {
     }
     c.replicas = static_cast<int64_t>(s.placement.size());
     c.region = s.placement.front();
+  }
+
+  // `kind: global_load_balancer`: its endpoints (components, checked later with every reference)
+  // and the regions it has a node in (every region of the topology unless listed).
+  void read_global_lb(Component& c, const MapReader& m) {
+    GlobalLbSpec& g = c.global_lb;
+    YAML::Node en = m.require("endpoints");
+    const char* example = "endpoints: give a list of components, e.g. [lb-us, lb-eu]";
+    if (!en.IsSequence() || en.size() == 0) src_.fail(en, example);
+    for (const auto& e : en) {
+      g.endpoints.push_back(read_string(src_, e, "endpoints"));
+      g.endpoint_locs.push_back(src_.location(e));
+    }
+    if (m.has("regions")) {
+      YAML::Node rn = m.get("regions");
+      if (!rn.IsSequence() || rn.size() == 0) src_.fail(rn, "regions: give a list of regions, e.g. [us-east, eu-west]");
+      for (const auto& r : rn) {
+        std::string region = read_string(src_, r, "regions");
+        check_region(r, region);
+        if (std::find(g.regions.begin(), g.regions.end(), region) != g.regions.end())
+          src_.fail(r, fmt::format("region '{}' is listed twice", region));
+        g.regions.push_back(region);
+      }
+    } else {
+      g.regions = t_.regions;
+    }
+    c.replicas = static_cast<int64_t>(g.regions.size());
+    c.region = g.regions.front();
   }
 
   void read_health_check(Component& c, const MapReader& m) {

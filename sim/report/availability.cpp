@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -41,6 +42,70 @@ const std::vector<SlaRow>& sla_table() {
   return rows;
 }
 
+namespace {
+
+constexpr double kRecoveryTail = 30;  // seconds after a fault in which its transient is looked for
+
+// The clients' outcomes per second of the run, summed, and what each rated fault costs.
+void rate_faults(const RunResult& r, Availability& a) {
+  std::vector<const FaultOutcome*> rated;
+  for (const auto& f : r.faults)
+    if (f.spec && f.spec->mtbf > 0) rated.push_back(&f);
+  if (rated.empty()) return;
+  std::vector<double> total, errors;
+  for (const auto& cs : r.clients) {
+    const auto& rows = cs.series.rows();
+    if (rows.size() > total.size()) total.resize(rows.size(), 0), errors.resize(rows.size(), 0);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      total[i] += static_cast<double>(rows[i].completed + rows[i].errors);
+      errors[i] += static_cast<double>(rows[i].errors);
+    }
+  }
+  size_t n = total.size();
+  size_t first = static_cast<size_t>(std::ceil(r.window_start));
+  auto second = [&](double t) { return std::min(n, static_cast<size_t>(std::max(0.0, std::floor(t)))); };
+  // Seconds some fault (any, rated or not) touches: its window and the tail after it.
+  std::vector<char> touched(n, 0);
+  for (const auto& f : r.faults) {
+    double end = f.end < 0 ? r.window_end : f.end;
+    for (size_t i = second(f.start); i < second(end + kRecoveryTail + 1); ++i) touched[i] = 1;
+  }
+  auto fraction = [&](size_t from, size_t to, bool untouched) {
+    double tot = 0, err = 0;
+    for (size_t i = std::max(from, first); i < to && i < n; ++i)
+      if (!untouched || !touched[i]) tot += total[i], err += errors[i];
+    return tot > 0 ? err / tot : 0.0;
+  };
+  a.baseline = fraction(first, n, true);
+  for (const FaultOutcome* f : rated) {
+    FailureRate fr;
+    fr.fault = f->spec->name();
+    fr.mtbf = f->spec->mtbf;
+    fr.mttr = f->spec->mttr;
+    double end = f->end;
+    // Whole seconds inside the window: the second half is where it has settled.
+    size_t w0 = second(std::ceil(f->start)), w1 = second(end);
+    size_t half = second(std::ceil(f->start + (end - f->start) / 2));
+    fr.degraded = std::max(0.0, fraction(half, w1, false) - a.baseline);
+    double tail_end = end + kRecoveryTail;
+    for (const auto& g : r.faults)
+      if (g.start >= end) tail_end = std::min(tail_end, g.start);
+    size_t t1 = second(tail_end);
+    double excess = 0, window_requests = 0, all = 0;
+    for (size_t i = second(f->start); i < t1; ++i) {
+      excess += errors[i] - a.baseline * total[i];
+      all += total[i];
+      if (i >= w0 && i < w1) window_requests += total[i];
+    }
+    double rate = t1 > second(f->start) ? all / static_cast<double>(t1 - second(f->start)) : 0;
+    double transient = std::max(0.0, excess - fr.degraded * window_requests);
+    fr.transient_s = rate > 0 ? transient / rate : 0;
+    a.rates.push_back(fr);
+  }
+}
+
+}  // namespace
+
 Availability availability(const RunResult& r) {
   Availability a;
   a.overall.name = "overall";
@@ -66,10 +131,25 @@ Availability availability(const RunResult& r) {
   for (auto& [name, row] : regions) a.by_region.push_back(row);
   a.window_s = r.window();
   a.faults = r.faults.size();
+  rate_faults(r, a);
   return a;
 }
 
+double Availability::downtime_per_year_s() const {
+  double d = baseline * kSecondsPerYear;
+  for (const auto& f : rates) d += kSecondsPerYear / f.mtbf * f.per_occurrence_s();
+  return std::min(d, kSecondsPerYear);
+}
+
+double Availability::yearly() const {
+  return rated() ? 1 - downtime_per_year_s() / kSecondsPerYear : overall.availability();
+}
+
 std::string availability_scope(const Availability& a) {
+  if (a.rated())
+    return fmt::format("the SLA rows count the faults with mtbf/mttr at their rates for a year (per year from failure "
+                       "rates, above); the 'down per year' of the rows above them extrapolate the {:g} s window",
+                       a.window_s);
   if (a.faults == 0)
     return fmt::format(
         "these rows describe the measured window only ({:g} s, no fault injected): how the design behaves while "
@@ -91,7 +171,7 @@ nlohmann::ordered_json availability_json(const Availability& a) {
   for (const auto& row : a.by_region) regions[row.name] = row_json(row);
   j["by_client_region"] = regions;
   nlohmann::ordered_json sla = nlohmann::ordered_json::array();
-  double avail = a.overall.availability();
+  double avail = a.yearly();
   for (const auto& s : sla_table()) {
     nlohmann::ordered_json row = {{"sla", s.name},
                                   {"target", s.target},
@@ -102,6 +182,21 @@ nlohmann::ordered_json availability_json(const Availability& a) {
     sla.push_back(row);
   }
   j["sla"] = sla;
+  if (a.rated()) {
+    nlohmann::ordered_json faults = nlohmann::ordered_json::array();
+    for (const auto& f : a.rates)
+      faults.push_back({{"fault", f.fault},
+                        {"mtbf_h", r6(f.mtbf / 3600)},
+                        {"mttr_h", r6(f.mttr / 3600)},
+                        {"degraded_fraction", r6(f.degraded)},
+                        {"transient_s", r6(f.transient_s)},
+                        {"downtime_per_occurrence_s", r6(f.per_occurrence_s())},
+                        {"occurrences_per_year", r6(kSecondsPerYear / f.mtbf)}});
+    j["per_year_from_failure_rates"] = {{"baseline_failure_fraction", r6(a.baseline)},
+                                        {"faults", faults},
+                                        {"downtime_per_year_h", r6(a.downtime_per_year_s() / 3600)},
+                                        {"availability", std::round(a.yearly() * 1e9) / 1e9}};
+  }
   j["scope"] = {{"window_s", r6(a.window_s)}, {"faults", a.faults}, {"note", availability_scope(a)}};
   return j;
 }
@@ -116,7 +211,16 @@ std::string availability_terminal(const Availability& a) {
   out += line("overall", a.overall);
   for (const auto& row : a.by_type) out += line("type " + row.name, row);
   for (const auto& row : a.by_region) out += line("region " + row.name, row);
-  double av = a.overall.availability();
+  double av = a.yearly();
+  if (a.rated()) {
+    out += fmt::format("  per year from failure rates: {:.5f}% of requests fail outside the faults", 100 * a.baseline);
+    for (const auto& f : a.rates)
+      out += fmt::format("; {} once per {} for {}: {:.2f}% fail while it holds, plus a {:.2f} s transient = {} per "
+                         "occurrence",
+                         f.fault, f.mtbf >= 86400 ? fmt::format("{:g} d", f.mtbf / 86400) : human(f.mtbf), human(f.mttr), 100 * f.degraded, f.transient_s,
+                         human(f.per_occurrence_s()));
+    out += fmt::format(" -> {} down per year ({:.6f}%)\n", human(a.downtime_per_year_s()), 100 * av);
+  }
   for (const auto& s : sla_table())
     out += fmt::format("  SLA {:<8} allows {:>9} per year{}: {}\n", s.name, human(downtime_per_year(s.target)),
                        *s.seed_says ? fmt::format(" (seed: {}; {})", s.seed_says, s.architecture) : std::string(),

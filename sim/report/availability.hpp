@@ -8,6 +8,20 @@
 // SLA rows of the seed's NFR table ("A 99.9% availability SLA ("three nines") allows ~8.7 hours of
 // downtime per year. A 99.99% SLA allows ~52 minutes.") and the 99% and 99.999% rows on either
 // side of them, worked out with the same formula.
+//
+// When faults declare how often they happen (`mtbf`) and how long they last (`mttr`), the SLA
+// rows use failure rates instead ("per year from failure rates"). From the clients' per-second
+// outcomes, for each such fault:
+//   baseline   b: the failure fraction of the measured seconds no fault touches (a fault's window
+//                 and the 30 s after it);
+//   degraded   d: the failure fraction above b over the second half of the fault's window (the
+//                 level it settles at while it holds);
+//   transient  T: the failures above b in the window and the tail after it (up to 30 s, or the next
+//                 fault), less d's share of the window: detection, failover and recovery, in
+//                 seconds of full outage (divided by the requests per second);
+//   per occurrence: d x mttr + T seconds of downtime.
+// Downtime per year = b x 365.25 d + sum over the faults of (365.25 d / mtbf) x (d x mttr + T).
+// The transient is measured once; a real mttr longer than the simulated window only stretches d.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -40,14 +54,29 @@ struct AvailabilityRow {
   double availability() const { return attempted ? static_cast<double>(successful) / static_cast<double>(attempted) : 1.0; }
 };
 
+// One fault with `mtbf`/`mttr`, and what one occurrence of it costs (see the top of this file).
+struct FailureRate {
+  std::string fault;  // Fault::name()
+  double mtbf = 0, mttr = 0;  // seconds
+  double degraded = 0;        // fraction of requests failing above the baseline while it holds
+  double transient_s = 0;     // seconds of full outage around it (detection, failover, recovery)
+  double per_occurrence_s() const { return degraded * mttr + transient_s; }
+};
+
 struct Availability {
   AvailabilityRow overall;
   std::vector<AvailabilityRow> by_type;    // in the run's request type order
   std::vector<AvailabilityRow> by_region;  // client regions, sorted by name
   // What the yearly figures extrapolate: the measured window and the faults injected in the run.
-  // archsim models no failure rates (mtbf, mttr), so the rows say what that window implies, no more.
+  // Without faults that declare mtbf and mttr the rows say what that window implies, no more.
   double window_s = 0;
   size_t faults = 0;
+  // Faults with mtbf/mttr: the yearly figures come from them (empty: from the window).
+  std::vector<FailureRate> rates;
+  double baseline = 0;  // failure fraction outside every fault's reach
+  bool rated() const { return !rates.empty(); }
+  double downtime_per_year_s() const;  // rated: b x year + the faults' share
+  double yearly() const;               // the availability the SLA rows compare: rated or the window's
 };
 // "these rows describe the measured window only (...)": the scope sentence of the SLA rows.
 std::string availability_scope(const Availability& a);

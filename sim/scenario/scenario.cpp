@@ -125,6 +125,17 @@ void schedule_faults(const Topology& t, const std::map<std::string, std::vector<
       engine.schedule_fault(ef);
       continue;
     }
+    if (f.kind == Fault::Kind::RegionDown) {
+      ef.kind = Engine::Fault::Kind::Crash;
+      o.effect = "requests_refused";
+      for (auto [c, k] : region_nodes(t, f.region)) {
+        Engine::Fault one = ef;
+        one.node = replicas.at(c->name)[k];
+        if (auto until = c->kind->crash_until(*c, k, f.at)) one.until = *until;
+        engine.schedule_fault(one);
+      }
+      continue;
+    }
     switch (f.kind) {
       case Fault::Kind::Crash:
         ef.kind = Engine::Fault::Kind::Crash;
@@ -499,7 +510,6 @@ class ScenarioBuilder final : public BuildContext {
   void add_replicas(const Component& c, ComponentStats& st,
                     const std::function<std::unique_ptr<Node>(size_t, Rng)>& make) override {
     const auto& ids = replicas_.at(c.name);
-    int region = region_index(t_, c.region);
     std::shared_ptr<WriteLedger> ledger;
     for (size_t i = 0; i < ids.size(); ++i) {
       std::unique_ptr<Node> node = make(i, Rng::derive(t_.run.seed, fmt::format("{}/{}", c.name, i)));
@@ -511,7 +521,7 @@ class ScenarioBuilder final : public BuildContext {
           st.tracks_writes = true;
         }
       }
-      add_node(c, i, region, std::move(node));
+      add_node(c, i, region_index(t_, c.kind->node_region(c, i)), std::move(node));
     }
   }
 

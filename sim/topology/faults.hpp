@@ -15,11 +15,19 @@
 //   slow: {link: [a, b], factor | latency}
 //                               the region link's one-way latency multiplied, or increased.
 //   disk_full: db[/replica]     writes on the database replica fail; reads work.
+//   region_down: us-east        the region's data centre is lost: every node placed there of a kind
+//                               that can crash crashes, and comes back empty at the end. Its
+//                               clients (users are outside it) and global load balancers (DNS and
+//                               anycast run outside any region) stay up.
+// Any of them may say how often it happens and how long it lasts in reality, `mtbf:` and `mttr:`:
+// the run measures what one occurrence costs (the requests failing while it holds, and the
+// transient around it) and the SLA rows count it at that rate for a year (sim/report/availability.hpp).
 // Left out on purpose: packet loss rates, asymmetric (one-way) partitions, clock skew.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/support/location.hpp"
@@ -27,13 +35,15 @@
 namespace archsim {
 
 struct Topology;
+struct Component;
 
 struct Fault {
-  enum class Kind { Crash, Partition, LinkDown, Slow, DiskFull };
+  enum class Kind { Crash, Partition, LinkDown, Slow, DiskFull, RegionDown };
   Kind kind = Kind::Crash;
   // crash, disk_full, slow of a component: the target component and replica (-1 = every replica).
   std::string component;
   int64_t replica = -1;
+  std::string region;  // region_down
   // partition: the groups of regions; link_down and slow of a link: the link's two regions.
   std::vector<std::vector<std::string>> groups;
   std::vector<Location> group_locs;  // each group's list (partition)
@@ -44,6 +54,8 @@ struct Fault {
   double latency = 0;
   double at = 0;          // seconds from the start of the run
   double duration = -1;   // seconds; -1 = until the end of the run
+  double mtbf = 0;        // seconds between occurrences in reality; 0 = not given
+  double mttr = 0;        // seconds one occurrence lasts in reality
   Location loc;           // the entry
   Location target_loc;    // the kind's value
   Location at_loc;
@@ -67,5 +79,8 @@ void validate_faults(const Topology& t);
 
 // The region links (indices into t.network.links) a partition, link_down or slow link fault acts on.
 std::vector<size_t> fault_links(const Topology& t, const Fault& f);
+
+// The nodes a region_down of `region` crashes: (component, node index), in file order.
+std::vector<std::pair<const Component*, size_t>> region_nodes(const Topology& t, const std::string& region);
 
 }  // namespace archsim

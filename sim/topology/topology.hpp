@@ -18,6 +18,7 @@
 #include "models/common/resilience.hpp"
 #include "models/database/database_spec.hpp"
 #include "models/feed/feed_spec.hpp"
+#include "models/global_load_balancer/global_lb_spec.hpp"
 #include "models/load_balancer/lb_policy.hpp"
 #include "models/queue/queue_spec.hpp"
 #include "models/rate_limiter/rate_limit_spec.hpp"
@@ -146,6 +147,7 @@ struct Component {
   DatabaseSpec db;  // database only
   FeedSpec feed;  // feed
   StoreSpec store;  // replicated_store
+  GlobalLbSpec global_lb;  // global_load_balancer
   // Kinds that declare their parameters (Kind::params()): the values read, as that kind's Params.
   std::shared_ptr<const ParamBlock> params;
   template <typename P>
@@ -190,6 +192,9 @@ struct Topology {
   // "file:line:col" (the file alone when `loc` is unknown), and a ConfigError that starts with it.
   std::string where(Location loc) const;
   [[noreturn]] void fail(Location loc, const std::string& message) const;
+  // The round trip between two regions as the network routes it (the lowest sum of link round
+  // trips; 0 within a region, the intra-region round trip excluded); infinity when no path joins them.
+  double region_rtt(const std::string& a, const std::string& b) const;
 };
 
 }  // namespace archsim
