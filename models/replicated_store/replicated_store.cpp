@@ -186,7 +186,7 @@ class StoreReplica : public ModelNode {
     ++busy_;
     sh_.comp->busy_cores.add(ctx.now(), 1);
     sh_.comp->replica_busy_cores[static_cast<size_t>(idx_)].add(ctx.now(), 1);
-    ctx.start_timer(work_.at(wid).service, tag(kOpReady, wid));
+    ctx.start_timer(slot.service, tag(kOpReady, wid));
   }
 
   void on_executed(Context& ctx, uint64_t wid) {
@@ -499,7 +499,7 @@ class CpReplica : public StoreReplica {
     }
     round_ = 0;
     lease_until_ = 0;
-    log_.push_back(LogEntry{term_, 0, 0, -1, 0});  // a no-op commits the earlier terms' entries
+    log_.push_back(LogEntry{term_, 0, 0, -1, 0, {}, 0});  // a no-op commits the earlier terms' entries
     logged(ctx);
     term_first_index_ = last_index();
     if (n_ == 1) advance_commit(ctx);
@@ -1021,6 +1021,64 @@ class ApReplica : public StoreReplica {
 
   void forget_volatile() override {
     coords_.clear();
+    // Writes not yet synced are lost with the process; a sync in progress never completes.
+    log_waiting_.clear();
+    log_syncing_.clear();
+    log_busy_ = false;
+    ++log_gen_;
+  }
+
+  // --- the log disk (`log_sync`, `log_bandwidth`): a replica applies a write and acknowledges it
+  // (to its coordinator, or counts it when it coordinates) once a sync holds it; one sync at a
+  // time writes every write that arrived since the last (group commit). Hinted and anti-entropy
+  // deliveries are background repair: applied without the log.
+  struct LogWrite {
+    uint64_t key = 0;
+    Cell cell;
+    int source = -1;  // the replica it came from (-1: this one coordinates it)
+    int ack_to = -1;  // who hears the acknowledgement (-1: this replica's own coordination `op`)
+    uint64_t op = 0;
+  };
+  void log_append(Context& ctx, LogWrite w) {
+    log_waiting_.push_back(std::move(w));
+    log_start(ctx);
+  }
+  void log_start(Context& ctx) {
+    if (log_busy_ || log_waiting_.empty()) return;
+    log_syncing_.swap(log_waiting_);
+    log_busy_ = true;
+    double bytes = static_cast<double>(log_syncing_.size()) * (32 + p_.value_bytes);
+    double transfer = bytes * 8 / p_.log_bandwidth;
+    if (in_window(ctx.now())) {
+      size_t i = static_cast<size_t>(idx_);
+      ++sh_.stats->log_syncs[i];
+      sh_.stats->log_transfer_s[i] += transfer;
+    }
+    ctx.start_timer(p_.log_sync + transfer, tag(kLogSync, ++log_gen_ & kPayload));
+  }
+  void log_synced(Context& ctx, uint64_t gen) {
+    if (gen != (log_gen_ & kPayload) || !log_busy_) return;  // a sync lost in a crash
+    log_busy_ = false;
+    std::vector<LogWrite> done;
+    done.swap(log_syncing_);
+    for (auto& w : done) {
+      apply_local(ctx, w.key, w.cell, w.source);
+      if (w.ack_to >= 0) {
+        auto r = std::make_shared<StoreMsg>();
+        r->kind = StoreMsg::ApWriteAck;
+        r->op = w.op;
+        r->key = w.key;
+        send(ctx, w.ack_to, r, 0);
+        continue;
+      }
+      auto it = coords_.find(w.op);
+      if (it == coords_.end()) continue;  // timed out meanwhile: applied, nobody waits
+      Coord& c = it->second;
+      c.answered[static_cast<size_t>(idx_)] = 1;
+      ++c.acks;
+      check_done(ctx, w.op, c);
+    }
+    log_start(ctx);
   }
 
   std::vector<int> home_of(uint64_t key) const {
@@ -1144,9 +1202,13 @@ class ApReplica : public StoreReplica {
       }
       c.version = v;
       if (self_home) {
-        apply_local(ctx, op.key, Cell{v}, -1);
-        c.answered[static_cast<size_t>(idx_)] = 1;
-        ++c.acks;
+        if (p_.log_sync > 0) {
+          log_append(ctx, {op.key, Cell{v}, -1, -1, id});  // counted once its sync holds it
+        } else {
+          apply_local(ctx, op.key, Cell{v}, -1);
+          c.answered[static_cast<size_t>(idx_)] = 1;
+          ++c.acks;
+        }
       }
       for (int h : c.home)
         if (h != idx_) {
@@ -1297,6 +1359,10 @@ class ApReplica : public StoreReplica {
   void on_protocol(Context& ctx, int from, const StoreMsg& m) override {
     switch (m.kind) {
       case StoreMsg::ApWrite: {
+        if (p_.log_sync > 0) {
+          log_append(ctx, {m.key, m.items[0].versions, from, from, m.op});  // acknowledged once synced
+          return;
+        }
         apply_local(ctx, m.key, m.items[0].versions, from);
         auto r = std::make_shared<StoreMsg>();
         r->kind = StoreMsg::ApWriteAck;
@@ -1421,6 +1487,9 @@ class ApReplica : public StoreReplica {
         if (auto it = pending_.find(payload); it != pending_.end()) it->second.timer_set = false;
         coord_timeout(ctx, payload);
         return;
+      case kLogSync:
+        log_synced(ctx, payload);
+        return;
       case kHints: {
         for (int p = 0; p < n_; ++p) {
           size_t pi = static_cast<size_t>(p);
@@ -1460,6 +1529,9 @@ class ApReplica : public StoreReplica {
   }
 
   int nhome_ = 0;
+  std::vector<LogWrite> log_waiting_, log_syncing_;  // the log disk: for the next sync, in the current one
+  bool log_busy_ = false;
+  uint64_t log_gen_ = 0;
   std::unordered_map<uint64_t, Cell> store_;
   std::unordered_map<uint64_t, Coord> coords_;
   std::unordered_map<uint64_t, TimerId> coord_timers_;

@@ -109,17 +109,16 @@ const ParamTable& store_table() {
            "term that deposes the leader");
     only(t, C::Cp);
     t.duration("log_sync", &S::log_sync,
-               "cp: each replica's log disk sync (fsync) time: the leader counts an entry toward the majority, "
-               "and a follower acknowledges it, once a sync holds it; entries appended during a sync go in the "
+               "each replica's log disk sync (fsync) time. cp: the leader counts an entry toward the majority, "
+               "and a follower acknowledges it, once a sync holds it; ap: a replica applies and acknowledges a write "
+               "(the coordinator counts its own toward `w`) once synced. Writes arriving during a sync go in the "
                "next (group commit), so a slower sync adds latency more than it costs throughput; a crash loses "
-               "entries not yet synced. `none` (the default): the log is not modelled",
+               "what is not yet synced. `none` (the default): the log is not modelled",
                false)
         .zero_word("none");
-    only(t, C::Cp);
     t.bandwidth("log_bandwidth", &S::log_bandwidth,
-                "cp: the log disk's write bandwidth; a sync also takes the bytes it writes / this (entries of "
-                "`value_size` + 32 B): what saturates a leader's disk. Default 1GB/s, the seed's sequential SSD");
-    only(t, C::Cp);
+                "the log disk's write bandwidth; a sync also takes the bytes it writes / this (entries of "
+                "`value_size` + 32 B): what saturates a replica's disk. Default 1GB/s, the seed's sequential SSD");
     t.section("quorum", "`{n: all, r: 1, w: 1, sloppy: true}`",
               "ap: `n` home replicas per key (consecutive from a hash of the key), a read answers after `r` of them, "
               "a write after `w`; larger r and w buy fresher reads with more waiting; `sloppy: false` fails what "

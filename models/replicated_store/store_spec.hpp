@@ -22,8 +22,9 @@ struct StoreSpec {
   std::vector<Location> placement_locs;
   Distribution op_time = Distribution::constant(100e-6);  // per operation, on a core of the replica that executes it
   int64_t cores = 8;                                      // per replica
-  // cp: each replica's log disk. A sync takes `log_sync` plus the bytes written / `log_bandwidth`;
-  // the leader counts an entry toward the majority, and a follower acknowledges it, once synced.
+  // Each replica's log disk. A sync takes `log_sync` plus the bytes written / `log_bandwidth`.
+  // cp: the leader counts an entry toward the majority, and a follower acknowledges it, once
+  // synced; ap: a replica applies and acknowledges a write once synced.
   // 0: the log is not modelled (entries are durable as soon as appended).
   double log_sync = 0;
   double log_bandwidth = 8e9;  // bits/s (1 GB/s: the seed's "read 1 MB sequentially from SSD: 1 ms")

@@ -430,6 +430,43 @@ TEST_CASE("ReplicatedStore log disk: a write waits for two syncs in parallel pat
   CHECK(store(full, "ledger")["normal_operation_latency_ms"]["write"]["p50"].get<double>() > 10);
 }
 
+TEST_CASE("ReplicatedStore log disk, ap: a replica acknowledges a write once synced; a full disk is named",
+          "[store][capacity]") {
+  // System under consideration: tests/topologies/store-quorum.yaml (ap, three replicas 100 ms
+  // apart, the writer in us-east) with `log_sync: 2ms`. Expectations: with W = 1 the fastest
+  // write is op_time + the coordinator's own sync (0.1 + 2 ms); with W = 2, op_time + a round
+  // trip + the remote replica's sync (its own runs beside the round trip): 2 ms more than without
+  // a disk either way. Then 1,500 writes/s of 64 KB on a 100 MB/s log: 96% of every replica's
+  // disk; the verdict names the store's log disk (io) and group commit keeps what is served.
+  std::vector<std::string> shorter = {"--set", "run.duration=20s"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), shorter.begin(), shorter.end());
+    return more;
+  };
+  auto fastest = [](const nlohmann::json& j) {
+    return store(j)["normal_operation_latency_ms"]["write"]["min"].get<double>();
+  };
+  CHECK(fastest(run_once(topology("store-quorum.yaml"), shorter)) == Approx(0.1).margin(0.001));
+  CHECK(fastest(run_once(topology("store-quorum.yaml"), with({"--set", "components.kv.log_sync=2ms"}))) ==
+        Approx(2.1).margin(0.01));
+  CHECK(fastest(run_once(topology("store-quorum.yaml"), with({"--set", "components.kv.quorum.w=2"}))) ==
+        Approx(100.1).margin(0.01));
+  CHECK(fastest(run_once(topology("store-quorum.yaml"),
+                         with({"--set", "components.kv.quorum.w=2", "--set", "components.kv.log_sync=2ms"}))) ==
+        Approx(102.1).margin(0.01));
+
+  const auto& full = run_once(topology("store-quorum.yaml"),
+                              {"--set", "run.duration=6s", "--set", "components.writer.arrival.rate=1500/s", "--set",
+                               "components.kv.log_sync=1ms", "--set", "components.kv.log_bandwidth=100MB/s", "--set",
+                               "components.kv.value_size=64KB"});
+  CHECK(full["bottleneck"]["component"] == "kv");
+  CHECK(full["bottleneck"]["resource"] == "io");
+  CHECK(full["bottleneck"]["evidence"].get<std::string>().find("log disk") != std::string::npos);
+  for (const auto& r : store(full)["log_disk"]["by_replica"])
+    CHECK(r["bandwidth_utilization"].get<double>() == Approx(1500 * (64000 + 32) / 100e6).epsilon(0.05));
+  CHECK(full["requests"]["failed"] == 0);
+}
+
 TEST_CASE("ReplicatedStore failover: a caller whose region's replica is down retries in the nearest other region",
           "[store][failover]") {
   // System under consideration: tests/topologies/store-failover.yaml: a service in eu-west, the

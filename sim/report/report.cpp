@@ -41,8 +41,8 @@ Util util_of(const ComponentResult& c) {
   double reps = static_cast<double>(s.replicas);
   if (s.workers_per_replica > 0) u.workers = s.busy_workers.mean() / (static_cast<double>(s.workers_per_replica) * reps);
   if (s.cores_per_replica > 0) u.cpu = s.busy_cores.mean() / (static_cast<double>(s.cores_per_replica) * reps);
-  if (s.kind == std::string("replicated_store") && s.cores_per_replica > 0) {
-    // Its busiest replica (a cp store's leader runs every operation): the mean would hide it.
+  if (s.judged_per_replica && s.cores_per_replica > 0) {
+    // Its busiest replica: the mean would hide it.
     double most = 0;
     for (const auto& tw : s.replica_busy_cores) most = std::max(most, tw.mean() / static_cast<double>(s.cores_per_replica));
     u.cpu = most;
@@ -348,28 +348,24 @@ std::string cache_csv_cells(const ComponentStats& s) {
 // disk's write bandwidth.
 std::string store_replica_load(const RunResult& r, const ComponentStats& s, size_t replica, const std::string& resource,
                                double util) {
-  std::string where, role;
-  for (const auto& st : r.stores) {
-    if (st.name != s.name) continue;
-    if (resource == "io") {
-      std::vector<std::string> others;
-      for (size_t i = 0; i < st.log_transfer_s.size(); ++i)
-        if (i != replica) others.push_back(pct(st.log_transfer_s[i] / r.window()));
-      bool leader = !st.leaders.empty() && static_cast<size_t>(st.leaders.back().replica) == replica;
-      return fmt::format("replica {} ({}{}) log disk writing {} of the time at its {:g} MB/s ({:.0f} syncs/s, each "
-                         "{:g} ms plus its bytes); the other replicas at {}",
-                         replica, replica < st.regions.size() ? st.regions[replica] : "", leader ? ", the leader" : "",
-                         pct(util), st.log_bandwidth / 8e6,
-                         static_cast<double>(st.log_syncs[replica]) / r.window(), st.log_sync * 1e3,
-                         fmt::join(others, ", "));
-    }
-    if (replica < st.regions.size()) where = st.regions[replica];
-    if (st.consistency == "cp")
-      role = !st.leaders.empty() && static_cast<size_t>(st.leaders.back().replica) == replica
-                 ? ", the leader: a cp store runs every operation on its leader, so more replicas add no capacity"
-                 : "";
-  }
+  const StoreStats* st = nullptr;
+  for (const auto& x : r.stores)
+    if (x.name == s.name) st = &x;
+  std::string where = st && replica < st->regions.size() ? st->regions[replica] : "";
+  bool leader = st && !st->leaders.empty() && static_cast<size_t>(st->leaders.back().replica) == replica;
   std::vector<std::string> others;
+  if (resource == "io" && st) {
+    for (size_t i = 0; i < st->log_transfer_s.size(); ++i)
+      if (i != replica) others.push_back(pct(st->log_transfer_s[i] / r.window()));
+    return fmt::format("replica {} ({}{}) log disk writing {} of the time at its {:g} MB/s ({:.0f} syncs/s, each "
+                       "{:g} ms plus its bytes); the other replicas at {}",
+                       replica, where, leader ? ", the leader" : "", pct(util), st->log_bandwidth / 8e6,
+                       static_cast<double>(st->log_syncs[replica]) / r.window(), st->log_sync * 1e3,
+                       fmt::join(others, ", "));
+  }
+  std::string role = st && st->consistency == "cp" && leader
+                         ? ", the leader: a cp store runs every operation on its leader, so more replicas add no capacity"
+                         : "";
   for (size_t i = 0; i < s.replica_busy_cores.size(); ++i)
     if (i != replica) others.push_back(pct(s.replica_busy_cores[i].mean() / static_cast<double>(s.cores_per_replica)));
   return fmt::format("replica {} ({}{}) CPU at {} of its {} cores; the other replicas at {}", replica, where, role,
@@ -390,8 +386,8 @@ Verdict bottleneck(const RunResult& r) {
   };
   std::vector<Candidate> saturated;
   for (const auto& c : r.components) {
-    if (c.stats.kind == std::string("replicated_store")) {
-      // One replica saturates (a cp store's leader runs every operation): judged per replica.
+    if (c.stats.judged_per_replica) {
+      // One replica may saturate alone: judged per replica.
       const ComponentStats& s = c.stats;
       double cores = static_cast<double>(s.cores_per_replica);
       for (size_t i = 0; i < s.replica_busy_cores.size(); ++i) {

@@ -487,6 +487,7 @@ class ScenarioBuilder final : public BuildContext {
     ComponentStats& row = server_stats(c);
     row.cores_per_replica = s.cores;
     row.workers_per_replica = -1;
+    row.judged_per_replica = true;
     row.replica_busy_cores.resize(ids.size());
     for (auto& tw : row.replica_busy_cores) tw.configure(r_.window_start, r_.window_end);
     shared.comp = &row;

@@ -236,6 +236,9 @@ struct ComponentStats {
   std::vector<uint64_t> replica_arrivals;
   std::vector<TimeWeighted> replica_busy_cores, replica_busy_io;
   int64_t shard_group = 0;  // nodes per shard (1 + read replicas); 0 = not sharded
+  // One replica may saturate alone (a cp store's leader runs every operation): the CPU column and
+  // the verdict judge the busiest of `replica_busy_cores`, as the mean over replicas would hide it.
+  bool judged_per_replica = false;
   // Replication (databases): reads served by a read replica, those that missed a committed write
   // (stale) and those that missed one acknowledged before the read was sent (read-your-writes,
   // the caller keyed by the request key); staleness age; replication lag (send to applied).
