@@ -684,15 +684,23 @@ std::string terminal_summary(const RunResult& r) {
   SteadyState steady = steady_state(r);
   if (!r.clients.empty()) out += steady_state_terminal(steady);
   out += "\n";
-  out += fmt::format("{:<14} {:<14} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component", "kind", "thru/s",
-                     "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms");
+  auto kind_of = [](const ComponentStats& s) {
+    return s.kind + (s.replicas > 1 ? fmt::format(" x{}", s.replicas) : "");
+  };
+  size_t name_w = 14, kind_w = 14;  // wider when a name or kind needs it, so the columns stay aligned
+  for (const auto& c : r.components) {
+    name_w = std::max(name_w, c.stats.name.size());
+    kind_w = std::max(kind_w, kind_of(c.stats).size());
+  }
+  out += fmt::format("{:<{}} {:<{}} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component", name_w, "kind",
+                     kind_w, "thru/s", "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms");
   auto cell = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", 100 * *v) : std::string("-"); };
   for (const auto& c : r.components) {
     const ComponentStats& s = c.stats;
     Util u = util_of(c);
-    std::string kind = s.kind + (s.replicas > 1 ? fmt::format(" x{}", s.replicas) : "");
-    out += fmt::format("{:<14} {:<14} {:>10.1f} {:>8} {:>7} {:>7} {:>7} {:>9.2f} {:>8.0f} {:>9.3f} {:>9.3f}\n", s.name,
-                       kind, static_cast<double>(s.completed) / r.window(), cell(u.workers), cell(u.cpu), cell(u.io),
+    out += fmt::format("{:<{}} {:<{}} {:>10.1f} {:>8} {:>7} {:>7} {:>7} {:>9.2f} {:>8.0f} {:>9.3f} {:>9.3f}\n", s.name,
+                       name_w, kind_of(s), kind_w, static_cast<double>(s.completed) / r.window(), cell(u.workers),
+                       cell(u.cpu), cell(u.io),
                        fmt::format("{:.1f}%", 100 * u.network), s.queue_len.mean(), s.queue_len.max(),
                        s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3);
     if (s.counts_hits && s.hits + s.misses > 0)
