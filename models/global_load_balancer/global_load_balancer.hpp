@@ -20,9 +20,9 @@
 
 #include "models/common/health_check.hpp"
 #include "models/common/message.hpp"
+#include "models/common/proxy.hpp"
 #include "models/common/routing.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/support/id_map.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
 
@@ -52,15 +52,6 @@ class GlobalLoadBalancer : public ModelNode {
   size_t choose(double now);
   void forward(Context& ctx, uint64_t id);
 
-  struct Pending {
-    MessagePtr request;  // until forwarded
-    NodeId caller = 0;
-    uint64_t caller_call = 0;
-    double arrived = 0;
-    double network_in = 0;
-    double forwarded = 0;
-    bool measured = false;
-  };
   Params p_;
   ComponentStats* stats_;
   Rng rng_;
@@ -69,8 +60,7 @@ class GlobalLoadBalancer : public ModelNode {
   size_t current_ = 0, previous_ = 0;
   double moved_at_ = -1e300;
   std::vector<uint64_t> rr_;  // per endpoint: the round robin over its replicas
-  IdMap<Pending> pending_;
-  uint64_t next_id_ = 1;
+  Proxy proxy_;
 };
 
 }  // namespace archsim

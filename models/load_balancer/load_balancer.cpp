@@ -1,15 +1,18 @@
 #include "models/load_balancer/load_balancer.hpp"
 
 #include <algorithm>
-#include <tuple>
 
-#include "sim/support/critical_path.hpp"
 #include "models/load_balancer/lb_policy.hpp"
 
 namespace archsim {
 
 LoadBalancer::LoadBalancer(Params params, ComponentStats* stats, Rng rng)
-    : p_(std::move(params)), stats_(stats), rng_(rng), outstanding_(p_.targets.size(), 0), health_(p_.health, stats) {}
+    : p_(std::move(params)),
+      stats_(stats),
+      rng_(rng),
+      outstanding_(p_.targets.size(), 0),
+      health_(p_.health, stats),
+      proxy_(stats) {}
 
 size_t LoadBalancer::choose() {
   size_t n = p_.targets.size();
@@ -59,27 +62,9 @@ void LoadBalancer::start_checks(Context& ctx) {
 }
 
 void LoadBalancer::on_crash(Context& ctx) {
-  // The connections it proxied break: their callers hear a failure at once.
-  double t = ctx.now();
-  // In arrival order, so that the resets leave in the same order whatever the table's layout.
-  std::vector<std::tuple<uint64_t, NodeId, uint64_t>> held;  // id, caller, its call id
-  pending_.for_each([&](uint64_t id, const Pending& p) {
-    if (p.measured) ++stats_->failed;
-    stats_->in_system.add(t, -1);
-    stats_->busy_workers.add(t, -1);
-    held.emplace_back(id, p.caller, p.caller_call);
-  });
-  std::sort(held.begin(), held.end());
-  for (auto [id, caller, call] : held) {
-    auto m = std::make_unique<Message>();
-    m->call_id = call;
-    m->is_response = true;
-    m->status = Status::Failed;
-    ctx.send(caller, std::move(m));
-  }
-  pending_.clear();
+  proxy_.fail_all(ctx);  // the connections it proxied break: their callers hear a failure at once
   std::fill(outstanding_.begin(), outstanding_.end(), 0);
-  health_.stop(t);
+  health_.stop(ctx.now());
 }
 
 void LoadBalancer::on_recover(Context& ctx) { start_checks(ctx); }
@@ -90,53 +75,17 @@ void LoadBalancer::on_end(Context& ctx) {
 }
 
 void LoadBalancer::on_message(Context& ctx, MessagePtr msg) {
-  double t = ctx.now();
   if (msg->probe) {
     health_.on_answer(*msg);
     return;
   }
   if (!msg->is_response) {
-    uint64_t id = next_id_++;
-    Pending& p = pending_.insert(id);
-    p.caller = msg->from;
-    p.caller_call = msg->call_id;
-    p.arrived = t;
-    p.network_in = t - msg->sent_at;
-    p.measured = stats_->in_window(t);
-    p.request = std::move(msg);
-    if (p.measured) ++stats_->arrivals;
-    stats_->in_system.add(t, 1);
-    stats_->busy_workers.add(t, 1);
+    uint64_t id = proxy_.accept(ctx, std::move(msg));
     if (p_.delay.is_zero()) forward(ctx, id);
     else ctx.start_timer(p_.delay.sample(rng_), id);
     return;
   }
-  Pending* found = pending_.find(msg->call_id);
-  if (!found) return;
-  Pending& p = *found;
-  --outstanding_[p.target];
-  bool ok = msg->status == Status::Ok;
-  if (p.measured) {
-    if (ok) {
-      ++stats_->completed;
-      stats_->residence.record(t - p.arrived);
-    } else {
-      ++stats_->failed;
-    }
-  }
-  stats_->series.record(t, t - p.arrived, ok);
-  stats_->in_system.add(t, -1);
-  stats_->busy_workers.add(t, -1);
-  // The balancer's share of the critical path: the hop in, its own delay, the target's answer hop.
-  NodeId self = ctx.self();
-  if (p.network_in > 0) msg->path.push_back({self, cause::kNetwork, p.network_in});
-  if (p.forwarded > p.arrived) msg->path.push_back({self, cause::kDelay, p.forwarded - p.arrived});
-  if (t > msg->sent_at) msg->path.push_back({msg->from, cause::kNetwork, t - msg->sent_at});
-  uint64_t id = msg->call_id;
-  msg->call_id = p.caller_call;
-  NodeId caller = p.caller;
-  pending_.erase(id);
-  ctx.send(caller, std::move(msg));
+  if (auto target = proxy_.reply(ctx, std::move(msg))) --outstanding_[*target];
 }
 
 void LoadBalancer::on_timer(Context& ctx, uint64_t tag) {
@@ -145,13 +94,9 @@ void LoadBalancer::on_timer(Context& ctx, uint64_t tag) {
 }
 
 void LoadBalancer::forward(Context& ctx, uint64_t id) {
-  Pending& p = *pending_.find(id);
-  p.target = choose();
-  p.forwarded = ctx.now();
-  ++outstanding_[p.target];
-  MessagePtr m = std::move(p.request);
-  m->call_id = id;
-  ctx.send(p_.targets[p.target], std::move(m));
+  size_t target = choose();
+  ++outstanding_[target];
+  proxy_.send(ctx, id, p_.targets[target], target);
 }
 
 std::vector<std::pair<std::string, LbPolicy>> lb_policy_words() {

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "models/common/health_check.hpp"
+#include "models/common/proxy.hpp"
 #include "models/load_balancer/lb_policy.hpp"
 #include "sim/support/distribution.hpp"
-#include "sim/support/id_map.hpp"
 #include "models/common/message.hpp"
 #include "sim/support/metrics.hpp"
 #include "sim/support/random.hpp"
@@ -45,23 +45,12 @@ class LoadBalancer : public ModelNode {
   void forward(Context& ctx, uint64_t id);
   void start_checks(Context& ctx);
 
-  struct Pending {
-    MessagePtr request;  // until forwarded
-    NodeId caller = 0;
-    uint64_t caller_call = 0;
-    size_t target = 0;
-    double arrived = 0;
-    double network_in = 0;  // the request's hop to the balancer (critical path)
-    double forwarded = 0;   // when it left for the target
-    bool measured = false;
-  };
   Params p_;
   ComponentStats* stats_;
   Rng rng_;
   std::vector<int64_t> outstanding_;
   HealthChecker health_;  // each target alone is a group
-  IdMap<Pending> pending_;
-  uint64_t next_id_ = 1;
+  Proxy proxy_;
   uint64_t rr_ = 0;
 };
 
