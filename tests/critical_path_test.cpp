@@ -102,3 +102,28 @@ TEST_CASE("microservice-chain: 2.5 ms of every request is the five internal call
   CHECK(rows[{"gateway", "network"}][2] == Approx(0.5).epsilon(0.001));
   CHECK(j["critical_path"]["by_cause"]["network"]["share_all"].get<double>() == Approx(1.0).epsilon(0.001));
 }
+
+TEST_CASE("critical path: synchronous replication counts the replica's apply once, not the primary's CPU twice",
+          "[critical_path]") {
+  // System under consideration (issue's minimal case): a writer at 10/s to a database with 1 ms of
+  // CPU per write, one read replica, sync replication; intra-region rtt 500 us. The symptom: db
+  // network 25%, cpu 33%, downstream 75%, unattributed -33% (-1.0 ms): the wait for the
+  // replica's acknowledgement started where the primary's CPU did.
+  // Expectations: a write takes 0.25 (in) + 1 (primary CPU) + 0.25 + 1 (replica apply) + 0.25 +
+  // 0.25 (out) = 3 ms: db network 1/3, db cpu 2/3, nothing downstream, nothing unattributed.
+  std::string yaml =
+      "name: sync-critical-path\ncomponents:\n"
+      "  writer: {kind: client, arrival: {process: constant, rate: 10/s}, requests: {pay: {weight: 1, op: write, keys: "
+      "{count: 10}}}, target: db}\n"
+      "  db: {kind: database, write: {io: 0, cpu: 1ms}, read_replicas: 1, replication: sync}\n"
+      "run: {duration: 1s, seed: 1}\n";
+  const auto& j = run_once(write_temp("sync-cp.yaml", yaml));
+  auto rows = rows_of(j);
+  INFO(j["critical_path"]["rows"].dump());
+  CHECK(rows.size() == 2);
+  CHECK(rows[{"db", "network"}][1] == Approx(1.0 / 3).margin(0.01));
+  CHECK(rows[{"db", "cpu"}][1] == Approx(2.0 / 3).margin(0.01));
+  CHECK(rows[{"db", "cpu"}][2] == Approx(2.0).margin(0.01));
+  CHECK(rows.count({"*", "unattributed"}) == 0);
+  CHECK(rows.count({"db", "downstream"}) == 0);
+}

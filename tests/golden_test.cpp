@@ -1,6 +1,7 @@
 // The results of every shipped topology, every test topology and every point of every shipped
 // experiment, held as hashes of their summary.json at a fixed seed and a short duration
-// (tests/golden/summaries.txt).
+// (tests/golden/summaries.txt). The same runs check that each one's critical path accounts for its
+// latency: the shares add up to 1 within rounding and none is negative.
 //
 // A change that only moves or reshapes code must leave every hash as it is. A change meant to
 // change results regenerates the file deliberately, and its commit says which entries changed and
@@ -15,6 +16,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/run_helpers.hpp"
 
@@ -57,6 +60,26 @@ Outcome run_short(std::vector<std::string> args) {
   return o;
 }
 
+// Every piece of a completed request's latency is counted once: by component and cause (and the
+// unattributed rest, which a kind that does not break its answers down leaves), the shares of the
+// time above the p99 and of all time each add up to 1, and none is negative (synchronous
+// replication once counted the primary's CPU again as waiting downstream).
+void check_critical_path(const std::string& topo, const nlohmann::json& j) {
+  if (!j.contains("critical_path") || !j["critical_path"].contains("rows")) return;
+  const auto& rows = j["critical_path"]["rows"];
+  if (rows.empty()) return;
+  for (const char* k : {"share_above_p99", "share_all"}) {
+    double sum = 0;
+    for (const auto& r : rows) {
+      INFO(topo << ": " << r.dump());
+      CHECK(r[k].get<double>() >= 0);
+      sum += r[k].get<double>();
+    }
+    INFO(topo << ": " << k);
+    CHECK(sum == Approx(1).margin(1e-3));
+  }
+}
+
 std::map<std::string, std::string> current_hashes() {
   std::map<std::string, std::string> h;
   std::vector<std::string> topologies = shipped("topologies");
@@ -66,7 +89,9 @@ std::map<std::string, std::string> current_hashes() {
     Outcome o = run_short({"run", source_path(topo), "--seed", "1", "--out", dir});
     INFO(topo << ": " << o.err);
     REQUIRE(o.exit_code == 0);
-    h[topo] = hash_of(read_all(fs::path(dir) / "summary.json"));
+    std::string summary = read_all(fs::path(dir) / "summary.json");
+    h[topo] = hash_of(summary);
+    check_critical_path(topo, nlohmann::json::parse(summary));
   }
   for (const auto& exp : shipped("experiments")) {
     std::string dir = write_temp("marker", "") + ".out";

@@ -27,6 +27,9 @@ void Database::on_message(Context& ctx, MessagePtr msg) {
   }
   // The replication stream (a write carrying its version) bypasses the connection pool.
   if (!msg->is_response && msg->version != 0) {
+    // A synchronous write's acknowledgement carries where its time went here (the primary's
+    // critical path): the hop in now, the wait and the apply when they are done.
+    if (msg->call_id != 0) msg->path.push_back({ctx.self(), cause::kNetwork, ctx.now() - msg->sent_at});
     apply_queue_.push_back(std::move(msg));
     start_apply(ctx);
     return;
@@ -129,7 +132,11 @@ void Database::replicate(Context& ctx, Job& job, uint64_t version, bool wait) {
     m->request_bytes = req.request_bytes;
     m->response_bytes = 0;  // the acknowledgement
     m->call_id = wait ? job.id : 0;
-    if (wait) ++job.pending;
+    if (wait) {
+      ++job.pending;
+      job.phase_at = ctx.now();  // the wait for the acknowledgements starts here, after the primary's own work
+      job.phase_cause = cause::kDownstream;
+    }
     ctx.send(to, std::move(m));
   }
 }
@@ -164,6 +171,12 @@ void Database::start_apply(Context& ctx) {
     p_.set->applying[p_.member] = std::max(p_.set->applying[p_.member], apply_queue_.front()->version);
   }
   applying_ = true;
+  apply_started_ = ctx.now();
+  Message& next = *apply_queue_.front();
+  if (next.call_id != 0 && !next.path.empty()) {
+    double waited = ctx.now() - (next.sent_at + next.path.back().seconds);
+    if (waited > 0) next.path.push_back({ctx.self(), cause::kQueue, waited});
+  }
   double t = p_.apply ? p_.apply->sample(rng()) : p_.write_cpu.sample(rng());
   ctx.start_timer(std::max(t, 0.0), kApplyTag);
 }
@@ -184,6 +197,7 @@ void Database::finish_apply(Context& ctx) {
     stats().replication_lag.record(ctx.now() - m->sent_at);
   }
   if (m->call_id != 0) {
+    if (ctx.now() > apply_started_) m->path.push_back({ctx.self(), cause::kCpu, ctx.now() - apply_started_});
     m->is_response = true;
     m->status = Status::Ok;
     NodeId to = m->from;

@@ -134,6 +134,7 @@ class Database : public Station {
   std::unordered_map<uint64_t, uint64_t> applied_;  // replica: newest version applied, by key
   std::deque<MessagePtr> apply_queue_;
   bool applying_ = false;
+  double apply_started_ = 0;  // when the apply in progress began
   bool disk_full_ = false;
   uint64_t* disk_full_affected_ = nullptr;  // the fault counting the writes refused
 };

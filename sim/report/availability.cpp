@@ -7,13 +7,13 @@
 #include <map>
 #include <stdexcept>
 
+#include "sim/report/json_number.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace archsim {
 
 namespace {
-double r6(double x) { return std::round(x * 1e6) / 1e6; }
-nlohmann::json time_or_null(double t) { return t < 0 ? nlohmann::json(nullptr) : nlohmann::json(r6(t)); }
+nlohmann::json time_or_null(double t) { return t < 0 ? nlohmann::json(nullptr) : nlohmann::json(d6(t)); }
 
 std::string human(double seconds) {
   if (seconds >= 3600) return fmt::format("{:.2f} h", seconds / 3600);
@@ -25,8 +25,8 @@ nlohmann::ordered_json row_json(const AvailabilityRow& row) {
   double a = row.availability();
   return {{"attempted", row.attempted},
           {"successful", row.successful},
-          {"availability", r6(a)},
-          {"downtime_per_year_h", r6(downtime_per_year(a) / 3600)}};
+          {"availability", d6(a)},
+          {"downtime_per_year_h", d6(downtime_per_year(a) / 3600)}};
 }
 }  // namespace
 
@@ -175,7 +175,7 @@ nlohmann::ordered_json availability_json(const Availability& a) {
   for (const auto& s : sla_table()) {
     nlohmann::ordered_json row = {{"sla", s.name},
                                   {"target", s.target},
-                                  {"allowed_downtime_per_year_h", r6(downtime_per_year(s.target) / 3600)},
+                                  {"allowed_downtime_per_year_h", d6(downtime_per_year(s.target) / 3600)},
                                   {"met", avail >= s.target}};
     if (*s.seed_says) row["seed"] = s.seed_says;
     if (*s.architecture) row["architecture"] = s.architecture;
@@ -186,18 +186,18 @@ nlohmann::ordered_json availability_json(const Availability& a) {
     nlohmann::ordered_json faults = nlohmann::ordered_json::array();
     for (const auto& f : a.rates)
       faults.push_back({{"fault", f.fault},
-                        {"mtbf_h", r6(f.mtbf / 3600)},
-                        {"mttr_h", r6(f.mttr / 3600)},
-                        {"degraded_fraction", r6(f.degraded)},
-                        {"transient_s", r6(f.transient_s)},
-                        {"downtime_per_occurrence_s", r6(f.per_occurrence_s())},
-                        {"occurrences_per_year", r6(kSecondsPerYear / f.mtbf)}});
-    j["per_year_from_failure_rates"] = {{"baseline_failure_fraction", r6(a.baseline)},
+                        {"mtbf_h", d6(f.mtbf / 3600)},
+                        {"mttr_h", d6(f.mttr / 3600)},
+                        {"degraded_fraction", d6(f.degraded)},
+                        {"transient_s", d6(f.transient_s)},
+                        {"downtime_per_occurrence_s", d6(f.per_occurrence_s())},
+                        {"occurrences_per_year", d6(kSecondsPerYear / f.mtbf)}});
+    j["per_year_from_failure_rates"] = {{"baseline_failure_fraction", d6(a.baseline)},
                                         {"faults", faults},
-                                        {"downtime_per_year_h", r6(a.downtime_per_year_s() / 3600)},
+                                        {"downtime_per_year_h", d6(a.downtime_per_year_s() / 3600)},
                                         {"availability", std::round(a.yearly() * 1e9) / 1e9}};
   }
-  j["scope"] = {{"window_s", r6(a.window_s)}, {"faults", a.faults}, {"note", availability_scope(a)}};
+  j["scope"] = {{"window_s", d6(a.window_s)}, {"faults", a.faults}, {"note", availability_scope(a)}};
   return j;
 }
 
@@ -233,13 +233,13 @@ nlohmann::ordered_json failovers_json(const FailoverStats& f) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& rec : f.records) {
     list.push_back({{"shard", rec.shard},
-                    {"crashed_at", r6(rec.crashed_at)},
+                    {"crashed_at", d6(rec.crashed_at)},
                     {"detected_at", time_or_null(rec.detected_at)},
                     {"promoted_at", time_or_null(rec.promoted_at)},
                     {"new_primary", rec.new_primary < 0 ? nlohmann::json(nullptr) : nlohmann::json(rec.new_primary)},
                     {"rto_s", time_or_null(rec.rto)},
                     {"rpo_writes", rec.lost_writes},
-                    {"rpo_span_s", rec.lost_writes ? r6(rec.lost_newest_at - rec.lost_oldest_at) : 0.0},
+                    {"rpo_span_s", rec.lost_writes ? d6(rec.lost_newest_at - rec.lost_oldest_at) : 0.0},
                     {"rpo_oldest_at", time_or_null(rec.lost_oldest_at)},
                     {"rpo_newest_at", time_or_null(rec.lost_newest_at)},
                     {"unreplicated_at_crash", rec.unreplicated_at_crash}});

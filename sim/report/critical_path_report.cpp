@@ -9,16 +9,13 @@
 #include <ostream>
 
 #include "sim/support/critical_path.hpp"
+#include "sim/report/json_number.hpp"
 #include "sim/report/report.hpp"
 
 namespace archsim {
 
 namespace {
 
-double r6(double x) {
-  if (!std::isfinite(x)) return 0;
-  return std::stod(fmt::format("{:.6g}", x));
-}
 
 // `pool`: what bounds the component's concurrent requests, plural ("workers", "connections").
 std::string phrase(uint8_t c, const std::string& where, const std::string& pool) {
@@ -28,7 +25,9 @@ std::string phrase(uint8_t c, const std::string& where, const std::string& pool)
     case cause::kCpu: return "on CPU at " + where;
     case cause::kIo: return "on disk I/O at " + where;
     case cause::kDelay: return "in the fixed delay of " + where;
-    case cause::kDownstream: return "at " + where + " waiting for downstream answers beyond their own time (hedge delay)";
+    case cause::kDownstream:
+      return "at " + where + " waiting on its calls beyond the time of the answer it used (hedge delays, failed "
+             "attempts, backoff)";
   }
   return "at " + where;
 }

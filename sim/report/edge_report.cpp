@@ -4,13 +4,9 @@
 
 #include <cmath>
 
+#include "sim/report/json_number.hpp"
 namespace archsim {
 namespace {
-double r6(double x) {
-  if (!std::isfinite(x)) return 0;
-  return std::stod(fmt::format("{:.6g}", x));
-}
-double ms(double s) { return r6(s * 1e3); }
 }  // namespace
 
 nlohmann::ordered_json rate_limit_json(const ComponentStats& s) {

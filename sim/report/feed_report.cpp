@@ -3,16 +3,13 @@
 
 #include <cmath>
 
+#include "sim/report/json_number.hpp"
 #include "sim/report/report.hpp"
 
 namespace archsim {
 
 namespace {
 
-double r6(double x) {
-  if (!std::isfinite(x)) return 0;
-  return std::stod(fmt::format("{:.6g}", x));
-}
 
 // Writes per post over all posts: unpushed posts count zero writes.
 double amplification_quantile(const FeedStats& f, double q) {

@@ -1,5 +1,6 @@
 #include "sim/report/report.hpp"
 #include "models/common/kind.hpp"
+#include "sim/report/json_number.hpp"
 #include "sim/report/availability.hpp"
 
 #include <fmt/format.h>
@@ -24,11 +25,6 @@ namespace archsim {
 namespace {
 
 // Six significant digits: readable, and identical for identical runs.
-double r6(double x) {
-  if (!std::isfinite(x)) return 0;
-  return std::stod(fmt::format("{:.6g}", x));
-}
-double ms(double s) { return r6(s * 1e3); }
 
 struct Util {
   std::optional<double> workers, cpu, io;

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "sim/report/json_number.hpp"
 namespace archsim {
 
 namespace {
 
-double r6(double v) { return std::round(v * 1e6) / 1e6; }
 
 uint64_t reason(const uint64_t* counts, FailReason r) { return counts[static_cast<size_t>(r)]; }
 
@@ -40,7 +40,7 @@ nlohmann::ordered_json calls_to_json(const ComponentStats& s) {
     nlohmann::ordered_json j;
     j["calls"] = e.calls;
     j["attempts"] = e.attempts;
-    j["attempts_per_call"] = e.calls ? r6(static_cast<double>(e.attempts) / static_cast<double>(e.calls)) : 0.0;
+    j["attempts_per_call"] = e.calls ? d6(static_cast<double>(e.attempts) / static_cast<double>(e.calls)) : 0.0;
     j["retries"] = e.retries;
     j["retries_suppressed"] = e.retries_suppressed;
     if (e.failovers) j["failovers"] = e.failovers;
@@ -50,7 +50,7 @@ nlohmann::ordered_json calls_to_json(const ComponentStats& s) {
     j["fallback_open"] = e.fallback_open;
     j["stale_served"] = e.stale_served;
     nlohmann::ordered_json tr = nlohmann::ordered_json::array();
-    for (const auto& x : e.transitions) tr.push_back({{"t_s", r6(x.t)}, {"replica", x.replica}, {"state", x.state}});
+    for (const auto& x : e.transitions) tr.push_back({{"t_s", d6(x.t)}, {"replica", x.replica}, {"state", x.state}});
     j["circuit_breaker"] = {{"transitions", e.transitions_total}, {"log", tr}};
     out[callee] = j;
   }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/report/json_number.hpp"
 #include "sim/report/report.hpp"
 #include "models/common/resilience.hpp"
 #include "sim/topology/topology.hpp"
@@ -15,7 +16,6 @@
 namespace archsim {
 namespace {
 
-double r6(double x) { return std::round(x * 1e6) / 1e6; }
 
 // Least-squares trend of equally spaced means over a window of `length` seconds.
 struct Trend {
@@ -246,21 +246,21 @@ nlohmann::ordered_json steady_state_json(const SteadyState& s) {
   nlohmann::ordered_json reasons = nlohmann::ordered_json::array();
   for (const auto& w : s.reasons) reasons.push_back({{"kind", w.kind}, {"why", w.why}, {"change", w.change}});
   j["reasons"] = reasons;
-  j["offered_rps"] = r6(s.offered_rps);
-  j["served_rps"] = r6(s.served_rps);
-  j["completed_rps"] = r6(s.completed_rps);
-  j["backlog_growth_rps"] = r6(s.backlog_growth_rps);
-  j["backlog_at_start"] = r6(s.backlog_at_start);
-  j["backlog_at_end"] = r6(s.backlog_at_end);
+  j["offered_rps"] = d6(s.offered_rps);
+  j["served_rps"] = d6(s.served_rps);
+  j["completed_rps"] = d6(s.completed_rps);
+  j["backlog_growth_rps"] = d6(s.backlog_growth_rps);
+  j["backlog_at_start"] = d6(s.backlog_at_start);
+  j["backlog_at_end"] = d6(s.backlog_at_end);
   if (!s.growing_queue.empty())
-    j["growing_queue"] = {{"component", s.growing_queue}, {"growth_rps", r6(s.queue_growth_rps)}};
+    j["growing_queue"] = {{"component", s.growing_queue}, {"growth_rps", d6(s.queue_growth_rps)}};
   j["in_flight_at_end"] = {{"count", s.in_flight_at_end},
-                           {"age_ms", {{"p50", r6(s.in_flight_age.quantile(0.5) * 1e3)},
-                                       {"p99", r6(s.in_flight_age.quantile(0.99) * 1e3)},
-                                       {"max", r6(s.in_flight_age.max() * 1e3)}}}};
-  j["latency_ms_with_in_flight"] = {{"p50", r6(s.with_in_flight.quantile(0.5) * 1e3)},
-                                    {"p99", r6(s.with_in_flight.quantile(0.99) * 1e3)},
-                                    {"p999", r6(s.with_in_flight.quantile(0.999) * 1e3)}};
+                           {"age_ms", {{"p50", d6(s.in_flight_age.quantile(0.5) * 1e3)},
+                                       {"p99", d6(s.in_flight_age.quantile(0.99) * 1e3)},
+                                       {"max", d6(s.in_flight_age.max() * 1e3)}}}};
+  j["latency_ms_with_in_flight"] = {{"p50", d6(s.with_in_flight.quantile(0.5) * 1e3)},
+                                    {"p99", d6(s.with_in_flight.quantile(0.99) * 1e3)},
+                                    {"p999", d6(s.with_in_flight.quantile(0.999) * 1e3)}};
   j["percentiles_are_lower_bounds"] = s.percentiles_are_lower_bounds;
   return j;
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "sim/report/json_number.hpp"
 #include "sim/report/report.hpp"
 #include "sim/support/units.hpp"
 
@@ -11,10 +12,6 @@ namespace archsim {
 
 namespace {
 
-double r6(double x) {
-  if (!std::isfinite(x)) return 0;
-  return std::stod(fmt::format("{:.6g}", x));
-}
 
 double ratio(uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 1.0; }
 

@@ -46,7 +46,7 @@ inline constexpr uint8_t kQueue = 1;       // waiting for a worker (a database: 
 inline constexpr uint8_t kCpu = 2;         // on the cores, processor-shared with other requests
 inline constexpr uint8_t kIo = 3;          // on the disk, shared with other I/Os
 inline constexpr uint8_t kDelay = 4;       // holding a worker without CPU (`delay`, a cache's `hit`, a balancer's `delay`)
-inline constexpr uint8_t kDownstream = 5;  // waiting on calls beyond the critical answer's own time (hedge delay)
+inline constexpr uint8_t kDownstream = 5;  // waiting on calls beyond the used answer's own time (hedges, failed attempts, backoff)
 inline constexpr uint8_t kCount = 6;
 }  // namespace cause
 const char* cause_name(uint8_t c);
