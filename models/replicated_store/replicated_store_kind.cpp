@@ -1,6 +1,9 @@
 // kind: replicated_store (models/replicated_store/replicated_store.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "models/common/kind.hpp"
 #include "sim/support/units.hpp"
 
@@ -58,8 +61,10 @@ const ParamTable& store_table() {
     t.duration("election_timeout", &S::election_timeout,
                "cp: a follower that hears no leader for a time uniform in [T, 2T] starts an election; a leader that "
                "hears from no majority for T steps down. Longer rides out slow links without needless elections, "
-               "and leaves the store without a leader for longer after a real failure",
-               false);
+               "and leaves the store without a leader for longer after a real failure; it must exceed the round "
+               "trip between the replicas (Raft: broadcast time << election timeout)",
+               false)
+        .at(&S::election_timeout_loc);
     t.check([](const Component& c, const ParamGiven& g) {
       std::string m = c.store.consistency == C::Cp ? "" : "'election_timeout' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
       return m.empty() ? heartbeat_check(c, g, false) : m;
@@ -203,6 +208,36 @@ class ReplicatedStoreKind final : public Kind {
     ct.replicas = std::move(local);
   }
   const std::string& node_region(const Component& c, size_t i) const override { return c.store.placement[i]; }
+  // Raft's timing requirement: a candidate must hear a majority's votes before its election timer
+  // fires again, so the timeout must exceed its round trip to the nearest majority. Refused when no
+  // replica could ever win (the timeout is below every replica's majority round trip): the store
+  // would never have a leader, and its timers alone make events without bound (a 2 ns timeout:
+  // gigabytes within a millisecond of simulated time).
+  void check(const Topology& t, const Component& c, std::vector<std::string>&) const override {
+    const StoreSpec& s = c.store;
+    size_t n = s.placement.size();
+    if (s.consistency != StoreSpec::Consistency::Cp || n < 2) return;
+    double best = INFINITY;  // the shortest round trip in which some replica reaches a majority
+    std::string from, to;
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<std::pair<double, size_t>> rtts;
+      for (size_t j = 0; j < n; ++j)
+        if (j != i) {
+          const std::string &x = s.placement[i], &y = s.placement[j];
+          rtts.push_back({x == y ? t.network.intra_region_rtt : t.region_rtt(x, y), j});
+        }
+      std::sort(rtts.begin(), rtts.end());
+      const auto& needed = rtts[n / 2 - 1];  // with its own vote, n / 2 others make a majority
+      if (needed.first < best) best = needed.first, from = s.placement[i], to = s.placement[needed.second];
+    }
+    if (!std::isfinite(best) || s.election_timeout > best) return;
+    t.fail(s.election_timeout_loc.line ? s.election_timeout_loc : c.loc,
+           fmt::format("election_timeout ({}) is not above the round trip in which any replica of '{}' reaches a "
+                       "majority ({} to {}: {}): no candidate can gather the votes before its next timeout, so the "
+                       "store never elects a leader; make it several round trips, e.g. {}",
+                       format_duration(s.election_timeout), c.name, from, to, format_duration(best),
+                       format_duration(std::max(0.15, 5 * best))));
+  }
   void build(const Component& c, BuildContext& b) const override { b.add_store(c); }
 };
 

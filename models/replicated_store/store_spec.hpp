@@ -43,6 +43,7 @@ struct StoreSpec {
   // followers and elect one after an election timeout.
   std::string leader;
   Location leader_loc;
+  Location election_timeout_loc;  // where the file gave it (none: the default)
   bool cold_start = false;
 
   // ap. Larger r and w buy fresher reads with more waiting; sloppy quorums buy availability with
