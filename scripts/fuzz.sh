@@ -19,8 +19,8 @@ fi
 
 mkdir -p build-fuzz/corpus
 # The archsim_core sources (the loader reaches the cost presets, which reach the rest).
-sources=($(ls sim/*.cpp models/*.cpp | grep -v -e sim/cli/main.cpp -e sim/report/plot_report.cpp))
-if [ ! -x build-fuzz/fuzz_loader ] || [ -n "$(find "${sources[@]}" tests/fuzz_loader.cpp sim/*.hpp models/*.hpp -newer build-fuzz/fuzz_loader)" ]; then
+sources=($(find sim models -name '*.cpp' ! -name '*_test.cpp' | sort | grep -v -e sim/cli/main.cpp -e sim/report/plot_report.cpp))
+if [ ! -x build-fuzz/fuzz_loader ] || [ -n "$(find sim models tests/fuzz_loader.cpp -newer build-fuzz/fuzz_loader -name '*.[ch]pp')" ]; then
   clang++ -std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     tests/fuzz_loader.cpp "${sources[@]}" $(pkg-config --cflags --libs simgrid) -lyaml-cpp -lfmt -o build-fuzz/fuzz_loader
 fi

@@ -13,7 +13,7 @@ packages=(
   libcli11-dev
   libfmt-dev
   nlohmann-json3-dev
-  python3 python3-matplotlib
+  python3 python3-matplotlib python3-yaml
   chromium
 )
 if [ $# -gt 0 ]; then packages=("$@"); fi

@@ -112,7 +112,7 @@ TEST_CASE("CLI: validate, graph and latency-table", "[cli]") {
   std::string file = write_temp("small.yaml", kSmall);
   Outcome v = run_archsim({"validate", file});
   CHECK(v.exit_code == 0);
-  CHECK(v.out == file + ": ok (3 components, 3 hosts, 1 regions)\n");
+  CHECK(v.out.rfind(file + ": ok (3 components, 3 hosts, 1 regions)\ncost: about 3.6e+03 events, ", 0) == 0);
   Outcome g = run_archsim({"graph", file});
   CHECK(g.exit_code == 0);
   CHECK(g.out.find("0->1") != std::string::npos);
@@ -121,4 +121,68 @@ TEST_CASE("CLI: validate, graph and latency-table", "[cli]") {
   CHECK(t.exit_code == 0);
   CHECK(t.out.find("cross_continent_rtt") != std::string::npos);
   CHECK(t.out.find("150ms") != std::string::npos);
+}
+
+TEST_CASE("CLI: the cost guard counts every event source and refuses up front, with the estimate and --force",
+          "[cli][cost]") {
+  SECTION("health checks every microsecond over 100 replicas") {
+    std::string file = write_temp("health.yaml",
+                                  "name: health\n"
+                                  "components:\n"
+                                  "  users: {kind: client, arrival: {process: poisson, rate: 10/s}, requests: {get: {weight: 1}}, target: lb}\n"
+                                  "  lb: {kind: load_balancer, targets: app, health_check: {interval: 1us}}\n"
+                                  "  app: {kind: service, cpu: 1ms, replicas: 100}\n"
+                                  "run: {duration: 100s}\n");
+    std::string out_dir = file + ".out";
+    Outcome o = run_archsim({"run", file, "--out", out_dir});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("would process about 3.01e+10 events") != std::string::npos);
+    CHECK(o.err.find("from lb: health checks every 1us") != std::string::npos);
+    CHECK(o.err.find("--force") != std::string::npos);
+    CHECK_FALSE(exists(out_dir));
+    Outcome v = run_archsim({"validate", file});
+    CHECK(v.exit_code == 0);
+    CHECK(v.out.find("cost: about 3.01e+10 events") != std::string::npos);
+  }
+  SECTION("closed-loop users with a 1 ns think time: a cycle is at least a round trip") {
+    // 5,000 users / (1 ns + 500 us) = 1e7 requests per simulated second, 4 messages each.
+    Outcome v = run_archsim({"validate", source_path("topologies/postgres-connections.yaml"), "--set",
+                             "components.users.arrival.think_time.mean=1ns", "--set", "run.duration=1s"});
+    CHECK(v.exit_code == 0);
+    CHECK(v.out.find("cost: about 4e+07 events") != std::string::npos);
+    Outcome o = run_archsim({"run", source_path("topologies/postgres-connections.yaml"), "--set",
+                             "components.users.arrival.think_time.mean=1ns", "--set", "run.duration=1s",
+                             "--max-wall", "30"});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("over the limit of 30 s") != std::string::npos);
+    CHECK(o.err.find("from users: arrivals") != std::string::npos);
+  }
+  SECTION("a NIC the analytic view predicts overloaded: SimGrid's backlog grows all run") {
+    std::string file = write_temp("overloaded.yaml",
+                                  "name: overloaded\n"
+                                  "components:\n"
+                                  "  users: {kind: client, arrival: {process: poisson, rate: 2M/s}, requests: {get: {weight: 1}}, target: app}\n"
+                                  "  app: {kind: service, cpu: 1us, cores: 64}\n"
+                                  "run: {duration: 0.5s}\n");
+    Outcome o = run_archsim({"run", file});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("most of it in SimGrid's flow model (users NIC offered 164% of its bandwidth") != std::string::npos);
+    CHECK(o.err.find("`--network latency` ignores contention") != std::string::npos);
+  }
+}
+
+TEST_CASE("CLI: the wall-time guard stops a run whose pace shows it would take too long", "[cli][cost]") {
+  // 5,000 closed-loop users thinking 1 ms against a database that refuses most of them: the
+  // refusals overload the NICs, SimGrid's flow model carries thousands of transfers at once, and
+  // the pace is hours for a simulated second; the up-front estimate (about 27 s) lets it start.
+  std::string out_dir = write_temp("stopped.txt", "") + ".out";
+  Outcome o = run_archsim({"run", source_path("topologies/postgres-connections.yaml"), "--set",
+                           "components.users.arrival.think_time.mean=1ms", "--set", "run.duration=1s", "--set",
+                           "run.warmup=0s", "--max-wall", "40", "--out", out_dir});
+  CHECK(o.exit_code == 2);
+  CHECK(o.err.find("error: this run was stopped: after ") != std::string::npos);
+  CHECK(o.err.find("SimGrid's flow model") != std::string::npos);
+  CHECK(o.err.find("--force") != std::string::npos);
+  CHECK(o.out.empty());
+  CHECK_FALSE(exists(out_dir));
 }

@@ -100,12 +100,27 @@ void Cache::fill_warm() {
 
 void Cache::on_start(Context& ctx) {
   if (p_.warm) fill_warm();
-  if (p_.write_policy == WritePolicy::WriteBehind) ctx.start_timer(p_.flush_interval, kFlushTimer);
+  flush_tick_ = ctx.now() + p_.flush_interval;
 }
 
 void Cache::on_recover(Context& ctx) {
   // Back from a crash empty: the warm start is the run's, not every restart's.
-  if (p_.write_policy == WritePolicy::WriteBehind) ctx.start_timer(p_.flush_interval, kFlushTimer);
+  flush_tick_ = ctx.now() + p_.flush_interval;
+  flush_armed_ = false;
+}
+
+void Cache::arm_flush(Context& ctx) {
+  if (flush_armed_) return;
+  double now = ctx.now();
+  if (flush_tick_ <= now) {
+    // The ticks missed while idle, one by one as a running timer would have added them, or at
+    // once past a long idle stretch.
+    double behind = (now - flush_tick_) / p_.flush_interval;
+    if (behind > 1000) flush_tick_ += (std::floor(behind) + 1) * p_.flush_interval;
+    while (flush_tick_ <= now) flush_tick_ += p_.flush_interval;
+  }
+  ctx.start_timer(flush_tick_ - now, kFlushTimer);
+  flush_armed_ = true;
 }
 
 void Cache::on_end(Context& ctx) {
@@ -117,8 +132,9 @@ void Cache::on_end(Context& ctx) {
 
 void Cache::on_timer(Context& ctx, uint64_t tag) {
   if (tag == kFlushTimer) {
+    flush_armed_ = false;
     flush(ctx);
-    ctx.start_timer(p_.flush_interval, kFlushTimer);
+    flush_tick_ += p_.flush_interval;
     return;
   }
   Station::on_timer(ctx, tag);
@@ -132,6 +148,7 @@ void Cache::on_message(Context& ctx, MessagePtr msg) {
 void Cache::on_crash(Context& ctx) {
   for (const auto& [key, d] : dirty_) stats().cache.unflushed_writes_lost += d.writes;
   dirty_.clear();
+  flush_armed_ = false;
   store_->clear();
   reads_in_flight_.clear();
   waiters_.clear();
@@ -189,6 +206,7 @@ void Cache::step(Context& ctx, Job& job) {
             fill(ctx, job);
             Dirty& d = dirty_[req.key];
             ++d.writes;
+            arm_flush(ctx);
             d.type = req.type;
             d.request_bytes = req.request_bytes;
             d.response_bytes = req.response_bytes;

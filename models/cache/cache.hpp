@@ -100,6 +100,9 @@ class Cache : public Station {
   double charge_of(const Message& m) const;
   void fill(Context& ctx, Job& job);
   void flush(Context& ctx);
+  // Write-behind: the flush timer runs only while something waits to be flushed, on the ticks
+  // flush_interval apart from the start (or the last recovery), so an idle cache costs no events.
+  void arm_flush(Context& ctx);
 
   Params p_;
   std::unique_ptr<CacheStore> store_;
@@ -107,6 +110,8 @@ class Cache : public Station {
   std::unordered_map<uint64_t, std::vector<uint64_t>> waiters_;       // key -> jobs waiting for that read
   std::map<uint64_t, Dirty> dirty_;                                   // ordered: flushes are deterministic
   uint64_t next_flush_ = 0;
+  double flush_tick_ = 0;     // the next flush tick
+  bool flush_armed_ = false;  // a timer waits for flush_tick_
 };
 
 }  // namespace archsim

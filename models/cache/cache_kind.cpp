@@ -10,6 +10,7 @@
 #include "sim/support/queueing_formulas.hpp"
 #include "sim/support/sharding.hpp"
 #include "sim/support/text.hpp"
+#include "sim/support/units.hpp"
 
 namespace archsim {
 namespace {
@@ -243,6 +244,14 @@ class CacheKind final : public Kind {
   }
   double memory_bytes(const Component& c) const override {
     return 96.0 * static_cast<double>(c.cache.capacity) * static_cast<double>(c.replicas);
+  }
+  // Write-behind: a flush timer per node per tick, while writes wait (at most one tick per write).
+  void background_events(const Topology& t, const Component& c, double requests,
+                         std::vector<BackgroundEvents>& out) const override {
+    if (c.cache.write_policy != WritePolicy::WriteBehind) return;
+    double ticks = std::min(t.run.duration / c.cache.flush_interval, requests);
+    out.push_back({fmt::format("write-behind flushes every {}", format_duration(c.cache.flush_interval)),
+                   ticks * static_cast<double>(nodes(c))});
   }
 };
 

@@ -338,6 +338,29 @@ TEST_CASE("Cache: a crash loses exactly the acknowledged writes not flushed yet"
   CHECK(probe.status[26] == Status::Ok);
 }
 
+TEST_CASE("Cache: the write-behind flush timer runs only while writes wait", "[cache]") {
+  // System under consideration: a write_behind cache flushing every 1 ns (the engine's
+  // resolution); 25 writes over 2.5 s, then nothing until 100 s.
+  // Expectations: every write is flushed, one flush per write, and the run costs a few events
+  // per write instead of one timer per nanosecond (1e11 of them).
+  Rig rig(WritePolicy::WriteBehind);
+  rig.cp.flush_interval = 1e-9;
+  auto engine = make_local_engine(instant_network());
+  Cache cache(rig.cp, &rig.cs, Rng(1));
+  Database db(rig.dp, &rig.ds, Rng(2));
+  std::vector<Script::Req> reqs;
+  for (int i = 0; i < 25; ++i) reqs.push_back({0.05 + 0.1 * i, true, static_cast<uint64_t>(i % 10)});
+  Script probe(reqs);
+  engine->add_node("cache", 0, &cache);
+  engine->add_node("db", 0, &db);
+  engine->add_node("probe", 0, &probe);
+  engine->run(100, 0);
+  CHECK(rig.cs.cache.writes_acknowledged == 25);
+  CHECK(rig.cs.cache.writes_flushed == 25);
+  CHECK(rig.ds.completed == 25);
+  CHECK(engine->events() < 25 * 20);
+}
+
 TEST_CASE("Cache: a hot key's expiry stampedes the database unless misses are coalesced", "[cache]") {
   // System under consideration: one key read every 0.1 ms (10k/s) for 1 s; TTL 10 ms; database
   // reads take 5 ms.

@@ -1,6 +1,9 @@
 #include "models/common/kind.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
+
+#include "sim/support/units.hpp"
 
 namespace archsim {
 
@@ -29,6 +32,19 @@ void Kind::reach(const Component&, const std::string&, CallTarget&, BuildContext
 void Kind::analytic(const Component&, const AnalyticInput&, AnalyticOutput&) const {}
 std::vector<SectionValue> Kind::section(const Component&, const ComponentStats&, double) const { return {}; }
 double Kind::memory_bytes(const Component&) const { return 0; }
+
+void Kind::background_events(const Topology& t, const Component& c, double, std::vector<BackgroundEvents>& out) const {
+  if (!c.health_check.enabled()) return;
+  // Every round, each of its nodes probes every node of what it balances over: a probe, its
+  // answer and its judging timer, plus the round's own timer.
+  std::vector<Reference> refs;
+  references(c, refs);
+  double probed = 0;
+  for (const auto& r : refs)
+    if (const Component* target = t.find(r.target); target && r.load) probed += static_cast<double>(target->kind->nodes(*target));
+  double rounds = t.run.duration / c.health_check.interval * static_cast<double>(nodes(c));
+  out.push_back({fmt::format("health checks every {}", format_duration(c.health_check.interval)), rounds * (1 + 3 * probed)});
+}
 std::optional<double> Kind::crash_until(const Component&, size_t, double) const { return std::nullopt; }
 
 const Kind* find_kind(const std::string& name) {

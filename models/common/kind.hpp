@@ -136,6 +136,14 @@ struct SectionValue {
   const char* unit = "";  // "", "ms", "%", "B", "/s"
 };
 
+// Events a component's nodes cause on their own over a run, whatever its load (heartbeats,
+// flushes, anti-entropy rounds, health checks): what the up-front cost guard adds to the
+// requests' messages.
+struct BackgroundEvents {
+  std::string what;  // "heartbeats every 100 ms", for the guard's message
+  double events = 0;  // timers and messages over the whole run
+};
+
 class Kind {
  public:
   virtual ~Kind() = default;
@@ -170,6 +178,10 @@ class Kind {
   virtual std::vector<SectionValue> section(const Component& c, const ComponentStats& s, double window) const;
   // Bytes its state takes in memory beyond the engine's per-host share, for the up-front cost guard.
   virtual double memory_bytes(const Component& c) const;
+  // Its background events over `t.run.duration` (`requests`: every client's arrivals over the
+  // run, an upper bound of the writes a flush can carry). The default: its health checks.
+  virtual void background_events(const Topology& t, const Component& c, double requests,
+                                 std::vector<BackgroundEvents>& out) const;
   // A crash of node `replica` from `at`: when the node comes back if not at the fault's end
   // (a cold standby's primary returns when the operator has restored it).
   virtual std::optional<double> crash_until(const Component& c, size_t replica, double at) const;

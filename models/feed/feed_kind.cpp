@@ -75,6 +75,20 @@ class FeedKind final : public Kind {
     for (const auto& cel : f.celebrities) edges += static_cast<double>(cel.followers);
     return 24.0 * edges + 16.0 * static_cast<double>(f.users);
   }
+  // Its own workload: posts with their fan-out (push: the timeline writes go to the workers in
+  // batches of fanout_batch) and timeline reads.
+  void background_events(const Topology& t, const Component& c, double,
+                         std::vector<BackgroundEvents>& out) const override {
+    const FeedSpec& f = c.feed;
+    double users = static_cast<double>(f.users), d = t.run.duration / 86400;
+    double batch = static_cast<double>(std::max<int64_t>(f.fanout_batch, 1));
+    double posts = users * f.posts_per_user_per_day * d, reads = users * f.reads_per_user_per_day * d;
+    double events = posts * (4 + 2 * f.mean_followees / batch);
+    for (const auto& cel : f.celebrities)
+      events += static_cast<double>(cel.posts_at.size()) * (4 + 2 * static_cast<double>(cel.followers) / batch);
+    out.push_back({"posts and their fan-out", events});
+    out.push_back({"timeline reads", 4 * reads});
+  }
 };
 
 }  // namespace

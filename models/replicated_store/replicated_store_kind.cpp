@@ -239,6 +239,23 @@ class ReplicatedStoreKind final : public Kind {
                        format_duration(std::max(0.15, 5 * best))));
   }
   void build(const Component& c, BuildContext& b) const override { b.add_store(c); }
+  // cp: the leader's heartbeat rounds (an append to every follower, its answer, the follower's
+  // election timer reset); ap: hint deliveries and anti-entropy exchanges on every replica.
+  void background_events(const Topology& t, const Component& c, double,
+                         std::vector<BackgroundEvents>& out) const override {
+    const StoreSpec& s = c.store;
+    double n = static_cast<double>(nodes(c)), d = t.run.duration;
+    if (s.consistency == StoreSpec::Consistency::Cp) {
+      out.push_back({fmt::format("heartbeats every {}", format_duration(s.heartbeat_interval)),
+                     d / s.heartbeat_interval * (1 + 3 * (n - 1))});
+      return;
+    }
+    if (s.hinted_handoff && s.hint_retry > 0)
+      out.push_back({fmt::format("hint deliveries every {}", format_duration(s.hint_retry)), n * d / s.hint_retry});
+    if (s.anti_entropy_interval > 0)
+      out.push_back({fmt::format("anti-entropy every {}", format_duration(s.anti_entropy_interval)),
+                     n * d / s.anti_entropy_interval * (1 + 2 * (n - 1))});
+  }
 };
 
 }  // namespace

@@ -20,11 +20,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "sim/experiment/experiment.hpp"
+#include "sim/analysis/cost.hpp"
 #include "sim/analysis/estimate.hpp"
 #include "sim/support/history.hpp"
 #include "sim/analysis/linearizability.hpp"
@@ -57,17 +59,21 @@ Topology load_checked(const std::string& file, const std::vector<std::string>& s
   return t;
 }
 
-// Beyond these a run is refused unless --force: hours of wall time or more memory than the machine.
-constexpr double kMaxRequests = 2e8;
+// Beyond these a run is refused unless --force: an hour of wall time (kMaxWallSeconds) or more
+// memory than the machine.
 constexpr double kMaxMemoryBytes = 16e9;
 
-void check_cost(const Topology& t, const std::string& file) {
-  CostEstimate e = estimate_cost(t);
-  if (e.requests > kMaxRequests)
+std::string wall_text(double seconds) {
+  return seconds < 120 ? fmt::format("{:.0f} s", seconds) : fmt::format("{:.0f} minutes", seconds / 60);
+}
+
+void check_cost(const Topology& t, const std::string& file, double max_wall, NetworkMode mode) {
+  CostEstimate e = estimate_cost(t, mode);
+  if (e.wall_seconds > max_wall)
     throw ConfigError(fmt::format(
-        "{}: error: this run would simulate about {:.3g} requests (about {:.0f} minutes of wall time); shorten "
-        "run.duration or lower the rate, or pass --force to run it anyway",
-        file, e.requests, e.wall_seconds / 60));
+        "{}: error: this run would process about {:.3g} events (about {} of wall time, over the limit of {}): {}; "
+        "shorten run.duration or lower what produces them, or pass --force to run it anyway",
+        file, e.events, wall_text(e.wall_seconds), wall_text(max_wall), e.largest()));
   if (e.memory_bytes > kMaxMemoryBytes)
     throw ConfigError(fmt::format(
         "{}: error: this run would need about {:.1f} GB of memory ({} hosts); shrink the topology, or pass --force "
@@ -81,17 +87,21 @@ struct HistoryOptions {
 };
 
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, bool json,
-            const std::string& out_dir, const std::string& engine, bool force, bool analytic, const HistoryOptions& hist) {
+            const std::string& out_dir, const std::string& engine, bool force, double max_wall, bool analytic,
+            const HistoryOptions& hist) {
   std::vector<std::string> all = sets;
   if (seed) all.push_back(fmt::format("run.seed={}", *seed));
   Topology t = load_checked(file, all, true);
-  if (!force) check_cost(t, file);
   RunOptions options;
   options.progress = !json && isatty(STDERR_FILENO);
   options.network = engine == "local" || engine == "latency" ? NetworkMode::Latency
                     : engine == "auto"                        ? NetworkMode::Auto
                     : engine == "simgrid"                     ? NetworkMode::Actors
                                                               : NetworkMode::Flow;
+  if (!force) {
+    check_cost(t, file, max_wall, options.network);
+    options.max_wall_seconds = max_wall;
+  }
   if (options.network == NetworkMode::Auto) options.predicted_nic = predicted_nic_utilization(t);
   // The folders are checked, then made, before the run: one that cannot be made costs no
   // simulation and leaves nothing behind.
@@ -113,8 +123,18 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::
                                     "and can be written",
                                     file, options.history_path));
   }
+  bool out_existed = !out_dir.empty() && std::filesystem::exists(out_dir);
   if (!out_dir.empty()) make_output_dir(out_dir, "run --out");
-  RunResult r = run_scenario(t, options);
+  RunResult r;
+  try {
+    r = run_scenario(t, options);
+  } catch (const RunStopped& e) {
+    std::error_code ec;
+    if (!out_dir.empty() && !out_existed) std::filesystem::remove(out_dir, ec);  // made for this run, still empty
+    throw ConfigError(fmt::format("{}: error: this run was stopped: {}; shorten run.duration or lower the load, or pass "
+                                  "--force to run it to the end",
+                                  file, e.what()));
+  }
   std::optional<CheckReport> check;
   if (hist.check) {
     check = check_history_file(options.history_path, CheckOptions{});
@@ -143,6 +163,9 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
   for (const auto& c : t.components) hosts += static_cast<size_t>(c.replicas);
   std::cout << fmt::format("{}: ok ({} components, {} hosts, {} regions)\n", file, t.components.size(), hosts,
                            t.regions.size());
+  CostEstimate e = estimate_cost(t);
+  std::cout << fmt::format("cost: about {:.3g} events, {:.3g} s of wall time, {:.0f} MB of memory (at most; {})\n",
+                           e.events, e.wall_seconds, e.memory_bytes / 1e6, e.largest());
   return 0;
 }
 
@@ -290,6 +313,7 @@ struct CommandLine {
   bool json = false;
   std::string engine = "auto";
   bool force = false;
+  double max_wall = kMaxWallSeconds;
   bool analytic = false;
   HistoryOptions hist;
   std::string dir, topology;  // plot, report
@@ -327,6 +351,10 @@ void add_run_command(CLI::App& app, CommandLine& a) {
                   "messages from one region to a host arrive in send order) or local (= --network latency)")
       ->check(CLI::IsMember({"simgrid", "local"}));
   run->add_flag("--force", a.force, "run even when the estimated time or memory is absurd");
+  run->add_option("--max-wall", a.max_wall,
+                  "seconds of wall time beyond which a run is refused up front, or stopped once its pace shows it "
+                  "(default 3600)")
+      ->check(CLI::PositiveNumber);
   run->add_option("--history", a.hist.path,
                   "write every operation on the replicated stores to this file (JSON lines, docs/outputs.md)");
   run->add_flag("--check", a.hist.check,
@@ -455,7 +483,7 @@ int cmd_experiment(const CommandLine& a) {
 // Runs the subcommand that was given. Throws ConfigError for bad input.
 int dispatch(const CommandLine& a) {
   if (*a.experiment) return cmd_experiment(a);
-  if (*a.run) return cmd_run(a.file, a.sets, a.seed, a.json, a.out_dir, a.engine, a.force, a.analytic, a.hist);
+  if (*a.run) return cmd_run(a.file, a.sets, a.seed, a.json, a.out_dir, a.engine, a.force, a.max_wall, a.analytic, a.hist);
   if (*a.estimate) return cmd_estimate(a.file, a.sets, a.est, a.json);
   if (*a.validate) return cmd_validate(a.file, a.sets);
   if (*a.table) return cmd_latency_table();

@@ -184,6 +184,11 @@ double read_duration(const Source& src, const YAML::Node& node, const LatencyTab
   }
   if (v < 0) src.fail(node, fmt::format("{} must not be negative, got {}", what, cut(s)));
   if (!allow_zero && v == 0) src.fail(node, fmt::format("{} must be greater than zero", what));
+  // Below the engine's clock resolution a duration is no time at all: timers and arrivals that
+  // far apart land on the same instant (SimGrid's resolution; the native engine keeps the same).
+  if (v > 0 && v < kTimeResolution)
+    src.fail(node, fmt::format("{} of {} is below 1 ns, the engine's time resolution; use {}", what, cut(s),
+                               allow_zero ? "0 or at least 1ns" : "at least 1ns"));
   if (v > 1e9) src.fail(node, fmt::format("{} of {} is absurdly long (over 30 years)", what, cut(s)));
   return v;
 }

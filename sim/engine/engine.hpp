@@ -93,6 +93,11 @@ class Engine {
   virtual std::vector<LinkUsage> region_link_usage() const = 0;
   virtual uint64_t events() const = 0;
   virtual NetworkReport network_report() const = 0;
+  // The wall-time guard: once a run's wall time, projected to its end at its pace so far, passes
+  // `seconds` (0: never), run() stops early and stopped() says why and at what pace. The native
+  // engine keeps it; the SimGrid actor engine (`--engine simgrid`) does not.
+  void set_wall_limit(double seconds) { wall_limit_ = seconds; }
+  const std::string& stopped() const { return stopped_; }
   // One fault window, from `at` to `until` (< 0: the end of the run). REQUIRES: before run().
   //   Crash:     node `node` crashes, and recovers at `until` (Node::on_crash / on_recover).
   //   Condition: `condition` holds on node `node` (Node::on_condition).
@@ -125,6 +130,10 @@ class Engine {
     f.until = recover_at;
     schedule_fault(f);
   }
+
+ protected:
+  double wall_limit_ = 0;
+  std::string stopped_;
 };
 
 std::unique_ptr<Engine> make_simgrid_engine(const NetworkPlan& plan, bool progress);

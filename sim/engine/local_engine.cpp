@@ -44,7 +44,7 @@ namespace {
 // sharing a transfer's serialization stretches by about 1 / (1 - utilization); at 20% that is 25%
 // of a serialization time that is itself small against the latency for the transfers that stay
 // direct (see kLargeTransfer), so the latencies stay within a fraction of a percent.
-constexpr double kContended = 0.2;
+constexpr double kContended = kContendedUtilization;
 // The window over which a link's offered utilization is measured.
 constexpr double kWindow = 0.01;
 // A transfer whose serialization (bytes over the slowest link), or the serialization of the data
@@ -132,7 +132,10 @@ class LocalEngine : public Engine {
       Event e = pool_[slot];
       release(slot);
       now_ = e.time;
-      if ((++events_ & 0x3FFFF) == 0 && progress_) show_progress();
+      if ((++events_ & 0xFF) == 0) {
+        if ((events_ & 0x3FFFF) == 0 && progress_) show_progress();
+        if (wall_limit_ > 0 && over_wall_limit()) break;
+      }
       NodeCtx& n = nodes_[e.node];
       if (e.fault != 0) {
         apply_fault(faults_[static_cast<size_t>(e.fault - 1)], e.tag == 1);
@@ -540,6 +543,29 @@ class LocalEngine : public Engine {
       win_region_[d] = 0;
     }
     win_end_ = now_ + kWindow;
+  }
+
+  // The wall-time guard (Engine::set_wall_limit), once the run has had a fair sample of its pace:
+  // at least a quarter of the limit, or 10 s.
+  bool over_wall_limit() {
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+    if (wall < std::min(10.0, wall_limit_ / 4) || now_ <= 0) return false;
+    double projected = wall / now_ * end_;
+    if (projected <= wall_limit_) return false;
+    stopped_ = fmt::format("after {:.0f} s of wall time it had simulated {:.3g} s of {:.3g} s: at that pace the run "
+                           "would take about {:.0f} minutes",
+                           wall, now_, end_, projected / 60);
+    if (carrier_ && carrier_->in_flight() > 0) {
+      std::string links;
+      for (size_t i = 0; i < report_.carried.size() && i < 3; ++i)
+        links += (links.empty() ? "" : ", ") + report_.carried[i].link;
+      stopped_ += fmt::format(
+          ", most of it in SimGrid's flow model, which re-shares a link among all its {} transfers in flight whenever "
+          "one starts or ends ({}{}): an overloaded network. `--network latency` ignores contention and runs this "
+          "in a fraction of the time",
+          carrier_->in_flight(), links, report_.carried.size() > 3 ? ", ..." : "");
+    }
+    return true;
   }
 
   // On a terminal, after 2 s of wall time: how far the run is and, once a simulated second has

@@ -43,6 +43,10 @@ enum class NetworkMode : uint8_t {
 };
 const char* to_string(NetworkMode m);
 
+// Offered utilization above which `--network auto` has a link's transfers carried by SimGrid's
+// flow model (sim/engine/local_engine.cpp).
+constexpr double kContendedUtilization = 0.2;
+
 // What the engine did with the network: which links SimGrid's flow model carried, and why.
 struct NetworkReport {
   NetworkMode mode = NetworkMode::Flow;

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "sim/config/loader.hpp"
+#include "sim/analysis/cost.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/report/output_dir.hpp"
 #include "sim/experiment/slurm.hpp"

@@ -53,36 +53,6 @@ NetworkPlan network_plan(const Topology& t) {
 namespace {
 }
 
-CostEstimate estimate_cost(const Topology& t) {
-  CostEstimate e;
-  size_t calls = 1;
-  for (const auto& c : t.components) {
-    e.hosts += static_cast<size_t>(c.kind->nodes(c));
-    for (const auto& [type, list] : c.calls)
-      for (const auto& call : list) calls += call.shape == CallSpec::Shape::Fanout ? static_cast<size_t>(std::max<int64_t>(call.fanout, 1)) : call.targets.size();
-    e.memory_bytes += c.kind->memory_bytes(c);
-    if (!c.kind->traits().client) continue;
-    switch (c.arrival.process) {
-      case ArrivalSpec::Process::Poisson:
-      case ArrivalSpec::Process::Constant:
-        e.requests += c.arrival.rate * t.run.duration;
-        break;
-      case ArrivalSpec::Process::Closed:
-        // At most one request per user per think time, and at least one per millisecond of latency.
-        e.requests += static_cast<double>(c.arrival.users) * t.run.duration / std::max(c.arrival.think_time.mean(), 1e-3);
-        e.memory_bytes += 64.0 * static_cast<double>(c.arrival.users);
-        break;
-      case ArrivalSpec::Process::Trace:
-        break;
-    }
-  }
-  double hops = 2.0 * static_cast<double>(calls + 1);
-  e.wall_seconds = e.requests * hops * 2e-6;
-  double h = static_cast<double>(e.hosts);
-  e.memory_bytes += h * h * 200.0 + h * 20e3 + 64e6;  // routes, per-host state, the engine itself
-  return e;
-}
-
 namespace {
 
 
@@ -212,6 +182,7 @@ class ScenarioBuilder final : public BuildContext {
     NetworkPlan plan = network_plan(t);
     plan.predicted_nic = options.predicted_nic;
     engine_ = make_engine(plan, options.network, options.progress);
+    engine_->set_wall_limit(options.max_wall_seconds);
     if (!options.history_path.empty()) history_ = std::make_unique<HistoryWriter>(options.history_path);
     for (const auto& f : t.faults) {
       double end = f.duration < 0 ? t.run.duration : f.at + f.duration;
@@ -228,6 +199,7 @@ class ScenarioBuilder final : public BuildContext {
   void run() {
     auto wall0 = std::chrono::steady_clock::now();
     engine_->run(t_.run.duration, t_.run.warmup);
+    if (!engine_->stopped().empty()) throw RunStopped(engine_->stopped());
     r_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     for (auto& o : oracles_) o->finish(t_.run.duration);
     if (history_) history_->finish();

@@ -53,6 +53,9 @@ struct RunResult {
 
 struct RunOptions {
   NetworkMode network = NetworkMode::Auto;  // `--network` (sim/engine/network.hpp)
+  // The wall-time guard (Engine::set_wall_limit): a run projected past this many seconds of wall
+  // time stops with RunStopped; 0 = none.
+  double max_wall_seconds = 0;
   bool progress = false;  // a progress line on stderr (only shown on a terminal)
   // When set: every client operation on a replicated store, as a history (sim/support/history.hpp).
   // The second and later stores of a file have their keys offset by index x 2^40 (processes by
@@ -63,18 +66,19 @@ struct RunOptions {
   std::vector<std::pair<std::string, double>> predicted_nic;
 };
 
-// REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks.
+// A run the wall-time guard stopped: what() says at what pace and why.
+struct RunStopped : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The wall time beyond which a run is refused up front (sim/analysis/cost.hpp) and stopped once under way
+// (RunOptions::max_wall_seconds), unless `run --force`.
+constexpr double kMaxWallSeconds = 3600;
+
+// REQUIRES: validate_topology(t) passed. Throws std::runtime_error when an invariant breaks,
+// RunStopped when the wall-time guard stopped it.
 RunResult run_scenario(const Topology& t, const RunOptions& options);
 
-// What a run will cost, estimated before it starts, so an absurd configuration is refused up
-// front instead of dying out of memory hours later.
-struct CostEstimate {
-  double requests = 0;      // simulated requests over the whole run
-  double wall_seconds = 0;  // at about 40 us of wall time per request-hop
-  double memory_bytes = 0;  // hosts, routes, cache entries
-  size_t hosts = 0;
-};
-CostEstimate estimate_cost(const Topology& t);
 
 // The network plan of a topology (regions, region links, shortest routes).
 NetworkPlan network_plan(const Topology& t);

@@ -12,6 +12,10 @@
 
 namespace archsim {
 
+// The engines' clock resolution, in seconds (SimGrid's; the native engine keeps the same): a
+// duration given in a topology is 0 or at least this.
+constexpr double kTimeResolution = 1e-9;
+
 // "500us", "1.5ms", "2s", "3min", "4h", "0". REQUIRES nothing; returns seconds.
 std::optional<double> parse_duration(std::string_view text, std::string* why);
 // "4KiB", "1.5MB", "512B". Returns bytes (KiB = 1024 B, KB = 1000 B).
