@@ -215,12 +215,44 @@ def check_summary(s):
                 broken.append(f"component {name}: arrivals {c['arrivals']} < completed + failed + rejected")
     cp = s.get("critical_path")
     if isinstance(cp, dict):
-        rows = cp.get("above_p99") or cp.get("rows") or []
-        shares = [row.get("share_above_p99") for row in rows if isinstance(row, dict)]
-        shares = [x for x in shares if isinstance(x, (int, float))]
-        if shares and abs(sum(shares) - 1) > 2e-3:
-            broken.append(f"critical-path shares add up to {sum(shares):.6f}, not 1")
+        # The rows (component x cause, with the unattributed rest) add up to 1; so do the causes
+        # with that rest.
+        rows = [r for r in cp.get("rows") or [] if isinstance(r, dict)]
+        rest = [r for r in rows if r.get("cause") == "unattributed"]
+        groups = {"rows": rows, "by_cause": list((cp.get("by_cause") or {}).values()) + rest}
+        for group, entries in groups.items():
+            for key in ("share_above_p99", "share_all"):
+                shares = [e.get(key) for e in entries if isinstance(e.get(key), (int, float))]
+                if shares and sum(shares) > 0 and abs(sum(shares) - 1) > 2e-3:
+                    broken.append(f"critical_path.{group}: {key} adds up to {sum(shares):.6f}, not 1")
     return broken
+
+
+def self_test():
+    """The checks flag what they are meant to: a sound summary passes, each broken copy fails."""
+    sound = {"requests": {"generated": 10, "completed": 7, "failed": 2, "in_flight_at_end": 1,
+                          "failed_by_reason": {"rejected": 1, "timed_out": 1}},
+             "latency_ms": {"count": 7, "p50": 1.0, "p99": 2.0, "max": 3.0},
+             "steady_state": {"backlog_growth_rps": -0.5},
+             "components": {"db": {"arrivals": 9, "completed": 7, "failed": 1, "rejected": 1, "hit_ratio": 0.5}},
+             "critical_path": {"rows": [{"share_above_p99": 0.75}, {"share_above_p99": 0.25}]}}
+    assert check_summary(sound) == [], check_summary(sound)
+    breakages = {
+        "generated": lambda d: d["requests"].update(generated=11),
+        "failed_by_reason": lambda d: d["requests"]["failed_by_reason"].update(rejected=0),
+        "count": lambda d: d["latency_ms"].update(count=6),
+        "p99": lambda d: d["latency_ms"].update(p99=5.0),
+        "negative": lambda d: d["components"]["db"].update(completed=-1),
+        "NaN": lambda d: d["latency_ms"].update(p50=float("nan")),
+        "share": lambda d: d["components"]["db"].update(hit_ratio=1.5),
+        "arrivals": lambda d: d["components"]["db"].update(arrivals=8),
+        "critical path": lambda d: d["critical_path"]["rows"].append({"share_above_p99": 0.33}),
+    }
+    for name, breaks in breakages.items():
+        broken = json.loads(json.dumps(sound))
+        breaks(broken)
+        assert check_summary(broken), f"the check for {name} let a broken summary through"
+    print(f"fuzz_runs: self-test passed (a sound summary and {len(breakages)} broken ones)")
 
 
 ERROR_LINE = re.compile(r"(^|\n)[^\n]*: error: ")
@@ -314,7 +346,10 @@ def main():
     ap.add_argument("--archsim", default=os.path.join(ROOT, "build", "archsim"))
     ap.add_argument("--keep", help="keep every failing mutant in this folder")
     ap.add_argument("--verbose", action="store_true", help="a line for every run, with its refusal if any")
+    ap.add_argument("--self-test", action="store_true", help="check the invariant checks themselves, then fuzz")
     args = ap.parse_args()
+    if args.self_test:
+        self_test()
     files = args.files or sorted(glob.glob(os.path.join(ROOT, "topologies", "*.yaml")) +
                                  glob.glob(os.path.join(ROOT, "tests", "topologies", "*.yaml")))
     if not os.access(args.archsim, os.X_OK):

@@ -73,6 +73,7 @@ const ParamTable& store_table() {
                "cp: the leader's heartbeats, which also resend unacknowledged entries and confirm read-index rounds; "
                "must be below `election_timeout`",
                false)
+        .at(&S::heartbeat_interval_loc)
         .check(
             [](const Component& c, const ParamGiven& g) {
               std::string m = c.store.consistency == C::Cp ? "" : "'heartbeat_interval' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
@@ -213,7 +214,7 @@ class ReplicatedStoreKind final : public Kind {
   // replica could ever win (the timeout is below every replica's majority round trip): the store
   // would never have a leader, and its timers alone make events without bound (a 2 ns timeout:
   // gigabytes within a millisecond of simulated time).
-  void check(const Topology& t, const Component& c, std::vector<std::string>&) const override {
+  void check(const Topology& t, const Component& c, std::vector<std::string>& warnings) const override {
     const StoreSpec& s = c.store;
     size_t n = s.placement.size();
     if (s.consistency != StoreSpec::Consistency::Cp || n < 2) return;
@@ -230,7 +231,18 @@ class ReplicatedStoreKind final : public Kind {
       const auto& needed = rtts[n / 2 - 1];  // with its own vote, n / 2 others make a majority
       if (needed.first < best) best = needed.first, from = s.placement[i], to = s.placement[needed.second];
     }
-    if (!std::isfinite(best) || s.election_timeout > best) return;
+    if (!std::isfinite(best)) return;
+    // Two rounds in flight at once are common (etcd advises a heartbeat about the round trip);
+    // more only cost messages.
+    if (s.heartbeat_interval < best / 2)
+      warnings.push_back(fmt::format(
+          "{}: warning: heartbeat_interval ({}) is well below the round trip in which the leader of '{}' reaches a "
+          "majority ({}): about {:.0f} heartbeat rounds are in flight at once, each a message to every follower, and "
+          "no commit or read-index round completes sooner for it; make it about the round trip, e.g. {}",
+          t.where(s.heartbeat_interval_loc.line ? s.heartbeat_interval_loc : c.loc), format_duration(s.heartbeat_interval),
+          c.name, format_duration(best),
+          std::ceil(best / s.heartbeat_interval), format_duration(best)));
+    if (s.election_timeout > best) return;
     t.fail(s.election_timeout_loc.line ? s.election_timeout_loc : c.loc,
            fmt::format("election_timeout ({}) is not above the round trip in which any replica of '{}' reaches a "
                        "majority ({} to {}: {}): no candidate can gather the votes before its next timeout, so the "

@@ -44,6 +44,7 @@ struct StoreSpec {
   std::string leader;
   Location leader_loc;
   Location election_timeout_loc;  // where the file gave it (none: the default)
+  Location heartbeat_interval_loc;
   bool cold_start = false;
 
   // ap. Larger r and w buy fresher reads with more waiting; sloppy quorums buy availability with

@@ -489,3 +489,14 @@ TEST_CASE("ReplicatedStore failover: a caller whose region's replica is down ret
   CHECK(e["failovers"].get<double>() == Approx(edge["failed"]["unavailable"].get<double>()).epsilon(0.1));
   CHECK(store(with, "ledger")["lost_acknowledged_writes"] == 0);
 }
+
+TEST_CASE("ReplicatedStore: a heartbeat far below the majority round trip is warned, with the rounds in flight",
+          "[store]") {
+  // store-cp.yaml: replicas in us-east, eu-west, ap-south; the nearest majority is 80 ms away.
+  Outcome o = run_archsim({"validate", topology("store-cp.yaml"), "--set", "components.kv.heartbeat_interval=1ms"});
+  CHECK(o.exit_code == 0);
+  CHECK(o.err.find("warning: heartbeat_interval (1ms) is well below the round trip in which the leader of 'kv' "
+                   "reaches a majority (80ms): about 80 heartbeat rounds are in flight") != std::string::npos);
+  Outcome as_shipped = run_archsim({"validate", topology("store-cp.yaml")});  // 50 ms: under two rounds
+  CHECK(as_shipped.err.find("heartbeat_interval") == std::string::npos);
+}
