@@ -112,7 +112,7 @@ TEST_CASE("CLI: validate, graph and latency-table", "[cli]") {
   std::string file = write_temp("small.yaml", kSmall);
   Outcome v = run_archsim({"validate", file});
   CHECK(v.exit_code == 0);
-  CHECK(v.out.rfind(file + ": ok (3 components, 3 hosts, 1 regions)\ncost: about 3.6e+03 events, ", 0) == 0);
+  CHECK(v.out.rfind(file + ": ok (3 components, 3 hosts, 1 region)\ncost: about 3.6e+03 events, ", 0) == 0);
   Outcome g = run_archsim({"graph", file});
   CHECK(g.exit_code == 0);
   CHECK(g.out.find("0->1") != std::string::npos);
@@ -185,4 +185,14 @@ TEST_CASE("CLI: the wall-time guard stops a run whose pace shows it would take t
   CHECK(o.err.find("--force") != std::string::npos);
   CHECK(o.out.empty());
   CHECK_FALSE(exists(out_dir));
+}
+
+TEST_CASE("CLI: a timeout below the round trip to its target is warned", "[cli]") {
+  std::string file = write_temp("small.yaml", kSmall);
+  Outcome o = run_archsim({"validate", file, "--set", "components.users.timeout=1us"});
+  CHECK(o.exit_code == 0);
+  CHECK(o.err.find("warning: the timeout of 'users' (1us) is below the round trip to 'app' (500us): every attempt "
+                   "times out before an answer can arrive") != std::string::npos);
+  Outcome fine = run_archsim({"validate", file, "--set", "components.users.timeout=1s"});
+  CHECK(fine.err.find("times out") == std::string::npos);
 }

@@ -554,3 +554,23 @@ TEST_CASE("Experiment: files are read as strictly as topologies", "[experiment]"
   CHECK(refused("topology: t.yaml\n" + std::string(2 * 1024 * 1024, '#')).find("experiments over 1 MiB are refused") !=
         std::string::npos);
 }
+
+TEST_CASE("Experiment: mistakes are named for what they are", "[experiment]") {
+  SECTION("a variant called 'baseline' is refused as reserved, not as badly spelled") {
+    std::string file = write_experiment(
+        "description: reserved\ncompare:\n  baseline: {set: {components.users.arrival.rate: 100/s}}\n"
+        "  faster: {set: {components.users.arrival.rate: 200/s}}\n");
+    Outcome o = run_archsim({"experiment", file, "--out", file + ".out"});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("name 'baseline' is reserved for the unchanged design") != std::string::npos);
+    CHECK(o.err.find("must be made of letters") == std::string::npos);
+  }
+  SECTION("a topology given to `experiment` is said to be one, with the command that runs it") {
+    std::string topo = write_temp("a-topology.yaml", kTiny);
+    Outcome o = run_archsim({"experiment", topo, "--out", topo + ".out"});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find(topo + " is a topology (it has `components:`), not an experiment: run it with `archsim run " +
+                     topo + "`") != std::string::npos);
+    CHECK(o.err.find("unknown key") == std::string::npos);
+  }
+}

@@ -26,6 +26,13 @@ TEST_CASE("Units: durations parse to seconds", "[units]") {
     CHECK(why.find("unknown unit 'parsecs'") != std::string::npos);
     CHECK(why.find("ms") != std::string::npos);
   }
+  SECTION("a unit's prefix alone is refused with the units it begins") {
+    CHECK_FALSE(parse_rate("20k", &why));
+    CHECK(why.find("unknown unit 'k' in rate '20k'") != std::string::npos);
+    CHECK(why.find("did you mean '20k/s' or '20k/min' or '20k/h'?") != std::string::npos);
+    CHECK_FALSE(parse_duration("5m", &why));
+    CHECK(why.find("did you mean '5ms' or '5min'?") != std::string::npos);
+  }
   SECTION("nan, inf and hex are not numbers") {
     CHECK_FALSE(parse_duration("nan", &why));
     CHECK_FALSE(parse_duration("inf s", &why));

@@ -161,8 +161,8 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
   Topology t = load_checked(file, sets, true);
   size_t hosts = 0;
   for (const auto& c : t.components) hosts += static_cast<size_t>(c.replicas);
-  std::cout << fmt::format("{}: ok ({} components, {} hosts, {} regions)\n", file, t.components.size(), hosts,
-                           t.regions.size());
+  std::cout << fmt::format("{}: ok ({} components, {} hosts, {} region{})\n", file, t.components.size(), hosts,
+                           t.regions.size(), t.regions.size() == 1 ? "" : "s");
   CostEstimate e = estimate_cost(t);
   std::cout << fmt::format("cost: about {:.3g} events, {:.3g} s of wall time, {:.0f} MB of memory (at most; {})\n",
                            e.events, e.wall_seconds, e.memory_bytes / 1e6, e.largest());

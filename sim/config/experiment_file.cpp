@@ -81,9 +81,12 @@ std::string slug(const std::string& s) {
 
 void check_name(const Source& src, const YAML::Node& key, const std::string& what) {
   const std::string& n = key.Scalar();
-  if (n.empty() || n == "baseline" || slug(n) != n || n[0] == '.')
-    src.fail(key, fmt::format("{} name '{}' must be made of letters, digits, '.', '-' and '+' (and not be 'baseline')",
-                              what, n));
+  if (n == "baseline")
+    src.fail(key, fmt::format("{} name 'baseline' is reserved for the unchanged design, which every experiment runs; "
+                              "give it another name",
+                              what));
+  if (n.empty() || slug(n) != n || n[0] == '.')
+    src.fail(key, fmt::format("{} name '{}' must be made of letters, digits, '.', '-' and '+'", what, n));
 }
 
 struct Choice {  // one variant or mutation
@@ -100,10 +103,20 @@ class ExperimentReader {
       : path_(path),
         extra_sets_(extra_sets),
         src_(path),
-        root_(read_yaml_file(path, src_, kExperimentDocument)),
+        root_(not_a_topology(read_yaml_file(path, src_, kExperimentDocument))),
         top_(src_, root_, "the experiment",
              {"name", "description", "topology", "seed", "set", "sweep", "zip", "mutations", "compare",
               "replications", "until"}) {}
+
+  // A topology given where an experiment is expected: said so, before its keys read as unknown.
+  YAML::Node not_a_topology(YAML::Node root) {
+    if (root.IsMap() && root["components"] && !root["description"])
+      src_.fail(root["components"],
+                fmt::format("{} is a topology (it has `components:`), not an experiment: run it with `archsim run {}`, "
+                            "or write an experiment that names it in `topology:` (docs/experiments.md)",
+                            path_, path_));
+    return root;
+  }
 
   // REQUIRES: called once.
   Experiment read() {

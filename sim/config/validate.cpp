@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -154,6 +155,40 @@ std::vector<std::string> region_path(const Topology& t, const std::string& a, co
 // A measured RTT table need not obey the triangle inequality; archsim routes every region pair by
 // the lowest summed RTT, so a direct link slower than a path through other regions carries none of
 // that pair's traffic. Said, so the user knows which latency the run uses.
+// A timeout below the network's round trip to what it waits for: every attempt times out before
+// any answer can arrive (warned, not refused: a what-if may mean it).
+static void warn_impossible_timeouts(const Topology& t, std::vector<std::string>& warnings) {
+  auto rtt = [&](const std::string& a, const Component* to) {  // to its nearest node
+    if (!to) return t.network.intra_region_rtt;
+    double best = INFINITY;
+    int64_t n = std::min<int64_t>(to->kind->nodes(*to), 1000);
+    for (int64_t i = 0; i < n; ++i) {
+      const std::string& b = to->kind->node_region(*to, static_cast<size_t>(i));
+      best = std::min(best, a == b ? t.network.intra_region_rtt : t.region_rtt(a, b));
+    }
+    return std::isfinite(best) ? best : t.network.intra_region_rtt;
+  };
+  auto warn = [&](Location loc, const std::string& what, double timeout, const std::string& target, double r) {
+    warnings.push_back(fmt::format("{}: warning: {} ({}) is below the round trip to '{}' ({}): every attempt times out "
+                                   "before an answer can arrive; make it longer than the round trip plus the work",
+                                   where(t, loc), what, format_duration(timeout), target, format_duration(r)));
+  };
+  for (const auto& c : t.components) {
+    if (c.kind->traits().client && c.timeout > 0 && !c.target.empty()) {
+      double r = rtt(c.region, t.find(c.target));
+      if (c.timeout < r) warn(c.loc, fmt::format("the timeout of '{}'", c.name), c.timeout, c.target, r);
+    }
+    for (const auto& [type, list] : c.calls)
+      for (const auto& call : list) {
+        if (call.policy.timeout <= 0 || call.targets.empty()) continue;
+        double r = rtt(c.region, t.find(call.targets[0]));
+        if (call.policy.timeout < r)
+          warn(call.loc.line ? call.loc : c.loc, fmt::format("the timeout of '{}' calling it", c.name), call.policy.timeout,
+               call.targets[0], r);
+      }
+  }
+}
+
 static void warn_slow_direct_links(const Topology& t, std::vector<std::string>& warnings) {
   for (const auto& l : t.network.links) {
     std::vector<std::string> path = region_path(t, l.a, l.b);
@@ -333,6 +368,7 @@ std::vector<std::string> validate_topology(const Topology& t) {
   validate_caches(t);
   validate_faults(t);
   warn_slow_direct_links(t, warnings);
+  warn_impossible_timeouts(t, warnings);
 
   for (size_t i = 0; i < t.components.size(); ++i)
     if (!reached[i] && !t.components[i].kind->traits().own_workload)

@@ -393,7 +393,7 @@ class LocalEngine : public Engine {
         win_region_[dir] += bytes;
         contended = contended || flow_region_[dir] ||
                     backlog(busy_region_[dir], flow_region_[dir], bytes, plan_.links[i].bandwidth, latency, [&] {
-                      return plan_.links[i].name + (fwd ? " (forward)" : " (backward)");
+                      return plan_.links[i].name + (dir % 2 == 0 ? " (forward)" : " (backward)");
                     });
       }
     }

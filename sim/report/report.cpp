@@ -437,11 +437,13 @@ Verdict bottleneck(const RunResult& r) {
     if (w.replica >= 0)
       what = store_replica_load(r, s, static_cast<size_t>(w.replica), w.resource, w.util);
     else if (w.resource == "cpu")
-      what = fmt::format("CPU at {} of {} cores ({} replicas x {})", pct(w.util), s.cores_per_replica * s.replicas,
-                         s.replicas, s.cores_per_replica);
+      what = s.replicas == 1 ? fmt::format("CPU at {} of {} cores", pct(w.util), s.cores_per_replica)
+                             : fmt::format("CPU at {} of {} cores ({} replicas x {})", pct(w.util),
+                                           s.cores_per_replica * s.replicas, s.replicas, s.cores_per_replica);
     else if (w.resource == "io")
-      what = fmt::format("disk at {} of {} I/O channels ({} replicas x {})", pct(w.util), s.io_per_replica * s.replicas,
-                         s.replicas, s.io_per_replica);
+      what = s.replicas == 1 ? fmt::format("disk at {} of {} I/O channels", pct(w.util), s.io_per_replica)
+                             : fmt::format("disk at {} of {} I/O channels ({} replicas x {})", pct(w.util),
+                                           s.io_per_replica * s.replicas, s.replicas, s.io_per_replica);
     else if (w.resource == "consumers")
       what = fmt::format("{} consumers busy {}", s.workers_per_replica, pct(w.util));
     else

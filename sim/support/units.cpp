@@ -78,7 +78,17 @@ std::optional<double> parse_with_units(std::string_view text, std::string* why, 
     if (!known.empty()) known += ", ";
     known += units[i].name;
   }
-  if (why) *why = fmt::format("unknown unit {} in {} {}; known units: {}", quoted(unit), what, quoted(text), known);
+  // A prefix alone ("20k" for a rate, "5m" for a duration): the known units it begins.
+  std::string hint;
+  int offered = 0;
+  for (size_t i = 0; i < n && offered < 3; ++i) {
+    std::string_view name = units[i].name;
+    if (name.size() <= unit.size() || name.substr(0, unit.size()) != unit) continue;
+    hint += fmt::format("{}{}", offered++ ? " or " : "; did you mean ",
+                        quoted(std::string(text) + std::string(name.substr(unit.size()))));
+  }
+  if (offered) hint += "?";
+  if (why) *why = fmt::format("unknown unit {} in {} {}; known units: {}{}", quoted(unit), what, quoted(text), known, hint);
   return std::nullopt;
 }
 
