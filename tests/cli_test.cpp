@@ -196,3 +196,43 @@ TEST_CASE("CLI: a timeout below the round trip to its target is warned", "[cli]"
   Outcome fine = run_archsim({"validate", file, "--set", "components.users.timeout=1s"});
   CHECK(fine.err.find("times out") == std::string::npos);
 }
+
+TEST_CASE("CLI: a --set path that does not exist gets the nearest one", "[cli]") {
+  std::string file = write_temp("small.yaml", kSmall);
+  Outcome o = run_archsim({"validate", file, "--set", "components.users.arival.rate=10/s"});
+  CHECK(o.exit_code == 2);
+  CHECK(o.err == "--set components.users.arival.rate=10/s: error: 'components.users.arival' does not exist in " + file +
+                     "; did you mean 'components.users.arrival'?\n");
+}
+
+TEST_CASE("CLI: report --topology refuses a file of another design than the run's", "[cli]") {
+  std::string file = write_temp("small.yaml", kSmall);
+  std::string other = write_temp("other.yaml", std::string(kSmall).replace(6, 5, "other"));
+  std::string dir = file + ".run";
+  REQUIRE(run_archsim({"run", file, "--out", dir}).exit_code == 0);
+  Outcome o = run_archsim({"report", dir, "--topology", other});
+  CHECK(o.exit_code == 2);
+  CHECK(o.err.find("error: " + dir + " is a run of 'small', and " + other + " describes 'other'") != std::string::npos);
+  CHECK_FALSE(exists(dir + "/report.html"));
+}
+
+TEST_CASE("CLI: YAML merge keys copy the base map's keys the map does not give itself", "[cli]") {
+  // api-eu is api with its own calls and cpu; a --set on api-eu leaves api alone.
+  std::string file = write_temp("merge.yaml",
+                                "name: merge\n"
+                                "components:\n"
+                                "  users: {kind: client, arrival: {process: constant, rate: 10/s}, requests: {get: {weight: 1}}, target: api}\n"
+                                "  api: &api {kind: service, cpu: 1ms, calls: [api-eu]}\n"
+                                "  api-eu:\n"
+                                "    <<: *api\n"
+                                "    calls: []\n"
+                                "    cpu: 7ms\n"
+                                "run: {duration: 2s}\n");
+  Outcome o = run_archsim({"run", file, "--json", "--network", "latency", "--set", "components.api-eu.cpu=9ms"});
+  REQUIRE(o.exit_code == 0);
+  auto j = nlohmann::json::parse(o.out);
+  CHECK(j["components"]["api-eu"]["kind"] == "service");
+  CHECK(j["components"]["api-eu"]["mean_residence_ms"].get<double>() == Approx(9).margin(0.01));
+  // api: its own 1 ms plus the call to api-eu (9 ms and a 0.5 ms round trip)
+  CHECK(j["components"]["api"]["mean_residence_ms"].get<double>() == Approx(10.5).margin(0.01));
+}

@@ -214,7 +214,18 @@ int cmd_report(const std::string& dir, const std::string& topology, const std::v
   std::vector<std::string> args{dir};
   std::string tmp;
   if (!topo.empty()) {
-    nlohmann::json a = assumptions_json(load_checked(topo, overrides, false));
+    Topology t = load_checked(topo, overrides, false);
+    // A run folder's summary names the topology it ran: another file's assumptions would describe
+    // a design the figures do not show.
+    std::ifstream summary(dir + "/summary.json");
+    if (!topology.empty() && summary) {
+      nlohmann::json j = nlohmann::json::parse(summary, nullptr, false);
+      if (j.is_object() && j.contains("topology") && j["topology"].is_string() && j["topology"] != t.name)
+        throw ConfigError(fmt::format("report {} --topology {}: error: {} is a run of '{}', and {} describes '{}'; give "
+                                      "the file the run used (its copy is {}/topology.yaml when the run wrote one)",
+                                      dir, topology, dir, j["topology"].get<std::string>(), topology, t.name, dir));
+    }
+    nlohmann::json a = assumptions_json(t);
     char tpl[] = "/tmp/archsim-assumptions-XXXXXX";
     int fd = ::mkstemp(tpl);
     if (fd < 0) throw std::runtime_error("cannot create a temporary file");

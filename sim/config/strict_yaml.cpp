@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -258,6 +259,64 @@ class Census : public YAML::EventHandler {
 
 }  // namespace
 
+namespace {
+
+size_t count_values(const YAML::Node& n) {
+  size_t c = 1;
+  if (n.IsMap() || n.IsSequence())
+    for (auto it = n.begin(); it != n.end(); ++it) c += count_values(n.IsMap() ? it->second : *it);
+  return c;
+}
+
+// YAML merge keys (`<<: *base`, or `<<: [*a, *b]` where the first given wins): the keys of the
+// merged maps that the map does not give itself, copied in; yaml-cpp reads `<<` as a plain key.
+// Copies, not shared nodes, so that --set on one map leaves the others alone. `budget` bounds
+// the values copied (merges of merges grow like aliases do).
+void apply_merge_keys(YAML::Node node, const Source& src, const DocumentKind& kind, size_t& budget,
+                      std::set<std::pair<int, int>>& done, int depth) {
+  if (depth > 64 || !(node.IsMap() || node.IsSequence())) return;  // the census refused deeper documents
+  // Each map and list once: an alias is the node it names, at the same place (a billion laughs
+  // would otherwise be walked a billion times).
+  if (!done.insert({node.Mark().line, node.Mark().column}).second) return;
+  if (node.IsSequence()) {
+    for (auto child : node) apply_merge_keys(child, src, kind, budget, done, depth + 1);
+    return;
+  }
+  YAML::Node merge;  // a default Node is a null one, not an undefined one: `found` says
+  bool found = false;
+  Location merge_at;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == "<<") {
+      merge.reset(it->second);
+      found = true;
+      merge_at = {it->first.Mark().line + 1, it->first.Mark().column + 1};
+    }
+    apply_merge_keys(it->second, src, kind, budget, done, depth + 1);
+  }
+  if (!found) return;
+  std::vector<YAML::Node> sources;
+  if (merge.IsSequence())
+    for (auto m : merge) sources.push_back(m);
+  else
+    sources.push_back(merge);
+  for (const auto& m : sources)
+    if (!m.IsMap())
+      src.fail_at(merge_at, "a merge key takes a map or a list of maps: `<<: *base` where `base` is an anchored map, or `<<: [*a, *b]`");
+  node.remove("<<");
+  for (const auto& m : sources)
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (!it->first.IsScalar() || node[it->first.Scalar()]) continue;
+      YAML::Node copy = YAML::Clone(it->second);
+      budget += count_values(copy);
+      if (budget > static_cast<size_t>(kMaxValues))
+        src.fail(m, fmt::format("the merge keys expand the file past {} values; {} needs far fewer", kMaxValues,
+                                kind.a_noun));
+      node[it->first.Scalar()] = copy;
+    }
+}
+
+}  // namespace
+
 YAML::Node parse_yaml(const std::string& text, const Source& src, const DocumentKind& kind) {
   prescan(text, src, kind);
   try {
@@ -269,7 +328,11 @@ YAML::Node parse_yaml(const std::string& text, const Source& src, const Document
       src.fail_at({census.document.line + 1, census.document.column + 1},
                   fmt::format("a second YAML document starts here; {} file holds one document (remove the '---')",
                               kind.a_noun));
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    size_t budget = 0;
+    std::set<std::pair<int, int>> done;
+    apply_merge_keys(root, src, kind, budget, done, 0);
+    return root;
   } catch (const YAML::Exception& e) {
     fail_yaml(text, src, kind, e);
   }

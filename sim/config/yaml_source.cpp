@@ -362,8 +362,16 @@ void apply_override(Source& src, YAML::Node& root, const std::string& assignment
         found = true;
       }
     }
-    if (!found)
-      throw ConfigError(fmt::format("--set {}: error: '{}' does not exist in {}", assignment, walked, src.path()));
+    if (!found) {
+      std::vector<std::string> keys;
+      if (cur.IsMap())
+        for (auto it = cur.begin(); it != cur.end(); ++it)
+          if (it->first.IsScalar()) keys.push_back(it->first.Scalar());
+      std::string hint = nearest(p, keys);
+      std::string prefix = walked.substr(0, walked.size() - p.size());
+      throw ConfigError(fmt::format("--set {}: error: '{}' does not exist in {}{}", assignment, walked, src.path(),
+                                    hint.empty() ? "" : fmt::format("; did you mean '{}{}'?", prefix, hint)));
+    }
     cur.reset(next);
   }
   YAML::Node parsed;
