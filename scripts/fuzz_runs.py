@@ -170,23 +170,15 @@ def mutate(doc, duration, rng):
     return changes
 
 
-def numbers(node, path, out):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            numbers(v, path + [str(k)], out)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            numbers(v, path + [str(i)], out)
-    elif isinstance(node, (int, float)) and not isinstance(node, bool):
-        out.append((path, node))
-
-
 def check_summary(s):
     """The summary's invariants; returns the broken ones."""
     broken = []
     found = []
-    numbers(s, [], found)
+    leaves(s, [], found)
     for path, v in found:
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            continue
+        path = [str(p) for p in path]
         name = ".".join(path)
         if isinstance(v, float) and not math.isfinite(v):
             broken.append(f"{name} is {v}")

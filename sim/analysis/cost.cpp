@@ -73,7 +73,7 @@ CostEstimate estimate_cost(const Topology& t, NetworkMode mode) {
                                       c.arrival.process == ArrivalSpec::Process::Constant))
         rate[c.name] = c.arrival.rate;
     double worst = 0;
-    for (const auto& [name, u] : predicted_nic_utilization(t)) {
+    for (const auto& [name, u] : predicted_nic_utilization(t, m)) {
       const Component* c = t.find(name);
       if (!c || u < 1) continue;
       double nodes = static_cast<double>(std::max<int64_t>(c->replicas, 1));

@@ -467,7 +467,10 @@ AnalyticModel analyze_topology(const Topology& t) {
 }
 
 std::vector<std::pair<std::string, double>> predicted_nic_utilization(const Topology& t) {
-  AnalyticModel m = analyze_topology(t);
+  return predicted_nic_utilization(t, analyze_topology(t));
+}
+
+std::vector<std::pair<std::string, double>> predicted_nic_utilization(const Topology& t, const AnalyticModel& m) {
   double bits_per_s = t.network.host_bandwidth;
   std::vector<std::pair<std::string, double>> out;
   auto add = [&](const std::string& name, double bytes_per_s, int64_t replicas) {

@@ -118,6 +118,8 @@ nlohmann::ordered_json analytic_json(const AnalyticModel& m);
 // answers leave it (arrival rate x mean response size / replicas); a client's answers reach it
 // (its open-loop rate x mean response size / replicas). Requests, usually small, are left out.
 std::vector<std::pair<std::string, double>> predicted_nic_utilization(const Topology& t);
+// The same from an analytic model of `t` already at hand.
+std::vector<std::pair<std::string, double>> predicted_nic_utilization(const Topology& t, const AnalyticModel& m);
 
 // `archsim run --analytic`: adds `analytic` (utilization per resource) to every component of a
 // summary and flags the ones whose simulated utilization differs by more than 10%.
