@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   python3 python3-matplotlib python3-yaml
   chromium
+  graphviz
 )
 if [ $# -gt 0 ]; then packages=("$@"); fi
 
