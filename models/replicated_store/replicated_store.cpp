@@ -84,6 +84,8 @@ class StoreReplica : public ModelNode {
       op.oracle = sh_.oracle->invoke(ctx.now(), idx_, op.write, op.key, op.value);
       if (op.write && msg->op != 0 && sh_.ledger)
         op.who = WriteId{msg->request_id, msg->op, msg->idempotent};
+      // Where its time goes here (sim/support/critical_path.hpp): the hop in, then the protocol.
+      if (ctx.now() > msg->sent_at) msg->path.push_back({ctx.self(), cause::kNetwork, ctx.now() - msg->sent_at});
       op.msg = std::move(msg);
       op.arrived = ctx.now();
       op.measured = in_window(op.arrived);
@@ -276,6 +278,7 @@ class StoreReplica : public ModelNode {
     sh_.comp->in_system.add(ctx.now(), -1);
     sh_.comp->series.record(ctx.now(), ctx.now() - op.arrived, ok);
     if (!op.msg) return;  // dropped without an answer (`minority: timeout`)
+    if (ctx.now() > op.arrived) op.msg->path.push_back({ctx.self(), cause::kReplication, ctx.now() - op.arrived});
     op.msg->is_response = true;
     op.msg->status = outcome == Outcome::Ok || outcome == Outcome::Replayed ? Status::Ok : Status::Failed;
     op.msg->version = value;

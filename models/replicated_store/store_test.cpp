@@ -266,6 +266,12 @@ TEST_CASE("Shipped cap-payment-ledger.yaml (CP): the minority side fails, the ma
   CHECK(j["faults"][0]["kind"] == "partition");
   REQUIRE(s["convergence"].size() == 1);
   CHECK(s["convergence"][0]["convergence_time_s"].is_number());
+  // Where the time went: the protocol (ap-south's writes cross to the leader in us-east, a quorum
+  // round each), not a 0% network row over an unattributed rest.
+  const auto& cp = j["critical_path"];
+  for (const auto& row : cp["rows"]) CHECK(row["cause"] != "unattributed");
+  CHECK(cp["by_cause"]["replication"]["share_above_p99"].get<double>() > 0.9);
+  CHECK_THAT(cp["verdict"].get<std::string>(), Catch::Contains("in the replication protocol of store"));
 }
 
 TEST_CASE("Shipped cap-last-seen.yaml (AP): every side answers, reads go stale, replicas converge after the heal",

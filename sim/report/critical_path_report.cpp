@@ -28,6 +28,8 @@ std::string phrase(uint8_t c, const std::string& where, const std::string& pool)
     case cause::kDownstream:
       return "at " + where + " waiting on its calls beyond the time of the answer it used (hedge delays, failed "
              "attempts, backoff)";
+    case cause::kReplication:
+      return "in the replication protocol of " + where;
   }
   return "at " + where;
 }

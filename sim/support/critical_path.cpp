@@ -14,6 +14,7 @@ const char* cause_name(uint8_t c) {
     case cause::kIo: return "io";
     case cause::kDelay: return "delay";
     case cause::kDownstream: return "downstream";
+    case cause::kReplication: return "replication";
   }
   return "unknown";
 }

@@ -47,7 +47,8 @@ inline constexpr uint8_t kCpu = 2;         // on the cores, processor-shared wit
 inline constexpr uint8_t kIo = 3;          // on the disk, shared with other I/Os
 inline constexpr uint8_t kDelay = 4;       // holding a worker without CPU (`delay`, a cache's `hit`, a balancer's `delay`)
 inline constexpr uint8_t kDownstream = 5;  // waiting on calls beyond the used answer's own time (hedges, failed attempts, backoff)
-inline constexpr uint8_t kCount = 6;
+inline constexpr uint8_t kReplication = 6; // inside a replicated store's protocol: leader forwarding, quorum rounds, log syncs
+inline constexpr uint8_t kCount = 7;
 }  // namespace cause
 const char* cause_name(uint8_t c);
 
