@@ -113,6 +113,7 @@ void Queue::dispatch(Context& ctx) {
     Consumer& k = consumers_[c];
     if (k.busy || !take(c, &k.rec)) continue;
     k.busy = true;
+    stats_->queue_len.add(ctx.now(), -1);  // waiting no more: `queue_len` counts the messages not yet taken
     stats_->busy_workers.add(ctx.now(), 1);
     start(ctx, c);
   }
@@ -209,7 +210,6 @@ void Queue::release(Context& ctx, size_t consumer, const Record& r) {
   double t = ctx.now();
   --lag_[r.partition];
   --backlog_;
-  stats_->queue_len.add(t, -1);
   consumers_[consumer].busy = false;
   stats_->busy_workers.add(t, -1);
   dispatch(ctx);

@@ -3,7 +3,7 @@
 //   archsim run FILE [--set path=value]... [--seed N] [--json] [--out DIR]
 //   archsim validate FILE
 //   archsim latency-table
-//   archsim graph FILE
+//   archsim graph FILE [--svg OUT.svg]
 //   archsim estimate --dau N --reads-per-user N ... | estimate FILE   back-of-envelope, no simulation
 //   archsim experiment FILE [--executor local|slurm]  many runs of a topology (docs/experiments.md)
 //   archsim plot DIR                                   figures of a run or experiment folder
@@ -34,6 +34,7 @@
 #include "sim/report/schema.hpp"
 #include "sim/report/output_dir.hpp"
 #include "sim/report/plot_report.hpp"
+#include "sim/report/design_graph.hpp"
 #include "sim/report/report.hpp"
 #include "sim/analysis/reshard.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -178,11 +179,21 @@ int cmd_latency_table() {
   return 0;
 }
 
-int cmd_graph(const std::string& file, const std::vector<std::string>& sets) {
+int cmd_graph(const std::string& file, const std::vector<std::string>& sets, const std::string& svg) {
   Topology t = load_checked(file, sets, false);
   std::ostringstream ss;
-  write_dot(t, ss);
-  std::cout << ss.str();
+  write_design_dot(t, nullptr, ss);
+  if (svg.empty()) {
+    std::cout << ss.str();
+    return 0;
+  }
+  try {
+    draw_svg(ss.str(), svg);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << svg << "\n";
   return 0;
 }
 
@@ -338,6 +349,7 @@ struct CommandLine {
   int64_t reshard_to = 0;
   std::string check_time_limit;
   std::string schema_update;
+  std::string svg;  // graph --svg
 
   CLI::App *run = nullptr, *validate = nullptr, *table = nullptr, *graph = nullptr, *plot = nullptr,
            *report = nullptr, *experiment = nullptr, *estimate = nullptr, *reshard = nullptr, *check = nullptr,
@@ -382,9 +394,10 @@ void add_inspection_commands(CLI::App& app, CommandLine& a) {
   validate->add_option("--set", a.sets, "override a value")->take_all();
 
   auto* table = app.add_subcommand("latency-table", "print the built-in latency table");
-  auto* graph = app.add_subcommand("graph", "print the design as a Graphviz DOT graph");
+  auto* graph = app.add_subcommand("graph", "print the design as a Graphviz DOT graph, or draw it as SVG");
   graph->add_option("file", a.file, "topology YAML file")->required();
   graph->add_option("--set", a.sets, "override a value")->take_all();
+  graph->add_option("--svg", a.svg, "draw the picture into this SVG file with Graphviz's dot instead");
 
   auto* plot = app.add_subcommand("plot", "draw the figures of a run or experiment folder into DIR/figures/");
   plot->add_option("dir", a.dir, "a folder written by `run --out` or `experiment --out`")->required();
@@ -498,7 +511,7 @@ int dispatch(const CommandLine& a) {
   if (*a.estimate) return cmd_estimate(a.file, a.sets, a.est, a.json);
   if (*a.validate) return cmd_validate(a.file, a.sets);
   if (*a.table) return cmd_latency_table();
-  if (*a.graph) return cmd_graph(a.file, a.sets);
+  if (*a.graph) return cmd_graph(a.file, a.sets, a.svg);
   if (*a.plot) return cmd_plot(a.dir);
   if (*a.report) return cmd_report(a.dir, a.topology, a.sets);
   if (*a.check) return cmd_check(a.file, a.check_time_limit, a.json);

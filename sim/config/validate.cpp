@@ -8,7 +8,6 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
-#include <boost/graph/graphviz.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -61,13 +60,7 @@ int resolve(const Topology& t, const Index& index, const Component& from, const 
   return idx;
 }
 
-struct Edge {
-  int from, to;
-  std::string label;
-  Location loc;
-  bool async = false;  // an enqueue: the caller does not wait for the work, so it closes no call cycle
-  bool store = false;  // a rate limit's counter store
-};
+using Edge = DesignEdge;
 
 std::vector<Edge> edges_of(const Topology& t) {
   std::vector<Edge> edges;
@@ -78,7 +71,8 @@ std::vector<Edge> edges_of(const Topology& t) {
     std::vector<Reference> refs;
     c.kind->references(c, refs);
     for (const auto& r : refs)
-      edges.push_back({from, resolve(t, index, c, r.target, r.loc, r.role), r.label, r.loc, r.async, r.store});
+      edges.push_back({from, resolve(t, index, c, r.target, r.loc, r.role), r.label, r.loc, r.async, r.store,
+                       r.call && r.call->shape == CallSpec::Shape::Fanout ? r.call->fanout : 0});
   }
   return edges;
 }
@@ -127,6 +121,8 @@ void check_edge_calls(const Topology& t, const std::vector<Edge>& edges) {
 }
 
 }  // namespace
+
+std::vector<DesignEdge> design_edges(const Topology& t) { return edges_of(t); }
 
 std::vector<std::string> region_path(const Topology& t, const std::string& a, const std::string& b) {
   if (a == b) return {a};
@@ -377,26 +373,5 @@ std::vector<std::string> validate_topology(const Topology& t) {
   return warnings;
 }
 
-void write_dot(const Topology& t, std::ostream& out) {
-  std::vector<Edge> edges = edges_of(t);
-  CallGraph g(t.components.size());
-  for (const auto& e : edges) boost::add_edge(static_cast<size_t>(e.from), static_cast<size_t>(e.to), EdgeInfo{e.label, e.loc}, g);
-  auto vertex_writer = [&](std::ostream& os, size_t v) {
-    const Component& c = t.components[v];
-    std::string shape = c.kind->traits().dot_shape;
-    std::string label = fmt::format("{}\\n{}", c.name, c.kind->name());
-    if (c.replicas > 1) label += fmt::format(" x{}", c.replicas);
-    if (t.regions.size() > 1) label += fmt::format("\\n[{}]", c.region);
-    os << fmt::format("[label=\"{}\", shape={}]", label, shape);
-  };
-  auto edge_writer = [&](std::ostream& os, CallGraph::edge_descriptor e) {
-    const EdgeInfo& info = g[e];
-    if (!info.label.empty()) os << fmt::format("[label=\"{}\"]", info.label);
-  };
-  auto graph_writer = [&](std::ostream& os) {
-    os << fmt::format("label=\"{}\";\nrankdir=LR;\nnode [fontname=\"Helvetica\"];\n", t.name);
-  };
-  boost::write_graphviz(out, g, vertex_writer, edge_writer, graph_writer);
-}
 
 }  // namespace archsim

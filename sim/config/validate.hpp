@@ -15,8 +15,17 @@ namespace archsim {
 // Throws ConfigError on the first error; returns warnings ("file:line:col: warning: ...").
 std::vector<std::string> validate_topology(const Topology& t);
 
-// The design as a Graphviz DOT graph.
-void write_dot(const Topology& t, std::ostream& out);
+// One arrow of the design: a call, an enqueue, a cache's miss path, a counter store, dead letters.
+// Indexes are into t.components. REQUIRES: the topology validated (every target resolves).
+struct DesignEdge {
+  int from, to;
+  std::string label;   // "miss", "enqueue", "dead letters", "store", a request type, or ""
+  Location loc;
+  bool async = false;  // an enqueue: the caller does not wait for the work, so it closes no call cycle
+  bool store = false;  // a rate limit's counter store
+  int64_t fanout = 0;  // a fan-out call: the replicas called (-1 = all); 0 = not a fan-out
+};
+std::vector<DesignEdge> design_edges(const Topology& t);
 
 // The route between two regions as the list of region hops (shortest total rtt over the declared
 // links). Empty when unconnected; {a} when a == b.

@@ -1,4 +1,5 @@
 #include "sim/report/availability.hpp"
+#include "sim/report/document.hpp"
 
 #include <fmt/format.h>
 
@@ -201,32 +202,46 @@ nlohmann::ordered_json availability_json(const Availability& a) {
   return j;
 }
 
-std::string availability_terminal(const Availability& a) {
-  auto line = [](const std::string& label, const AvailabilityRow& row) {
+void add_availability(ReportSection& sec, const Availability& a) {
+  ReportTable rows{{"requests", "availability", "ok of attempted", "down per year"}, "lrrr", {}};
+  std::string text = "availability (successful / attempted requests; downtime per year = (1 - a) x 365.25 d)\n";
+  auto line = [&](const std::string& label, const AvailabilityRow& row) {
     double av = row.availability();
-    return fmt::format("  {:<20} {:>9.5f}%  {} of {} ok, {} down per year\n", label, 100 * av, row.successful,
-                       row.attempted, human(downtime_per_year(av)));
+    ReportTable::Row cells{{label, fmt::format("{:.5f}%", 100 * av), fmt::format("{} of {}", row.successful, row.attempted),
+                            human(downtime_per_year(av))},
+                           ""};
+    text += fmt::format("  {:<20} {:>10}  {} ok, {} down per year\n", cells.cells[0], cells.cells[1], cells.cells[2],
+                        cells.cells[3]);
+    rows.rows.push_back(std::move(cells));
   };
-  std::string out = "availability (successful / attempted requests; downtime per year = (1 - a) x 365.25 d)\n";
-  out += line("overall", a.overall);
-  for (const auto& row : a.by_type) out += line("type " + row.name, row);
-  for (const auto& row : a.by_region) out += line("region " + row.name, row);
+  line("overall", a.overall);
+  for (const auto& row : a.by_type) line("type " + row.name, row);
+  for (const auto& row : a.by_region) line("region " + row.name, row);
+  sec.table(text, rows);
   double av = a.yearly();
   if (a.rated()) {
-    out += fmt::format("  per year from failure rates: {:.5f}% of requests fail outside the faults", 100 * a.baseline);
+    std::string out = fmt::format("  per year from failure rates: {:.5f}% of requests fail outside the faults", 100 * a.baseline);
     for (const auto& f : a.rates)
       out += fmt::format("; {} once per {} for {}: {:.2f}% fail while it holds, plus a {:.2f} s transient = {} per "
                          "occurrence",
-                         f.fault, f.mtbf >= 86400 ? fmt::format("{:g} d", f.mtbf / 86400) : human(f.mtbf), human(f.mttr), 100 * f.degraded, f.transient_s,
-                         human(f.per_occurrence_s()));
+                         f.fault, f.mtbf >= 86400 ? fmt::format("{:g} d", f.mtbf / 86400) : human(f.mtbf), human(f.mttr),
+                         100 * f.degraded, f.transient_s, human(f.per_occurrence_s()));
     out += fmt::format(" -> {} down per year ({:.6f}%)\n", human(a.downtime_per_year_s()), 100 * av);
+    sec.text(out);
   }
-  for (const auto& s : sla_table())
-    out += fmt::format("  SLA {:<8} allows {:>9} per year{}: {}\n", s.name, human(downtime_per_year(s.target)),
-                       *s.seed_says ? fmt::format(" (seed: {}; {})", s.seed_says, s.architecture) : std::string(),
-                       av >= s.target ? "met" : "not met");
-  out += "  " + availability_scope(a) + "\n";
-  return out;
+  ReportTable sla{{"SLA", "allows per year", "the seed", "met"}, "lrll", {}};
+  text.clear();
+  for (const auto& s : sla_table()) {
+    ReportTable::Row cells{{s.name, human(downtime_per_year(s.target)),
+                            *s.seed_says ? fmt::format("{}; {}", s.seed_says, s.architecture) : std::string(),
+                            av >= s.target ? "met" : "not met"},
+                           ""};
+    text += fmt::format("  SLA {:<8} allows {:>9} per year{}: {}\n", cells.cells[0], cells.cells[1],
+                        cells.cells[2].empty() ? std::string() : " (seed: " + cells.cells[2] + ")", cells.cells[3]);
+    sla.rows.push_back(std::move(cells));
+  }
+  sec.table(text, sla);
+  sec.text("  " + availability_scope(a) + "\n");
 }
 
 nlohmann::ordered_json failovers_json(const FailoverStats& f) {

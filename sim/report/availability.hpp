@@ -83,7 +83,9 @@ std::string availability_scope(const Availability& a);
 
 Availability availability(const RunResult& r);
 nlohmann::ordered_json availability_json(const Availability& a);
-std::string availability_terminal(const Availability& a);
+struct ReportSection;
+// The availability rows, the rated line when faults declare mtbf/mttr, the SLA rows and their scope.
+void add_availability(ReportSection& section, const Availability& a);
 
 // The failover records of a database (`components.<db>.failovers`).
 nlohmann::ordered_json failovers_json(const FailoverStats& f);

@@ -10,10 +10,13 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/report/design_graph.hpp"
+#include "sim/report/document.hpp"
 #include "sim/report/edge_report.hpp"
 #include "sim/report/resilience_report.hpp"
 #include "sim/analysis/estimate.hpp"
@@ -659,9 +662,9 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   return j;
 }
 
-std::string terminal_summary(const RunResult& r) {
+RunReport run_report(const RunResult& r) {
   const Topology& t = *r.topology;
-  std::string out;
+  RunReport doc;
   uint64_t gen = 0, comp = 0, failed = 0, infl = 0;
   for (const auto& c : r.clients) {
     gen += c.generated;
@@ -669,19 +672,31 @@ std::string terminal_summary(const RunResult& r) {
     failed += c.rejected + c.timed_out + c.failed_downstream;
     infl += c.in_flight_at_end;
   }
-  out += fmt::format("{}: {:g} s simulated after {:g} s warm-up, seed {}\n", t.name, r.window(), r.window_start, t.run.seed);
-  out += fmt::format("requests: {} generated, {} completed, {} failed, {} in flight at the end\n", gen, comp, failed, infl);
+  ReportSection& run = doc.add("run", "Run");
+  run.text(fmt::format("{}: {:g} s simulated after {:g} s warm-up, seed {}\n", t.name, r.window(), r.window_start, t.run.seed));
+  {
+    ReportTable req{{"generated", "completed", "failed", "in flight at the end"}, "rrrr",
+                    {{{fmt::format("{}", gen), fmt::format("{}", comp), fmt::format("{}", failed), fmt::format("{}", infl)}, ""}}};
+    const auto& c = req.rows[0].cells;
+    run.table(fmt::format("requests: {} generated, {} completed, {} failed, {} in flight at the end\n", c[0], c[1], c[2], c[3]),
+              req);
+  }
   if (failed > 0) {
     std::string parts;
-    const nlohmann::ordered_json reasons = failed_by_reason_json(r.clients);
-    for (const auto& el : reasons.items())
-      if (el.value().get<uint64_t>() > 0)
+    ReportTable reasons{{"failed by reason", "requests"}, "lr", {}};
+    const nlohmann::ordered_json by = failed_by_reason_json(r.clients);
+    for (const auto& el : by.items())
+      if (el.value().get<uint64_t>() > 0) {
+        reasons.rows.push_back({{el.key(), fmt::format("{}", el.value().get<uint64_t>())}, ""});
         parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", el.key(), el.value().get<uint64_t>());
-    out += "failed by reason: " + parts + "\n";
+      }
+    run.table("failed by reason: " + parts + "\n", reasons);
   }
   SteadyState steady = steady_state(r);
-  if (!r.clients.empty()) out += steady_state_terminal(steady);
-  out += "\n";
+  if (!r.clients.empty()) run.text(steady_state_terminal(steady));
+
+  // The component table, each row followed by its component's detail lines.
+  ReportSection& comps = doc.add("components", "Components");
   auto kind_of = [](const ComponentStats& s) {
     return s.kind + (s.replicas > 1 ? fmt::format(" x{}", s.replicas) : "");
   };
@@ -690,55 +705,127 @@ std::string terminal_summary(const RunResult& r) {
     name_w = std::max(name_w, c.stats.name.size());
     kind_w = std::max(kind_w, kind_of(c.stats).size());
   }
-  out += fmt::format("{:<{}} {:<{}} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component", name_w, "kind",
-                     kind_w, "thru/s", "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms");
+  ReportTable table{{"component", "kind", "thru/s", "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms", "p99 ms"},
+                    "llrrrrrrrrr",
+                    {}};
+  std::string text = fmt::format("\n{:<{}} {:<{}} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", "component",
+                                 name_w, "kind", kind_w, "thru/s", "workers", "cpu", "io", "net", "mean q", "max q", "p50 ms",
+                                 "p99 ms");
   auto cell = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", 100 * *v) : std::string("-"); };
   for (const auto& c : r.components) {
     const ComponentStats& s = c.stats;
     Util u = util_of(c);
-    out += fmt::format("{:<{}} {:<{}} {:>10.1f} {:>8} {:>7} {:>7} {:>7} {:>9.2f} {:>8.0f} {:>9.3f} {:>9.3f}\n", s.name,
-                       name_w, kind_of(s), kind_w, static_cast<double>(s.completed) / r.window(), cell(u.workers),
-                       cell(u.cpu), cell(u.io),
-                       fmt::format("{:.1f}%", 100 * u.network), s.queue_len.mean(), s.queue_len.max(),
-                       s.residence.quantile(0.5) * 1e3, s.residence.quantile(0.99) * 1e3);
+    // A queue's own time is its delay (enqueue to processed); its residence is the producer's
+    // acknowledgement, 0 without ack_delay.
+    const LatencyHistogram& held = s.queue ? s.queue->delay : s.residence;
+    ReportTable::Row row{{s.name, kind_of(s), fmt::format("{:.1f}", static_cast<double>(s.completed) / r.window()),
+                          cell(u.workers), cell(u.cpu), cell(u.io), fmt::format("{:.1f}%", 100 * u.network),
+                          fmt::format("{:.2f}", s.queue_len.mean()), fmt::format("{:.0f}", s.queue_len.max()),
+                          fmt::format("{:.3f}", held.quantile(0.5) * 1e3), fmt::format("{:.3f}", held.quantile(0.99) * 1e3)},
+                         ""};
+    const auto& v = row.cells;
+    text += fmt::format("{:<{}} {:<{}} {:>10} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9}\n", v[0], name_w, v[1], kind_w,
+                        v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+    std::string detail;
     if (s.counts_hits && s.hits + s.misses > 0)
-      out += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
-                         100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
-    out += edge_summary_lines(s, r.window());
-    out += resilience_lines(s);
-    out += data_tier_lines(c, r.window());
-    if (s.failover) out += failovers_terminal(s.name, *s.failover);
-    if (s.counts_hits) out += cache_terminal_line(s);
-    out += section_line(c, r.window());
+      detail += fmt::format("{:<14} hit ratio {:.1f}%\n", "",
+                            100.0 * static_cast<double>(s.hits) / static_cast<double>(s.hits + s.misses));
+    detail += edge_summary_lines(s, r.window());
+    detail += resilience_lines(s);
+    detail += data_tier_lines(c, r.window());
+    if (s.failover) detail += failovers_terminal(s.name, *s.failover);
+    if (s.counts_hits) detail += cache_terminal_line(s);
+    detail += section_line(c, r.window());
+    text += detail;
+    row.detail = detail;
+    table.rows.push_back(std::move(row));
   }
-  out += fmt::format("\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", "mean", "p50", "p90", "p95",
-                     "p99", "p99.9", "max");
-  auto row = [&](const std::string& name, const LatencyHistogram& h) {
-    out += fmt::format("{:<10} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f}\n", name, h.mean() * 1e3,
-                       h.quantile(0.5) * 1e3, h.quantile(0.9) * 1e3, h.quantile(0.95) * 1e3, h.quantile(0.99) * 1e3,
-                       h.quantile(0.999) * 1e3, h.max() * 1e3);
-  };
-  row("all", all_latencies(r));
-  for (size_t i = 0; i < r.type_names.size(); ++i) row(r.type_names[i], type_latencies(r, i));
-  if (!steady.steady || steady.percentiles_are_lower_bounds) out += in_flight_terminal(steady);
-  out += "\n" + availability_terminal(availability(r));
+  comps.table(text, table);
+
+  ReportSection& lat = doc.add("latency", "Latency");
+  ReportTable lt{{"latency ms", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"}, "lrrrrrrr", {}};
+  std::vector<std::pair<std::string, LatencyHistogram>> lines{{"all", all_latencies(r)}};
+  for (size_t i = 0; i < r.type_names.size(); ++i) lines.emplace_back(r.type_names[i], type_latencies(r, i));
+  // Per client region, when the clients are in more than one: what a user there sees.
+  std::map<std::string, LatencyHistogram> by_region;
+  for (const auto& c : r.clients) {
+    const Component* spec = t.find(c.name);
+    by_region[spec ? spec->region : std::string()].merge(c.all);
+  }
+  if (by_region.size() > 1)
+    for (const auto& [region, h] : by_region) lines.emplace_back("region " + region, h);
+  size_t label_w = 10;
+  for (const auto& [name, h] : lines) label_w = std::max(label_w, name.size());
+  text = fmt::format("\n{:<{}} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", label_w, "mean", "p50", "p90",
+                     "p95", "p99", "p99.9", "max");
+  for (const auto& [name, h] : lines) {
+    ReportTable::Row cells{{name}, ""};
+    for (double x : {h.mean(), h.quantile(0.5), h.quantile(0.9), h.quantile(0.95), h.quantile(0.99), h.quantile(0.999), h.max()})
+      cells.cells.push_back(fmt::format("{:.3f}", x * 1e3));
+    const auto& c = cells.cells;
+    text += fmt::format("{:<{}} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", c[0], label_w, c[1], c[2], c[3], c[4], c[5], c[6],
+                        c[7]);
+    lt.rows.push_back(std::move(cells));
+  }
+  lat.table(text, lt);
+  if (!steady.steady || steady.percentiles_are_lower_bounds) lat.text(in_flight_terminal(steady));
+
+  add_availability(doc.add("availability", "Availability and SLA").text("\n"), availability(r));
+
   Verdict v = bottleneck(r);
-  out += "\nbottleneck: ";
-  if (v.resource == "none") out += "none. " + v.evidence + "\n";
-  else out += fmt::format("{} is {}-bound. {}\n", v.component, v.resource == "contention" ? "contention" : v.resource, v.evidence);
-  if (has_costs(t)) out += cost_line(r);
+  ReportSection& verdict = doc.add("bottleneck", "Bottleneck");
+  if (v.resource == "none") verdict.text("\nbottleneck: none. " + v.evidence + "\n");
+  else verdict.text(fmt::format("\nbottleneck: {} is {}-bound. {}\n", v.component, v.resource, v.evidence));
+  if (has_costs(t)) doc.add("cost", "Cost").text(cost_line(r));
   CriticalPathSummary cp = critical_path(r);
-  if (cp.requests > 0) out += "critical path: " + cp.verdict + "\n";
-  for (const auto& f : r.faults) {
-    std::string effect = f.effect;  // the summary key, in words
-    std::replace(effect.begin(), effect.end(), '_', ' ');
-    out += fmt::format("fault: {} from {} to {}: {} {}\n", f.spec->name(), format_duration(f.start),
-                       f.end < 0 ? std::string("the end") : format_duration(f.end), f.count, effect);
+  if (cp.requests > 0) {
+    ReportTable rows{{"component", "cause", "share above p99", "share of all", "ms per request above p99", "ms per request"},
+                     "llrrrr",
+                     {}};
+    for (const auto& row : cp.rows)
+      rows.rows.push_back({{row.component, row.cause, pct(row.share_above_p99), pct(row.share_all),
+                            fmt::format("{:.3f}", row.mean_ms_above_p99), fmt::format("{:.3f}", row.mean_ms_all)},
+                           ""});
+    doc.add("critical_path", "Critical path").table("critical path: " + cp.verdict + "\n", rows, false);
   }
-  out += feeds_terminal(r);
-  out += stores_terminal(r);
-  if (r.network.mode != NetworkMode::Actors) out += network_terminal(r.network);
-  return out;
+  if (!r.faults.empty()) {
+    ReportTable ft{{"fault", "from", "to", "effect"}, "lrrl", {}};
+    text.clear();
+    for (const auto& f : r.faults) {
+      std::string effect = f.effect;  // the summary key, in words
+      std::replace(effect.begin(), effect.end(), '_', ' ');
+      ReportTable::Row cells{{f.spec->name(), format_duration(f.start), f.end < 0 ? std::string("the end") : format_duration(f.end),
+                              fmt::format("{} {}", f.count, effect)},
+                             ""};
+      const auto& c = cells.cells;
+      text += fmt::format("fault: {} from {} to {}: {}\n", c[0], c[1], c[2], c[3]);
+      ft.rows.push_back(std::move(cells));
+    }
+    doc.add("faults", "Faults").table(text, ft);
+  }
+  if (!r.feeds.empty()) doc.add("feeds", "Feeds").text(feeds_terminal(r));
+  add_stores(doc, r);
+  if (r.network.mode != NetworkMode::Actors) doc.add("network", "Network").text(network_terminal(r.network));
+  return doc;
+}
+
+std::string terminal_summary(const RunResult& r) { return render_terminal(run_report(r)); }
+
+DesignOverlay design_overlay(const RunResult& r) {
+  DesignOverlay o;
+  for (const auto& c : r.components) {
+    Util u = util_of(c);
+    DesignOverlay::Load l{u.network, "network"};
+    for (const auto& [v, name] : {std::pair{u.cpu, "cpu"}, std::pair{u.io, "io"}, std::pair{u.workers, "workers"}})
+      if (v && *v > l.utilization) l = {*v, name};
+    o.load[c.stats.name] = l;
+  }
+  Verdict v = bottleneck(r);
+  if (v.resource != "none") {
+    o.bottleneck = v.component;
+    o.bottleneck_resource = v.resource;
+  }
+  return o;
 }
 
 namespace {
@@ -869,8 +956,14 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
     f.commit();
   }
   {
+    AtomicFile f(dir, "report.json");
+    f.out() << report_json(run_report(r)).dump(1) << "\n";
+    f.commit();
+  }
+  {
     AtomicFile f(dir, "topology.dot");
-    write_dot(*r.topology, f.out());
+    DesignOverlay overlay = design_overlay(r);
+    write_design_dot(*r.topology, &overlay, f.out());
     f.commit();
   }
 }

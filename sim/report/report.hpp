@@ -46,8 +46,11 @@ nlohmann::ordered_json steady_state_json(const SteadyState& s);
 std::string steady_state_terminal(const SteadyState& s);
 std::string in_flight_terminal(const SteadyState& s);  // "" when nothing was in flight at the end
 nlohmann::ordered_json summary_json(const RunResult& r);
+struct RunReport;
+// The run's report in sections (sim/report/document.hpp): what the terminal prints and report.html shows.
+RunReport run_report(const RunResult& r);
 std::string terminal_summary(const RunResult& r);
-// Writes summary.json, components.csv, latency_histogram.csv, timeseries.csv and topology.dot
+// Writes summary.json, report.json, components.csv, latency_histogram.csv, timeseries.csv and topology.dot
 // into `dir` (created if needed), with a copy of the topology file (topology.yaml) and the `--set`
 // overrides of the run (overrides.txt, one per line) so the folder says what was simulated. Each
 // file is written under a temporary name and renamed, so an interrupted run leaves no
@@ -89,7 +92,8 @@ std::string feeds_terminal(const RunResult& r);
 // Replicated stores (models/replicated_store/replicated_store.hpp): availability per region, stale reads, lost
 // acknowledged writes, divergence and convergence, normal-operation latency. docs/outputs.md.
 nlohmann::ordered_json stores_json(const RunResult& r);
-std::string stores_terminal(const RunResult& r);
+struct RunReport;
+void add_stores(RunReport& doc, const RunResult& r);  // a section per replicated store
 // store_timeseries.csv: per second, store and region: operations attempted and successful, and
 // the mean number of diverged keys.
 void write_store_timeseries(const RunResult& r, std::ostream& out);

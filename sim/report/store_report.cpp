@@ -6,6 +6,7 @@
 
 #include "sim/report/json_number.hpp"
 #include "sim/report/report.hpp"
+#include "sim/report/document.hpp"
 #include "sim/support/units.hpp"
 
 namespace archsim {
@@ -118,19 +119,28 @@ nlohmann::ordered_json stores_json(const RunResult& r) {
   return out;
 }
 
-std::string stores_terminal(const RunResult& r) {
-  std::string out;
+void add_stores(RunReport& doc, const RunResult& r) {
   for (const auto& s : r.stores) {
-    out += fmt::format("\nstore {} ({}{}), replicas in {}\n", s.name, s.consistency,
-                       s.consistency == "ap" ? fmt::format(", N={} R={} W={}{}{}", s.n, s.r, s.w,
-                                                           s.sloppy ? " sloppy" : "", s.siblings ? ", siblings" : ", LWW")
-                                             : "",
-                       fmt::format("{}", fmt::join(s.regions, ", ")));
+    ReportSection& sec = doc.add("store:" + s.name, "Store " + s.name);
+    sec.text(fmt::format("\nstore {} ({}{}), replicas in {}\n", s.name, s.consistency,
+                         s.consistency == "ap" ? fmt::format(", N={} R={} W={}{}{}", s.n, s.r, s.w,
+                                                             s.sloppy ? " sloppy" : "", s.siblings ? ", siblings" : ", LWW")
+                                               : "",
+                         fmt::format("{}", fmt::join(s.regions, ", "))));
+    ReportTable sides{{"region", "reads", "reads ok", "writes", "writes ok"}, "lrrrr", {}};
+    std::string text;
     for (size_t i = 0; i < s.region_names.size(); ++i) {
       const auto& side = s.by_region[i];
-      out += fmt::format("  {:<12} reads {:>7} ok {:>6.2f}%   writes {:>7} ok {:>6.2f}%\n", s.region_names[i], side.reads,
-                         100 * ratio(side.reads_ok, side.reads), side.writes, 100 * ratio(side.writes_ok, side.writes));
+      ReportTable::Row row{{s.region_names[i], fmt::format("{}", side.reads),
+                            fmt::format("{:.2f}%", 100 * ratio(side.reads_ok, side.reads)), fmt::format("{}", side.writes),
+                            fmt::format("{:.2f}%", 100 * ratio(side.writes_ok, side.writes))},
+                           ""};
+      text += fmt::format("  {:<12} reads {:>7} ok {:>7}   writes {:>7} ok {:>7}\n", row.cells[0], row.cells[1],
+                          row.cells[2], row.cells[3], row.cells[4]);
+      sides.rows.push_back(std::move(row));
     }
+    sec.table(text, sides);
+    std::string out;
     out += fmt::format("  stale reads {} of {} ({:.2f}%), staleness p99 {:.1f} ms; lost acknowledged writes {} of {}\n",
                        s.stale_reads, s.reads_checked,
                        s.reads_checked ? 100.0 * static_cast<double>(s.stale_reads) / static_cast<double>(s.reads_checked) : 0.0,
@@ -167,8 +177,8 @@ std::string stores_terminal(const RunResult& r) {
       else out += fmt::format("; healed at {:g} s, not converged by the end", h.at);
     }
     out += "\n";
+    sec.text(out);
   }
-  return out;
 }
 
 void write_store_timeseries(const RunResult& r, std::ostream& out) {
