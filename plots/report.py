@@ -15,6 +15,8 @@ import base64
 import html
 import json
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,6 +31,9 @@ th{background:#f3f3f3;text-align:left} td.n{text-align:right;font-variant-numeri
 .verdict{background:#fff4f4;border-left:5px solid #d62728;padding:.6em 1em;margin:.8em 0}
 figure{margin:1.2em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#555;font-size:.9em}
 .muted{color:#777}
+tr.detail td{color:#555;font-size:.88em;background:#fafafa}
+svg.design{max-width:100%;height:auto}
+.verdict p{margin:.2em 0}
 """
 
 SCRIPT = """
@@ -150,74 +155,90 @@ def page(title, body):
             f"<style>{CSS}</style></head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body></html>\n")
 
 
+def cells_table(t):
+    """A report.json table: its cells as archsim formatted them; a row's detail lines under it."""
+    align = t.get("align") or ""
+    cols = t.get("columns") or []
+    out = ["<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"]
+    for row in t.get("rows") or []:
+        cells = row.get("cells") or []
+        out.append("<tr>" + "".join(
+            f"<td class='n'>{esc(c)}</td>" if i < len(align) and align[i] == "r" else f"<td>{esc(c)}</td>"
+            for i, c in enumerate(cells)) + "</tr>")
+        detail = [ln.strip() for ln in (row.get("detail") or "").splitlines() if ln.strip()]
+        if detail:
+            out.append(f"<tr class='detail'><td colspan='{len(cols)}'>" + "<br>".join(esc(ln) for ln in detail)
+                       + "</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def text_html(text, css=""):
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    cls = f" class='{css}'" if css else ""
+    return f"<div{cls}>" + "".join(f"<p>{esc(ln)}</p>" for ln in lines) + "</div>"
+
+
+def sections_html(doc):
+    """report.json's sections, in the terminal's order, with the terminal's values."""
+    parts = []
+    for sec in doc.get("sections") or []:
+        blocks = [b for b in sec.get("blocks") or [] if (b.get("text") or "").strip() or b.get("table")]
+        if not blocks:
+            continue
+        parts.append(f"<h2 id='sec-{esc(sec.get('id'))}'>{esc(sec.get('title'))}</h2>")
+        css = "verdict" if sec.get("id") == "bottleneck" else ""
+        for b in blocks:
+            t = b.get("table")
+            if t is None or not b.get("table_is_text", True):
+                parts.append(text_html(b.get("text"), css))
+            if t is not None:
+                parts.append(cells_table(t))
+    return "\n".join(parts)
+
+
+def design_svg(d):
+    """topology.dot drawn by Graphviz, inline; None (and why) when it cannot be drawn."""
+    dot = os.path.join(d, "topology.dot")
+    if not os.path.exists(dot):
+        return None, "this folder has no topology.dot"
+    try:
+        out = subprocess.run(["dot", "-Tsvg", dot], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"Graphviz's dot could not draw it ({e}); install it with scripts/install-deps.sh"
+    if out.returncode != 0:
+        return None, f"Graphviz's dot failed: {out.stderr.strip()[:300]}"
+    svg = out.stdout
+    svg = svg[svg.find("<svg"):]  # no XML prolog or doctype inside HTML
+    # Scale to the page: drop the fixed size, keep the viewBox.
+    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg class='design'", svg, count=1)
+    return svg, None
+
+
 def run_report(d, assumptions):
     run = plot.Run(d)
     s = run.summary
-    lat = s.get("latency_ms") or {}
-    req = s.get("requests") or {}
-    b_comp, b_res, evidence = run.bottleneck()
     index = ensure_figures(d)
+    doc_path = os.path.join(d, "report.json")
+    if not os.path.exists(doc_path):
+        raise plot.BadInput(f"{d}: error: no report.json in this run folder (archsim run --out writes it with "
+                            "the summary); run the topology again with --out to get the full report")
+    with open(doc_path) as f:
+        doc = json.load(f)
     body = [f"<h1>{esc(run.topology)}: run report</h1>",
             f"<p class='muted'>{esc(os.path.abspath(d))} · seed {esc(s.get('seed'))} · "
             f"{fmt(s.get('sim_time_s'))} s measured after {fmt(s.get('warmup_s'))} s warm-up</p>",
-            "<h2>Headline</h2>",
-            table(["throughput (req/s)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)", "generated", "completed", "failed",
-                   "rejected", "timed out", "bottleneck"],
-                  [[s.get("throughput_rps"), lat.get("p50"), lat.get("p99"), lat.get("p999"), req.get("generated"),
-                    req.get("completed"), req.get("failed"), req.get("rejected"), req.get("timed_out"),
-                    f"{b_comp}/{b_res}" if b_comp else "–"]], [True] * 9 + [False])]
-    by_type = lat.get("by_type") or {}
-    if by_type:
-        body.append(table(["request type", "count", "mean (ms)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)", "max (ms)"],
-                          [[t, v.get("count"), v.get("mean"), v.get("p50"), v.get("p99"), v.get("p999"), v.get("max")]
-                           for t, v in by_type.items()]))
-    steady = s.get("steady_state") or {}
-    if steady:
-        body.append("<h2>Steady state</h2>")
-        if steady.get("steady", True):
-            body.append(f"<p>The measured window was steady: offered {fmt(steady.get('offered_rps'))} req/s, served "
-                        f"{fmt(steady.get('served_rps'))} req/s; requests in flight "
-                        f"{fmt(steady.get('backlog_at_start'))} at the window's start and "
-                        f"{fmt(steady.get('backlog_at_end'))} at its end.</p>")
-        else:
-            items = "".join(f"<li>{esc(w.get('why'))} <b>Change:</b> {esc(w.get('change'))}</li>"
-                            for w in steady.get("reasons") or [])
-            body.append("<div class='verdict'><b>Not steady: this run cannot answer what a steady design "
-                        f"would.</b><ul>{items}</ul></div>")
-        infl = steady.get("in_flight_at_end") or {}
-        if infl.get("count"):
-            age = infl.get("age_ms") or {}
-            open_lat = steady.get("latency_ms_with_in_flight") or {}
-            body.append(f"<p>{esc(infl.get('count'))} measured requests were still in flight at the end (age p50 "
-                        f"{fmt(age.get('p50'))} ms, p99 {fmt(age.get('p99'))} ms, max {fmt(age.get('max'))} ms). "
-                        f"Counted at their age so far: p50 &ge; {fmt(open_lat.get('p50'))} ms, p99 &ge; "
-                        f"{fmt(open_lat.get('p99'))} ms"
-                        + ("; the headline percentiles are lower bounds." if steady.get("percentiles_are_lower_bounds")
-                           else ".") + "</p>")
-    body.append("<h2>Verdict</h2>")
-    body.append(f"<div class='verdict'><b>{esc(b_comp or 'no component')} is "
-                f"{esc(b_res or 'not')}-bound.</b> {esc(evidence)}</div>" if b_comp else
-                "<div class='verdict'>No bottleneck verdict recorded.</div>")
-    if run.faults:
-        body.append("<p>Faults injected: " + "; ".join(
-            f"{esc(f.get('kind'))} on {esc(f.get('target'))} from {fmt(plot.num(f.get('start_s')))} s to "
-            + (f"{fmt(plot.num(f.get('end_s')))} s" if f.get("end_s") is not None else "the end of the run")
-            for f in run.faults) + ".</p>")
-    if run.components:
-        def pct(r, col):
-            v = plot.num(r.get(col))
-            return None if v is None else f"{100 * v:.1f}%"
-        rows = [[r.get("component"), r.get("kind"), plot.num(r.get("replicas")), plot.num(r.get("throughput_rps")),
-                 pct(r, "util_cpu"), pct(r, "util_io"), pct(r, "util_workers"), pct(r, "util_network"),
-                 plot.num(r.get("mean_queue_len")), plot.num(r.get("mean_wait_ms")),
-                 plot.num(r.get("p99_residence_ms")), plot.num(r.get("rejected"))] for r in run.components]
-        body.append(table(["component", "kind", "replicas", "thru (req/s)", "cpu", "io", "workers", "network",
-                           "mean queue", "mean wait (ms)", "p99 residence (ms)", "rejected"], rows,
-                          [False, False] + [True] * 10))
-    body.append("<h2>Assumptions</h2>")
-    body.append(assumptions_from_topology(assumptions) if assumptions else assumptions_from_summary(s, d))
+            "<h2 id='sec-design'>Design</h2>"]
+    svg, why = design_svg(d)
+    body.append(f"<figure id='fig-design'>{svg}<figcaption>The design as simulated (topology.dot, drawn by Graphviz)"
+                "</figcaption></figure>" if svg else f"<p class='muted'>The design is not drawn: {esc(why)}.</p>")
+    body.append(sections_html(doc))
     body.append("<h2>Figures</h2>")
     body.append(figures_html(d, index))
+    body.append("<h2>Assumptions</h2>")
+    body.append(assumptions_from_topology(assumptions) if assumptions else assumptions_from_summary(s, d))
     return page(f"{run.topology}: run report", "\n".join(body))
 
 

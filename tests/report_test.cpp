@@ -8,6 +8,8 @@
 // screenshot of the page is not blank. The sweep figures are drawn from results.csv/results.json
 // written here, so they do not wait for `archsim experiment`.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <fcntl.h>
 #include <signal.h>
@@ -147,6 +149,13 @@ void check_self_contained(const std::string& html) {
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// A name as Graphviz writes it in SVG text: '-' as "&#45;".
+std::string svg_text(const std::string& name) {
+  std::string out;
+  for (char c : name) out += c == '-' ? std::string("&#45;") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("Report: a run folder gets its four figures and a page that renders in Chromium", "[report]") {
@@ -179,6 +188,77 @@ TEST_CASE("Report: a run folder gets its four figures and a page that renders in
     INFO(bare.err);
     REQUIRE(bare.exit_code == 0);
     CHECK(slurp(dir + "/report.html").find("carries no copy of the topology") != std::string::npos);
+  }
+}
+
+TEST_CASE("Report: the run report has the terminal's sections with its numbers, and the design drawn", "[report]") {
+  // System under consideration: cap-payment-ledger (a cp store over three regions, ap-south cut off
+  // from 20 s to 50 s), shortened to 30 s. Expectations: report.html shows the sections the
+  // terminal prints, in its order, with the store's per-region numbers equal to summary.json's;
+  // the design is an inline SVG naming every component and every region; the picture is scaled to
+  // the page; the page renders in Chromium.
+  std::string dir = fresh_dir("ledger") + "/run";
+  Outcome r = run_archsim({"run", source_path("topologies/cap-payment-ledger.yaml"), "--set", "run.duration=30s", "--out", dir});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  Outcome rep = run_archsim({"report", dir});
+  INFO(rep.err);
+  REQUIRE(rep.exit_code == 0);
+  std::string html = slurp(dir + "/report.html");
+  check_self_contained(html);
+
+  // The terminal's order.
+  size_t last = 0;
+  for (const char* id : {"sec-design", "sec-run", "sec-components", "sec-latency", "sec-availability", "sec-bottleneck",
+                         "sec-critical_path", "sec-faults", "sec-store:store", "sec-network"}) {
+    INFO(id);
+    size_t at = html.find(std::string("id='") + id + "'");
+    REQUIRE(at != std::string::npos);
+    CHECK(at > last);
+    last = at;
+  }
+  // The store section: summary.json's numbers, as the terminal prints them.
+  auto j = nlohmann::json::parse(slurp(dir + "/summary.json"));
+  const auto& st = j["stores"]["store"];
+  for (const auto& [region, side] : st["availability"]["by_region"].items()) {
+    INFO(region);
+    std::string row = "<td>" + region + "</td><td class='n'>" + std::to_string(side["reads"].get<uint64_t>()) +
+                      "</td><td class='n'>" +
+                      fmt::format("{:.2f}%", 100.0 * side["reads_ok"].get<double>() / side["reads"].get<double>());
+    CHECK(html.find(row) != std::string::npos);
+  }
+  CHECK(html.find(fmt::format("stale reads {} of {}", st["stale_reads"].get<uint64_t>(), st["reads_checked"].get<uint64_t>())) !=
+        std::string::npos);
+  CHECK(html.find(fmt::format("lost acknowledged writes {} of {}", st["lost_acknowledged_writes"].get<uint64_t>(),
+                              st["writes_acknowledged"].get<uint64_t>())) != std::string::npos);
+  // Availability and SLA, per region; latency per client region; the critical path's rows.
+  CHECK(html.find("<td>region ap-south</td>") != std::string::npos);
+  CHECK(html.find("<td>99.99%</td>") != std::string::npos);
+  CHECK(html.find("in the replication protocol of store") != std::string::npos);
+  CHECK(html.find("None") == std::string::npos);
+
+  // The design: inline SVG (scaled by CSS, no fixed size), every component and region named.
+  size_t svg = html.find("<svg class='design'");
+  REQUIRE(svg != std::string::npos);
+  std::string picture = html.substr(svg, html.find("</svg>", svg) - svg);
+  for (const char* name : {"us_users", "eu_users", "ap_users", "store", "us-east", "eu-west", "ap-south", "replication",
+                           "fault: partition"}) {
+    INFO(name);
+    CHECK(picture.find(">" + svg_text(name)) != std::string::npos);
+  }
+  int images = 0;
+  for (size_t at = html.find("<img"); at != std::string::npos; at = html.find("<img", at + 1)) ++images;
+  check_in_browser(dir, images);
+
+  SECTION("archsim graph --svg draws the same picture from the topology alone") {
+    std::string out = dir + "/design.svg";
+    Outcome g = run_archsim({"graph", source_path("topologies/cap-payment-ledger.yaml"), "--svg", out});
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    std::string text = slurp(out);
+    CHECK(text.find("<svg") != std::string::npos);
+    for (const char* name : {"us_users", "store", "ap-south"}) CHECK(text.find(">" + svg_text(name)) != std::string::npos);
+    CHECK(text.find("cpu ") == std::string::npos);  // no run, no utilization
   }
 }
 

@@ -84,6 +84,17 @@ LatencyHistogram all_latencies(const RunResult& r) {
   return h;
 }
 
+// Per client region: what a user there sees. Empty when the clients are all in one region.
+std::map<std::string, LatencyHistogram> region_latencies(const RunResult& r) {
+  std::map<std::string, LatencyHistogram> by_region;
+  for (const auto& c : r.clients) {
+    const Component* spec = r.topology->find(c.name);
+    by_region[spec ? spec->region : std::string()].merge(c.all);
+  }
+  if (by_region.size() < 2) by_region.clear();
+  return by_region;
+}
+
 LatencyHistogram type_latencies(const RunResult& r, size_t type) {
   LatencyHistogram h;
   for (const auto& c : r.clients) h.merge(c.by_type[type]);
@@ -588,6 +599,12 @@ nlohmann::ordered_json summary_json(const RunResult& r) {
   nlohmann::ordered_json by_type = nlohmann::ordered_json::object();
   for (size_t i = 0; i < r.type_names.size(); ++i) by_type[r.type_names[i]] = latency_json(type_latencies(r, i));
   lat["by_type"] = by_type;
+  std::map<std::string, LatencyHistogram> regions = region_latencies(r);
+  if (!regions.empty()) {
+    nlohmann::ordered_json by_region = nlohmann::ordered_json::object();
+    for (const auto& [region, h] : regions) by_region[region] = latency_json(h);
+    lat["by_region"] = by_region;
+  }
   j["latency_ms"] = lat;
   j["steady_state"] = steady_state_json(steady);
   j["throughput_rps"] = r6(static_cast<double>(comp) / r.window());
@@ -746,14 +763,7 @@ RunReport run_report(const RunResult& r) {
   ReportTable lt{{"latency ms", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"}, "lrrrrrrr", {}};
   std::vector<std::pair<std::string, LatencyHistogram>> lines{{"all", all_latencies(r)}};
   for (size_t i = 0; i < r.type_names.size(); ++i) lines.emplace_back(r.type_names[i], type_latencies(r, i));
-  // Per client region, when the clients are in more than one: what a user there sees.
-  std::map<std::string, LatencyHistogram> by_region;
-  for (const auto& c : r.clients) {
-    const Component* spec = t.find(c.name);
-    by_region[spec ? spec->region : std::string()].merge(c.all);
-  }
-  if (by_region.size() > 1)
-    for (const auto& [region, h] : by_region) lines.emplace_back("region " + region, h);
+  for (const auto& [region, h] : region_latencies(r)) lines.emplace_back("region " + region, h);
   size_t label_w = 10;
   for (const auto& [name, h] : lines) label_w = std::max(label_w, name.size());
   text = fmt::format("\n{:<{}} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency ms", label_w, "mean", "p50", "p90",

@@ -121,7 +121,7 @@ nlohmann::ordered_json stores_json(const RunResult& r) {
 
 void add_stores(RunReport& doc, const RunResult& r) {
   for (const auto& s : r.stores) {
-    ReportSection& sec = doc.add("store:" + s.name, "Store " + s.name);
+    ReportSection& sec = doc.add("store:" + s.name, "Replicated store " + s.name);
     sec.text(fmt::format("\nstore {} ({}{}), replicas in {}\n", s.name, s.consistency,
                          s.consistency == "ap" ? fmt::format(", N={} R={} W={}{}{}", s.n, s.r, s.w,
                                                              s.sloppy ? " sloppy" : "", s.siblings ? ", siblings" : ", LWW")
