@@ -189,7 +189,7 @@ def sections_html(doc):
         if not blocks:
             continue
         parts.append(f"<h2 id='sec-{esc(sec.get('id'))}'>{esc(sec.get('title'))}</h2>")
-        css = "verdict" if sec.get("id") == "bottleneck" else ""
+        css = "verdict" if sec.get("id") == "bottleneck" or sec.get("alert") else ""
         for b in blocks:
             t = b.get("table")
             if t is None or not b.get("table_is_text", True):

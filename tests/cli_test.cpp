@@ -85,7 +85,7 @@ TEST_CASE("CLI: --out writes the summary, CSVs and the DOT graph", "[cli]") {
   CHECK(first_line(dir + "/timeseries.csv") ==
         "t_s,component,throughput_rps,p50_ms,p99_ms,errors,utilization,queue_len,faults_active,faults");
   CHECK(first_line(dir + "/components.csv").rfind("component,kind,replicas,throughput_rps,", 0) == 0);
-  CHECK(first_line(dir + "/topology.dot") == "digraph G {");
+  CHECK(first_line(dir + "/topology.dot") == "digraph design {");
   std::ifstream summary(dir + "/summary.json");
   auto j = nlohmann::json::parse(summary);
   CHECK(j["requests"]["generated"].get<int>() > 300);
@@ -115,8 +115,9 @@ TEST_CASE("CLI: validate, graph and latency-table", "[cli]") {
   CHECK(v.out.rfind(file + ": ok (3 components, 3 hosts, 1 region)\ncost: about 3.6e+03 events, ", 0) == 0);
   Outcome g = run_archsim({"graph", file});
   CHECK(g.exit_code == 0);
-  CHECK(g.out.find("0->1") != std::string::npos);
-  CHECK(g.out.find("1->2") != std::string::npos);
+  CHECK(g.out.find("c0_0 -> c1_0;") != std::string::npos);  // users -> app
+  CHECK(g.out.find("c1_0 -> c2_0;") != std::string::npos);  // app -> db
+  CHECK(g.out.find("label=\"db\\ndatabase\"") != std::string::npos);
   Outcome t = run_archsim({"latency-table"});
   CHECK(t.exit_code == 0);
   CHECK(t.out.find("cross_continent_rtt") != std::string::npos);

@@ -209,7 +209,7 @@ TEST_CASE("Report: the run report has the terminal's sections with its numbers, 
 
   // The terminal's order.
   size_t last = 0;
-  for (const char* id : {"sec-design", "sec-run", "sec-components", "sec-latency", "sec-availability", "sec-bottleneck",
+  for (const char* id : {"sec-design", "sec-run", "sec-steady_state", "sec-components", "sec-latency", "sec-availability", "sec-bottleneck",
                          "sec-critical_path", "sec-faults", "sec-store:store", "sec-network"}) {
     INFO(id);
     size_t at = html.find(std::string("id='") + id + "'");

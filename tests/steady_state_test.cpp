@@ -143,6 +143,7 @@ TEST_CASE("Steady state: the run report says so too", "[steady]") {
   std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(html.find("Not steady") != std::string::npos);
   CHECK(html.find("server is overloaded") != std::string::npos);
-  CHECK(html.find("Change:") != std::string::npos);
+  CHECK(html.find("change: ") != std::string::npos);  // the terminal's words, from report.json
+  CHECK(html.find("<h2 id='sec-steady_state'>Not steady</h2>") != std::string::npos);
   CHECK(html.find("still in flight at the end") != std::string::npos);
 }

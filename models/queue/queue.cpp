@@ -74,6 +74,7 @@ void Queue::commit(Context& ctx, MessagePtr msg) {
   uint64_t lag = ++lag_[r.partition];
   if (lag > q.max_partition_lag) q.max_partition_lag = lag;
   ++backlog_;
+  q.lag.add(t, 1);
   stats_->queue_len.add(t, 1);
   if (p_.spec.ordered) partitions_[r.partition].push_back(r);
   else shared_.push_back(r);
@@ -210,6 +211,7 @@ void Queue::release(Context& ctx, size_t consumer, const Record& r) {
   double t = ctx.now();
   --lag_[r.partition];
   --backlog_;
+  stats_->queue->lag.add(t, -1);
   consumers_[consumer].busy = false;
   stats_->busy_workers.add(t, -1);
   dispatch(ctx);

@@ -92,6 +92,7 @@ class QueueKind final : public Kind {
     qs->partitions = c.queue_spec.partitions;
     qs->consumers = c.queue_spec.consumers;
     qs->ordered = c.queue_spec.ordered;
+    qs->lag.configure(st.window_start, st.window_end);
     st.queue = qs;
     st.workers_per_replica = c.queue_spec.consumers;
     st.cores_per_replica = 0;

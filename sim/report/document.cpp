@@ -29,7 +29,9 @@ nlohmann::ordered_json report_json(const RunReport& doc) {
       }
       blocks.push_back(bj);
     }
-    sections.push_back({{"id", s.id}, {"title", s.title}, {"blocks", blocks}});
+    nlohmann::ordered_json sj{{"id", s.id}, {"title", s.title}, {"blocks", blocks}};
+    if (s.alert) sj["alert"] = true;
+    sections.push_back(sj);
   }
   return {{"sections", sections}};
 }

@@ -33,6 +33,7 @@ struct ReportSection {
   std::string id;     // stable: run, components, latency, availability, bottleneck, ...
   std::string title;  // what the page's heading says
   std::vector<ReportBlock> blocks;
+  bool alert = false;  // the section says the run cannot answer something: the page sets it apart
   ReportSection& text(std::string lines) {
     if (!lines.empty()) blocks.push_back({std::move(lines), std::nullopt, true});
     return *this;
@@ -46,7 +47,7 @@ struct ReportSection {
 struct RunReport {
   std::vector<ReportSection> sections;
   ReportSection& add(std::string id, std::string title) {
-    sections.push_back({std::move(id), std::move(title), {}});
+    sections.push_back({std::move(id), std::move(title), {}, false});
     return sections.back();
   }
 };
@@ -54,7 +55,7 @@ struct RunReport {
 // The terminal summary: every block's text, in order.
 std::string render_terminal(const RunReport& doc);
 // report.json: {"sections": [{"id", "title", "blocks": [{"text", "table"?: {"columns", "align",
-// "rows": [{"cells", "detail"?}]}, "table_is_text"?}]}]}.
+// "rows": [{"cells", "detail"?}]}, "table_is_text"?}], "alert"?}]}; "alert" is there only when true.
 nlohmann::ordered_json report_json(const RunReport& doc);
 
 }  // namespace archsim

@@ -49,9 +49,9 @@ nlohmann::ordered_json queue_json(const ComponentStats& s, double window_s) {
   // The backlog is every accepted message not yet processed or dead-lettered: Kafka's consumer lag
   // summed over the partitions.
   nlohmann::ordered_json by_second = nlohmann::ordered_json::array();
-  for (double v : s.queue_len.per_second()) by_second.push_back(r6(v));
-  j["lag"] = {{"mean_messages", r6(s.queue_len.mean())},
-              {"max_messages", r6(s.queue_len.max())},
+  for (double v : q.lag.per_second()) by_second.push_back(r6(v));
+  j["lag"] = {{"mean_messages", r6(q.lag.mean())},
+              {"max_messages", r6(q.lag.max())},
               {"max_partition_messages", q.max_partition_lag},
               {"at_end_messages", q.backlog_at_end},
               {"oldest_at_end_s", r6(q.oldest_age_at_end)}};
@@ -75,7 +75,7 @@ std::string edge_summary_lines(const ComponentStats& s, double window_s) {
     out += fmt::format("{:<14} {} processed ({:.1f}/s), {} dead-lettered, {} retries; delay p50 {:.3f} ms p99 {:.3f} ms; "
                        "lag mean {:.1f} max {:.0f}, {} at the end\n",
                        "", q.processed, static_cast<double>(q.processed) / window_s, q.dead_lettered, q.retries,
-                       q.delay.quantile(0.5) * 1e3, q.delay.quantile(0.99) * 1e3, s.queue_len.mean(), s.queue_len.max(),
+                       q.delay.quantile(0.5) * 1e3, q.delay.quantile(0.99) * 1e3, q.lag.mean(), q.lag.max(),
                        q.backlog_at_end);
   }
   return out;

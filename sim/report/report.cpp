@@ -710,7 +710,11 @@ RunReport run_report(const RunResult& r) {
     run.table("failed by reason: " + parts + "\n", reasons);
   }
   SteadyState steady = steady_state(r);
-  if (!r.clients.empty()) run.text(steady_state_terminal(steady));
+  if (!r.clients.empty()) {
+    ReportSection& st = doc.add("steady_state", steady.steady ? "Steady state" : "Not steady");
+    st.text(steady_state_terminal(steady));
+    st.alert = !steady.steady;
+  }
 
   // The component table, each row followed by its component's detail lines.
   ReportSection& comps = doc.add("components", "Components");

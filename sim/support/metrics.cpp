@@ -105,6 +105,7 @@ void ComponentStats::configure(double ws, double we) {
 
 void ComponentStats::close(double end) {
   for (TimeWeighted* tw : {&busy_workers, &queue_len, &in_system, &busy_cores, &busy_io}) tw->close(end);
+  if (queue) queue->lag.close(end);
   series.finish(end);
 }
 

@@ -145,6 +145,7 @@ struct QueueStats {
   // The whole run, for the accounting check enqueued = processed + dead-lettered + backlog.
   uint64_t enqueued_total = 0, processed_total = 0, dead_lettered_total = 0, backlog_at_end = 0;
   uint64_t max_partition_lag = 0;  // the most messages one partition held unfinished at once
+  TimeWeighted lag;                // messages enqueued and not yet finished (waiting, in service or backing off)
   double oldest_age_at_end = 0;    // seconds the oldest unfinished message had waited at the end
 };
 
