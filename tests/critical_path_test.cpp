@@ -127,3 +127,27 @@ TEST_CASE("critical path: synchronous replication counts the replica's apply onc
   CHECK(rows.count({"*", "unattributed"}) == 0);
   CHECK(rows.count({"db", "downstream"}) == 0);
 }
+
+TEST_CASE("critical path: the wait on calls names only what the caller has", "[critical_path]") {
+  // System under consideration: app calls a database whose reads take 8 ms on average
+  // (exponential) with a 20 ms timeout and 3 retries 30 ms apart: the slowest requests are those
+  // that timed out and waited out a backoff, so the verdict names app's wait on its calls. It has
+  // retries and no hedging, tied requests or fan-out: it says so and no more.
+  std::string yaml =
+      "name: retries\ncomponents:\n"
+      "  users: {kind: client, arrival: {process: poisson, rate: 100/s}, requests: {r: {weight: 1}}, target: app}\n"
+      "  app:\n"
+      "    kind: service\n"
+      "    cpu: 0.1ms\n"
+      "    call_policy: {timeout: 20ms, retries: {max: 3, backoff: constant, base: 30ms, jitter: none}}\n"
+      "    calls: [db]\n"
+      "  db: {kind: database, read: {io: {dist: exponential, mean: 8ms}}}\n"
+      "run: {duration: 5s, warmup: 1s}\n";
+  nlohmann::json j = run_json(write_temp("cp-retries.yaml", yaml));
+  std::string verdict = j["critical_path"]["verdict"];
+  INFO(verdict);
+  CHECK(verdict.find("at app waiting on its calls beyond the time of the answer it used: failed attempts and their "
+                     "backoff") != std::string::npos);
+  CHECK(verdict.find("hedge") == std::string::npos);
+  CHECK(verdict.find("parallel") == std::string::npos);
+}

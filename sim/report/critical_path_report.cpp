@@ -7,6 +7,8 @@
 #include <cmath>
 #include <map>
 #include <ostream>
+#include <string_view>
+#include <vector>
 
 #include "sim/support/critical_path.hpp"
 #include "sim/report/json_number.hpp"
@@ -17,8 +19,32 @@ namespace archsim {
 namespace {
 
 
+// What a component's wait on its calls beyond the answer it used can be made of, from what it
+// has: hedged or tied calls, retries (failed attempts and their backoff), fan-out answers it did not
+// wait for, a database's synchronous replication.
+std::string downstream_sources(const Component& comp) {
+  bool hedge = false, retries = comp.call_policy.retries(), fanout = false;
+  for (const auto& [type, specs] : comp.calls)
+    for (const auto& s : specs) {
+      hedge = hedge || s.hedge_after > 0 || s.hedge_quantile > 0 || s.tied;
+      retries = retries || s.policy.retries();
+      fanout = fanout || s.shape != CallSpec::Shape::Single;
+    }
+  std::vector<std::string> parts;
+  if (hedge) parts.push_back("hedge delays");
+  if (retries) parts.push_back("failed attempts and their backoff");
+  if (fanout) parts.push_back("parallel calls");
+  if (comp.db.replication == ReplicationMode::Sync && std::string_view(comp.kind->name()) == "database")
+    parts.push_back("its replicas' acknowledgements");
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i == 0 ? ": " : i + 1 == parts.size() ? " or " : ", ") + parts[i];
+  return out;
+}
+
 // `pool`: what bounds the component's concurrent requests, plural ("workers", "connections").
-std::string phrase(uint8_t c, const std::string& where, const std::string& pool) {
+std::string phrase(uint8_t c, const std::string& where, const Component& comp) {
+  const std::string& pool = comp.kind->traits().pool;
   switch (c) {
     case cause::kNetwork: return "on the network to and from " + where;
     case cause::kQueue: return "waiting for a " + pool.substr(0, pool.size() - 1) + " at " + where;
@@ -26,8 +52,7 @@ std::string phrase(uint8_t c, const std::string& where, const std::string& pool)
     case cause::kIo: return "on disk I/O at " + where;
     case cause::kDelay: return "in the fixed delay of " + where;
     case cause::kDownstream:
-      return "at " + where + " waiting on its calls beyond the time of the answer it used (hedge delays, failed "
-             "attempts, backoff)";
+      return "at " + where + " waiting on its calls beyond the time of the answer it used" + downstream_sources(comp);
     case cause::kReplication:
       return "in the replication protocol of " + where;
   }
@@ -124,7 +149,7 @@ CriticalPathSummary critical_path(const RunResult& r) {
           where = fmt::format("{} {} {}", comp.name, comp.kind->traits().part, rep);
     }
     double share = tot.latency_sum > 0 ? best_s / tot.latency_sum : 0;
-    return fmt::format("{:.0f}% of their time {}", 100 * share, phrase(best.second, where, comp.kind->traits().pool));
+    return fmt::format("{:.0f}% of their time {}", 100 * share, phrase(best.second, where, comp));
   };
   // The causes over all components, largest first (ties in the fixed cause order).
   std::vector<std::pair<double, uint8_t>> causes;
