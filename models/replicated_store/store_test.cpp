@@ -1,6 +1,7 @@
 // The replicated store (models/replicated_store/replicated_store.hpp) and its consistency oracle
 // (sim/support/consistency.hpp), through `archsim run`.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <fstream>
@@ -272,6 +273,11 @@ TEST_CASE("Shipped cap-payment-ledger.yaml (CP): the minority side fails, the ma
   for (const auto& row : cp["rows"]) CHECK(row["cause"] != "unattributed");
   CHECK(cp["by_cause"]["replication"]["share_above_p99"].get<double>() > 0.9);
   CHECK_THAT(cp["verdict"].get<std::string>(), Catch::Contains("in the replication protocol of store"));
+  // Nothing saturates, yet a fifth of the requests fail: the bottleneck verdict says they did, and
+  // that it is not saturation.
+  CHECK(j["bottleneck"]["resource"] == "none");
+  std::string failed = fmt::format("yet {} of ", j["requests"]["failed"].get<uint64_t>());
+  CHECK_THAT(j["bottleneck"]["evidence"].get<std::string>(), Catch::Contains(failed) && Catch::Contains("not saturation; see the faults"));
 }
 
 TEST_CASE("Shipped cap-last-seen.yaml (AP): every side answers, reads go stale, replicas converge after the heal",
