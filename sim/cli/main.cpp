@@ -25,6 +25,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "sim/experiment/capacity.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/analysis/cost.hpp"
 #include "sim/analysis/estimate.hpp"
@@ -350,10 +351,13 @@ struct CommandLine {
   std::string check_time_limit;
   std::string schema_update;
   std::string svg;  // graph --svg
+  std::vector<std::string> slos;  // capacity
+  CapacityOptions cap;
+  std::string cap_max = "100x", cap_target, cap_precision = "2%";
 
   CLI::App *run = nullptr, *validate = nullptr, *table = nullptr, *graph = nullptr, *plot = nullptr,
            *report = nullptr, *experiment = nullptr, *estimate = nullptr, *reshard = nullptr, *check = nullptr,
-           *schema = nullptr;
+           *schema = nullptr, *capacity = nullptr;
 };
 
 // archsim run FILE: one simulation, its summary and, if asked, its history and the check of it.
@@ -489,6 +493,61 @@ void add_analysis_commands(CLI::App& app, CommandLine& a) {
   a.schema = schema;
 }
 
+// archsim capacity FILE --slo ...: the largest load multiplier at which every SLO holds, and the
+// ladder of walls behind it (sim/experiment/capacity.hpp, docs/capacity.md).
+void add_capacity_command(CLI::App& app, CommandLine& a) {
+  auto* cap = app.add_subcommand("capacity", "the largest load multiplier at which every SLO holds, the resource that "
+                                             "saturates first, and the next walls once each is relieved");
+  cap->add_option("file", a.file, "topology YAML file")->required();
+  cap->add_option("--slo", a.slos, "an SLO every probe must meet: 'p99<=50ms', 'read.p50<=10ms', 'errors<=0.1%', "
+                                   "'availability>=99.9%' (repeat for several)")
+      ->required();
+  cap->add_option("--set", a.sets, "override a value in every probe")->take_all();
+  cap->add_option("--max", a.cap_max, "the largest multiplier tried (default 100x)");
+  cap->add_option("--steps", a.cap.steps, "walls to find: relieve each and search again (default 1)")
+      ->check(CLI::Range(1, 20));
+  cap->add_option("--target", a.cap_target, "stop the ladder once a wall is at or beyond this multiplier (e.g. 10x)");
+  cap->add_option("--precision", a.cap_precision, "stop bisecting when the bracket is this narrow (default 2%)");
+  cap->add_option("--min-replications", a.cap.min_replications, "runs per probe before deciding (default 2)")
+      ->check(CLI::Range(1, 100));
+  cap->add_option("--max-replications", a.cap.max_replications,
+                  "runs per probe at most, while an SLO's 95% interval straddles its limit (default 5)")
+      ->check(CLI::Range(1, 100));
+  cap->add_option("--seed", a.cap.seed, "seed of replication 1 (replication k: seed + k - 1)");
+  cap->add_option("--jobs", a.cap.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  cap->add_option("--out", a.cap.run.out_dir, "the probes' folder (default: results/capacity-<topology name>)");
+  cap->add_option("--executor", a.cap.run.executor, "where probes run: local (default) or slurm")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  cap->add_option("--partition", a.cap.run.slurm.partition, "slurm: the partition to submit to");
+  cap->add_option("--network", a.cap.run.network, "--network for every run (auto, flow or latency; default auto)")
+      ->check(CLI::IsMember({"auto", "flow", "latency"}));
+  cap->add_flag("--json", a.cap.json, "print capacity.json on stdout instead of the table");
+  a.capacity = cap;
+}
+
+// A multiplier "10x" or "10"; a fraction "2%" or "0.02".
+double parse_factor(const std::string& flag, const std::string& text, bool percent) {
+  std::string why, v = text;
+  bool pct = !v.empty() && v.back() == '%';
+  if ((percent && pct) || (!percent && !v.empty() && v.back() == 'x')) v.pop_back();
+  auto x = parse_number(v, &why);
+  if (!x || *x <= 0)
+    throw ConfigError(fmt::format("{} {}: error: {}", flag, text,
+                                  percent ? "give a positive precision such as 2% or 0.02" : "give a multiplier such as 10x"));
+  return percent && pct ? *x / 100 : *x;
+}
+
+int cmd_capacity(const CommandLine& a) {
+  CapacityOptions o = a.cap;
+  for (const auto& s : a.slos) o.slos.push_back(parse_slo(s));
+  o.sets = a.sets;
+  o.max_multiplier = parse_factor("--max", a.cap_max, false);
+  o.precision = parse_factor("--precision", a.cap_precision, true);
+  if (!a.cap_target.empty()) o.target = parse_factor("--target", a.cap_target, false);
+  if (o.steps == 1 && o.target) o.steps = 20;
+  return run_capacity(a.file, o);
+}
+
 // experiment: the options that only the slurm executor takes are refused without it.
 int cmd_experiment(const CommandLine& a) {
   ExperimentOptions exp_opts = a.exp_opts;
@@ -507,6 +566,7 @@ int cmd_experiment(const CommandLine& a) {
 // Runs the subcommand that was given. Throws ConfigError for bad input.
 int dispatch(const CommandLine& a) {
   if (*a.experiment) return cmd_experiment(a);
+  if (*a.capacity) return cmd_capacity(a);
   if (*a.run) return cmd_run(a.file, a.sets, a.seed, a.json, a.out_dir, a.engine, a.force, a.max_wall, a.analytic, a.hist);
   if (*a.estimate) return cmd_estimate(a.file, a.sets, a.est, a.json);
   if (*a.validate) return cmd_validate(a.file, a.sets);
@@ -533,6 +593,7 @@ int main(int argc, char** argv) {
   add_run_command(app, a);
   add_inspection_commands(app, a);
   add_experiment_command(app, a);
+  add_capacity_command(app, a);
   add_estimate_command(app, a);
   add_analysis_commands(app, a);
 
