@@ -186,9 +186,13 @@ def mean_ci(values):
     return {"mean": m, "ci95_half_width": (t95(n - 1) if n <= 31 else 1.96) * sd / math.sqrt(n), "n": n}
 
 
-METRIC_RE = re.compile(r"^(throughput_rps|sim_time_s|latency_ms\.|requests\.|bottleneck\.|cost\.|region_links\.|"
+METRIC_RE = re.compile(r"^(throughput_rps|sim_time_s|warmup_s|latency_ms\.|requests\.|bottleneck\.|cost\.|region_links\.|"
+                       r"availability\.|stores\.|feeds\.|steady_state\.|critical_path\.|network\.|history_check\.|"
                        r"components\.[^.]+\.(utilization\.|throughput_rps$|mean_|p50_|p99_|max_|hit_ratio$|arrivals$|"
-                       r"completed$|failed$|rejected$|littles_law\.))")
+                       r"completed$|failed$|rejected$|littles_law\.|queue\.|calls_to\.|downstream_calls\.|"
+                       r"sharding\.|replication\.|connections\.|rate_limit\.|load_balancer\.|writes\.|failovers|"
+                       r"evictions$|expired$|fills$|invalidations$|stampede_misses$|coalesced_misses$|filled_at_end$|"
+                       r"replica_load|disk_full_rejections$|tied_cancelled$|unflushed_writes_lost$|writes_))")
 ID_COLUMNS = ("point", "replication", "seed")
 CATEGORICAL = ("variant", "mutation")
 
@@ -1108,7 +1112,7 @@ def value_text(v, ci):
     if v is None:
         return "–"
     t = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
-    return t + (f" ± {ci:.2g}" if ci else "")
+    return t + (f" ± {ci:.2g}" if ci and ci > 1e-9 * max(abs(v), 1) else "")
 
 
 def fig_compare(exp, figs):
@@ -1158,7 +1162,8 @@ def fig_compare(exp, figs):
     axes[0][0].invert_yaxis()  # the base (first variant) on top; sharey turns every panel
     what = " / ".join(exp.design_keys) or " / ".join(short(k) for k in cats) or "point"
     title = exp_title(exp, f"which {what} does best?")
-    fig.suptitle(title, fontsize=11)
+    height = fig.get_size_inches()[1]
+    fig.suptitle(title, fontsize=11, y=1 - 0.12 / height, va="top")
     # One legend for all the panels (they share it), under the title.
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -1167,8 +1172,8 @@ def fig_compare(exp, figs):
                      "one run per point: no interval"),
                Patch(facecolor="white", edgecolor="black", label=f"the base design: {names[0]}"),
                Line2D([], [], color="0.2", ls="--", lw=1, label="the base design's value")]
-    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 1 - 0.45 / fig.get_size_inches()[1]))
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / fig.get_size_inches()[1]))
+    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 1 - 0.45 / height))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.8 / height))
     figs.save(fig, "compare", title,
               f"Each {what} side by side, one panel per metric ({', '.join(t for _, t, _ in panels)}): mean over "
               "replications with its 95% confidence interval (none for a single run); the dashed line and the "

@@ -315,8 +315,9 @@ def points_table(exp):
     rows = []
     for p in exp.points:
         cells = [exp.label(p) + (" (base)" if p is exp.base() and exp.design_keys else "")]
-        cells += [p["params"].get(k) for k in exp.grid_params]
-        cells += [p["params"].get(k, "topology's own") for k in settings]
+        # Values as the experiment file wrote them (0.5025, 20k/s), not rounded.
+        cells += [str(p["params"].get(k, "")) for k in exp.grid_params]
+        cells += [str(p["params"].get(k, "topology's own")) for k in settings]
         for m, _, _ in metrics:
             mean, ci = exp.metric(p, m)
             cells.append(estimate_text(mean, ci, p["metrics"].get(m, {}).get("n")))
