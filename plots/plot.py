@@ -1231,7 +1231,8 @@ def make_figures(d):
             raise BadInput(f"{d}: error: the experiment folder has no points in results.csv / results.json")
         for f in (fig_sweep, fig_compare, fig_cost, fig_store_compare):
             f(exp, figs)
-        failed = sum(p.get("failed_runs", 0) for p in exp.points)
+        failed = sum(p.get("failed_runs", 0) for p in exp.points) or \
+            sum(1 for r in exp.rows if (r.get("error") or "").strip())
         if not any(p["metrics"] for p in exp.points):
             figs.skip("*", f"no point has a successful run ({failed} failed runs; see points/<id>/r<k>.stderr)")
     figs.write_index()
