@@ -33,6 +33,7 @@ figure{margin:1.2em 0} figure img{max-width:100%;border:1px solid #eee} figcapti
 .muted{color:#777}
 tr.detail td{color:#555;font-size:.88em;background:#fafafa}
 svg.design{max-width:100%;height:auto}
+div.wide{max-width:100%;overflow-x:auto}
 .verdict p{margin:.2em 0}
 """
 
@@ -41,6 +42,9 @@ window.addEventListener('load', function () {
   var imgs = Array.prototype.slice.call(document.images);
   var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
   document.body.setAttribute('data-images-loaded', ok + '/' + imgs.length);
+  var widest = imgs.reduce(function (w, i) { return Math.max(w, i.naturalWidth); }, 0);
+  document.body.setAttribute('data-widest-image', String(widest));
+  document.body.setAttribute('data-page-width', String(document.body.clientWidth));
 });
 """
 
@@ -74,6 +78,11 @@ def table(headers, rows, numeric=None):
 
 
 def figures_html(d, index):
+    skipped = []
+    p = os.path.join(d, "figures", "index.json")
+    if os.path.exists(p):
+        with open(p) as f:
+            skipped = json.load(f).get("skipped", [])
     parts = []
     for f in index:
         with open(os.path.join(d, f["png"]), "rb") as fh:
@@ -81,7 +90,10 @@ def figures_html(d, index):
         parts.append(f"<figure id='fig-{esc(f['name'])}'><img alt='{esc(f['title'])}' "
                      f"src='data:image/png;base64,{data}'><figcaption><b>{esc(f['title'])}</b> "
                      f"{esc(f['caption'])} <span class='muted'>(also {esc(f['svg'])})</span></figcaption></figure>")
-    return "\n".join(parts) or "<p class='muted'>No figure could be drawn from this folder's files.</p>"
+    if not parts:
+        why = "; ".join(f"{x['name']}: {x['why']}" for x in skipped) or "the files hold nothing they plot"
+        return f"<p class='muted'>No figure could be drawn from this folder's files ({esc(why)}).</p>"
+    return "\n".join(parts)
 
 
 def ensure_figures(d):
@@ -242,27 +254,103 @@ def run_report(d, assumptions):
     return page(f"{run.topology}: run report", "\n".join(body))
 
 
-def experiment_report(d, assumptions):
-    exp = plot.Experiment(d)
-    index = ensure_figures(d)
-    first = exp.first_summary() or {}
-    metrics = [("throughput_rps", "throughput (req/s)"), ("latency_ms.p50", "p50 (ms)"), ("latency_ms.p99", "p99 (ms)"),
-               ("requests.failed", "failed"), ("cost.monthly_usd", "cost (USD/month)")]
-    metrics = [m for m in metrics if exp.has(m[0])]
-    headers = ["point"] + [plot.short(k) for k in exp.params] + [f"{lab} ± 95% CI" for _, lab in metrics] + \
-        ["replications", "bottleneck"]
+def estimate_text(mean, ci, n, unit=""):
+    """'12.3 ± 0.4 ms', or '12.3 ± n/a ms' for a single run (no interval, rather than ± 0)."""
+    if mean is None:
+        return "–"
+    u = f" {unit}" if unit else ""
+    if ci is None:
+        return f"{fmt(mean)} ± n/a{u}" if (n or 0) < 2 else f"{fmt(mean)}{u}"
+    return f"{fmt(mean)} ± {fmt(ci)}{u}"
+
+
+def paired_delta(exp, p, base, metric):
+    """p's metric minus the base's: per replication (common seeds), then its mean and 95% interval;
+    without replications in results.csv, the difference of the means (no interval)."""
+    a, b = p["reps"].get(metric, {}), base["reps"].get(metric, {})
+    common = [k for k in a if k in b]
+    if common:
+        s = plot.mean_ci([a[k] - b[k] for k in common])
+        return s["mean"], s["ci95_half_width"], s["n"]
+    ma, mb = exp.metric(p, metric)[0], exp.metric(base, metric)[0]
+    return (None, None, None) if ma is None or mb is None else (ma - mb, None, 1)
+
+
+def signed(v):
+    return ("+" if v > 0 else "") + fmt(v)
+
+
+def delta_text(d, ci, n, unit, base_mean=None):
+    if d is None:
+        return "–"
+    rel = f" ({100 * d / base_mean:+.1f}%)" if base_mean and unit not in ("pp",) else ""
+    interval = f" ± {fmt(ci)}" if ci is not None else (" ± n/a" if (n or 0) < 2 else "")
+    return f"{signed(d)}{interval} {unit}{rel}".replace("  ", " ")
+
+
+POINT_METRICS = [("throughput_rps", "throughput", "req/s"), ("latency_ms.p50", "p50", "ms"),
+                 ("latency_ms.p99", "p99", "ms"), ("failure_rate_pct", "failure rate", "%"),
+                 ("availability_pct", "availability", "%"), ("cost.monthly_usd", "cost", "USD/month")]
+DIFF_METRICS = [("latency_ms.p50", "Δp50", "ms"), ("latency_ms.p99", "Δp99", "ms"),
+                ("throughput_rps", "Δthroughput", "req/s"), ("failure_rate_pct", "Δfailure rate", "pp"),
+                ("availability_pct", "Δavailability", "pp"), ("cost.monthly_usd", "Δ$/month", "USD")]
+
+
+def extra_metrics(exp):
+    """Per-region availability and dead-lettered messages, when the points have them."""
+    out = [(m, what, "%") for m, what in exp.region_availability()]
+    for m in exp.metrics_like(r"components\.[^.]+\.queue\.dead_lettered"):
+        out.append((m, f"{m.split('.')[1]} dead-lettered", ""))
+    return out
+
+
+def points_table(exp):
+    metrics = [m for m in POINT_METRICS if exp.has(m[0])]
+    if not exp.has("failure_rate_pct") and exp.has("requests.failed"):
+        metrics.insert(3, ("requests.failed", "failed (count)", ""))
+    metrics += extra_metrics(exp)
+    settings = exp.design_settings
+    headers = ["point"] + [plot.short(k) for k in exp.grid_params] + [f"sets {plot.short(k)}" for k in settings] + \
+        [f"{lab} ({u})" if u else lab for _, lab, u in metrics] + ["runs", "bottleneck"]
     rows = []
     for p in exp.points:
-        cells = [p["id"]] + [p["params"].get(k) for k in exp.params]
-        for m, _ in metrics:
+        cells = [exp.label(p) + (" (base)" if p is exp.base() and exp.design_keys else "")]
+        # Values as the experiment file wrote them (0.5025, 20k/s), not rounded.
+        cells += [str(p["params"].get(k, "")) for k in exp.grid_params]
+        cells += [str(p["params"].get(k, "topology's own")) for k in settings]
+        for m, _, _ in metrics:
             mean, ci = exp.metric(p, m)
-            cells.append(None if mean is None else f"{fmt(mean)} ± {fmt(ci or 0.0)}")
-        n = p.get("replications") or next((v.get("n") for v in p["metrics"].values() if v.get("n")), None)
-        cells += [n, exp.bottleneck(p) or "–"]
+            cells.append(estimate_text(mean, ci, p["metrics"].get(m, {}).get("n")))
+        cells += [p.get("replications"), exp.bottleneck(p) or "–"]
         rows.append(cells)
+    return table(headers, rows, [False] * len(headers))
+
+
+def diff_table(exp):
+    """Each design against the base (the file's first variant): differences paired by seed."""
+    base = exp.base()
+    metrics = [m for m in DIFF_METRICS if exp.has(m[0])]
+    if not metrics or len(exp.points) < 2:
+        return ""
+    rows = []
+    for p in exp.points[1:]:
+        cells = [exp.label(p)]
+        for m, _, unit in metrics:
+            d, ci, n = paired_delta(exp, p, base, m)
+            cells.append(delta_text(d, ci, n, unit, exp.metric(base, m)[0] if unit not in ("pp", "USD") else None))
+        rows.append(cells)
+    reps = max(p.get("replications") or 0 for p in exp.points)
+    note = ("differences paired by replication (the same seeds), mean ± 95% CI" if reps > 1 else
+            "one replication per point: differences without an interval (n/a)")
+    return (f"<p>Against the base design <b>{esc(exp.label(base))}</b> (the experiment file's first); {note}; "
+            "relative changes in brackets.</p>"
+            + table(["design"] + [lab for _, lab, _ in metrics], rows, [False] * (len(metrics) + 1)))
+
+
+def experiment_verdict(exp):
     verdict = []
-    nums, cats = exp.numeric_params(), exp.categorical_params()
-    if nums and not cats and exp.has("latency_ms.p99"):
+    nums = exp.numeric_params()
+    if nums and not exp.design_keys and not exp.categorical_params() and exp.has("latency_ms.p99"):
         x = next((k for k in nums if plot.is_load(k)), nums[0])
         pts = sorted(exp.points, key=lambda p: plot.quantity(p["params"][x])[0])
         if len(nums) == 1:
@@ -270,35 +358,102 @@ def experiment_report(d, assumptions):
             verdict.append(f"The knee: p99 first exceeds twice its minimum at {esc(plot.short(x))} = "
                            f"{esc(pts[k]['params'][x])} (p99 {fmt(exp.metric(pts[k], 'latency_ms.p99')[0])} ms)."
                            if k is not None else "No knee: p99 stays within twice its minimum over the sweep.")
-    if exp.has("latency_ms.p99"):
-        best = min((p for p in exp.points if exp.metric(p, "latency_ms.p99")[0] is not None),
-                   key=lambda p: exp.metric(p, "latency_ms.p99")[0])
-        worst = max((p for p in exp.points if exp.metric(p, "latency_ms.p99")[0] is not None),
-                    key=lambda p: exp.metric(p, "latency_ms.p99")[0])
+    with_p99 = [p for p in exp.points if exp.metric(p, "latency_ms.p99")[0] is not None]
+    if with_p99:
+        best = min(with_p99, key=lambda p: exp.metric(p, "latency_ms.p99")[0])
+        worst = max(with_p99, key=lambda p: exp.metric(p, "latency_ms.p99")[0])
         verdict.append(f"Lowest p99: {esc(exp.label(best))} ({fmt(exp.metric(best, 'latency_ms.p99')[0])} ms); "
                        f"highest: {esc(exp.label(worst))} ({fmt(exp.metric(worst, 'latency_ms.p99')[0])} ms).")
-    bottlenecks = [exp.bottleneck(p) for p in exp.points if exp.bottleneck(p)]
-    if bottlenecks:
-        seen = []
-        for b in bottlenecks:
-            if b not in seen:
-                seen.append(b)
-        verdict.append("Bottlenecks across the points (most frequent over replications): " + esc(", ".join(seen)) + ".")
+    if exp.has("failure_rate_pct"):
+        failing = [p for p in exp.points if (exp.metric(p, "failure_rate_pct")[0] or 0) > 0]
+        if failing:
+            verdict.append("Failing requests: " + esc(", ".join(
+                f"{exp.label(p)} {fmt(exp.metric(p, 'failure_rate_pct')[0])}%" for p in failing)) + ".")
+        else:
+            verdict.append("No point failed a request.")
+    seen = []
+    for p in exp.points:
+        b = exp.bottleneck(p)
+        if b and b not in [x[1] for x in seen]:
+            seen.append((exp.label(p), b))
+    if seen:
+        verdict.append("Bottlenecks (most frequent over replications): " +
+                       esc("; ".join(f"{b} ({lab})" for lab, b in seen)) + ".")
+    return verdict
+
+
+def varied_text(exp):
+    parts = []
+    for k in exp.design_keys:
+        names = []
+        for p in exp.points:
+            if p["params"].get(k) not in names and p["params"].get(k) is not None:
+                names.append(p["params"][k])
+        parts.append(f"{len(names)} {k}s ({', '.join(map(str, names))})")
+    if exp.grid_params:
+        parts.append("swept: " + ", ".join(plot.short(k) for k in exp.grid_params))
+    return "; ".join(parts) or "nothing (one point)"
+
+
+def seconds(v):
+    return "–" if v is None else f"{v:g}"
+
+
+def point_assumptions(exp):
+    """What each point ran, from its own run folder: summary.json's window and seed, the overrides
+    it ran with (overrides.txt) and its topology copy; the replicas that differ from the base's."""
+    base_s = exp.summary(exp.base()) or {}
+    base_reps = {n: c.get("replicas") for n, c in (base_s.get("components") or {}).items()}
+    rows = []
+    for p in exp.points:
+        d = exp.run_dir(p)
+        s = exp.summary(p) or {}
+        overrides = []
+        if d and os.path.exists(os.path.join(d, "overrides.txt")):
+            with open(os.path.join(d, "overrides.txt")) as f:
+                overrides = [ln.strip() for ln in f if ln.strip()]
+        overrides = overrides or p.get("sets") or []
+        copy = os.path.relpath(os.path.join(d, "topology.yaml"), exp.dir) if d and os.path.exists(
+            os.path.join(d, "topology.yaml")) else "–"
+        window = (f"{seconds(s.get('sim_time_s'))} s after {seconds(s.get('warmup_s'))} s warm-up" if s else "no run")
+        comps = s.get("components") or {}
+        changed = [f"{n} x{c.get('replicas')}" for n, c in comps.items()
+                   if p is not exp.base() and base_reps.get(n) != c.get("replicas")]
+        rows.append([exp.label(p), s.get("topology") or p.get("topology") or "–", copy, window, s.get("seed"),
+                     "; ".join(overrides) or "none", ", ".join(changed) or "–"])
+    return ("<p>Each point as it ran, from its own first run folder (<code>points/&lt;id&gt;/r1/</code>): the topology "
+            "it ran (and its copy there), the measured window and seed from its summary.json, the overrides it ran "
+            "with (overrides.txt: the experiment's <code>set:</code>, the variant's, the grid's and "
+            "<code>--set</code>), and the component replicas that differ from the base design's. "
+            "<code>archsim report points/&lt;id&gt;/r1</code> states a point's full numbers.</p>"
+            + table(["point", "topology", "topology copy", "window", "seed", "overrides", "replicas vs base"], rows,
+                    [False] * 7))
+
+
+def experiment_report(d, assumptions):
+    exp = plot.Experiment(d)
+    index = ensure_figures(d)
     body = [f"<h1>{esc(exp.topology)}: experiment {esc(exp.name)}</h1>",
             f"<p class='muted'>{esc(os.path.abspath(d))} · {len(exp.points)} points · varied: "
-            f"{esc(', '.join(exp.params) or 'nothing')}</p>"]
+            f"{esc(varied_text(exp))}</p>"]
     if exp.meta.get("description"):
         body.append(f"<p>{esc(exp.meta['description'])}</p>")
+    verdict = experiment_verdict(exp)
     body += ["<h2>Verdict</h2>", "<div class='verdict'>" + "<br>".join(verdict or ["No p99 recorded."]) + "</div>",
-             "<h2>Points</h2>", table(headers, rows, [False] * len(headers)), "<h2>Assumptions</h2>"]
-    if assumptions:
-        body.append(assumptions_from_topology(assumptions))
-    elif first:
-        body.append("<p>The base design, as recorded by the first point's first run:</p>")
-        body.append(assumptions_from_summary(first, d))
+             "<h2 id='sec-points'>Points</h2>", "<div class='wide'>" + points_table(exp) + "</div>"]
+    diff = diff_table(exp) if exp.design_keys else ""
+    if diff:
+        body += ["<h2 id='sec-diff'>Against the base design</h2>", "<div class='wide'>" + diff + "</div>"]
+    body.append("<h2 id='sec-assumptions'>Assumptions</h2>")
+    if exp.first_summary():
+        body.append("<div class='wide'>" + point_assumptions(exp) + "</div>")
     else:
-        body.append(f"<p class='muted'>Topology {esc(exp.topology)}; no run folder under points/ and no topology "
-                    "copy, so nothing more is known here.</p>")
+        body.append(f"<p class='muted'>Topology {esc(exp.topology)}; no run folder under points/, so nothing "
+                    "more is known here.</p>")
+    if assumptions:
+        body.append("<p>The topology file given with <code>--topology</code>, before each point's overrides above "
+                    "(its run length and warm-up are the file's, not the points'):</p>")
+        body.append(assumptions_from_topology(assumptions))
     body += ["<h2>Figures</h2>", figures_html(d, index)]
     return page(f"{exp.topology}: experiment {exp.name}", "\n".join(body))
 

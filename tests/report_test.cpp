@@ -363,3 +363,208 @@ TEST_CASE("Report: sweep figures from a synthetic results.csv and results.json",
     check_in_browser(dir, 1);
   }
 }
+
+#include <algorithm>
+
+namespace {
+
+// A PNG's width in pixels, from its IHDR chunk (bytes 16-19, big-endian).
+long png_width(const std::string& path) {
+  std::string head = slurp(path).substr(0, 24);
+  if (head.size() < 24 || head.substr(1, 3) != "PNG") return -1;
+  long w = 0;
+  for (int i = 16; i < 20; ++i) w = (w << 8) | static_cast<unsigned char>(head[i]);
+  return w;
+}
+
+// The value of `attr="..."` on report.html's <body> as Chromium left it after the load script ran.
+std::string body_attribute(const std::string& dom, const std::string& attr) {
+  size_t at = dom.find(attr + "=\"");
+  if (at == std::string::npos) return "";
+  at += attr.size() + 2;
+  return dom.substr(at, dom.find('"', at) - at);
+}
+
+std::string dump_dom(const std::string& dir) {
+  REQUIRE_FALSE(chromium().empty());
+  std::vector<std::string> dom = chromium_args(fresh_dir("profile"));
+  dom.insert(dom.end(), {"--window-size=1200,3000", "--dump-dom", "file://" + dir + "/report.html"});
+  REQUIRE(run_command(dom, dir + "/dom-widths.html", 180) == 0);
+  return slurp(dir + "/dom-widths.html");
+}
+
+// The report's page is 1150 px wide at most (report.py's CSS): no figure may be wider.
+constexpr long kPageWidthPx = 1150;
+
+}  // namespace
+
+TEST_CASE("Report: a compare experiment of six variants names each variant, in figures no wider than the page",
+          "[report]") {
+  // System under consideration: six variants of three-tier and the URL shortener at 5k req/s for 2 s
+  // (0.5 s warm-up), one replication: four use `set:` on three-tier, two swap the topology (one with a
+  // `set:` of its own). Expectations: the compare figure has one panel per metric (p99, p50,
+  // throughput, failure rate, availability) and is at most the page's width; every variant's name is
+  // on the figure and in the report, "None" nowhere; the base design is the file's first variant;
+  // the diff table compares against it, with n/a for intervals of single runs; the assumptions state
+  // each point's own 1.5 s window and overrides, from its run folder.
+  std::string three = source_path("topologies/three-tier.yaml"), url = source_path("topologies/url-shortener.yaml");
+  std::string file = write_temp("six-variants.yaml", fmt::format(R"(name: six-variants
+description: six designs under the same 5k req/s
+topology: {0}
+set:
+  run.duration: 2s
+  run.warmup: 0.5s
+  components.users.arrival.rate: 5k/s
+compare:
+  as-shipped: {{set: {{}}}}
+  more-app: {{set: {{components.app.replicas: 12}}}}
+  fewer-app: {{set: {{components.app.replicas: 2, components.app.cores: 2}}}}
+  small-db: {{set: {{components.db.cores: 2}}}}
+  url-shortener: {{topology: {1}}}
+  url-two-redirects: {{topology: {1}, set: {{components.redirect.replicas: 2}}}}
+replications: 1
+)",
+                                                                  three, url));
+  std::string dir = fresh_dir("six") + "/exp";
+  Outcome e = run_archsim({"experiment", file, "--out", dir, "--jobs", "2"});
+  INFO(e.err);
+  REQUIRE(e.exit_code == 0);
+  const std::vector<std::string> variants{"as-shipped", "more-app", "fewer-app", "small-db", "url-shortener",
+                                          "url-two-redirects"};
+
+  Outcome p = run_archsim({"plot", dir});
+  INFO(p.err);
+  REQUIRE(p.exit_code == 0);
+  check_figure(dir, "compare");
+  auto index = nlohmann::json::parse(slurp(dir + "/figures/index.json"));
+  REQUIRE(index["figures"].size() >= 1);
+  const auto& compare = index["figures"][0];
+  CHECK(compare["name"] == "compare");
+  std::string svg = slurp(dir + "/figures/compare.svg");
+  // One panel per metric, each titled (matplotlib keeps every text as a comment in the SVG).
+  for (const char* metric : {"latency_ms.p99", "latency_ms.p50", "throughput_rps", "failure_rate_pct", "availability_pct"}) {
+    INFO(metric);
+    CHECK(std::find(compare["panels"].begin(), compare["panels"].end(), metric) != compare["panels"].end());
+  }
+  for (const char* title : {"p99 end-to-end latency", "p50 end-to-end latency", "throughput (completed)",
+                            "failure rate: failed / generated", "availability"})
+    CHECK(svg.find(std::string("<!-- ") + title + " -->") != std::string::npos);
+  for (const auto& v : variants) {
+    INFO(v);
+    CHECK(svg.find("<!-- " + v) != std::string::npos);
+  }
+  CHECK(svg.find("<!-- as-shipped (base)") != std::string::npos);
+  CHECK(svg.find("None") == std::string::npos);
+  for (const auto& f : index["figures"]) {
+    INFO(f["png"]);
+    long w = png_width(dir + "/" + f["png"].get<std::string>());
+    CHECK(w > 0);
+    CHECK(w <= kPageWidthPx);
+  }
+
+  Outcome rep = run_archsim({"report", dir});
+  INFO(rep.err);
+  REQUIRE(rep.exit_code == 0);
+  std::string html = slurp(dir + "/report.html");
+  check_self_contained(html);
+  CHECK(html.find("None") == std::string::npos);
+  for (const auto& v : variants) {
+    INFO(v);
+    CHECK(html.find("<td>" + v) != std::string::npos);
+  }
+  CHECK(html.find("varied: 6 variants (as-shipped, more-app, fewer-app, small-db, url-shortener, "
+                  "url-two-redirects)") != std::string::npos);
+  CHECK(html.find("Lowest p99: ") != std::string::npos);
+  CHECK(html.find("Lowest p99: components.") == std::string::npos);
+  // The diff table against the file's first variant; single runs have no interval.
+  CHECK(html.find("id='sec-diff'") != std::string::npos);
+  CHECK(html.find("Against the base design <b>as-shipped</b>") != std::string::npos);
+  CHECK(html.find("± n/a") != std::string::npos);
+  CHECK(html.find("± 0 ") == std::string::npos);
+  // Each point's own window and overrides, and its topology copy.
+  CHECK(html.find("1.5 s after 0.5 s warm-up") != std::string::npos);
+  CHECK(html.find("components.app.replicas=12") != std::string::npos);
+  CHECK(html.find("points/url-two-redirects/r1/topology.yaml") != std::string::npos);
+  CHECK(html.find("carries no copy of the topology") == std::string::npos);
+
+  int images = static_cast<int>(index["figures"].size());
+  check_in_browser(dir, images);
+  std::string dom = dump_dom(dir);
+  INFO("widest " << body_attribute(dom, "data-widest-image") << ", page " << body_attribute(dom, "data-page-width"));
+  REQUIRE_FALSE(body_attribute(dom, "data-widest-image").empty());
+  CHECK(std::stol(body_attribute(dom, "data-widest-image")) <= kPageWidthPx);
+  CHECK(std::stol(body_attribute(dom, "data-widest-image")) <= std::stol(body_attribute(dom, "data-page-width")));
+}
+
+TEST_CASE("Report: a load sweep draws goodput and the failure rate beside p99", "[report]") {
+  // System under consideration: three-tier at 5k, 20k and 40k req/s for 2 s (0.5 s warm-up), one
+  // replication. At 40k/s the 32 app cores (about 21k/s) saturate, queues fill and requests fail.
+  // Expectations: sweep_p99 has its p99, goodput and failure-rate panels, the knee is named in the
+  // report, and the 40k/s point's failure rate is above 0%.
+  std::string file = write_temp("load-sweep.yaml", fmt::format(R"(name: load-sweep
+description: three-tier under rising load
+topology: {}
+set:
+  run.duration: 2s
+  run.warmup: 0.5s
+sweep:
+  components.users.arrival.rate: [5k/s, 20k/s, 40k/s]
+)",
+                                                               source_path("topologies/three-tier.yaml")));
+  std::string dir = fresh_dir("loadsweep") + "/exp";
+  Outcome e = run_archsim({"experiment", file, "--out", dir, "--jobs", "2"});
+  INFO(e.err);
+  REQUIRE(e.exit_code == 0);
+  Outcome rep = run_archsim({"report", dir});
+  INFO(rep.err);
+  REQUIRE(rep.exit_code == 0);
+  check_figure(dir, "sweep_p99");
+  std::string svg = slurp(dir + "/figures/sweep_p99.svg");
+  for (const char* title : {"p99 (and p50) latency", "goodput: completed requests/s", "failure rate: failed / generated"})
+    CHECK(svg.find(std::string("<!-- ") + title + " -->") != std::string::npos);
+  CHECK(png_width(dir + "/figures/sweep_p99.png") <= kPageWidthPx);
+  std::string html = slurp(dir + "/report.html");
+  CHECK(html.find("The knee: p99 first exceeds twice its minimum at users.arrival.rate = ") != std::string::npos);
+  CHECK(html.find("failure rate (%)") != std::string::npos);
+  CHECK(html.find("Failing requests: 40k/s") != std::string::npos);
+  CHECK(html.find("None") == std::string::npos);
+}
+
+TEST_CASE("Report: the time series leaves a gap where nothing completed, and shades the fault", "[report]") {
+  // System under consideration: three-tier at 5k req/s for 6 s (1 s warm-up) with every app replica
+  // crashed from 2 s to 4 s: the load balancer's requests are refused, nothing completes in seconds
+  // 2 and 3. Expectations: timeseries.csv says so; the figure's p99 has a gap there (not a p99 of 0),
+  // recorded in figures/index.json; the fault window is shaded and named; the figure has its backlog panel.
+  std::string topo = slurp(source_path("topologies/three-tier.yaml")) + "faults:\n  - {crash: app, at: 2s, for: 2s}\n";
+  std::string file = write_temp("three-tier-crash.yaml", topo);
+  std::string dir = fresh_dir("gap") + "/run";
+  Outcome r = run_archsim({"run", file, "--set", "run.duration=6s", "--set", "run.warmup=1s", "--set",
+                           "components.users.arrival.rate=5k/s", "--out", dir});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::istringstream csv(slurp(dir + "/timeseries.csv"));
+  std::string line;
+  int zero_seconds = 0;
+  while (std::getline(csv, line))
+    if (line.rfind("2,users,0,", 0) == 0 || line.rfind("3,users,0,", 0) == 0) ++zero_seconds;
+  REQUIRE(zero_seconds == 2);
+
+  Outcome p = run_archsim({"plot", dir});
+  INFO(p.err);
+  REQUIRE(p.exit_code == 0);
+  check_figure(dir, "timeseries");
+  auto index = nlohmann::json::parse(slurp(dir + "/figures/index.json"));
+  nlohmann::json ts;
+  for (const auto& f : index["figures"])
+    if (f["name"] == "timeseries") ts = f;
+  REQUIRE(ts.is_object());
+  REQUIRE(ts["p99_gaps_s"].contains("users"));
+  bool covers = false;
+  for (const auto& span : ts["p99_gaps_s"]["users"])
+    covers = covers || (span[0].get<double>() <= 2 && span[1].get<double>() >= 4);
+  CHECK(covers);
+  std::string svg = slurp(dir + "/figures/timeseries.svg");
+  CHECK(svg.find("<!-- fault: crash app -->") != std::string::npos);
+  CHECK(svg.find("<!-- backlog -->") != std::string::npos);
+  for (const auto& f : index["figures"]) CHECK(png_width(dir + "/" + f["png"].get<std::string>()) <= kPageWidthPx);
+}
