@@ -498,6 +498,23 @@ TEST_CASE("retry-storm.yaml: a slow window sets off a storm that outlives it; a 
   auto s2 = per_second(fix);
   CHECK(before(s2) == 0);
   CHECK(share_after(s2, 16) == 1.0);
+
+  // The metastability verdict of the summary says the same: the storm outlives its trigger,
+  // sustained by the retries (about 3.5 attempts per call) and the backend's full queue; with the
+  // budget and jitter, goodput is back at its level before within the second after the window.
+  const auto& rs = storm["faults"][0]["recovery"];
+  CHECK(rs["judged"] == true);
+  CHECK(rs["recovered"] == false);
+  CHECK(rs["recovery_s"].is_null());
+  CHECK(rs["goodput_before_rps"].get<double>() == Approx(300).epsilon(0.1));
+  CHECK(rs["goodput_at_end_rps"].get<double>() < 30);
+  CHECK_THAT(rs["sustained_by"].get<std::string>(),
+             Catch::StartsWith("retries (amplification 3.") && Catch::Contains("from api to backend") &&
+                 Catch::Contains("the backlog at backend (its queue full"));
+  const auto& rc = calm["faults"][0]["recovery"];
+  CHECK(rc["recovered"] == true);
+  CHECK(rc["recovery_s"].get<double>() < 1);
+  CHECK_FALSE(rc.contains("sustained_by"));
 }
 
 TEST_CASE("notification-service.yaml: idempotency keys stop duplicate sends; the DLQ takes what failed",

@@ -17,6 +17,7 @@
 
 #include "sim/report/design_graph.hpp"
 #include "sim/report/document.hpp"
+#include "sim/report/recovery.hpp"
 #include "sim/report/edge_report.hpp"
 #include "sim/report/resilience_report.hpp"
 #include "sim/analysis/estimate.hpp"
@@ -566,6 +567,7 @@ std::string faults_active(const RunResult& r, double from, double to, size_t* co
 
 nlohmann::ordered_json faults_json(const RunResult& r) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  const std::vector<Recovery> recoveries = fault_recoveries(r);
   for (const auto& f : r.faults) {
     nlohmann::ordered_json fj;
     fj["kind"] = to_string(f.spec->kind);
@@ -578,6 +580,7 @@ nlohmann::ordered_json faults_json(const RunResult& r) {
     }
     if (!f.links.empty()) fj["links"] = f.links;
     fj[f.effect] = f.count;
+    fj["recovery"] = recovery_json(recoveries[list.size()]);
     list.push_back(fj);
   }
   return list;
@@ -827,14 +830,15 @@ RunReport run_report(const RunResult& r) {
   if (!r.faults.empty()) {
     ReportTable ft{{"fault", "from", "to", "effect"}, "lrrl", {}};
     text.clear();
+    const std::vector<Recovery> recoveries = fault_recoveries(r);
     for (const auto& f : r.faults) {
       std::string effect = f.effect;  // the summary key, in words
       std::replace(effect.begin(), effect.end(), '_', ' ');
       ReportTable::Row cells{{f.spec->name(), format_duration(f.start), f.end < 0 ? std::string("the end") : format_duration(f.end),
                               fmt::format("{} {}", f.count, effect)},
-                             ""};
+                             recovery_line(recoveries[ft.rows.size()])};
       const auto& c = cells.cells;
-      text += fmt::format("fault: {} from {} to {}: {}\n", c[0], c[1], c[2], c[3]);
+      text += fmt::format("fault: {} from {} to {}: {}\n", c[0], c[1], c[2], c[3]) + cells.detail;
       ft.rows.push_back(std::move(cells));
     }
     doc.add("faults", "Faults").table(text, ft);
