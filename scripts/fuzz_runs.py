@@ -135,6 +135,30 @@ def shorten(doc):
     return 2.0
 
 
+def merge_over(base, over):
+    """`extends:` as the loader reads it (docs/topology.md): maps merge, the rest replaces, None removes."""
+    for k, v in over.items():
+        if v is None:
+            base.pop(k, None)
+        elif isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge_over(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+def load_extended(path):
+    """The topology at `path` with the files it extends merged under it, each file's relative
+    paths made absolute: a mutant's copy stands alone, and its faults are there to scale."""
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    absolute_files(doc, os.path.dirname(os.path.abspath(path)))
+    if isinstance(doc, dict) and isinstance(doc.get("extends"), str):
+        base = load_extended(os.path.join(os.path.dirname(path), doc.pop("extends")))
+        doc = merge_over(base, doc)
+    return doc
+
+
 def absolute_files(node, base):
     """Trace and edge files named relative to the topology, made absolute for the mutant's copy."""
     if isinstance(node, dict):
@@ -254,9 +278,7 @@ CRASH_TEXT = re.compile(r"terminate called|Assertion|Segmentation|AddressSanitiz
 def run_one(i, args, files, workdir):
     rng = random.Random(f"{args.seed}:{i}")
     src = rng.choice(files)
-    with open(src, encoding="utf-8") as f:
-        doc = yaml.safe_load(f)
-    absolute_files(doc, os.path.dirname(os.path.abspath(src)))
+    doc = load_extended(src)
     duration = shorten(doc)
     changes = mutate(doc, duration, rng)
     mutant = os.path.join(workdir, f"run-{i}.yaml")

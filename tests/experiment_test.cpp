@@ -323,6 +323,100 @@ TEST_CASE("Experiment: bad experiment files fail at load time with file:line:col
   }
 }
 
+TEST_CASE("Experiment: a variant or a mutation brings its own faults", "[experiment]") {
+  // System under consideration: the tiny topology (no faults), 1.5 s at 200 req/s. Variant 'calm'
+  // changes nothing; 'crash' adds a crash of app from 0.8 s to 1.0 s; 'only' replaces the faults
+  // (none) with a crash of db. Expectations: each point's summary lists exactly its faults, and
+  // each point's topology copy holds them.
+  std::string file = write_experiment(
+      "description: faults per variant\n"
+      "compare:\n"
+      "  calm: {set: {}}\n"
+      "  crash:\n"
+      "    add_faults:\n"
+      "      - {crash: app, at: 0.8s, for: 0.2s}\n"
+      "  only:\n"
+      "    faults: [{crash: db, at: 0.9s, for: 0.1s}]\n");
+  std::string out = file + ".out";
+  Outcome o = experiment(file, out);
+  REQUIRE(o.exit_code == 0);
+  auto summary = [&](const std::string& id) { return read_json(out + "/points/" + id + "/r1/summary.json"); };
+  CHECK_FALSE(summary("calm").contains("faults"));
+  auto crash = summary("crash");
+  REQUIRE(crash.contains("faults"));
+  REQUIRE(crash["faults"].size() == 1);
+  CHECK(crash["faults"][0]["kind"] == "crash");
+  CHECK(crash["faults"][0]["target"] == "app");
+  CHECK(crash["requests"]["failed"].get<double>() > 0);
+  auto only = summary("only");
+  REQUIRE(only["faults"].size() == 1);
+  CHECK(only["faults"][0]["target"] == "db");
+
+  SECTION("the point folder's topology holds the point's faults, and so does the run's copy") {
+    std::ifstream in(out + "/points/crash/topology.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str().find("crash: app") != std::string::npos);
+    std::ifstream calm(out + "/points/calm/topology.yaml");
+    std::stringstream calm_text;
+    calm_text << calm.rdbuf();
+    CHECK(calm_text.str().find("crash") == std::string::npos);
+    // The run folder stands alone: `report DIR` reads its topology.yaml and overrides.txt.
+    std::ifstream overrides(out + "/points/crash/r1/overrides.txt");
+    std::stringstream ov;
+    ov << overrides.rdbuf();
+    CHECK(ov.str().find("faults.0={crash: app, at: 0.8s, for: 0.2s}") != std::string::npos);
+  }
+  SECTION("add_faults goes after the faults the topology has") {
+    std::string f2 = write_experiment(
+        "description: x\nset: {faults: [{crash: db, at: 0.6s, for: 0.1s}]}\n"
+        "mutations:\n  more: {add_faults: [{crash: app, at: 0.9s, for: 0.1s}]}\n");
+    Outcome o2 = experiment(f2, f2 + ".out");
+    REQUIRE(o2.exit_code == 0);
+    auto more = read_json(f2 + ".out/points/more/r1/summary.json");
+    REQUIRE(more["faults"].size() == 2);
+    CHECK(more["faults"][0]["target"] == "db");
+    CHECK(more["faults"][1]["target"] == "app");
+    CHECK(read_json(f2 + ".out/points/baseline/r1/summary.json")["faults"].size() == 1);
+  }
+}
+
+TEST_CASE("Experiment: bad faults in a variant fail before anything runs, at their line", "[experiment]") {
+  SECTION("faults that are not a list") {
+    std::string file = write_experiment("description: x\ncompare:\n  a: {set: {}}\n  b: {faults: {crash: app}}\n");
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err == file + ":5:15: error: faults of variant 'b' must be a list of faults, as in a topology's faults: "
+                          "(e.g. [{crash: app, at: 5s, for: 2s}])\n");
+  }
+  SECTION("a fault the topology refuses names the entry's line") {
+    std::string file = write_experiment("description: x\nmutations:\n  m:\n    add_faults:\n"
+                                        "      - {crash: app, at: 0.5s}\n      - {crash: ap, at: 1s}\n");
+    std::string out = file + ".out";
+    Outcome o = experiment(file, out);
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.rfind(file + ":7:9: error: faults.1={crash: ap, at: 1s}: ", 0) == 0);
+    CHECK_FALSE(fs::exists(out));
+  }
+  SECTION("faults and add_faults together") {
+    std::string file = write_experiment("description: x\nmutations:\n  m: {faults: [], add_faults: []}\n");
+    Outcome o = experiment(file, file + ".out");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.rfind(file + ":4:19: error: mutation 'm' has both faults", 0) == 0);
+  }
+}
+
+TEST_CASE("Experiment: set takes lists and maps as --set does", "[experiment]") {
+  std::string file = write_experiment("description: x\nset:\n  faults: [{crash: app, at: 0.8s, for: 0.2s}]\n"
+                                      "  faults.0.at: 0.9s\n");
+  std::string out = file + ".out";
+  Outcome o = experiment(file, out);
+  REQUIRE(o.exit_code == 0);
+  auto j = read_json(out + "/points/base/r1/summary.json");
+  REQUIRE(j["faults"].size() == 1);
+  CHECK(j["faults"][0]["start_s"].get<double>() == Approx(0.9));
+}
+
 // The shipped experiments, each at small scale (short runs, one replication): the headline holds.
 
 TEST_CASE("Shipped experiment hockey-stick: p99 is flat, then explodes past the knee", "[experiment][shipped]") {

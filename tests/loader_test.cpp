@@ -2,9 +2,15 @@
 // what to do. The documents are small and built here; the first line of each is line 1.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "models/common/kind.hpp"
 #include "sim/config/loader.hpp"
 #include "sim/config/validate.hpp"
+#include "tests/run_helpers.hpp"
 
 using namespace archsim;
 
@@ -166,12 +172,162 @@ TEST_CASE("Loader: --set overrides any scalar and names itself in errors", "[loa
     CHECK(error_of(kBase, {"components.app.cpu=5"}) ==
           "--set components.app.cpu=5: error: cpu: duration '5' has no unit; write it with one, e.g. 500us, 1.5ms or 2s");
   }
-  SECTION("a path that does not exist is refused") {
-    CHECK(error_of(kBase, {"components.nope.replicas=2"}) ==
-          "--set components.nope.replicas=2: error: 'components.nope' does not exist in t.yaml");
+  SECTION("a path near an existing one is taken for a typo and refused with the one meant") {
+    CHECK(error_of(kBase, {"components.ap.replicas=2"}) ==
+          "--set components.ap.replicas=2: error: 'components.ap' does not exist in t.yaml; did you mean "
+          "'components.app'?");
+  }
+  SECTION("a new component made by a path alone is read strictly, naming the override") {
+    CHECK(error_of(kBase, {"components.nope.replicas=2"}).rfind(
+              "--set components.nope.replicas=2: error: component 'nope' needs `kind:`", 0) == 0);
   }
   SECTION("a new key under an existing map goes through the strict loader") {
     CHECK(error_of(kBase, {"components.app.replicsa=2"}).find("did you mean 'replicas'?") != std::string::npos);
+  }
+}
+
+TEST_CASE("Loader: --set takes YAML flow values, and whole numbers in a path index lists", "[loader]") {
+  // System under consideration: kBase (no faults, no network) with overrides that write lists and
+  // maps. Expectations: a flow value replaces or creates the node; `faults.0.at` reaches into the
+  // first entry; one past the end appends; a missing map on the way is made.
+  SECTION("a flow list replaces the faults, and an index changes one entry") {
+    Topology t = load_topology_text(kBase, "t.yaml",
+                                    {"faults=[{crash: app, at: 2s, for: 1s}, {crash: app, at: 5s}]", "faults.1.at=6s"});
+    REQUIRE(t.faults.size() == 2);
+    CHECK(t.faults[0].at == 2.0);
+    CHECK(t.faults[1].at == 6.0);
+  }
+  SECTION("an index one past the end appends, to a list made for it when there is none") {
+    Topology t = load_topology_text(kBase, "t.yaml", {"faults.0={crash: app, at: 2s}", "faults.1.crash=app",
+                                                      "faults.1.at=4s"});
+    REQUIRE(t.faults.size() == 2);
+    CHECK(t.faults[1].at == 4.0);
+  }
+  SECTION("a flow map replaces a component's value") {
+    Topology t = load_topology_text(kBase, "t.yaml", {"components.app.cpu={dist: exponential, mean: 2ms}"});
+    CHECK(t.components[1].cpu.mean() == Approx(0.002));
+  }
+  SECTION("a missing map is made when the path names a new key") {
+    Topology t = load_topology_text(kBase, "t.yaml", {"network.intra_region_rtt=2ms"});
+    CHECK(t.network.intra_region_rtt == 0.002);
+  }
+  SECTION("an index past the end says how long the list is") {
+    CHECK(error_of(kBase, {"faults=[{crash: app, at: 2s}]", "faults.3.at=1s"}) ==
+          "--set faults.3.at=1s: error: 'faults.3' is past the end of the list 'faults', which has 1 entry (0 to 0; 1 "
+          "appends one)");
+  }
+  SECTION("an error inside a flow value names the override") {
+    CHECK(error_of(kBase, {"faults=[{crash: ap, at: 2s}]"}).rfind("--set faults=[{crash: ap, at: 2s}]: error: ", 0) == 0);
+    CHECK(error_of(kBase, {"faults={crash: app}"}) ==
+          "--set faults={crash: app}: error: faults must be a list, e.g. [{crash: cache/0, at: 5s, for: 10s}]");
+  }
+}
+
+namespace {
+
+// Writes `files` (name → text) into one fresh folder; returns the folder, ending in '/'.
+std::string write_files(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string dir = std::filesystem::path(archsim::testing::write_temp("marker", "")).parent_path().string() + "/";
+  for (const auto& [name, text] : files) {
+    std::filesystem::create_directories(std::filesystem::path(dir + name).parent_path());
+    std::ofstream(dir + name) << text;
+  }
+  return dir;
+}
+
+std::string load_error(const std::string& path, const std::vector<std::string>& sets = {}) {
+  try {
+    validate_topology(load_topology(path, sets));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Loader: a topology that extends another is the base with its keys merged over it", "[loader]") {
+  // System under consideration: base.yaml is kBase; the files below extend it.
+  // Expectations: maps merge key by key, lists and scalars replace, null removes; an error names
+  // the file (and line) that wrote the value; cycles are refused.
+  const std::string child =
+      "extends: ../base.yaml\n"                                 // 1
+      "name: child\n"                                          // 2
+      "components:\n"                                          // 3
+      "  app: {replicas: 3}\n"                                 // 4
+      "  cache: {kind: cache, capacity: 100, backend: app}\n"  // 5
+      "run: {duration: 4s}\n";                                 // 6
+  std::string dir = write_files({{"base.yaml", kBase}, {"sub/child.yaml", child}});
+
+  SECTION("maps merge key by key, keeping the base's order; scalars replace") {
+    Topology t = load_topology(dir + "sub/child.yaml");
+    CHECK(t.name == "child");
+    REQUIRE(t.components.size() == 3);
+    CHECK(t.components[0].name == "users");
+    CHECK(t.components[1].name == "app");
+    CHECK(t.components[1].replicas == 3);
+    CHECK(t.components[1].cpu.mean() == Approx(0.001));  // the base's, kept
+    CHECK(t.components[2].name == "cache");
+    CHECK(t.run.duration == 4.0);
+    CHECK(!t.merged_yaml.empty());
+  }
+  SECTION("the merged copy is a topology of its own, with the same result") {
+    Topology t = load_topology(dir + "sub/child.yaml");
+    std::ofstream(dir + "merged.yaml") << t.merged_yaml;
+    Topology again = load_topology(dir + "merged.yaml");
+    CHECK(again.name == "child");
+    CHECK(again.components.size() == 3);
+    CHECK(again.components[1].replicas == 3);
+    CHECK(again.merged_yaml.empty());
+  }
+  SECTION("a null removes the base's key, and a list replaces the base's list") {
+    std::string d = write_files({{"base.yaml", kBase},
+                                 {"c.yaml", "extends: base.yaml\nrun: {duration: ~}\nregions: [a]\n"
+                                            "components: {app: {region: a}, users: {region: a}}\n"}});
+    Topology t = load_topology(d + "c.yaml");
+    CHECK(t.run.duration == 60.0);  // the default: the base's 10s is gone
+    CHECK(t.regions == std::vector<std::string>{"a"});
+  }
+  SECTION("an error in the extending file names its line") {
+    std::string d = write_files({{"base.yaml", kBase}, {"c.yaml", "extends: base.yaml\ncomponents:\n  app: {cpu: 5}\n"}});
+    CHECK(load_error(d + "c.yaml") ==
+          d + "c.yaml:3:14: error: cpu: duration '5' has no unit; write it with one, e.g. 500us, 1.5ms or 2s");
+  }
+  SECTION("an error in a value the base gave names the base's line") {
+    std::string bad = replace_line(kBase, 11, "    cpu: 7");
+    std::string d = write_files({{"base.yaml", bad}, {"c.yaml", "extends: base.yaml\nname: c\n"}});
+    CHECK(load_error(d + "c.yaml") ==
+          d + "base.yaml:11:10: error: cpu: duration '7' has no unit; write it with one, e.g. 500us, 1.5ms or 2s");
+    // A semantic check (validate) names the base's line too: the target it gave does not exist.
+    std::string dangling = replace_line(kBase, 8, "    target: ap");
+    std::string d2 = write_files({{"base.yaml", dangling}, {"c.yaml", "extends: base.yaml\nname: c\n"}});
+    CHECK(load_error(d2 + "c.yaml").rfind(d2 + "base.yaml:8:13: error: ", 0) == 0);
+  }
+  SECTION("a chain of three, and an override on top, each name their own source") {
+    std::string d = write_files({{"a.yaml", kBase},
+                                 {"b.yaml", "extends: a.yaml\ncomponents: {app: {replicas: 2}}\n"},
+                                 {"c.yaml", "extends: b.yaml\ncomponents: {app: {cores: 0}}\n"}});
+    CHECK(load_error(d + "c.yaml") == d + "c.yaml:2:27: error: cores must be between 1 and 1024, got 0");
+    Topology t = load_topology(d + "c.yaml", {"components.app.cores=2"});
+    CHECK(t.components[1].replicas == 2);
+    CHECK(t.components[1].cores == 2);
+    CHECK(load_error(d + "c.yaml", {"components.app.replicas=0"}) ==
+          "--set components.app.replicas=0: error: replicas must be between 1 and 100000, got 0");
+  }
+  SECTION("a cycle is refused at the extends that closes it") {
+    std::string d = write_files({{"a.yaml", "extends: b.yaml\nname: a\n"}, {"b.yaml", "extends: a.yaml\nname: b\n"}});
+    CHECK(load_error(d + "a.yaml") == fmt::format("{}b.yaml:1:10: error: extends 'a.yaml' makes a cycle: {}a.yaml extends "
+                                                  "{}b.yaml extends {}a.yaml; a base cannot extend the files built on it",
+                                                  d, d, d, d));
+  }
+  SECTION("a base that is not a topology map is refused in its own name") {
+    std::string d = write_files({{"list.yaml", "- a\n- b\n"}, {"c.yaml", "extends: list.yaml\nname: c\n"}});
+    CHECK(load_error(d + "c.yaml") == d + "list.yaml:1:1: error: a topology that another extends must be a map of keys "
+                                          "to values (name, components, ...)");
+  }
+  SECTION("a syntax error in the base names the base") {
+    std::string d = write_files({{"b.yaml", "name: [x\n"}, {"c.yaml", "extends: b.yaml\n"}});
+    CHECK(load_error(d + "c.yaml").rfind(d + "b.yaml:", 0) == 0);
   }
 }
 

@@ -20,11 +20,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A single value to set: a scalar, as `--set` takes it.
+// A single value (a number, a duration, a word).
 std::string read_scalar_value(const Source& src, const YAML::Node& node, const std::string& what) {
   if (!node.IsScalar())
     src.fail(node, fmt::format("{} must be a single value (a number, a duration, a word), not a list or a map", what));
   return node.Scalar();
+}
+
+// A value to set, as `--set` takes it: a scalar, or a list or map written as flow YAML.
+std::string read_set_value(const Source& src, const YAML::Node& node, const std::string& what) {
+  if (node.IsScalar()) return node.Scalar();
+  if (node.IsSequence() || node.IsMap()) return flow_text(node);
+  src.fail(node, fmt::format("{} needs a value (a number, a duration, a word, a list or a map)", what));
 }
 
 // A map of `path: value` overrides. Keys are dotted paths into the topology, so they cannot be
@@ -39,7 +46,7 @@ std::vector<Override> read_overrides(const Source& src, const YAML::Node& node, 
     if (seen.count(k.Scalar()))
       src.fail(k, fmt::format("duplicate path '{}' in {} (first at line {})", k.Scalar(), what, seen[k.Scalar()]));
     seen[k.Scalar()] = src.location(k).line;
-    out.push_back({k.Scalar(), read_scalar_value(src, it->second, fmt::format("{} '{}'", what, k.Scalar())),
+    out.push_back({k.Scalar(), read_set_value(src, it->second, fmt::format("{} '{}'", what, k.Scalar())),
                    src.where(it->second)});
   }
   return out;
@@ -64,7 +71,7 @@ std::vector<Axis> read_axes(const Source& src, const YAML::Node& node, const std
       src.fail(v, fmt::format("{} '{}' must be a non-empty list of values, e.g. [2, 4, 8]", what, k.Scalar()));
     Axis a{k.Scalar(), {}};
     for (size_t i = 0; i < v.size(); ++i)
-      a.values.push_back({a.path, read_scalar_value(src, v[i], fmt::format("each value of {} '{}'", what, a.path)),
+      a.values.push_back({a.path, read_set_value(src, v[i], fmt::format("each value of {} '{}'", what, a.path)),
                           src.where(v[i])});
     out.push_back(std::move(a));
   }
@@ -92,8 +99,36 @@ void check_name(const Source& src, const YAML::Node& key, const std::string& wha
 struct Choice {  // one variant or mutation
   std::string name;
   std::string topology;
-  std::vector<Override> overrides;
+  std::vector<Override> overrides;  // its `set:`
+  std::vector<Override> faults;     // `faults:` as overrides: `faults=[]`, then one `faults.<i>=` per entry
+  std::vector<Override> add_faults;  // `add_faults:` entries; their path is given once the point's list is known
 };
+
+// `faults:` or `add_faults:` of a variant or mutation: a list of entries in the topology's fault
+// syntax, each kept as flow YAML with its place in the experiment file. The entries are checked
+// by loading the topology with them (check_experiment), which names that place.
+void read_faults(const Source& src, const MapReader& m, Choice& c, const std::string& what) {
+  if (m.has("faults") && m.has("add_faults"))
+    src.fail_at(m.key_location("add_faults"),
+                fmt::format("{} has both faults (which replace the topology's) and add_faults (which add to them); "
+                            "give one",
+                            what));
+  const char* key = m.has("faults") ? "faults" : "add_faults";
+  if (!m.has(key)) return;
+  YAML::Node list = m.get(key);
+  if (!list.IsSequence())
+    src.fail(list, fmt::format("{} of {} must be a list of faults, as in a topology's faults: (e.g. [{{crash: app, at: "
+                               "5s, for: 2s}}])",
+                               key, what));
+  std::vector<Override>& out = std::string(key) == "faults" ? c.faults : c.add_faults;
+  if (std::string(key) == "faults") out.push_back({"faults", "[]", src.where(list)});
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].IsMap())
+      src.fail(list[i], fmt::format("each entry of {} of {} must be a fault such as {{crash: app, at: 5s}}", key, what));
+    out.push_back({std::string(key) == "faults" ? fmt::format("faults.{}", i) : "", flow_text(list[i]),
+                   src.where(list[i])});
+  }
+}
 
 // Reads an experiment file, one section per method. The sections are read in a fixed order, and
 // the first one that fails names its line: that order is the order of the errors.
@@ -199,7 +234,7 @@ class ExperimentReader {
 
   // `compare`: the named variants, each a topology and/or overrides; without it, one unnamed.
   std::vector<Choice> read_variants() {
-    std::vector<Choice> variants{{"", e_.topology, {}}};
+    std::vector<Choice> variants{{"", e_.topology, {}, {}, {}}};
     if (!top_.has("compare")) return variants;
     YAML::Node c = top_.get("compare");
     if (!c.IsMap() || c.size() < 2)
@@ -208,12 +243,15 @@ class ExperimentReader {
     for (auto it = c.begin(); it != c.end(); ++it) {
       const YAML::Node k = it->first;
       check_name(src_, k, "a variant");
-      MapReader vr(src_, it->second, fmt::format("compare variant '{}'", k.Scalar()), {"description", "topology", "set"});
-      if (!vr.has("topology") && !vr.has("set"))
-        src_.fail(it->second, fmt::format("compare variant '{}' needs a topology, a set, or both", k.Scalar()));
+      MapReader vr(src_, it->second, fmt::format("compare variant '{}'", k.Scalar()),
+                   {"description", "topology", "set", "faults", "add_faults"});
+      if (!vr.has("topology") && !vr.has("set") && !vr.has("faults") && !vr.has("add_faults"))
+        src_.fail(it->second,
+                  fmt::format("compare variant '{}' needs a topology, a set, faults or add_faults", k.Scalar()));
       if (vr.has("description")) read_string(src_, vr.get("description"), "description");
-      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e_.topology, {}};
+      Choice v{k.Scalar(), vr.has("topology") ? resolve(vr.get("topology"), "topology") : e_.topology, {}, {}, {}};
       if (vr.has("set")) v.overrides = read_overrides(src_, vr.get("set"), fmt::format("set of variant '{}'", v.name));
+      read_faults(src_, vr, v, fmt::format("variant '{}'", v.name));
       for (const auto& p : variants)
         if (p.name == v.name) src_.fail(k, fmt::format("duplicate variant '{}'", v.name));
       variants.push_back(std::move(v));
@@ -224,18 +262,22 @@ class ExperimentReader {
 
   // `mutations`: the baseline and each named change; without it, one unnamed.
   std::vector<Choice> read_mutations() {
-    std::vector<Choice> mutations{{"", "", {}}};
+    std::vector<Choice> mutations{{"", "", {}, {}, {}}};
     if (!top_.has("mutations")) return mutations;
     YAML::Node m = top_.get("mutations");
     if (!m.IsMap() || m.size() == 0)
       src_.fail(m, "mutations must be a map of named changes, each {description: ..., set: {path: value}}");
-    mutations = {{"baseline", "", {}}};
+    mutations = {{"baseline", "", {}, {}, {}}};
     for (auto it = m.begin(); it != m.end(); ++it) {
       const YAML::Node k = it->first;
       check_name(src_, k, "a mutation");
-      MapReader mr(src_, it->second, fmt::format("mutation '{}'", k.Scalar()), {"description", "set"});
+      MapReader mr(src_, it->second, fmt::format("mutation '{}'", k.Scalar()),
+                   {"description", "set", "faults", "add_faults"});
       if (mr.has("description")) read_string(src_, mr.get("description"), "description");
-      Choice c{k.Scalar(), "", read_overrides(src_, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()))};
+      Choice c{k.Scalar(), "", {}, {}, {}};
+      if (mr.has("set") || (!mr.has("faults") && !mr.has("add_faults")))
+        c.overrides = read_overrides(src_, mr.require("set"), fmt::format("set of mutation '{}'", k.Scalar()));
+      read_faults(src_, mr, c, fmt::format("mutation '{}'", c.name));
       for (const auto& p : mutations)
         if (p.name == c.name) src_.fail(k, fmt::format("duplicate mutation '{}'", c.name));
       mutations.push_back(std::move(c));
@@ -313,6 +355,7 @@ class ExperimentReader {
           if (!ids.insert(p.id).second)
             src_.fail(root_, fmt::format("two points share the id '{}'; give the values distinct spellings", p.id));
           p.overrides = base;
+          for (const Choice* c : {&v, &m}) add_choice_faults(p, *c);
           for (const auto* set : {&v.overrides, &m.overrides, &row})
             for (const auto& o : *set) {
               p.overrides.push_back(o);
@@ -324,6 +367,15 @@ class ExperimentReader {
             }
           e_.points.push_back(std::move(p));
         }
+  }
+
+  // A variant's or mutation's faults, before its `set:` (which may then change one). The entries of
+  // `add_faults` go after the faults the point has so far: the topology's, as its overrides leave them.
+  void add_choice_faults(ExperimentPoint& p, const Choice& c) const {
+    for (const auto& o : c.faults) p.overrides.push_back(o);
+    if (c.add_faults.empty()) return;
+    size_t n = count_faults(p.topology, p.assignments());
+    for (const auto& o : c.add_faults) p.overrides.push_back({fmt::format("faults.{}", n++), o.value, o.where});
   }
 
   const std::string& path_;

@@ -249,9 +249,7 @@ std::vector<std::pair<const Component*, size_t>> region_nodes(const Topology& t,
 }
 
 void validate_faults(const Topology& t) {
-  auto fail = [&](Location loc, const std::string& msg) {
-    throw ConfigError(fmt::format("{}:{}:{}: error: {}", t.file, loc.line, loc.col, msg));
-  };
+  auto fail = [&](Location loc, const std::string& msg) { t.fail(loc, msg); };
   auto check_region = [&](const std::string& r, Location loc) {
     if (std::find(t.regions.begin(), t.regions.end(), r) != t.regions.end()) return;
     std::string hint = nearest(r, t.regions);

@@ -3,6 +3,7 @@
 
 #include "sim/config/database_presets.hpp"
 #include "sim/config/cost_presets.hpp"
+#include "sim/config/extends.hpp"
 #include "sim/config/strict_yaml.hpp"
 #include "models/common/kind.hpp"
 #include "sim/support/units.hpp"
@@ -412,9 +413,7 @@ class Loader {
     } else if (p == "trace") {
       a.process = ArrivalSpec::Process::Trace;
       std::string f = read_string(src_, m.require("file"), "file");
-      std::string dir = src_.path();
-      auto slash = dir.rfind('/');
-      a.trace_file = (f.size() && f[0] == '/') || slash == std::string::npos ? f : dir.substr(0, slash + 1) + f;
+      a.trace_file = f.size() && f[0] == '/' ? f : src_.dir_of(m.require("file")) + f;
       struct stat st{};
       if (stat(a.trace_file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
         src_.fail(m.get("file"), fmt::format("trace file '{}' is not a regular file", a.trace_file));
@@ -1137,9 +1136,7 @@ class Loader {
       for (const char* k : {"users", "mean_followees", "exponent", "celebrities"})
         if (g.has(k)) src_.fail_at(g.key_location(k), fmt::format("'{}' does not apply to a graph read from `edges`", k));
       std::string file = read_string(src_, g.get("edges"), "edges");
-      std::string dir = src_.path();
-      auto slash = dir.rfind('/');
-      f.edges_file = (file.size() && file[0] == '/') || slash == std::string::npos ? file : dir.substr(0, slash + 1) + file;
+      f.edges_file = file.size() && file[0] == '/' ? file : src_.dir_of(g.get("edges")) + file;
       std::ifstream probe(f.edges_file);
       if (!probe) src_.fail(g.get("edges"), fmt::format("cannot open edge list '{}'", f.edges_file));
     } else {
@@ -1209,10 +1206,13 @@ class Loader {
 };
 
 Topology parse(Source& src, YAML::Node root, const std::vector<std::string>& overrides, const std::string& path) {
-  for (const auto& o : overrides) apply_override(src, root, o);
+  root = merge_extended(src, root);
   Topology t;
+  if (src.origins().size() > 1) t.merged_yaml = merged_text(src, root);
+  for (const auto& o : overrides) apply_override(src, root, o);
   t.file = path;
   Loader(src, t).load(root);
+  t.origins.assign(src.origins().begin() + 1, src.origins().end());
   return t;
 }
 
@@ -1228,6 +1228,37 @@ Topology load_topology_text(const std::string& text, const std::string& path, co
   Source src(path);
   YAML::Node root = parse_yaml(text, src, kTopologyDocument);
   return parse(src, root, overrides, path);
+}
+
+namespace {
+
+YAML::Node resolved_document(Source& src, const std::vector<std::string>& overrides) {
+  YAML::Node root = merge_extended(src, read_yaml_file(src.path(), src, kTopologyDocument));
+  for (const auto& o : overrides) apply_override(src, root, o);
+  return root;
+}
+
+}  // namespace
+
+std::string resolved_topology_text(const std::string& path, const std::vector<std::string>& overrides) {
+  Source src(path);
+  YAML::Node root = resolved_document(src, overrides);
+  YAML::Emitter out;
+  std::string head = path;
+  for (const auto& o : overrides) head += " --set " + o;
+  out << YAML::Comment(head) << YAML::Newline << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+size_t count_faults(const std::string& path, const std::vector<std::string>& overrides) {
+  try {
+    Source src(path);
+    YAML::Node root = resolved_document(src, overrides);
+    const YAML::Node& doc = root;
+    return doc.IsMap() && doc["faults"] && doc["faults"].IsSequence() ? doc["faults"].size() : 0;
+  } catch (const ConfigError&) {
+    return 0;
+  }
 }
 
 Topology load_topology(const std::string& path, const std::vector<std::string>& overrides) {

@@ -17,6 +17,15 @@ Topology load_topology(const std::string& path, const std::vector<std::string>& 
 Topology load_topology_text(const std::string& text, const std::string& path,
                             const std::vector<std::string>& overrides = {});
 
+// The topology document at `path` as it is run: merged with the files it extends and with the
+// `--set` overrides applied, written as YAML (a comment first names the file and the overrides).
+// Throws ConfigError on bad input.
+std::string resolved_topology_text(const std::string& path, const std::vector<std::string>& overrides);
+
+// How many entries the document's `faults:` has with the overrides applied (0 without it, or when
+// the file or an override is bad: loading the topology names that).
+size_t count_faults(const std::string& path, const std::vector<std::string>& overrides);
+
 // The names of the readers that read a kind's structured keys (ParamDecl::reader): every name a
 // kind declares must be one of them (tests/kinds_test.cpp).
 std::vector<std::string> config_readers();

@@ -5,26 +5,86 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "sim/support/units.hpp"
 
 namespace archsim {
 
+namespace {
+
+std::tuple<int, int, int> mark_key(const YAML::Mark& m) { return {m.line, m.column, m.pos}; }
+
+}  // namespace
+
+int Source::add_file(const std::string& path) {
+  origins_.push_back(path);
+  return static_cast<int>(origins_.size()) - 1;
+}
+
+// Walks `node` once per node (an alias is the same node: its mark and type repeat) and records it.
+// Nodes without a mark (copies made for merge keys) are recorded only for an override.
+void Source::record(const YAML::Node& node, int origin, size_t& budget, const std::string& text) {
+  std::set<std::tuple<int, int, int, int>> seen;
+  auto walk = [&](auto&& self, const YAML::Node& n, int depth) -> void {
+    if (!n.IsDefined()) return;
+    YAML::Mark m = n.Mark();
+    if (m.is_null() && text.empty()) return;
+    if (!m.is_null() && !seen.insert({m.line, m.column, m.pos, static_cast<int>(n.Type())}).second) return;
+    if (!text.empty() && (++budget > 200000 || depth > 64))
+      throw ConfigError(fmt::format("--set {}: error: the value holds more than 200000 values or is nested more than 64 "
+                                    "levels deep",
+                                    text));
+    recorded_[mark_key(m)].emplace_back(n, origin);
+    if (n.IsMap())
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        self(self, it->first, depth + 1);
+        self(self, it->second, depth + 1);
+      }
+    else if (n.IsSequence())
+      for (auto it = n.begin(); it != n.end(); ++it) self(self, *it, depth + 1);
+  };
+  walk(walk, node, 0);
+}
+
+void Source::add_nodes(const YAML::Node& node, int file) {
+  size_t budget = 0;
+  record(node, file, budget, "");
+}
+
+void Source::add_override(const YAML::Node& node, const std::string& text) {
+  size_t budget = 0;
+  int origin = origins_.back() == "--set " + text ? static_cast<int>(origins_.size()) - 1 : add_file("--set " + text);
+  record(node, origin, budget, text);
+}
+
+int Source::origin_of(const YAML::Node& node) const {
+  if (recorded_.empty() || !node.IsDefined()) return 0;
+  auto it = recorded_.find(mark_key(node.Mark()));
+  if (it == recorded_.end()) return 0;
+  for (auto r = it->second.rbegin(); r != it->second.rend(); ++r)
+    if (r->first.is(node)) return r->second;
+  return 0;
+}
+
 Location Source::location(const YAML::Node& node) const {
-  for (const auto& o : overrides_)
-    if (o.node.is(node)) return {};
+  int origin = origin_of(node);
   YAML::Mark m = node.Mark();
-  if (m.is_null()) return {};
-  return {m.line + 1, m.column + 1};
+  if (m.is_null() || origins_[static_cast<size_t>(origin)].rfind("--set ", 0) == 0) return {0, 0, origin};
+  return {m.line + 1, m.column + 1, origin};
 }
 
 std::string Source::where(const YAML::Node& node) const {
-  for (const auto& o : overrides_)
-    if (o.node.is(node)) return fmt::format("--set {}", o.text);
   Location loc = location(node);
-  if (loc.line == 0) return path_;
-  return fmt::format("{}:{}:{}", path_, loc.line, loc.col);
+  return format_where(origins_[static_cast<size_t>(loc.file)], loc);
+}
+
+std::string Source::dir_of(const YAML::Node& node) const {
+  const std::string& name = origins_[static_cast<size_t>(origin_of(node))];
+  const std::string& file = name.rfind("--set ", 0) == 0 ? path() : name;
+  auto slash = file.rfind('/');
+  return slash == std::string::npos ? "" : file.substr(0, slash + 1);
 }
 
 void Source::fail(const YAML::Node& node, const std::string& message) const {
@@ -32,8 +92,8 @@ void Source::fail(const YAML::Node& node, const std::string& message) const {
 }
 
 void Source::fail_at(Location loc, const std::string& message) const {
-  if (loc.line == 0) throw ConfigError(fmt::format("{}: error: {}", path_, message));
-  throw ConfigError(fmt::format("{}:{}:{}: error: {}", path_, loc.line, loc.col, message));
+  size_t k = loc.file >= 0 && static_cast<size_t>(loc.file) < origins_.size() ? static_cast<size_t>(loc.file) : 0;
+  throw ConfigError(fmt::format("{}: error: {}", format_where(origins_[k], loc), message));
 }
 
 static const char* type_name(const YAML::Node& n) {
@@ -312,6 +372,151 @@ std::vector<std::string> read_string_list(const Source& src, const YAML::Node& n
   return out;
 }
 
+namespace {
+
+// One `--set path=value`, applied: walks the path, making what is missing on the way.
+class Assignment {
+ public:
+  Assignment(Source& src, const std::string& text) : src_(src), text_(text) {}
+
+  void apply(YAML::Node& root) {
+    auto eq = text_.find('=');
+    if (eq == std::string::npos || eq == 0) fail("expected path=value, e.g. --set components.app.replicas=16");
+    split(text_.substr(0, eq));
+    YAML::Node value = parse_value(text_.substr(eq + 1));
+    YAML::Node cur;
+    cur.reset(root);
+    for (size_t i = 0; i + 1 < parts_.size(); ++i) {
+      YAML::Node next = step(cur, i);
+      cur.reset(next);
+    }
+    set(cur, parts_.size() - 1, value);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& message) const {
+    throw ConfigError(fmt::format("--set {}: error: {}", text_, message));
+  }
+
+  void split(const std::string& path) {
+    size_t start = 0;
+    while (true) {
+      size_t dot = path.find('.', start);
+      parts_.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+  }
+
+  // The path up to and including part i ("components.app").
+  std::string upto(size_t i) const {
+    std::string s;
+    for (size_t k = 0; k <= i; ++k) s += (k ? "." : "") + parts_[k];
+    return s;
+  }
+
+  static std::optional<size_t> index_of(const std::string& p) {
+    if (p.empty() || p.size() > 9 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    return static_cast<size_t>(std::stoul(p));
+  }
+
+  YAML::Node parse_value(const std::string& value) const {
+    int depth = 0, deepest = 0;  // yaml-cpp recurses per level: bound the nesting before it parses
+    for (char c : value) {
+      if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+      if (c == ']' || c == '}') --depth;
+    }
+    if (deepest > 64) fail("the value is nested more than 64 levels deep");
+    YAML::Node parsed;
+    try {
+      parsed = YAML::Load(value);
+    } catch (const YAML::Exception& e) {
+      fail(fmt::format("value is not valid YAML: {}", e.msg));
+    }
+    if (parsed.IsNull())
+      fail("no value after '=' (a '#' starts a comment; quote the value if it holds one)");
+    return parsed;
+  }
+
+  // What a missing part i is made as: a list when the next part is an index, else a map.
+  YAML::Node fresh(size_t i) const {
+    bool list = i + 1 < parts_.size() && index_of(parts_[i + 1]).has_value();
+    return YAML::Node(list ? YAML::NodeType::Sequence : YAML::NodeType::Map);
+  }
+
+  // The node at part i below `cur`, made when missing. REQUIRES: i is not the last part.
+  YAML::Node step(YAML::Node& cur, size_t i) {
+    const std::string& p = parts_[i];
+    if (cur.IsMap()) {
+      std::vector<std::string> keys;
+      for (auto it = cur.begin(); it != cur.end(); ++it) {
+        if (!it->first.IsScalar()) continue;
+        if (it->first.Scalar() == p && !it->second.IsNull()) return it->second;
+        keys.push_back(it->first.Scalar());
+      }
+      std::string hint = nearest(p, keys);
+      if (!hint.empty() && hint != p)
+        fail(fmt::format("'{}' does not exist in {}; did you mean '{}{}'?", upto(i), src_.path(),
+                         i ? upto(i - 1) + "." : "", hint));
+      return make_key(cur, p, fresh(i));
+    }
+    if (cur.IsSequence()) return make_entry(cur, i, fresh(i), false);
+    not_a_map(i);
+  }
+
+  // Sets `cur`'s key p to `value` (replacing a value there) and records both as this override's.
+  YAML::Node make_key(YAML::Node& cur, const std::string& p, const YAML::Node& value) {
+    cur[p] = value;
+    for (auto it = cur.begin(); it != cur.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == p) {
+        src_.add_override(it->first, text_);  // a new key may be the error ("unknown key")
+        src_.add_override(it->second, text_);
+        return it->second;
+      }
+    return cur[p];
+  }
+
+  // Entry parts_[i] of the list `cur` (one past the end appends): `value` replaces it when it is
+  // the last part; on the way, an entry that is there is walked into and a missing one is made.
+  YAML::Node make_entry(YAML::Node& cur, size_t i, const YAML::Node& value, bool last) {
+    auto idx = index_of(parts_[i]);
+    std::string list = i ? upto(i - 1) : "the document";
+    if (!idx)
+      fail(fmt::format("'{}' is a list: its entries are numbered from 0, and '{}' is not a number", list, parts_[i]));
+    size_t n = cur.size();
+    if (*idx > n)
+      fail(fmt::format("'{}' is past the end of the list '{}', which has {} entr{} ({}{} appends one)", upto(i), list, n,
+                       n == 1 ? "y" : "ies", n ? fmt::format("0 to {}; ", n - 1) : "", n));
+    if (*idx == n) {
+      cur.push_back(value);
+    } else if (last || cur[*idx].IsNull()) {
+      cur[*idx] = value;
+    } else {
+      return cur[*idx];
+    }
+    src_.add_override(cur[*idx], text_);
+    return cur[*idx];
+  }
+
+  void set(YAML::Node& cur, size_t i, const YAML::Node& value) {
+    if (cur.IsMap()) make_key(cur, parts_[i], value);
+    else if (cur.IsSequence()) make_entry(cur, i, value, true);
+    else not_a_map(i);
+  }
+
+  [[noreturn]] void not_a_map(size_t i) const {
+    if (i == 0) fail("the document is not a map of keys to values");
+    fail(fmt::format("'{}' is a single value, not a map", upto(i - 1)));
+  }
+
+  Source& src_;
+  const std::string& text_;
+  std::vector<std::string> parts_;
+};
+
+}  // namespace
+
 void apply_override(Source& src, YAML::Node& root, const std::string& assignment) {
   // Control characters and invalid UTF-8 would reach the summary (the JSON writer throws on them).
   for (size_t i = 0, n; i < assignment.size(); i += n) {
@@ -325,88 +530,15 @@ void apply_override(Source& src, YAML::Node& root, const std::string& assignment
                                     shown, n == 0 ? "the invalid UTF-8 byte" : "the control character", c));
     }
   }
-  auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw ConfigError(fmt::format("--set {}: error: expected path=value, e.g. --set components.app.replicas=16",
-                                  assignment));
-  std::string path = assignment.substr(0, eq);
-  std::string value = assignment.substr(eq + 1);
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  YAML::Node cur;
-  cur.reset(root);
-  std::string walked;
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    const std::string& p = parts[i];
-    walked += (walked.empty() ? "" : ".") + p;
-    YAML::Node next;
-    bool found = false;
-    if (cur.IsMap()) {
-      for (auto it = cur.begin(); it != cur.end(); ++it)
-        if (it->first.IsScalar() && it->first.Scalar() == p) {
-          next.reset(it->second);
-          found = true;
-          break;
-        }
-    } else if (cur.IsSequence()) {
-      char* end = nullptr;
-      unsigned long idx = std::strtoul(p.c_str(), &end, 10);
-      if (end != p.c_str() && *end == '\0' && idx < cur.size()) {
-        next.reset(cur[idx]);
-        found = true;
-      }
-    }
-    if (!found) {
-      std::vector<std::string> keys;
-      if (cur.IsMap())
-        for (auto it = cur.begin(); it != cur.end(); ++it)
-          if (it->first.IsScalar()) keys.push_back(it->first.Scalar());
-      std::string hint = nearest(p, keys);
-      std::string prefix = walked.substr(0, walked.size() - p.size());
-      throw ConfigError(fmt::format("--set {}: error: '{}' does not exist in {}{}", assignment, walked, src.path(),
-                                    hint.empty() ? "" : fmt::format("; did you mean '{}{}'?", prefix, hint)));
-    }
-    cur.reset(next);
-  }
-  YAML::Node parsed;
-  try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("--set {}: error: value is not valid YAML: {}", assignment, e.msg));
-  }
-  if (parsed.IsNull())
-    throw ConfigError(fmt::format("--set {}: error: no value after '=' (a '#' starts a comment; quote the value if it "
-                                  "holds one)",
-                                  assignment));
-  if (!parsed.IsScalar())
-    throw ConfigError(fmt::format("--set {}: error: only single values can be set (a number, a duration, a word)",
-                                  assignment));
-  const std::string& last = parts.back();
-  if (cur.IsMap()) {
-    cur[last] = parsed.Scalar();
-    for (auto it = cur.begin(); it != cur.end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == last) {
-        src.add_override(it->first, assignment);  // a new key may be the error ("unknown key")
-        src.add_override(it->second, assignment);
-      }
-  } else if (cur.IsSequence()) {
-    char* end = nullptr;
-    unsigned long idx = std::strtoul(last.c_str(), &end, 10);
-    if (end == last.c_str() || *end != '\0' || idx >= cur.size())
-      throw ConfigError(fmt::format("--set {}: error: '{}' is not an index of the list at {}", assignment, last,
-                                    path.substr(0, path.size() - last.size() - 1)));
-    cur[idx] = parsed.Scalar();
-    src.add_override(cur[idx], assignment);
-  } else {
-    throw ConfigError(fmt::format("--set {}: error: '{}' is a single value, not a map", assignment,
-                                  path.substr(0, path.size() - last.size() - 1)));
-  }
+  Assignment(src, assignment).apply(root);
+}
+
+std::string flow_text(const YAML::Node& node) {
+  YAML::Emitter out;
+  out.SetMapFormat(YAML::Flow);
+  out.SetSeqFormat(YAML::Flow);
+  out << node;
+  return out.c_str();
 }
 
 }  // namespace archsim

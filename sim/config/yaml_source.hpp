@@ -12,6 +12,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -23,26 +24,41 @@
 
 namespace archsim {
 
+// Where the nodes of a document came from. A document read from one file needs nothing but the
+// nodes' marks; one merged from several files (`extends:`) or changed by `--set` records each
+// node's origin, found again by the node's mark and then its identity (a handful of candidates).
 class Source {
  public:
-  explicit Source(std::string path) : path_(std::move(path)) {}
-  const std::string& path() const { return path_; }
+  explicit Source(std::string path) : origins_{std::move(path)} {}
+  // The file read (origin 0).
+  const std::string& path() const { return origins_.front(); }
+  // Every origin a Location::file indexes: the file, then the files it extends and the overrides
+  // ("--set path=value"), in the order they were added.
+  const std::vector<std::string>& origins() const { return origins_; }
 
-  // Records that `node` came from `--set <path>=<value>`.
-  void add_override(const YAML::Node& node, std::string text) { overrides_.push_back({node, std::move(text)}); }
+  // Adds a file whose nodes the document holds; returns its Location::file index.
+  int add_file(const std::string& path);
+  // Records that every node under `node` came from origin `file`. Later records win where a node
+  // was recorded twice (a derived file's value replaces its base's).
+  void add_nodes(const YAML::Node& node, int file);
+  // Records that `node` and everything under it came from `--set <text>`.
+  void add_override(const YAML::Node& node, const std::string& text);
 
   Location location(const YAML::Node& node) const;
   std::string where(const YAML::Node& node) const;
+  // The folder of the file that wrote `node` ("" for the current folder), for the relative paths
+  // a topology names (traces, edge lists).
+  std::string dir_of(const YAML::Node& node) const;
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const;
   [[noreturn]] void fail_at(Location loc, const std::string& message) const;
 
  private:
-  struct Override {
-    YAML::Node node;
-    std::string text;
-  };
-  std::string path_;
-  std::vector<Override> overrides_;
+  int origin_of(const YAML::Node& node) const;
+  void record(const YAML::Node& node, int origin, size_t& budget, const std::string& text);
+
+  std::vector<std::string> origins_;
+  // By (line, column, position) of the mark: the recorded nodes there and their origins.
+  std::map<std::tuple<int, int, int>, std::vector<std::pair<YAML::Node, int>>> recorded_;
 };
 
 class MapReader {
@@ -86,8 +102,14 @@ Distribution read_distribution(const Source& src, const YAML::Node& node, const 
 std::vector<std::string> read_string_list(const Source& src, const YAML::Node& node, const std::string& what);
 
 
-// Applies `--set a.b.c=value` to the document. Fails (as a ConfigError) when the parent path does
-// not exist or the value is not a scalar.
+// Applies `--set a.b.c=value` to the document: the value is YAML (a scalar, or a flow list or map
+// such as `[a, b]` or `{crash: app, at: 5s}`) and replaces the node at the path or creates it. A
+// segment that is a whole number indexes a list (one past its end appends). A missing map on the
+// way is created unless its name is near an existing key (then it is taken for a typo and refused
+// with the key meant). Fails as a ConfigError naming the override.
 void apply_override(Source& src, YAML::Node& root, const std::string& assignment);
+
+// `node` written as one line of flow YAML (`{crash: app, at: 5s}`), as --set takes it.
+std::string flow_text(const YAML::Node& node);
 
 }  // namespace archsim

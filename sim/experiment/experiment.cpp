@@ -216,13 +216,17 @@ class RunLayout {
     flatten(j, "", r.metrics);
     r.ok = true;
   }
-  // Every run's command, for running the same points elsewhere (one line per run).
+  // Every run's command, for running the same points elsewhere (one line per run), and each
+  // point's topology as it runs (its overrides applied and its faults in it: points/<id>/topology.yaml).
   void write_commands() const {
     make_output_dir(out_, "experiment --out");
     make_output_dir(out_ + "/points", "experiment --out");
     std::string text;
     for (size_t p = 0; p < e_.points.size(); ++p) {
-      make_output_dir(fmt::format("{}/points/{}", out_, e_.points[p].id), "experiment --out");
+      std::string point_dir = fmt::format("{}/points/{}", out_, e_.points[p].id);
+      make_output_dir(point_dir, "experiment --out");
+      write_atomically(point_dir + "/topology.yaml",
+                       resolved_topology_text(e_.points[p].topology, e_.points[p].assignments()));
       for (int k = 1; k <= max_reps_; ++k) text += command_line(p, k) + "\n";
     }
     write_atomically(out_ + "/commands.txt", text);

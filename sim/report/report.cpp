@@ -980,9 +980,14 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
     f.commit();
   }
   {
-    std::ifstream in(r.topology->file, std::ios::binary);
+    // A file that extends another is written merged, so that the folder's copy stands alone.
     AtomicFile f(dir, "topology.yaml");
-    f.out() << in.rdbuf();
+    if (!r.topology->merged_yaml.empty()) {
+      f.out() << r.topology->merged_yaml;
+    } else {
+      std::ifstream in(r.topology->file, std::ios::binary);
+      f.out() << in.rdbuf();
+    }
     f.commit();
   }
   {

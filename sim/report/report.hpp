@@ -51,7 +51,8 @@ struct RunReport;
 RunReport run_report(const RunResult& r);
 std::string terminal_summary(const RunResult& r);
 // Writes summary.json, report.json, components.csv, latency_histogram.csv, timeseries.csv and topology.dot
-// into `dir` (created if needed), with a copy of the topology file (topology.yaml) and the `--set`
+// into `dir` (created if needed), with a copy of the topology file (topology.yaml; merged with the
+// files it extends, when it extends any) and the `--set`
 // overrides of the run (overrides.txt, one per line) so the folder says what was simulated. Each
 // file is written under a temporary name and renamed, so an interrupted run leaves no
 // complete-looking partial file.

@@ -20,8 +20,8 @@ int Topology::index_of(const std::string& n) const {
 }
 
 std::string Topology::where(Location loc) const {
-  if (loc.line == 0) return file;
-  return fmt::format("{}:{}:{}", file, loc.line, loc.col);
+  bool other = loc.file > 0 && static_cast<size_t>(loc.file) <= origins.size();
+  return format_where(other ? origins[static_cast<size_t>(loc.file) - 1] : file, loc);
 }
 
 void Topology::fail(Location loc, const std::string& message) const {

@@ -180,6 +180,12 @@ struct RunSpec {
 struct Topology {
   std::string name;
   std::string file;  // where it was loaded from
+  // The other sources of its values, named by Location::file k > 0 as origins[k - 1]: the files it
+  // extends (`extends:`) and the `--set` overrides ("--set path=value").
+  std::vector<std::string> origins;
+  // When the file extends another: the merged document (before any --set), as YAML, so that a run
+  // folder's copy of the topology stands alone. Empty otherwise (the file itself is the copy).
+  std::string merged_yaml;
   std::vector<std::string> regions;
   NetworkSpec network;
   LatencyTable latency;
