@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -236,4 +237,26 @@ TEST_CASE("CLI: YAML merge keys copy the base map's keys the map does not give i
   CHECK(j["components"]["api-eu"]["mean_residence_ms"].get<double>() == Approx(9).margin(0.01));
   // api: its own 1 ms plus the call to api-eu (9 ms and a 0.5 ms round trip)
   CHECK(j["components"]["api"]["mean_residence_ms"].get<double>() == Approx(10.5).margin(0.01));
+}
+
+TEST_CASE("CLI: a run of a topology that extends another writes the merged topology, and its folder stands alone",
+          "[cli]") {
+  // small-ha.yaml extends small.yaml with two app replicas. Expectations: the run folder's
+  // topology.yaml has no extends and gives the same summary when run again; `report DIR` reads it.
+  std::string file = write_temp("small.yaml", kSmall);
+  std::string child = std::filesystem::path(file).parent_path() / "small-ha.yaml";
+  std::ofstream(child) << "extends: small.yaml\ncomponents: {app: {replicas: 2}}\n";
+  std::string dir = child + ".run";
+  REQUIRE(run_archsim({"run", child, "--out", dir, "--set", "run.duration=2s"}).exit_code == 0);
+  std::ifstream in(dir + "/topology.yaml");
+  std::stringstream copy;
+  copy << in.rdbuf();
+  CHECK(copy.str().rfind("# ", 0) == 0);  // a comment naming the files
+  CHECK(copy.str().find("\nextends:") == std::string::npos);
+  CHECK(copy.str().find("replicas: 2") != std::string::npos);
+  std::string again = dir + ".again";
+  REQUIRE(run_archsim({"run", dir + "/topology.yaml", "--out", again, "--set", "run.duration=2s"}).exit_code == 0);
+  std::ifstream a(dir + "/summary.json"), b(again + "/summary.json");
+  CHECK(nlohmann::json::parse(a)["requests"] == nlohmann::json::parse(b)["requests"]);
+  CHECK(run_archsim({"report", dir}).exit_code == 0);
 }
