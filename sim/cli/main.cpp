@@ -27,6 +27,7 @@
 
 #include "sim/experiment/capacity.hpp"
 #include "sim/experiment/experiment.hpp"
+#include "sim/experiment/failures.hpp"
 #include "sim/analysis/cost.hpp"
 #include "sim/analysis/estimate.hpp"
 #include "sim/support/history.hpp"
@@ -353,11 +354,12 @@ struct CommandLine {
   std::string svg;  // graph --svg
   std::vector<std::string> slos;  // capacity
   CapacityOptions cap;
+  FailureOptions fail;
   std::string cap_max = "100x", cap_target, cap_precision = "2%";
 
   CLI::App *run = nullptr, *validate = nullptr, *table = nullptr, *graph = nullptr, *plot = nullptr,
            *report = nullptr, *experiment = nullptr, *estimate = nullptr, *reshard = nullptr, *check = nullptr,
-           *schema = nullptr, *capacity = nullptr;
+           *schema = nullptr, *capacity = nullptr, *failures = nullptr;
 };
 
 // archsim run FILE: one simulation, its summary and, if asked, its history and the check of it.
@@ -525,6 +527,27 @@ void add_capacity_command(CLI::App& app, CommandLine& a) {
   a.capacity = cap;
 }
 
+// archsim failures FILE: every component, region and region link down alone for a window
+// (sim/experiment/failures.hpp, docs/failures.md).
+void add_failures_command(CLI::App& app, CommandLine& a) {
+  auto* f = app.add_subcommand("failures", "crash every component (one replica), every region and every region link "
+                                           "alone for a window and report what happened, single points of failure first");
+  f->add_option("file", a.file, "topology YAML file")->required();
+  f->add_option("--set", a.sets, "override a value in every run")->take_all();
+  f->add_option("--at", a.fail.at, "when each failure starts (default: a third into the measured window)");
+  f->add_option("--for", a.fail.length, "how long it lasts (default: a third of the measured window)");
+  f->add_option("--replications", a.fail.replications, "runs per failure (default 1)")->check(CLI::Range(1, 100));
+  f->add_option("--seed", a.fail.seed, "seed of replication 1");
+  f->add_option("--jobs", a.fail.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  f->add_option("--out", a.fail.run.out_dir, "the runs' folder (default: results/failures-<topology name>)");
+  f->add_option("--executor", a.fail.run.executor, "where runs go: local (default) or slurm")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  f->add_option("--network", a.fail.run.network, "--network for every run (auto, flow or latency; default auto)")
+      ->check(CLI::IsMember({"auto", "flow", "latency"}));
+  f->add_flag("--json", a.fail.json, "print failures.json on stdout instead of the table");
+  a.failures = f;
+}
+
 // A multiplier "10x" or "10"; a fraction "2%" or "0.02".
 double parse_factor(const std::string& flag, const std::string& text, bool percent) {
   std::string why, v = text;
@@ -567,6 +590,11 @@ int cmd_experiment(const CommandLine& a) {
 int dispatch(const CommandLine& a) {
   if (*a.experiment) return cmd_experiment(a);
   if (*a.capacity) return cmd_capacity(a);
+  if (*a.failures) {
+    FailureOptions o = a.fail;
+    o.sets = a.sets;
+    return run_failures(a.file, o);
+  }
   if (*a.run) return cmd_run(a.file, a.sets, a.seed, a.json, a.out_dir, a.engine, a.force, a.max_wall, a.analytic, a.hist);
   if (*a.estimate) return cmd_estimate(a.file, a.sets, a.est, a.json);
   if (*a.validate) return cmd_validate(a.file, a.sets);
@@ -594,6 +622,7 @@ int main(int argc, char** argv) {
   add_inspection_commands(app, a);
   add_experiment_command(app, a);
   add_capacity_command(app, a);
+  add_failures_command(app, a);
   add_estimate_command(app, a);
   add_analysis_commands(app, a);
 

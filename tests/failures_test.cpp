@@ -1,0 +1,88 @@
+// `archsim failures`: every component, region and region link down alone for a window; the single
+// points of failure first.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "tests/run_helpers.hpp"
+
+using namespace archsim::testing;
+
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+const nlohmann::json* row(const nlohmann::json& j, const std::string& failure) {
+  for (const auto& r : j["failures"])
+    if (r["failure"] == failure) return &r;
+  return nullptr;
+}
+
+std::string design(const std::string& name, int db_replicas) {
+  return "name: " + name +
+         "\ncomponents:\n"
+         "  users: {kind: client, arrival: {process: poisson, rate: 200/s}, requests: {get: {weight: 1}}, target: app}\n"
+         "  app: {kind: service, replicas: 2, cpu: 1ms, calls: [db]}\n"
+         "  db: {kind: database, replicas: " +
+         std::to_string(db_replicas) +
+         ", read: {io: 1ms}}\n"
+         "run: {duration: 12s, warmup: 1s}\n";
+}
+
+}  // namespace
+
+// System under consideration: clients -> app (2 replicas) -> db, 200 requests/s, 12 s; each
+// failure from 5 s for 4 s. Expectations: with one database replica, its crash fails every request
+// during the window: the single point of failure, first in the table, recovered once it restarts;
+// one app replica's crash fails about half (the client spreads over both), not a single point.
+// With two database replicas (keys spread over them) no single failure takes more than about
+// half: none. The baseline has no fault and full availability.
+TEST_CASE("Failures: the single point of failure is found, and none where there is none", "[failures]") {
+  std::string one = write_temp("spof.yaml", design("spof", 1));
+  std::string out = one + ".fail";
+  Outcome o = run_archsim({"failures", one, "--out", out, "--jobs", "2"});
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  nlohmann::json j = read_json(out + "/failures.json");
+  CHECK(j["window"]["at_s"] == 5.0);
+  CHECK(j["window"]["for_s"] == 4.0);
+  CHECK(j["baseline"]["availability"]["window"] == 1.0);
+  REQUIRE(j["single_points_of_failure"].size() == 1);
+  CHECK(j["single_points_of_failure"][0] == "crash db");
+  CHECK(j["failures"][0]["failure"] == "crash db");
+  const nlohmann::json* db = row(j, "crash db");
+  REQUIRE(db);
+  CHECK((*db)["availability"]["during"].get<double>() < 0.01);
+  CHECK((*db)["availability"]["after"].get<double>() > 0.99);
+  CHECK((*db)["failed_by_reason"]["unavailable"].get<int>() > 700);
+  CHECK((*db)["recovered"] == true);
+  CHECK_THAT((*db)["command"].get<std::string>(), Catch::Contains("faults=[{crash: db, at: 5s, for: 4s}]"));
+  const nlohmann::json* app = row(j, "crash app/0 (one of its replicas)");
+  REQUIRE(app);
+  CHECK((*app)["single_point_of_failure"] == false);
+  CHECK((*app)["availability"]["during"].get<double>() == Approx(0.5).margin(0.1));
+  CHECK_THAT(o.out, Catch::Contains("SINGLE POINT OF FAILURE") && Catch::Contains("single points of failure: crash db"));
+
+  std::string two = write_temp("no-spof.yaml", design("no-spof", 2));
+  Outcome n = run_archsim({"failures", two, "--out", two + ".fail", "--jobs", "2"});
+  INFO(n.err);
+  REQUIRE(n.exit_code == 0);
+  nlohmann::json k = read_json(two + ".fail/failures.json");
+  CHECK(k["single_points_of_failure"].empty());
+  for (const auto& r : k["failures"]) {
+    INFO(r["failure"]);
+    CHECK(r["availability"]["during"].get<double>() > 0.3);
+  }
+  CHECK_THAT(n.out, Catch::Contains("single points of failure: none"));
+}
+
+TEST_CASE("Failures: a window outside the measured window is refused", "[failures]") {
+  std::string f = write_temp("spof-window.yaml", design("w", 1));
+  Outcome o = run_archsim({"failures", f, "--at", "11s", "--for", "5s"});
+  CHECK(o.exit_code == 2);
+  CHECK(o.out.empty());
+  CHECK_THAT(o.err, Catch::Contains("the window must lie within the measured window"));
+}
