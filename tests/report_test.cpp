@@ -568,3 +568,37 @@ TEST_CASE("Report: the time series leaves a gap where nothing completed, and sha
   CHECK(svg.find("<!-- backlog -->") != std::string::npos);
   for (const auto& f : index["figures"]) CHECK(png_width(dir + "/" + f["png"].get<std::string>()) <= kPageWidthPx);
 }
+
+TEST_CASE("Report: a variant that adds a fault runs with it, and its time series shades it", "[report]") {
+  // System under consideration: an experiment comparing three-tier (5k req/s, 6 s, 1 s warm-up) as
+  // it is with a variant whose add_faults crashes every app replica from 2 s to 4 s. Expectations:
+  // the variant's run reports the fault and the other's has none; the variant's time series shades
+  // and names the window, the other's does not.
+  std::string exp = "name: crash-variant\ndescription: three-tier with and without an app crash\n"
+                    "topology: " + source_path("topologies/three-tier.yaml") + "\n"
+                    "set: {run.duration: 6s, run.warmup: 1s, components.users.arrival.rate: 5k/s}\n"
+                    "compare:\n"
+                    "  as-is: {set: {}}\n"
+                    "  app-crash:\n"
+                    "    add_faults:\n"
+                    "      - {crash: app, at: 2s, for: 2s}\n";
+  std::string file = write_temp("crash-variant.yaml", exp);
+  std::string out = fresh_dir("crash-variant") + "/exp";
+  Outcome e = run_archsim({"experiment", file, "--out", out, "--jobs", "2"});
+  INFO(e.err);
+  REQUIRE(e.exit_code == 0);
+  auto summary = [&](const std::string& id) { return nlohmann::json::parse(slurp(out + "/points/" + id + "/r1/summary.json")); };
+  nlohmann::json crashed = summary("app-crash"), plain = summary("as-is");
+  REQUIRE(crashed.contains("faults"));
+  CHECK(crashed["faults"][0]["kind"] == "crash");
+  CHECK(crashed["faults"][0]["target"] == "app");
+  CHECK_FALSE(plain.contains("faults"));
+  for (const char* id : {"app-crash", "as-is"}) {
+    std::string run = out + "/points/" + id + "/r1";
+    Outcome p = run_archsim({"plot", run});
+    INFO(id << ": " << p.err);
+    REQUIRE(p.exit_code == 0);
+    std::string svg = slurp(run + "/figures/timeseries.svg");
+    CHECK((svg.find("<!-- fault: crash app -->") != std::string::npos) == (std::string(id) == "app-crash"));
+  }
+}
