@@ -518,9 +518,6 @@ void add_capacity_command(CLI::App& app, CommandLine& a) {
   cap->add_option("--seed", a.cap.seed, "seed of replication 1 (replication k: seed + k - 1)");
   cap->add_option("--jobs", a.cap.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
   cap->add_option("--out", a.cap.run.out_dir, "the probes' folder (default: results/capacity-<topology name>)");
-  cap->add_option("--executor", a.cap.run.executor, "where probes run: local (default) or slurm")
-      ->check(CLI::IsMember({"local", "slurm"}));
-  cap->add_option("--partition", a.cap.run.slurm.partition, "slurm: the partition to submit to");
   cap->add_option("--network", a.cap.run.network, "--network for every run (auto, flow or latency; default auto)")
       ->check(CLI::IsMember({"auto", "flow", "latency"}));
   cap->add_flag("--json", a.cap.json, "print capacity.json on stdout instead of the table");
@@ -540,8 +537,6 @@ void add_failures_command(CLI::App& app, CommandLine& a) {
   f->add_option("--seed", a.fail.seed, "seed of replication 1");
   f->add_option("--jobs", a.fail.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
   f->add_option("--out", a.fail.run.out_dir, "the runs' folder (default: results/failures-<topology name>)");
-  f->add_option("--executor", a.fail.run.executor, "where runs go: local (default) or slurm")
-      ->check(CLI::IsMember({"local", "slurm"}));
   f->add_option("--network", a.fail.run.network, "--network for every run (auto, flow or latency; default auto)")
       ->check(CLI::IsMember({"auto", "flow", "latency"}));
   f->add_flag("--json", a.fail.json, "print failures.json on stdout instead of the table");
