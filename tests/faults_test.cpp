@@ -277,3 +277,25 @@ TEST_CASE("Faults: same inputs and seed, byte-identical outputs", "[faults]") {
   REQUIRE(a.exit_code == 0);
   CHECK(a.out == b.out);
 }
+
+TEST_CASE("Faults: a spike multiplies a client's rate in its window only", "[faults]") {
+  // System under consideration: a constant client at 100 requests/s for 9 s (no warm-up), spiked
+  // x3 from 3 s for 2 s, into a service with 1 ms of CPU. Expectations: 300 requests before the
+  // spike, 600 during it (counted by the fault as requests_sent), 400 after: about 1300 in all;
+  // every one completes; goodput is back to its level before within the second after the spike.
+  std::string yaml =
+      "name: spike\ncomponents:\n"
+      "  users: {kind: client, arrival: {process: constant, rate: 100/s}, requests: {get: {weight: 1}}, target: app}\n"
+      "  app: {kind: service, cores: 4, cpu: 1ms}\n"
+      "faults:\n  - {spike: {client: users, factor: 3}, at: 3s, for: 2s}\n"
+      "run: {duration: 9s}\n";
+  auto j = run_json(write_temp("spike.yaml", yaml));
+  const auto& f = j["faults"][0];
+  CHECK(f["kind"] == "spike");
+  CHECK(f["target"] == "users");
+  CHECK(f["factor"] == 3.0);
+  CHECK(f["requests_sent"].get<double>() == Approx(600).margin(2));
+  CHECK(j["requests"]["generated"].get<double>() == Approx(1300).margin(3));
+  CHECK(j["requests"]["failed"] == 0);
+  CHECK(f["recovery"]["recovered"] == true);
+}

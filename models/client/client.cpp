@@ -72,14 +72,21 @@ bool Client::read_trace_line(double* t, int* type, int64_t* key) {
   return false;
 }
 
+void Client::on_condition(Context& ctx, const NodeCondition& c, bool active) {
+  if (c.kind != NodeCondition::Kind::Spike) return;
+  rate_factor_ = active ? c.factor : 1;
+  spike_sent_ = active ? c.affected : nullptr;
+  (void)ctx;  // the arrival already drawn keeps its time; the next ones follow the new rate
+}
+
 void Client::schedule_next_arrival(Context& ctx) {
   double gap = 0;
   switch (p_.process) {
     case Process::Poisson:
-      gap = rng_.exponential(1.0 / p_.rate);
+      gap = rng_.exponential(1.0 / (p_.rate * rate_factor_));
       break;
     case Process::Constant:
-      gap = 1.0 / p_.rate;
+      gap = 1.0 / (p_.rate * rate_factor_);
       break;
     case Process::Trace: {
       double t;
@@ -113,6 +120,7 @@ void Client::send_request(Context& ctx, int64_t user, int type, int64_t key) {
   m->response_bytes = tp.response_bytes;
   InFlight& f = in_flight_.insert(id);
   stats_->outstanding.add(t, 1);
+  if (spike_sent_) ++*spike_sent_;
   f.sent = t;
   f.type = static_cast<uint16_t>(type);
   f.user = user;

@@ -49,6 +49,8 @@ class Client : public ModelNode {
   void on_message(Context& ctx, MessagePtr msg) override;
   void on_timer(Context& ctx, uint64_t tag) override;
   void on_end(Context& ctx) override;
+  // A load spike (NodeCondition::Kind::Spike): the rate times its factor while it holds.
+  void on_condition(Context& ctx, const NodeCondition& c, bool active) override;
 
  private:
   struct InFlight {
@@ -64,6 +66,8 @@ class Client : public ModelNode {
   bool read_trace_line(double* t, int* type, int64_t* key);
 
   Params p_;
+  double rate_factor_ = 1;               // a spike's factor while one holds
+  uint64_t* spike_sent_ = nullptr;       // the spike's count of requests sent while it holds
   ClientStats* stats_;
   Rng rng_;
   std::vector<double> cumulative_;

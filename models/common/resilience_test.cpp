@@ -515,6 +515,18 @@ TEST_CASE("retry-storm.yaml: a slow window sets off a storm that outlives it; a 
   CHECK(rc["recovered"] == true);
   CHECK(rc["recovery_s"].get<double>() < 1);
   CHECK_FALSE(rc.contains("sustained_by"));
+
+  // A load spike sets off the same storm: twice the users for the same 5 s, no slowdown. Without a
+  // budget it outlives the spike, sustained by the retries; with the budget and jitter it does not.
+  std::vector<std::string> spike = {"--set", "faults=[{spike: {client: users, factor: 2}, at: 10s, for: 5s}]"};
+  const auto& wave = run_once(source_path("topologies/retry-storm.yaml"), spike);
+  CHECK(wave["faults"][0]["kind"] == "spike");
+  CHECK(wave["faults"][0]["recovery"]["recovered"] == false);
+  CHECK_THAT(wave["faults"][0]["recovery"]["sustained_by"].get<std::string>(), Catch::StartsWith("retries"));
+  std::vector<std::string> spike_fixed = spike;
+  spike_fixed.insert(spike_fixed.end(), fix.begin(), fix.end());
+  const auto& absorbed = run_once(source_path("topologies/retry-storm.yaml"), spike_fixed);
+  CHECK(absorbed["faults"][0]["recovery"]["recovered"] == true);
 }
 
 TEST_CASE("notification-service.yaml: idempotency keys stop duplicate sends; the DLQ takes what failed",

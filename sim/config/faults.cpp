@@ -13,7 +13,7 @@ namespace archsim {
 
 namespace {
 
-constexpr const char* kKinds[] = {"crash", "partition", "link_down", "slow", "disk_full", "region_down"};
+constexpr const char* kKinds[] = {"crash", "partition", "link_down", "slow", "disk_full", "region_down", "spike"};
 
 // `comp` or `comp/N` into the fault's component and replica.
 void read_component_target(const Source& src, const YAML::Node& node, const std::string& what, Fault& f) {
@@ -98,6 +98,15 @@ void read_slow(const Source& src, const YAML::Node& node, const LatencyTable& ta
   if (m.has("latency")) f.latency = read_added_latency(src, m.get("latency"), table);
 }
 
+// `{client: users, factor: 3}`: the client sends at three times its rate while the fault holds.
+void read_spike(const Source& src, const YAML::Node& node, Fault& f) {
+  MapReader m(src, node, "a spike", {"client", "factor"});
+  f.component = read_string(src, m.require("client"), "client");
+  f.target_loc = src.location(m.get("client"));
+  f.factor = read_number(src, m.require("factor"), "factor", 0, 1e6);
+  if (f.factor <= 1) src.fail(m.get("factor"), "factor must be above 1: a spike sends more than the client's rate");
+}
+
 std::string join_names(const std::vector<std::string>& v, const char* sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
@@ -114,6 +123,7 @@ const char* to_string(Fault::Kind k) {
     case Fault::Kind::Slow: return "slow";
     case Fault::Kind::DiskFull: return "disk_full";
     case Fault::Kind::RegionDown: return "region_down";
+    case Fault::Kind::Spike: return "spike";
   }
   return "?";
 }
@@ -131,6 +141,7 @@ std::string Fault::target() const {
 
 std::string Fault::name() const {
   std::string n = fmt::format("{} {}", to_string(kind), target());
+  if (kind == Kind::Spike) n += fmt::format(" x{:g}", factor);
   if (kind == Kind::Slow) {
     if (factor != 1) n += fmt::format(" x{:g}", factor);
     if (latency > 0) n += " +" + format_duration(latency);
@@ -143,7 +154,7 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
     src.fail(node, "faults must be a list, e.g. [{crash: cache/0, at: 5s, for: 10s}]");
   std::vector<Fault> out;
   for (const auto& n : node) {
-    MapReader m(src, n, "a fault", {"crash", "partition", "link_down", "slow", "disk_full", "region_down", "at", "for", "until",
+    MapReader m(src, n, "a fault", {"crash", "partition", "link_down", "slow", "disk_full", "region_down", "spike", "at", "for", "until",
                                         "mtbf", "mttr"});
     Fault f;
     f.loc = src.location(n);
@@ -156,7 +167,7 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
       }
     if (kind.empty())
       src.fail(n, "a fault needs its kind and target; known kinds: crash, partition, link_down, slow, disk_full, "
-                  "region_down "
+                  "region_down, spike "
                   "(e.g. crash: cache/0)");
     YAML::Node v = m.get(kind);
     if (kind == "crash") {
@@ -172,6 +183,9 @@ std::vector<Fault> load_faults(const Source& src, const YAML::Node& node, const 
       f.kind = Fault::Kind::RegionDown;
       f.region = read_string(src, v, "region_down");
       f.target_loc = src.location(v);
+    } else if (kind == "spike") {
+      f.kind = Fault::Kind::Spike;
+      read_spike(src, v, f);
     } else if (kind == "link_down") {
       f.kind = Fault::Kind::LinkDown;
       read_link(src, v, "link_down", f);
@@ -291,6 +305,13 @@ void validate_faults(const Topology& t) {
                                        hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
       }
       const KindTraits& k = c->kind->traits();
+      if (f.kind == Fault::Kind::Spike &&
+          (!k.client || (c->arrival.process != ArrivalSpec::Process::Poisson &&
+                         c->arrival.process != ArrivalSpec::Process::Constant)))
+        fail(f.target_loc, fmt::format("'{}' is {}; a spike multiplies the rate of a client with a poisson or "
+                                       "constant arrival",
+                                       c->name, k.client ? "a client without a rate (closed loop or trace)"
+                                                         : std::string("a ") + c->kind->name()));
       if (f.kind == Fault::Kind::DiskFull && !k.has_disk)
         fail(f.target_loc, fmt::format("'{}' is a {}; disk_full applies to {} (their writes fail)", c->name,
                                        c->kind->name(), kinds_with(&KindTraits::has_disk)));

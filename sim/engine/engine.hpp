@@ -53,9 +53,9 @@ class Context {
 // `affected`, when set, is where the node counts the requests the condition changed (the
 // summary's `faults` list reports it); it outlives the run.
 struct NodeCondition {
-  enum class Kind : uint8_t { Slow, DiskFull };
+  enum class Kind : uint8_t { Slow, DiskFull, Spike };
   Kind kind = Kind::Slow;
-  double factor = 1;   // Slow: cpu, io and delay times are multiplied by this
+  double factor = 1;   // Slow: cpu, io and delay times are multiplied by this; Spike: a client's rate
   double latency = 0;  // Slow: seconds added to every request served
   uint64_t* affected = nullptr;
 };

@@ -8,8 +8,9 @@
 // end whose mean goodput is at least 90% of that level, and the recovery time runs from the end
 // to the first of them.
 //
-// Left out on purpose: load spikes (the topology has no such trigger), and faults whose windows
-// overlap (each is judged on its own).
+// A load spike (`spike:` fault) is judged the same way: the level before it, and goodput after it.
+//
+// Left out on purpose: faults whose windows overlap (each is judged on its own).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -574,6 +574,7 @@ nlohmann::ordered_json faults_json(const RunResult& r) {
     fj["target"] = f.spec->target();
     fj["start_s"] = f.start;
     fj["end_s"] = f.end < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.end);
+    if (f.spec->kind == Fault::Kind::Spike) fj["factor"] = f.spec->factor;
     if (f.spec->kind == Fault::Kind::Slow) {
       fj["factor"] = f.spec->factor;
       fj["latency_ms"] = f.spec->latency * 1e3;

@@ -119,6 +119,13 @@ void schedule_faults(const Topology& t, const std::map<std::string, std::vector<
         ef.condition.affected = &o.count;
         o.effect = "requests_slowed";
         break;
+      case Fault::Kind::Spike:
+        ef.kind = Engine::Fault::Kind::Condition;
+        ef.condition.kind = NodeCondition::Kind::Spike;
+        ef.condition.factor = f.factor;
+        ef.condition.affected = &o.count;
+        o.effect = "requests_sent";
+        break;
       default:
         ef.kind = Engine::Fault::Kind::Condition;
         ef.condition.kind = NodeCondition::Kind::DiskFull;

@@ -38,7 +38,7 @@ struct Topology;
 struct Component;
 
 struct Fault {
-  enum class Kind { Crash, Partition, LinkDown, Slow, DiskFull, RegionDown };
+  enum class Kind { Crash, Partition, LinkDown, Slow, DiskFull, RegionDown, Spike };
   Kind kind = Kind::Crash;
   // crash, disk_full, slow of a component: the target component and replica (-1 = every replica).
   std::string component;
@@ -50,6 +50,8 @@ struct Fault {
   std::string link_a, link_b;
   // slow: service times (component) or the link's latency are multiplied by `factor`, then
   // `latency` seconds are added (per request served, or per message over the link).
+  // spike: the client `component` sends at `factor` times its rate (a load spike, a retry wave from
+  // outside, a marketing push).
   double factor = 1;
   double latency = 0;
   double at = 0;          // seconds from the start of the run
