@@ -383,6 +383,31 @@ std::string store_replica_load(const RunResult& r, const ComponentStats& s, size
                      pct(util), s.cores_per_replica, fmt::join(others, ", "));
 }
 
+// With no saturated resource, 1% or more of the requests failing came from faults or the design's
+// own limits, not from load: the verdict says so, or "none" would read as a healthy design.
+std::string failures_without_saturation(const RunResult& r) {
+  uint64_t ended = 0, failed = 0;
+  for (const auto& c : r.clients) {
+    ended += c.completed + c.rejected + c.timed_out + c.failed_downstream;
+    failed += c.rejected + c.timed_out + c.failed_downstream;
+  }
+  std::string failures;
+  if (ended > 0 && static_cast<double>(failed) >= 0.01 * static_cast<double>(ended)) {
+    std::string reasons;
+    const nlohmann::ordered_json by = failed_by_reason_json(r.clients);
+    for (const auto& el : by.items())
+      if (el.value().get<uint64_t>() > 0)
+        reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", el.key(), el.value().get<uint64_t>());
+    failures = fmt::format("; yet {} of {} requests failed ({}): {}", failed, ended, reasons,
+                           r.topology->faults.empty()
+                               ? "the design's own limits refused them (rate limits, queue bounds, timeouts), not "
+                                 "saturation"
+                               : "faults or the design's own limits (rate limits, queue bounds, timeouts) failed them, "
+                                 "not saturation; see the faults and the availability");
+  }
+  return failures;
+}
+
 }  // namespace
 
 Verdict bottleneck(const RunResult& r) {
@@ -522,27 +547,7 @@ Verdict bottleneck(const RunResult& r) {
         busiest = fmt::format("{} {}", c.stats.name, name);
       }
   }
-  // Failures without a saturated resource come from faults or limits, not load: the verdict says
-  // so, or "none" would read as a healthy design.
-  uint64_t ended = 0, failed = 0;
-  for (const auto& c : r.clients) {
-    ended += c.completed + c.rejected + c.timed_out + c.failed_downstream;
-    failed += c.rejected + c.timed_out + c.failed_downstream;
-  }
-  std::string failures;
-  if (ended > 0 && static_cast<double>(failed) >= 0.01 * static_cast<double>(ended)) {
-    std::string reasons;
-    const nlohmann::ordered_json by = failed_by_reason_json(r.clients);
-    for (const auto& el : by.items())
-      if (el.value().get<uint64_t>() > 0)
-        reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", el.key(), el.value().get<uint64_t>());
-    failures = fmt::format("; yet {} of {} requests failed ({}): {}", failed, ended, reasons,
-                           r.topology->faults.empty()
-                               ? "the design's own limits refused them (rate limits, queue bounds, timeouts), not "
-                                 "saturation"
-                               : "faults or the design's own limits (rate limits, queue bounds, timeouts) failed them, "
-                                 "not saturation; see the faults and the availability");
-  }
+  const std::string failures = failures_without_saturation(r);
   if (best == 0) return {"", "none", "no resource is saturated and no request waits; every resource is idle" + failures};
   return {"", "none",
           fmt::format("no resource is saturated and no request waits long; the busiest is {} at {}{}", busiest,
