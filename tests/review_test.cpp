@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -107,6 +108,70 @@ TEST_CASE("Review: every section is there and its numbers are the runs' own", "[
     CHECK_THAT(md, Catch::Contains("url-shortener declares no costs"));
     // Writes x100: shortens 100/s -> 10k/s while redirects stay 9.9k/s.
     CHECK_THAT(md, Catch::Contains("10000.0/s -> 19900.0/s"));
+  }
+}
+
+// System under consideration: two regions 80 ms apart, 100 req/s from each (3 reads to 1 write)
+// straight to an ap replicated store (one replica per region, R = W = 1) that costs $100 per
+// replica-month, partitioned from 2 s to 4 s of a 6 s run. Expectations: section 5 gives the
+// store's mode and the run's stale reads, lost writes and convergence, as summary.json has them;
+// the region RTT and cp mutations run (cp as a topology of its own, without the ap-only quorum),
+// and cp costs availability under the partition; section 7 gives the summary's $/month.
+TEST_CASE("Review: a replicated store's choice under partition, its mutations and its cost", "[review]") {
+  static const std::string file = write_temp("review-store.yaml", R"(name: review-store
+regions: [us, eu]
+network:
+  links:
+    - {between: [us, eu], rtt: 80ms, bandwidth: 10Gbps}
+components:
+  us_users: {kind: client, region: us, arrival: {process: poisson, rate: 100/s}, requests: {read: {weight: 3, keys: {count: 100}}, write: {weight: 1, keys: {count: 100}}}, target: store, timeout: 2s}
+  eu_users: {kind: client, region: eu, arrival: {process: poisson, rate: 100/s}, requests: {read: {weight: 3, keys: {count: 100}}, write: {weight: 1, keys: {count: 100}}}, target: store, timeout: 2s}
+  store:
+    kind: replicated_store
+    replicas: [us, eu]
+    consistency: ap
+    quorum: {n: 2, r: 1, w: 1}
+    cost: {per_replica_month: $100}
+faults:
+  - {partition: [[us], [eu]], at: 2s, for: 2s}
+run: {duration: 6s, warmup: 1s}
+)");
+  static const std::string out = file + ".d";
+  static const Outcome o = [] {
+    std::filesystem::remove_all(out);
+    return run_archsim({"review", file, "--steps", "1", "--precision", "25%", "--jobs", "2", "--out", out});
+  }();
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  std::string md = read_text(out + "/review.md");
+  nlohmann::json run = read_json(out + "/run/summary.json");
+
+  SECTION("the store's numbers are the simulated run's") {
+    const auto& st = run["stores"]["store"];
+    CHECK_THAT(md, Catch::Contains(fmt::format("store (ap): reads {:.3f}%", 100 * st["availability"]["read"].get<double>())));
+    CHECK_THAT(md, Catch::Contains(fmt::format("{} stale read(s) of {} checked", st["stale_reads"].dump(), st["reads_checked"].dump())));
+    CHECK_THAT(md, Catch::Contains(fmt::format("{} of {} acknowledged write(s) lost", st["lost_acknowledged_writes"].dump(),
+                                               st["writes_acknowledged"].dump())));
+    CHECK_THAT(md, Catch::Contains("healed at 4 s"));
+  }
+
+  SECTION("without --slo the SLO is ten times the simulated p99, rounded up") {
+    int limit = static_cast<int>(std::max(1.0, std::ceil(10 * run["latency_ms"]["p99"].get<double>())));
+    CHECK_THAT(md, Catch::Contains(fmt::format("No --slo was given: the SLO is p99<={}ms", limit)));
+  }
+
+  SECTION("the region RTT and cp mutations run; cp loses availability to the partition") {
+    nlohmann::json base = read_json(out + "/mutations/points/baseline/r1/summary.json");
+    nlohmann::json cp = read_json(out + "/mutations/points/stricter-consistency/r1/summary.json");
+    CHECK(cp["stores"]["store"]["consistency"] == "cp");
+    CHECK(cp["availability"]["availability"].get<double>() < base["availability"]["availability"].get<double>());
+    CHECK_THAT(md, Catch::Contains("store (without its ap-only quorum)"));
+    CHECK_THAT(md, Catch::Contains("every region link's rtt to 800 ms (was us-eu 80 ms)"));
+    CHECK(std::filesystem::exists(out + "/mutations/points/cross-region-rtt-800ms/r1/summary.json"));
+  }
+
+  SECTION("the cost is the summary's") {
+    CHECK_THAT(md, Catch::Contains(fmt::format("${:.2f}/month", run["cost"]["monthly_usd"].get<double>())));
   }
 }
 

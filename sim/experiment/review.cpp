@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -225,6 +226,7 @@ struct Mutation {
   std::string what;     // what it changes, with the numbers
   std::vector<std::string> sets;
   std::string skipped;  // why it does not apply; empty = it runs
+  std::string topology; // a topology of its own (extending the design); empty = the design's
 };
 
 std::string weight_set(const Component& c, const RequestType& r, double w) {
@@ -234,7 +236,7 @@ std::string weight_set(const Component& c, const RequestType& r, double w) {
 // Writes x100, reads unchanged: a client's rate grows by (reads + 100 writes) / (reads + writes)
 // and its weights (normalised by the loader) follow.
 Mutation write_volume_x100(const Topology& t) {
-  Mutation m{"write-volume-x100", "", {}, ""};
+  Mutation m{"write-volume-x100", "", {}, "", ""};
   double before = 0, after = 0;
   for (const auto& c : t.components) {
     if (!c.kind->traits().client) continue;
@@ -262,7 +264,7 @@ Mutation write_volume_x100(const Topology& t) {
 
 // The read and write shares of every client swapped, its rate unchanged.
 Mutation mix_reversed(const Topology& t) {
-  Mutation m{"read-write-reversed", "", {}, ""};
+  Mutation m{"read-write-reversed", "", {}, "", ""};
   std::string shares;
   for (const auto& c : t.components) {
     if (!c.kind->traits().client) continue;
@@ -280,7 +282,7 @@ Mutation mix_reversed(const Topology& t) {
 }
 
 Mutation rtt_800ms(const Topology& t) {
-  Mutation m{"cross-region-rtt-800ms", "", {}, ""};
+  Mutation m{"cross-region-rtt-800ms", "", {}, "", ""};
   std::string was;
   for (size_t i = 0; i < t.network.links.size(); ++i) {
     const RegionLink& l = t.network.links[i];
@@ -292,35 +294,88 @@ Mutation rtt_800ms(const Topology& t) {
   return m;
 }
 
-Mutation budget_cut_80(const Topology& t) {
-  Mutation m{"budget-cut-80", "", {}, ""};
-  std::string changed;
+// Each component's cut is checked alone: one the topology refuses (a replicated store's replicas
+// are its regions) is left as it is and named.
+Mutation budget_cut_80(const Topology& t, const std::string& file, const std::vector<std::string>& sets) {
+  Mutation m{"budget-cut-80", "", {}, "", ""};
+  std::string changed, kept;
   for (const auto& c : t.components) {
     if (c.kind->traits().client || c.kind->traits().single_node) continue;
     int64_t n = std::max<int64_t>(1, std::llround(c.replicas * 0.2));
     if (n == c.replicas) continue;
-    m.sets.push_back(fmt::format("components.{}.replicas={}", c.name, n));
+    std::string set = fmt::format("components.{}.replicas={}", c.name, n);
+    std::vector<std::string> all = sets;
+    all.push_back(set);
+    try {
+      validate_topology(load_topology(file, all));
+    } catch (const ConfigError&) {
+      kept += fmt::format("{}{}", kept.empty() ? "" : ", ", c.name);
+      continue;
+    }
+    m.sets.push_back(set);
     changed += fmt::format("{}{} {} -> {}", changed.empty() ? "" : ", ", c.name, c.replicas, n);
   }
-  if (m.sets.empty()) m.skipped = "every component already runs on one replica, the fewest x0.2 leaves";
-  else m.what = "replicas x0.2, at least 1: " + changed;
+  if (m.sets.empty()) m.skipped = "no component's replicas can be cut: every one already runs on one replica, the fewest x0.2 leaves" +
+                                  (kept.empty() ? std::string() : ", or refuses `replicas: N` (" + kept + ")");
+  else m.what = "replicas x0.2, at least 1: " + changed + (kept.empty() ? "" : "; kept (the topology refuses `replicas: N`): " + kept);
   return m;
 }
 
-// The stores come from the simulated run's summary (`stores.<name>.consistency`).
-Mutation stricter_consistency(const json& summary) {
-  Mutation m{"stricter-consistency", "", {}, ""};
+// The stores come from the simulated run's summary (`stores.<name>.consistency`). An ap store's
+// own keys (quorum, conflict, ...) are refused on a cp store, and `--set` cannot remove a key: the
+// mutation is a topology of its own in `dir`, extending the design, with `consistency: cp` and
+// `key: ~` for each key the loader names as ap-only.
+Mutation stricter_consistency(const json& summary, const std::string& file, const std::vector<std::string>& sets,
+                              const std::string& dir) {
+  Mutation m{"stricter-consistency", "", {}, "", ""};
   const json* stores = at(summary, {"stores"});
-  std::string names;
+  std::map<std::string, std::vector<std::string>> removed;  // by store
   if (stores && stores->is_object())
     for (const auto& [name, s] : stores->items())
-      if (text_at(s, {"consistency"}) == "ap") {
-        m.sets.push_back(fmt::format("components.{}.consistency=cp", name));
-        names += (names.empty() ? "" : ", ") + name;
-      }
+      if (text_at(s, {"consistency"}) == "ap") removed[name];
   if (!stores || stores->empty()) m.skipped = "the design has no replicated_store";
-  else if (m.sets.empty()) m.skipped = "every replicated store is already cp";
-  else m.what = "replicated stores ap -> cp: " + names;
+  else if (removed.empty()) m.skipped = "every replicated store is already cp";
+  if (!m.skipped.empty()) return m;
+  m.topology = dir + "/stricter-consistency.yaml";
+  auto text = [&] {
+    std::string t = fmt::format("# {}, its replicated stores cp\nextends: {}\ncomponents:\n", file, fs::absolute(file).string());
+    for (const auto& [name, keys] : removed) {
+      t += fmt::format("  {}:\n    consistency: cp\n", name);
+      for (const auto& k : keys) t += fmt::format("    {}: ~\n", k);
+    }
+    return t;
+  };
+  const std::string kApOnly = "' applies to `consistency: ap` only";
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::ofstream(m.topology) << text();
+    try {
+      validate_topology(load_topology(m.topology, sets));
+      break;
+    } catch (const ConfigError& e) {
+      std::string msg = e.what();
+      size_t end = msg.find(kApOnly), start = end == std::string::npos ? end : msg.rfind('\'', end - 1);
+      if (start == std::string::npos) break;  // refused for another reason: run_mutations says why
+      std::string key = msg.substr(start + 1, end - start - 1);
+      bool added = false;
+      for (auto& [name, keys] : removed)
+        if (msg.find("error: '" + key) != std::string::npos && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+          keys.push_back(key);  // the first store still holding it (stores are checked in file order)
+          added = true;
+          break;
+        }
+      if (!added) break;
+    }
+  }
+  std::string names;
+  for (const auto& [name, keys] : removed) {
+    names += fmt::format("{}{}", names.empty() ? "" : "; ", name);
+    if (!keys.empty()) {
+      std::string ks;
+      for (const auto& k : keys) ks += (ks.empty() ? "" : ", ") + k;
+      names += " (without its ap-only " + ks + ")";
+    }
+  }
+  m.what = "replicated stores ap -> cp: " + names + ", as " + m.topology;
   return m;
 }
 
@@ -406,8 +461,9 @@ class Review {
   }
 
   int run_mutations() {
-    mutations_ = {write_volume_x100(t_), mix_reversed(t_), rtt_800ms(t_), budget_cut_80(t_),
-                  stricter_consistency(summary_)};
+    make_output_dir(out_ + "/mutations", "review --out");
+    mutations_ = {write_volume_x100(t_), mix_reversed(t_), rtt_800ms(t_), budget_cut_80(t_, file_, o_.sets),
+                  stricter_consistency(summary_, file_, o_.sets, out_ + "/mutations")};
     Experiment e;
     e.file = file_;
     e.name = "review-" + t_.name + "-mutations";
@@ -415,28 +471,30 @@ class Review {
     e.topology = file_;
     e.seed = o_.seed;
     e.has_mutations = true;
-    e.points.push_back(point("baseline", {}));
+    e.points.push_back(point(Mutation{"baseline", "", {}, "", ""}));
     for (auto& m : mutations_) {
       if (!m.skipped.empty()) continue;
       std::vector<std::string> all = o_.sets;
       all.insert(all.end(), m.sets.begin(), m.sets.end());
       try {
-        validate_topology(load_topology(file_, all));
+        validate_topology(load_topology(m.topology.empty() ? file_ : m.topology, all));
       } catch (const ConfigError& err) {
         m.skipped = std::string("the topology refuses it: ") + err.what();
         continue;
       }
-      e.points.push_back(point(m.id, m.sets));
+      e.points.push_back(point(m));
     }
     ExperimentOptions eo = o_.run;
     eo.out_dir = out_ + "/mutations";
     return run_experiment(e, eo);
   }
 
-  ExperimentPoint point(const std::string& id, const std::vector<std::string>& sets) const {
+  ExperimentPoint point(const Mutation& m) const {
+    const std::string& id = m.id;
+    const std::vector<std::string>& sets = m.sets;
     ExperimentPoint pt;
     pt.id = id;
-    pt.topology = file_;
+    pt.topology = m.topology.empty() ? file_ : m.topology;
     pt.mutation = id;
     auto add = [&](const std::string& s, const std::string& where) {
       pt.overrides.push_back({s.substr(0, s.find('=')), s.substr(s.find('=') + 1), where});
@@ -446,9 +504,10 @@ class Review {
     return pt;
   }
 
-  std::string point_command(const std::string& id, const std::vector<std::string>& sets) const {
-    std::vector<std::string> argv{"archsim", "run", file_};
-    for (const auto& a : point(id, sets).assignments()) argv.insert(argv.end(), {"--set", a});
+  std::string point_command(const Mutation& m) const {
+    ExperimentPoint pt = point(m);
+    std::vector<std::string> argv{"archsim", "run", pt.topology};
+    for (const auto& a : pt.assignments()) argv.insert(argv.end(), {"--set", a});
     argv.insert(argv.end(), {"--seed", std::to_string(o_.seed)});
     return command_line(argv);
   }
@@ -660,13 +719,13 @@ Section Review::mutations_section() const {
                     or_dash(number(*base, {"latency_ms", "p99"}), ms), or_dash(number(*base, {"throughput_rps"}), rate),
                     or_dash(availability_of(*base), avail), verdict_of(*base)));
   Table tab{{"mutation", "change", "p99", "Δp99", "throughput", "Δthroughput", "availability", "Δavailability", "bottleneck"}, {}};
-  s.commands.push_back(point_command("baseline", {}));
+  s.commands.push_back(point_command(Mutation{"baseline", "", {}, "", ""}));
   for (const auto& m : mutations_) {
     if (!m.skipped.empty()) {
       s.say(fmt::format("{}: not run: {}.", m.id, m.skipped));
       continue;
     }
-    s.commands.push_back(point_command(m.id, m.sets));
+    s.commands.push_back(point_command(m));
     auto j = summary_of(m.id);
     if (!j) {
       tab.rows.push_back({m.id, m.what, "run failed", "-", "-", "-", "-", "-", "-"});
