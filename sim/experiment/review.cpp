@@ -172,6 +172,7 @@ std::string text_at(const json& j, std::initializer_list<const char*> path) {
   return p && p->is_string() ? p->get<std::string>() : "";
 }
 std::string or_dash(std::optional<double> v, std::string (*f)(double)) { return v ? f(*v) : "-"; }
+std::string ms_or_none(std::optional<double> v) { return v ? ms(*v) : "- (none completed)"; }
 
 json read_json(const std::string& path) {
   std::ifstream in(path);
@@ -185,6 +186,14 @@ std::optional<double> availability_of(const json& s) {
   auto ok = number(s, {"requests", "completed"}), failed = number(s, {"requests", "failed"});
   if (!ok || !failed || *ok + *failed <= 0) return std::nullopt;
   return *ok / (*ok + *failed);
+}
+
+// A latency statistic of the completed requests; nullopt when none completed (the summary's 0 is
+// then no latency at all).
+std::optional<double> latency(const json& s, const char* stat) {
+  auto count = number(s, {"latency_ms", "count"});
+  if (count && *count == 0) return std::nullopt;
+  return number(s, {"latency_ms", stat});
 }
 
 std::string verdict_of(const json& s) {
@@ -395,7 +404,7 @@ class Review {
     draw_design();
     if (!run_design()) return kSomeRunsFailed;
     if (slos_.empty()) {
-      double p99 = number(summary_, {"latency_ms", "p99"}).value_or(1);
+      double p99 = latency(summary_, "p99").value_or(1);
       slos_.push_back(parse_slo(fmt::format("p99<={}ms", std::max(1.0, std::ceil(10 * p99)))));
       slo_chosen_ = true;
     }
@@ -580,8 +589,8 @@ Section Review::estimate_section() const {
   const json& sum = summary_;
   s.say(fmt::format("Simulated ({}/run): throughput {}, p50 {}, p99 {}, availability {}; bottleneck verdict: {}{}; "
                     "the measured window was {}.",
-                    out_, or_dash(number(sum, {"throughput_rps"}), rate), or_dash(number(sum, {"latency_ms", "p50"}), ms),
-                    or_dash(number(sum, {"latency_ms", "p99"}), ms), or_dash(availability_of(sum), avail),
+                    out_, or_dash(number(sum, {"throughput_rps"}), rate), ms_or_none(latency(sum, "p50")),
+                    ms_or_none(latency(sum, "p99")), or_dash(availability_of(sum), avail),
                     verdict_of(sum),
                     text_at(sum, {"bottleneck", "evidence"}).empty() ? "" : " (" + text_at(sum, {"bottleneck", "evidence"}) + ")",
                     at(sum, {"steady_state", "steady"}) && sum["steady_state"]["steady"] == true ? "steady" : "not steady"));
@@ -608,7 +617,7 @@ Section Review::capacity_section() const {
   for (const auto& x : slos_) slos += (slos.empty() ? "" : ", ") + x.text;
   if (slo_chosen_)
     s.say(fmt::format("No --slo was given: the SLO is {}, ten times the simulated p99 ({}) rounded up to a millisecond.",
-                      slos, ms(number(summary_, {"latency_ms", "p99"}).value_or(0))));
+                      slos, ms_or_none(latency(summary_, "p99"))));
   json cap = read_json(out_ + "/capacity/capacity.json");
   s.say(fmt::format("Under {}, the ladder ({} wall(s) asked): {}.", slos, o_.steps, cap["ladder"].get<std::string>()));
   if (capacity_rc_) s.say("Some capacity probes failed to run; their folders under " + out_ + "/capacity hold the errors.");
@@ -716,7 +725,7 @@ Section Review::mutations_section() const {
     return s;
   }
   s.say(fmt::format("Baseline (seed {}): p99 {}, throughput {}, availability {}, bottleneck {}.", o_.seed,
-                    or_dash(number(*base, {"latency_ms", "p99"}), ms), or_dash(number(*base, {"throughput_rps"}), rate),
+                    ms_or_none(latency(*base, "p99")), or_dash(number(*base, {"throughput_rps"}), rate),
                     or_dash(availability_of(*base), avail), verdict_of(*base)));
   Table tab{{"mutation", "change", "p99", "Δp99", "throughput", "Δthroughput", "availability", "Δavailability", "bottleneck"}, {}};
   s.commands.push_back(point_command(Mutation{"baseline", "", {}, "", ""}));
@@ -734,9 +743,9 @@ Section Review::mutations_section() const {
     auto d = [&](std::optional<double> a, std::optional<double> b, double scale, const char* unit) {
       return a && b ? signed_num(scale * (*a - *b), unit) : std::string("-");
     };
-    auto p99 = number(*j, {"latency_ms", "p99"}), tp = number(*j, {"throughput_rps"});
+    auto p99 = latency(*j, "p99"), tp = number(*j, {"throughput_rps"});
     auto av = availability_of(*j);
-    tab.rows.push_back({m.id, m.what, or_dash(p99, ms), d(p99, number(*base, {"latency_ms", "p99"}), 1, " ms"),
+    tab.rows.push_back({m.id, m.what, ms_or_none(p99), d(p99, latency(*base, "p99"), 1, " ms"),
                         or_dash(tp, rate), d(tp, number(*base, {"throughput_rps"}), 1, "/s"), or_dash(av, avail),
                         d(av, availability_of(*base), 100, " pp"), verdict_of(*j)});
   }
