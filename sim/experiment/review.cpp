@@ -315,9 +315,16 @@ Mutation budget_cut_80(const Topology& t, const std::string& file, const std::ve
     std::string set = fmt::format("components.{}.replicas={}", c.name, n);
     std::vector<std::string> all = sets;
     all.push_back(set);
+    // Refused, or loaded with other replicas than asked (a database's follow from its shards and
+    // read replicas): kept as it is.
+    int64_t loaded = c.replicas;
     try {
-      validate_topology(load_topology(file, all));
+      Topology cut = load_topology(file, all);
+      validate_topology(cut);
+      loaded = cut.find(c.name)->replicas;
     } catch (const ConfigError&) {
+    }
+    if (loaded != n) {
       kept += fmt::format("{}{}", kept.empty() ? "" : ", ", c.name);
       continue;
     }
@@ -325,8 +332,8 @@ Mutation budget_cut_80(const Topology& t, const std::string& file, const std::ve
     changed += fmt::format("{}{} {} -> {}", changed.empty() ? "" : ", ", c.name, c.replicas, n);
   }
   if (m.sets.empty()) m.skipped = "no component's replicas can be cut: every one already runs on one replica, the fewest x0.2 leaves" +
-                                  (kept.empty() ? std::string() : ", or refuses `replicas: N` (" + kept + ")");
-  else m.what = "replicas x0.2, at least 1: " + changed + (kept.empty() ? "" : "; kept (the topology refuses `replicas: N`): " + kept);
+                                  (kept.empty() ? std::string() : ", or keeps its replicas when told `replicas: N` (" + kept + ")");
+  else m.what = "replicas x0.2, at least 1: " + changed + (kept.empty() ? "" : "; kept as they are (the topology refuses `replicas: N` for them, or derives their replicas otherwise): " + kept);
   return m;
 }
 
