@@ -185,5 +185,9 @@ TEST_CASE("Review: bad input exits 2 and writes nothing", "[review]") {
   Outcome set = run_archsim({"review", source_path("topologies/url-shortener.yaml"), "--set",
                              "components.redirect.replicas=many", "--out", out});
   CHECK(set.exit_code == 2);
+  CHECK_THAT(set.err, Catch::Contains("--set components.redirect.replicas=many: error:"));
+  Outcome trace = run_archsim({"review", source_path("topologies/rate-limiter.yaml"), "--out", out});
+  CHECK(trace.exit_code == 2);
+  CHECK_THAT(trace.err, Catch::Contains("rate-limiter.yaml:") && Catch::Contains("replays a trace"));
   CHECK_FALSE(std::filesystem::exists(out));
 }

@@ -401,6 +401,7 @@ class Review {
  public:
   Review(const std::string& file, const ReviewOptions& o) : file_(file), o_(o), t_(load_topology(file, o.sets)) {
     validate_topology(t_);
+    check_clients();
     out_ = o.run.out_dir.empty() ? "results/review-" + t_.name : o.run.out_dir;
     check_output_dir(out_, "review --out");
     slos_ = o.slos;
@@ -436,6 +437,20 @@ class Review {
   }
 
  private:
+  // What the capacity ladder would refuse, refused before anything runs.
+  void check_clients() const {
+    bool any = false;
+    for (const auto& c : t_.components) {
+      if (!c.kind->traits().client) continue;
+      any = true;
+      if (c.arrival.process == ArrivalSpec::Process::Trace)
+        throw ConfigError(fmt::format("{}:{}:{}: error: client '{}' replays a trace, whose rate the capacity ladder "
+                                      "cannot scale; give it a poisson or constant arrival to review the design",
+                                      file_, c.arrival.loc.line, c.arrival.loc.col, c.name));
+    }
+    if (!any) throw ConfigError(fmt::format("{}: error: the topology has no client: a review scales the clients' load", file_));
+  }
+
   // `archsim SUB FILE --set ...` as a user types it.
   std::vector<std::string> command(const std::string& sub) const {
     std::vector<std::string> argv{"archsim", sub, file_};
