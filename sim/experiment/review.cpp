@@ -409,8 +409,9 @@ class Review {
 
   int run() {
     make_output_dir(out_, "review --out");
+    bool ran = run_design();
     draw_design();
-    if (!run_design()) return kSomeRunsFailed;
+    if (!ran) return kSomeRunsFailed;
     if (slos_.empty()) {
       double p99 = latency(summary_, "p99").value_or(1);
       slos_.push_back(parse_slo(fmt::format("p99<={}ms", std::max(1.0, std::ceil(10 * p99)))));
@@ -463,9 +464,17 @@ class Review {
     return argv;
   }
 
+  // The simulated run's picture (its topology.dot: utilization and bottleneck drawn on the
+  // design), or the design alone when the run left none.
   void draw_design() {
     std::ostringstream dot;
-    write_design_dot(t_, nullptr, dot);
+    std::ifstream run_dot(out_ + "/run/topology.dot");
+    if (run_dot) {
+      dot << run_dot.rdbuf();
+      picture_from_run_ = true;
+    } else {
+      write_design_dot(t_, nullptr, dot);
+    }
     try {
       draw_svg(dot.str(), out_ + "/design.svg");
       svg_ = inline_svg(out_ + "/design.svg");
@@ -566,6 +575,7 @@ class Review {
   std::string out_;
   std::vector<Slo> slos_;
   bool slo_chosen_ = false;
+  bool picture_from_run_ = false;
   std::string svg_, picture_error_;
   json summary_;
   std::vector<Mutation> mutations_;
@@ -590,9 +600,18 @@ Section Review::design_section() const {
     tab.rows.push_back({c.name, c.kind->name(), replicas, cores, c.region.empty() ? "-" : c.region});
   }
   s.add(tab);
-  auto g = command("graph");
-  g.insert(g.end(), {"--svg", out_ + "/design.svg"});
-  s.commands.push_back(command_line(g));
+  if (picture_from_run_) {
+    std::string v = verdict_of(summary_);
+    s.say(fmt::format("The picture is the simulated run's ({}/run/topology.dot): each component filled by its busiest "
+                      "resource's utilization; {}.",
+                      out_, v == "none" ? "the run's verdict names no bottleneck" : "the bottleneck, " + v + ", outlined"));
+    s.commands.push_back(command_line(run_command()));
+    s.commands.push_back(command_line({"dot", "-Tsvg", out_ + "/run/topology.dot", "-o", out_ + "/design.svg"}));
+  } else {
+    auto g = command("graph");
+    g.insert(g.end(), {"--svg", out_ + "/design.svg"});
+    s.commands.push_back(command_line(g));
+  }
   return s;
 }
 
