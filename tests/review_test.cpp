@@ -74,6 +74,7 @@ TEST_CASE("Review: every section is there and its numbers are the runs' own", "[
     nlohmann::json run = read_json(out + "/run/summary.json");
     std::string p99 = fmt::format("p99 {:.4g} ms", run["latency_ms"]["p99"].get<double>());
     CHECK_THAT(md, Catch::Contains("Simulated (" + out + "/run)") && Catch::Contains(p99));
+    CHECK_THAT(page, Catch::Contains(p99));
     CHECK_THAT(md, Catch::Contains("archsim run " + source_path("topologies/url-shortener.yaml")));
   }
 
@@ -81,6 +82,7 @@ TEST_CASE("Review: every section is there and its numbers are the runs' own", "[
     nlohmann::json cap = read_json(out + "/capacity/capacity.json");
     const auto& rung = cap["rungs"][0];
     CHECK_THAT(md, Catch::Contains(rung["knee"]["text"].get<std::string>()));
+    CHECK_THAT(page, Catch::Contains(rung["knee"]["text"].get<std::string>()));
     CHECK_THAT(md, Catch::Contains(cap["ladder"].get<std::string>()));
     if (rung.contains("wall"))
       CHECK_THAT(md, Catch::Contains(rung["wall"]["component"].get<std::string>() + " " +

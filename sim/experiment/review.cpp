@@ -646,6 +646,9 @@ Section Review::estimate_section() const {
         tab.rows.push_back({c.name, r, "-", pct(*sim)});
   }
   s.add(tab);
+  std::string notes;
+  for (const auto& n : m.notes) notes += (notes.empty() ? "" : "; ") + n;
+  if (!notes.empty()) s.say("The back-of-envelope's assumptions: " + notes + ".");
   s.commands.push_back(command_line(command("estimate")));
   s.commands.push_back(command_line(run_command()));
   return s;
