@@ -28,6 +28,7 @@
 #include "sim/experiment/capacity.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/failures.hpp"
+#include "sim/experiment/review.hpp"
 #include "sim/analysis/cost.hpp"
 #include "sim/analysis/estimate.hpp"
 #include "sim/support/history.hpp"
@@ -355,11 +356,14 @@ struct CommandLine {
   std::vector<std::string> slos;  // capacity
   CapacityOptions cap;
   FailureOptions fail;
+  ReviewOptions rev;
+  std::string rev_precision = "5%";
   std::string cap_max = "100x", cap_target, cap_precision = "2%";
 
   CLI::App *run = nullptr, *validate = nullptr, *table = nullptr, *graph = nullptr, *plot = nullptr,
            *report = nullptr, *experiment = nullptr, *estimate = nullptr, *reshard = nullptr, *check = nullptr,
-           *schema = nullptr, *capacity = nullptr, *failures = nullptr;
+           *schema = nullptr, *capacity = nullptr, *failures = nullptr,
+           *review = nullptr;
 };
 
 // archsim run FILE: one simulation, its summary and, if asked, its history and the check of it.
@@ -543,6 +547,24 @@ void add_failures_command(CLI::App& app, CommandLine& a) {
   a.failures = f;
 }
 
+// archsim review FILE: one report for a design review, in the seed's order
+// (sim/experiment/review.hpp, docs/review.md).
+void add_review_command(CLI::App& app, CommandLine& a) {
+  auto* r = app.add_subcommand("review", "one report for a design review: the design, the estimate beside the "
+                                         "simulation, the capacity ladder, the failure sweep, consistency, the "
+                                         "seed's constraint mutations and the cost (review.md, review.html)");
+  r->add_option("file", a.file, "topology YAML file")->required();
+  r->add_option("--slo", a.slos, "the capacity ladder's SLO (repeat for several; default: p99 <= 10x the simulated "
+                                 "p99, rounded up to a millisecond)");
+  r->add_option("--set", a.sets, "override a value in every run")->take_all();
+  r->add_option("--steps", a.rev.steps, "walls of the capacity ladder (default 3)")->check(CLI::Range(1, 20));
+  r->add_option("--precision", a.rev_precision, "the capacity bisection's precision (default 5%)");
+  r->add_option("--seed", a.rev.seed, "seed of the capacity probes, failure runs and mutations");
+  r->add_option("--jobs", a.rev.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  r->add_option("--out", a.rev.run.out_dir, "the report's folder (default: results/review-<topology name>)");
+  a.review = r;
+}
+
 // A multiplier "10x" or "10"; a fraction "2%" or "0.02".
 double parse_factor(const std::string& flag, const std::string& text, bool percent) {
   std::string why, v = text;
@@ -585,6 +607,13 @@ int cmd_experiment(const CommandLine& a) {
 int dispatch(const CommandLine& a) {
   if (*a.experiment) return cmd_experiment(a);
   if (*a.capacity) return cmd_capacity(a);
+  if (*a.review) {
+    ReviewOptions o = a.rev;
+    for (const auto& s : a.slos) o.slos.push_back(parse_slo(s));
+    o.sets = a.sets;
+    o.precision = parse_factor("--precision", a.rev_precision, true);
+    return run_review(a.file, o);
+  }
   if (*a.failures) {
     FailureOptions o = a.fail;
     o.sets = a.sets;
@@ -618,6 +647,7 @@ int main(int argc, char** argv) {
   add_experiment_command(app, a);
   add_capacity_command(app, a);
   add_failures_command(app, a);
+  add_review_command(app, a);
   add_estimate_command(app, a);
   add_analysis_commands(app, a);
 
