@@ -499,6 +499,15 @@ void add_analysis_commands(CLI::App& app, CommandLine& a) {
   a.schema = schema;
 }
 
+// The options every search that runs many `archsim run`s takes (capacity, failures, review).
+void add_runs_options(CLI::App* sub, uint64_t& seed, ExperimentOptions& run, const std::string& out_help) {
+  sub->add_option("--seed", seed, "seed of replication 1 (replication k: seed + k - 1)");
+  sub->add_option("--jobs", run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--out", run.out_dir, out_help);
+  sub->add_option("--network", run.network, "--network for every run (auto, flow or latency; default auto)")
+      ->check(CLI::IsMember({"auto", "flow", "latency"}));
+}
+
 // archsim capacity FILE --slo ...: the largest load multiplier at which every SLO holds, and the
 // ladder of walls behind it (sim/experiment/capacity.hpp, docs/capacity.md).
 void add_capacity_command(CLI::App& app, CommandLine& a) {
@@ -519,11 +528,7 @@ void add_capacity_command(CLI::App& app, CommandLine& a) {
   cap->add_option("--max-replications", a.cap.max_replications,
                   "runs per probe at most, while an SLO's 95% interval straddles its limit (default 5)")
       ->check(CLI::Range(1, 100));
-  cap->add_option("--seed", a.cap.seed, "seed of replication 1 (replication k: seed + k - 1)");
-  cap->add_option("--jobs", a.cap.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
-  cap->add_option("--out", a.cap.run.out_dir, "the probes' folder (default: results/capacity-<topology name>)");
-  cap->add_option("--network", a.cap.run.network, "--network for every run (auto, flow or latency; default auto)")
-      ->check(CLI::IsMember({"auto", "flow", "latency"}));
+  add_runs_options(cap, a.cap.seed, a.cap.run, "the probes' folder (default: results/capacity-<topology name>)");
   cap->add_flag("--json", a.cap.json, "print capacity.json on stdout instead of the table");
   a.capacity = cap;
 }
@@ -538,11 +543,7 @@ void add_failures_command(CLI::App& app, CommandLine& a) {
   f->add_option("--at", a.fail.at, "when each failure starts (default: a third into the measured window)");
   f->add_option("--for", a.fail.length, "how long it lasts (default: a third of the measured window)");
   f->add_option("--replications", a.fail.replications, "runs per failure (default 1)")->check(CLI::Range(1, 100));
-  f->add_option("--seed", a.fail.seed, "seed of replication 1");
-  f->add_option("--jobs", a.fail.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
-  f->add_option("--out", a.fail.run.out_dir, "the runs' folder (default: results/failures-<topology name>)");
-  f->add_option("--network", a.fail.run.network, "--network for every run (auto, flow or latency; default auto)")
-      ->check(CLI::IsMember({"auto", "flow", "latency"}));
+  add_runs_options(f, a.fail.seed, a.fail.run, "the runs' folder (default: results/failures-<topology name>)");
   f->add_flag("--json", a.fail.json, "print failures.json on stdout instead of the table");
   a.failures = f;
 }

@@ -17,6 +17,11 @@ struct Override {
   std::string where;  // "file:line:col" in the experiment file, or "--set path=value"
 
   std::string assignment() const { return path + "=" + value; }
+  // `path=value` as `--set` takes it, written at `where`.
+  static Override of(const std::string& assignment, std::string where) {
+    size_t eq = assignment.find('=');
+    return {assignment.substr(0, eq), eq == std::string::npos ? "" : assignment.substr(eq + 1), std::move(where)};
+  }
 };
 
 struct ExperimentPoint {

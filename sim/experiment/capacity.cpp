@@ -255,9 +255,9 @@ class CapacitySearch {
     ExperimentPoint pt;
     pt.id = fmt::format("x{:.4g}", m);
     pt.topology = file_;
-    for (const auto& s : o_.sets) pt.overrides.push_back({s.substr(0, s.find('=')), s.substr(s.find('=') + 1), "--set " + s});
+    for (const auto& s : o_.sets) pt.overrides.push_back(Override::of(s, "--set " + s));
     for (const auto& s : rung.reliefs)
-      pt.overrides.push_back({s.substr(0, s.find('=')), s.substr(s.find('=') + 1), "capacity relief"});
+      pt.overrides.push_back(Override::of(s, "capacity relief"));
     for (auto& ov : scaled(t, m)) pt.overrides.push_back(ov);
     e.points.push_back(pt);
     ExperimentOptions ro = o_.run;

@@ -153,7 +153,7 @@ class FailureSweep {
       p.id = id;
       p.topology = file_;
       p.variant = id;
-      for (const auto& s : o_.sets) p.overrides.push_back({s.substr(0, s.find('=')), s.substr(s.find('=') + 1), "--set " + s});
+      for (const auto& s : o_.sets) p.overrides.push_back(Override::of(s, "--set " + s));
       p.overrides.push_back({"faults", faults, "failures"});
       e.points.push_back(p);
     };

@@ -537,7 +537,7 @@ class Review {
     pt.topology = m.topology.empty() ? file_ : m.topology;
     pt.mutation = id;
     auto add = [&](const std::string& s, const std::string& where) {
-      pt.overrides.push_back({s.substr(0, s.find('=')), s.substr(s.find('=') + 1), where});
+      pt.overrides.push_back(Override::of(s, where));
     };
     for (const auto& s : o_.sets) add(s, "--set " + s);
     for (const auto& s : sets) add(s, "mutation " + id);
