@@ -2,8 +2,9 @@
 # The Slurm executor end to end on a one-node cluster on loopback: installs Slurm and munge from
 # Debian when missing, starts munged, slurmctld and slurmd in a temporary folder, runs a sweep
 # through `archsim experiment --executor slurm` (one run is killed on its first attempt, so the
-# requeue path runs too), checks that results.csv equals the local executor's byte for byte, and
-# stops every daemon by its PID.
+# requeue path runs too), checks that results.csv equals the local executor's byte for byte; then
+# runs a capacity search and a failure sweep through `--executor slurm` and checks that their
+# capacity.json and failures.json equal the local executor's; and stops every daemon by its PID.
 #
 #   bash scripts/slurm-test.sh          the 10-point check (.ci/run runs it after the test suite)
 #   bash scripts/slurm-test.sh 100      a 100-point sweep, timed against the local executor
@@ -101,6 +102,39 @@ if [ ! -f killed-once ] || ! grep -q "exit 75" slurm-out/slurm/logs/run-*.log; t
   fail=1
 fi
 requeued=$(grep -c "ExitCode=75:0" "$work/cluster/logs/jobcomp.txt" || true)
+
+# The searches wait for their arrays: a capacity search and a failure sweep through Slurm write the
+# same capacity.json and failures.json as on this machine. Each executor runs from its own folder
+# with the same relative paths, so the folders and commands in those files are the same text.
+mkdir -p "$work/search-slurm" "$work/search-local"
+t3=$(date +%s.%N)
+(cd "$work/search-slurm" &&
+  "$archsim" capacity ../tiny.yaml --slo 'p99<=20ms' --max-replications 3 --executor slurm --out cap > cap.txt 2> cap.log &&
+  "$archsim" failures ../tiny.yaml --set run.duration=4s --executor slurm --out fail > fail.txt 2> fail.log) || {
+  echo "slurm-test: FAILED: a search through --executor slurm failed; its log:" >&2
+  tail -n 20 "$work"/search-slurm/*.log >&2
+  fail=1
+}
+t4=$(date +%s.%N)
+(cd "$work/search-local" &&
+  "$archsim" capacity ../tiny.yaml --slo 'p99<=20ms' --max-replications 3 --out cap > cap.txt 2> cap.log &&
+  "$archsim" failures ../tiny.yaml --set run.duration=4s --out fail > fail.txt 2> fail.log)
+t5=$(date +%s.%N)
+for f in cap/capacity.json fail/failures.json; do
+  if ! cmp -s "$work/search-slurm/$f" "$work/search-local/$f"; then
+    echo "slurm-test: FAILED: $f differs between the executors" >&2
+    diff "$work/search-slurm/$f" "$work/search-local/$f" >&2 || true
+    fail=1
+  fi
+done
+if ! grep -q "in Slurm array job" "$work/search-slurm/cap.log"; then
+  echo "slurm-test: FAILED: the capacity search submitted no array job" >&2
+  fail=1
+fi
+arrays=$(grep -c "in Slurm array job" "$work/search-slurm/cap.log" "$work/search-slurm/fail.log" | awk -F: '{s += $2} END {print s}')
+awk -v s="$(awk "BEGIN{print $t4 - $t3}")" -v l="$(awk "BEGIN{print $t5 - $t4}")" -v a="$arrays" \
+  -v same="$([ $fail = 0 ] && echo yes || echo NO)" \
+  'BEGIN{printf "slurm-test: capacity + failures: slurm %.1f s (%s array jobs, waited for); local %.1f s; capacity.json and failures.json identical: %s\n", s, a, l, same}' >&2
 awk -v n="$points" -v up="$(awk "BEGIN{print $t_up - $t_start}")" -v s="$(awk "BEGIN{print $t1 - $t0}")" \
   -v l="$(awk "BEGIN{print $t2 - $t1}")" -v r="$requeued" -v same="$([ $fail = 0 ] && echo yes || echo NO)" \
   'BEGIN{printf "slurm-test: %s points: cluster up in %.1f s; slurm executor %.1f s (%s task requeued); local executor %.1f s; results.csv identical: %s\n", n, up, s, r, l, same}' >&2

@@ -668,3 +668,140 @@ TEST_CASE("Experiment: mistakes are named for what they are", "[experiment]") {
     CHECK(o.err.find("unknown key") == std::string::npos);
   }
 }
+
+namespace {
+
+// A stand-in for a Slurm cluster on PATH, for the executor that waits: `sbatch --parsable SCRIPT`
+// runs every array task of SCRIPT in order (in its --chdir, as Slurm would) and prints the next
+// job id; `squeue -j ID` lists the tasks of ID still running, which is none, except for job 77
+// once (an earlier invocation's array), and then answers as Slurm does for a job it has purged.
+class FakeSlurm {
+ public:
+  FakeSlurm() {
+    static int made = 0;  // each SECTION gets a cluster of its own, job ids from 101
+    dir_ = fs::path(write_temp("fake-slurm.keep", "")).parent_path().string() + fmt::format("/fake-slurm-{}", ++made);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ + "/sbatch") << R"SH(#!/bin/bash
+script="${@: -1}"
+dir=$(sed -n 's/^#SBATCH --chdir=//p' "$script")
+last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$script")
+n=$(( $(cat "$(dirname "$0")/next-id" 2>/dev/null || echo 100) + 1 ))
+echo "$n" > "$(dirname "$0")/next-id"
+echo "array $n $script" >> "$(dirname "$0")/submitted"
+for i in $(seq 0 "$last"); do (cd "$dir" && SLURM_ARRAY_TASK_ID=$i bash "$script" > /dev/null 2>&1); done
+echo "$n"
+)SH";
+    std::ofstream(dir_ + "/squeue") << R"SH(#!/bin/bash
+here=$(dirname "$0")
+echo "squeue $*" >> "$here/asked"
+case "$*" in
+  *"-j 77 "*) if [ ! -f "$here/77-seen" ]; then touch "$here/77-seen"; echo 77_0; exit 0; fi ;;
+esac
+echo "slurm_load_jobs error: Invalid job id specified" >&2
+exit 1
+)SH";
+    fs::permissions(dir_ + "/sbatch", fs::perms::owner_all);
+    fs::permissions(dir_ + "/squeue", fs::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    saved_ = path ? path : "";
+    setenv("PATH", (dir_ + ":" + saved_).c_str(), 1);
+  }
+  ~FakeSlurm() { setenv("PATH", saved_.c_str(), 1); }
+  // How many arrays were submitted.
+  size_t arrays() const { return lines_of(dir_ + "/submitted").size(); }
+
+ private:
+  std::string dir_, saved_;
+};
+
+}  // namespace
+
+// `--wait` (and the searches' `--executor slurm`) submit rounds of runs and wait for each: the
+// rounds are the runs the local executor would start, so the results are its results byte for byte.
+TEST_CASE("Experiment: --wait submits rounds of runs, waits for each, and gathers the local executor's results",
+          "[experiment][slurm]") {
+  FakeSlurm slurm;
+  SECTION("a loose until: one round of each point's first two replications") {
+    std::string file = write_experiment(
+        "description: until\nsweep: {components.app.cores: [1, 2]}\nreplications: 6\n"
+        "until: {metric: latency_ms.mean, half_width: 500%}\n");
+    std::string local = file + ".local", waited = file + ".waited";
+    REQUIRE(experiment(file, local).exit_code == 0);
+    Outcome o = experiment(file, waited, {"--executor", "slurm", "--wait"});
+    REQUIRE(o.exit_code == 0);
+    CHECK(o.err.find("round 1: 4 runs in Slurm array job 101 (4 tasks); waiting") != std::string::npos);
+    CHECK(o.err.find("round 2") == std::string::npos);
+    CHECK(slurm.arrays() == 1);
+    CHECK(slurp(waited + "/results.csv") == slurp(local + "/results.csv"));
+    CHECK(slurp(waited + "/results.json") == slurp(local + "/results.json"));
+    CHECK_FALSE(fs::exists(waited + "/slurm/gather.sbatch"));
+  }
+  SECTION("an until never met: the minimum, then one replication per round up to the maximum") {
+    std::string file =
+        write_experiment("description: until\nreplications: 4\nuntil: {metric: latency_ms.mean, half_width: 0.0000001}\n");
+    std::string local = file + ".local", waited = file + ".waited";
+    REQUIRE(experiment(file, local).exit_code == 0);
+    Outcome o = experiment(file, waited, {"--executor", "slurm", "--wait", "--chunk", "2"});
+    REQUIRE(o.exit_code == 0);
+    CHECK(o.err.find("round 1: 2 runs in Slurm array job 101 (1 task)") != std::string::npos);
+    CHECK(o.err.find("round 3: 1 run in Slurm array job 103 (1 task)") != std::string::npos);
+    CHECK(slurm.arrays() == 3);
+    CHECK(read_csv(waited + "/results.csv").rows.size() == 4);
+    CHECK(slurp(waited + "/results.csv") == slurp(local + "/results.csv"));
+  }
+  SECTION("an array an interrupted invocation left queued is waited for, not submitted again") {
+    std::string file = write_experiment("description: slurm\nsweep: {components.app.cores: [1, 2]}\n");
+    std::string out = file + ".waited";
+    fs::create_directories(out + "/slurm");
+    std::ofstream(out + "/slurm/jobs.txt") << "array 77\n";
+    Outcome o = experiment(file, out, {"--executor", "slurm", "--wait"});
+    REQUIRE(o.exit_code == 0);
+    CHECK(o.err.find("Slurm array job 77 from an earlier invocation is still queued; waiting for it") !=
+          std::string::npos);
+    CHECK(read_csv(out + "/results.csv").rows.size() == 2);
+  }
+  SECTION("a capacity search through Slurm writes the local search's capacity.json") {
+    std::string topo = write_temp("cap-tiny.yaml", kTiny);
+    std::vector<std::string> args{"capacity", topo, "--slo", "p99<=20ms", "--max-replications", "3", "--jobs", "2"};
+    auto with = [&](std::vector<std::string> extra) {
+      std::vector<std::string> a = args;
+      a.insert(a.end(), extra.begin(), extra.end());
+      return a;
+    };
+    // The same --out text in both, so the folders and commands in capacity.json are the same.
+    fs::path cwd = fs::current_path();
+    fs::create_directories(topo + ".l");
+    fs::create_directories(topo + ".s");
+    fs::current_path(topo + ".l");
+    Outcome l = run_archsim(with({"--out", "cap", "--json"}));
+    fs::current_path(topo + ".s");
+    Outcome s = run_archsim(with({"--out", "cap", "--json", "--executor", "slurm"}));
+    fs::current_path(cwd);
+    REQUIRE(l.exit_code == 0);
+    INFO(s.err);
+    REQUIRE(s.exit_code == 0);
+    CHECK(s.out == l.out);
+    CHECK(slurp(topo + ".s/cap/capacity.json") == slurp(topo + ".l/cap/capacity.json"));
+    CHECK(slurm.arrays() >= 4);
+  }
+}
+
+TEST_CASE("Experiment: the searches refuse slurm options without --executor slurm, and say when Slurm is unreachable",
+          "[experiment][slurm]") {
+  std::string topo = write_temp("cap-tiny.yaml", kTiny);
+  Outcome o = run_archsim({"capacity", topo, "--slo", "p99<=20ms", "--throttle", "2"});
+  CHECK(o.exit_code == 2);
+  CHECK(o.err == "archsim capacity: error: --partition, --chunk and --throttle need --executor slurm\n");
+  Outcome w = run_archsim({"experiment", write_experiment("description: x\n"), "--wait"});
+  CHECK(w.exit_code == 2);
+  CHECK(w.err.find("--dry-run and --wait need --executor slurm") != std::string::npos);
+  // No sbatch on PATH: an error that says what to do, exit 1, not an internal error.
+  const char* path = std::getenv("PATH");
+  std::string saved = path ? path : "";
+  setenv("PATH", "/nonexistent", 1);
+  Outcome f = run_archsim({"failures", topo, "--set", "run.duration=4s", "--executor", "slurm", "--out", topo + ".f"});
+  setenv("PATH", saved.c_str(), 1);
+  CHECK(f.exit_code == 1);
+  CHECK(f.err.find("archsim: error: Slurm: sbatch is not on PATH") != std::string::npos);
+  CHECK(f.err.find("internal error") == std::string::npos);
+}

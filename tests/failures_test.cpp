@@ -86,3 +86,16 @@ TEST_CASE("Failures: a window outside the measured window is refused", "[failure
   CHECK(o.out.empty());
   CHECK_THAT(o.err, Catch::Contains("the window must lie within the measured window"));
 }
+
+// A measured window shorter than 3 s leaves no whole second before, during and after a default
+// failure window: refused at run.duration's line, with the duration that would do.
+TEST_CASE("Failures: a measured window too short for the default window is refused at run.duration", "[failures]") {
+  std::string text = design("short", 1);
+  text.replace(text.find("duration: 12s"), 13, "duration: 2s");
+  std::string f = write_temp("spof-short.yaml", text);
+  Outcome o = run_archsim({"failures", f});
+  CHECK(o.exit_code == 2);
+  CHECK(o.out.empty());
+  CHECK_THAT(o.err, Catch::Contains(f + ":6:17: error: the measured window (1s to 2s) is shorter than the 3 s"));
+  CHECK_THAT(o.err, Catch::Contains("--set run.duration=7s"));
+}

@@ -29,6 +29,7 @@
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/failures.hpp"
 #include "sim/experiment/review.hpp"
+#include "sim/experiment/slurm.hpp"
 #include "sim/analysis/cost.hpp"
 #include "sim/analysis/estimate.hpp"
 #include "sim/support/history.hpp"
@@ -442,6 +443,8 @@ void add_experiment_command(CLI::App& app, CommandLine& a) {
   experiment->add_option("--throttle", exp_opts.slurm.throttle, "slurm: array tasks running at once (--array=0-N%M)")
       ->check(CLI::PositiveNumber);
   experiment->add_flag("--dry-run", exp_opts.slurm.dry_run, "slurm: write the sbatch scripts, submit nothing");
+  experiment->add_flag("--wait", exp_opts.slurm.wait,
+                       "slurm: submit the array, wait for it and gather here, instead of a dependent gather job");
   experiment->add_flag("--gather", exp_opts.gather,
                        "run nothing: write results.csv and results.json from the runs already in --out");
   experiment->add_option("--archsim", exp_opts.archsim,
@@ -500,12 +503,39 @@ void add_analysis_commands(CLI::App& app, CommandLine& a) {
 }
 
 // The options every search that runs many `archsim run`s takes (capacity, failures, review).
+// Where a search's runs go: this machine (`--jobs` at once) or a Slurm cluster, one job array per
+// round of probes, waited for before the next round.
+void add_executor_options(CLI::App* sub, ExperimentOptions& run) {
+  sub->add_option("--executor", run.executor,
+                  "local (default: child processes here) or slurm (each round of runs an sbatch job array, waited for)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  sub->add_option("--partition", run.slurm.partition, "slurm: the partition to submit to");
+  sub->add_option("--chunk", run.slurm.chunk, "slurm: runs per array task (default 1)")->check(CLI::PositiveNumber);
+  sub->add_option("--throttle", run.slurm.throttle, "slurm: array tasks running at once (--array=0-N%M)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--archsim", run.archsim,
+                  "the archsim binary the runs use (default: this one; on a cluster, a path every node sees)");
+}
+
 void add_runs_options(CLI::App* sub, uint64_t& seed, ExperimentOptions& run, const std::string& out_help) {
   sub->add_option("--seed", seed, "seed of replication 1 (replication k: seed + k - 1)");
   sub->add_option("--jobs", run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
   sub->add_option("--out", run.out_dir, out_help);
   sub->add_option("--network", run.network, "--network for every run (auto, flow or latency; default auto)")
       ->check(CLI::IsMember({"auto", "flow", "latency"}));
+  add_executor_options(sub, run);
+}
+
+// The options that only the slurm executor takes are refused without it.
+bool slurm_options_without_slurm(const std::string& command, const ExperimentOptions& run) {
+  bool slurm_only = !run.slurm.partition.empty() || run.slurm.chunk || run.slurm.throttle || run.slurm.dry_run ||
+                    run.slurm.wait;
+  if (!slurm_only || run.executor == "slurm") return false;
+  std::cerr << "archsim " << command << ": error: "
+            << (command == "experiment" ? "--partition, --chunk, --throttle, --dry-run and --wait"
+                                        : "--partition, --chunk and --throttle")
+            << " need --executor slurm\n";
+  return true;
 }
 
 // archsim capacity FILE --slo ...: the largest load multiplier at which every SLO holds, and the
@@ -563,6 +593,7 @@ void add_review_command(CLI::App& app, CommandLine& a) {
   r->add_option("--seed", a.rev.seed, "seed of the capacity probes, failure runs and mutations");
   r->add_option("--jobs", a.rev.run.jobs, "parallel runs (default: all cores)")->check(CLI::NonNegativeNumber);
   r->add_option("--out", a.rev.run.out_dir, "the report's folder (default: results/review-<topology name>)");
+  add_executor_options(r, a.rev.run);
   a.review = r;
 }
 
@@ -579,6 +610,7 @@ double parse_factor(const std::string& flag, const std::string& text, bool perce
 }
 
 int cmd_capacity(const CommandLine& a) {
+  if (slurm_options_without_slurm("capacity", a.cap.run)) return kBadInput;
   CapacityOptions o = a.cap;
   for (const auto& s : a.slos) o.slos.push_back(parse_slo(s));
   o.sets = a.sets;
@@ -595,10 +627,9 @@ int cmd_experiment(const CommandLine& a) {
   exp_opts.jobs = a.exp_jobs;
   exp_opts.out_dir = a.exp_out;
   exp_opts.max_replications = a.exp_reps;
-  bool slurm_only = !exp_opts.slurm.partition.empty() || exp_opts.slurm.chunk || exp_opts.slurm.throttle ||
-                    exp_opts.slurm.dry_run;
-  if (slurm_only && exp_opts.executor != "slurm") {
-    std::cerr << "archsim experiment: error: --partition, --chunk, --throttle and --dry-run need --executor slurm\n";
+  if (slurm_options_without_slurm("experiment", exp_opts)) return kBadInput;
+  if (exp_opts.slurm.dry_run && exp_opts.slurm.wait) {
+    std::cerr << "archsim experiment: error: --dry-run submits nothing, so there is nothing to --wait for\n";
     return kBadInput;
   }
   return run_experiment_file(a.exp_file, a.exp_sets, exp_opts);
@@ -609,6 +640,7 @@ int dispatch(const CommandLine& a) {
   if (*a.experiment) return cmd_experiment(a);
   if (*a.capacity) return cmd_capacity(a);
   if (*a.review) {
+    if (slurm_options_without_slurm("review", a.rev.run)) return kBadInput;
     ReviewOptions o = a.rev;
     for (const auto& s : a.slos) o.slos.push_back(parse_slo(s));
     o.sets = a.sets;
@@ -616,6 +648,7 @@ int dispatch(const CommandLine& a) {
     return run_review(a.file, o);
   }
   if (*a.failures) {
+    if (slurm_options_without_slurm("failures", a.fail.run)) return kBadInput;
     FailureOptions o = a.fail;
     o.sets = a.sets;
     return run_failures(a.file, o);
@@ -664,6 +697,10 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;
+  } catch (const SlurmError& e) {
+    std::cerr << "archsim: error: Slurm: " << e.what()
+              << "\n  check that the cluster answers (sinfo; SLURM_CONF), or run without --executor slurm\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "archsim: internal error: " << e.what() << "\n";
     return kInternal;

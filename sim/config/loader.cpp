@@ -165,6 +165,7 @@ class Loader {
     if (m.has("duration")) t_.run.duration = read_duration(src_, m.get("duration"), t_.latency, "run.duration", false);
     if (m.has("warmup")) t_.run.warmup = read_duration(src_, m.get("warmup"), t_.latency, "run.warmup");
     if (m.has("seed")) t_.run.seed = static_cast<uint64_t>(read_int(src_, m.get("seed"), "run.seed", 0, INT64_MAX));
+    t_.run.duration_loc = src_.location(m.has("duration") ? m.get("duration") : node);
     if (t_.run.warmup >= t_.run.duration)
       src_.fail(m.has("warmup") ? m.get("warmup") : m.get("duration"),
                 fmt::format("run.warmup ({}) must be shorter than run.duration ({})", format_duration(t_.run.warmup),

@@ -3,7 +3,7 @@
 // The largest load multiplier at which every SLO holds: every open-loop client's rate (a closed
 // loop's users) scaled by the same factor, bracketed by doubling or halving from 1x, then bisected
 // geometrically to the asked precision. Each probe is an ordinary `archsim run` per replication
-// (run as an experiment's point, so `--jobs` and resuming come with it; on this machine), and
+// (run as an experiment's point, so `--jobs`, resuming and `--executor slurm` come with it), and
 // is replicated until the 95% interval of every SLO's metric lies on one side of its limit, or up
 // to the maximum. Such an undecided probe counts as not holding while bracketing; met while
 // bisecting, it ends the search: the SLO's metric is within noise of its limit there, so the knee

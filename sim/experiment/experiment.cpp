@@ -525,9 +525,128 @@ class LocalRunner {
   }
 };
 
+// The Slurm executor for callers that need the results before they go on (the searches, and
+// `experiment --wait`): each round is one job array over the runs that can start now, the same
+// runs the local executor would start, and the next round is decided once it has ended.
+class SlurmRounds {
+ public:
+  SlurmRounds(const Experiment& e, const ExperimentOptions& options)
+      : e_(e),
+        options_(options),
+        layout_(e, options),
+        slurm_dir_(fs::absolute(layout_.out() + "/slurm").lexically_normal().string()) {}
+
+  int run() {
+    layout_.write_commands();
+    make_output_dir(slurm_dir_ + "/logs", "--executor slurm");
+    adopt_running_job();
+    int rounds = 0;
+    size_t submitted = 0;
+    while (true) {
+      std::vector<std::pair<size_t, int>> round = next_round();
+      if (round.empty()) break;
+      submit_and_wait(round, ++rounds);
+      submitted += round.size();
+      for (const auto& pk : round) tried_.insert(pk);
+    }
+    if (submitted == 0)
+      fmt::print(stderr, "experiment {}: every run is finished already; gathering\n", e_.name);
+    return gather_experiment(e_, options_);
+  }
+
+ private:
+  // The runs of this round: per point, every replication not finished (under `until`, up to the
+  // minimum, then one at a time while the rule is unmet), leaving out those already tried here.
+  std::vector<std::pair<size_t, int>> next_round() const {
+    std::vector<std::pair<size_t, int>> round;
+    for (size_t p = 0; p < e_.points.size(); ++p) {
+      std::vector<RunRecord> records;
+      bool added = false;
+      for (int k = 1; k <= layout_.max_reps(); ++k) {
+        if (e_.until && k > layout_.min_reps() && (added || until_satisfied(e_, records))) break;
+        if (layout_.finished(p, k)) {
+          RunRecord r = layout_.record(k);
+          try {
+            layout_.read_summary(p, k, r);
+          } catch (const std::exception&) {
+            r.ok = false;  // unreadable: counts as failed, as gathering says
+          }
+          records.push_back(std::move(r));
+        } else if (tried_.count({p, k})) {
+          records.push_back(layout_.record(k));  // failed in an earlier round: not run again here
+        } else {
+          round.emplace_back(p, k);
+          added = true;
+        }
+      }
+    }
+    return round;
+  }
+
+  void submit_and_wait(const std::vector<std::pair<size_t, int>>& round, int number) {
+    std::string runs;
+    for (const auto& [p, k] : round) {
+      std::error_code ec;
+      fs::remove(layout_.dir(p, k) + ".exit", ec);
+      runs += layout_.dir(p, k) + "\t" + layout_.command_line(p, k) + "\n";
+    }
+    SlurmJob job;
+    job.name = e_.name;
+    job.workdir = fs::current_path().string();
+    job.slurm_dir = slurm_dir_;
+    job.runs = round.size();
+    job.partition = options_.slurm.partition;
+    job.throttle = options_.slurm.throttle;
+    const int max_array = slurm_max_array_size();
+    job.chunk = options_.slurm.chunk > 0
+                    ? options_.slurm.chunk
+                    : static_cast<int>((round.size() + max_array - 1) / static_cast<size_t>(max_array));
+    size_t tasks = (round.size() + job.chunk - 1) / job.chunk;
+    if (tasks > static_cast<size_t>(max_array))
+      throw ConfigError(fmt::format("--chunk {}: {} runs make {} array tasks, more than this cluster's MaxArraySize of {}",
+                                    job.chunk, round.size(), tasks, max_array));
+    write_atomically(slurm_dir_ + "/runs.tsv", runs);
+    write_atomically(slurm_dir_ + "/array.sbatch", slurm_array_script(job));
+    std::string id = submit_array_to_slurm(job);
+    write_atomically(slurm_dir_ + "/jobs.txt", fmt::format("array {}\n", id));
+    fmt::print(stderr, "experiment {}: round {}: {} run{} in Slurm array job {} ({} task{}); waiting\n", e_.name, number,
+               round.size(), round.size() == 1 ? "" : "s", id, tasks, tasks == 1 ? "" : "s");
+    wait(id);
+  }
+
+  // An earlier invocation that was interrupted may have left its array queued or running: its
+  // runs are waited for, not submitted twice.
+  void adopt_running_job() {
+    std::ifstream in(slurm_dir_ + "/jobs.txt");
+    std::string word, id;
+    if (!(in >> word >> id) || word != "array") return;
+    if (slurm_tasks_left(id) == 0) return;
+    fmt::print(stderr, "experiment {}: Slurm array job {} from an earlier invocation is still queued; waiting for it\n",
+               e_.name, id);
+    wait(id);
+  }
+
+  void wait(const std::string& id) const {
+    int shown = -1;
+    wait_for_slurm_job(id, options_.slurm.poll_seconds, [&](int left) {
+      if (left == shown || left == 0) return;
+      shown = left;
+      fmt::print(stderr, "experiment {}: Slurm array job {}: {} task{} pending or running\n", e_.name, id, left,
+                 left == 1 ? "" : "s");
+    });
+  }
+
+  const Experiment& e_;
+  const ExperimentOptions& options_;
+  const RunLayout layout_;
+  const std::string slurm_dir_;
+  std::set<std::pair<size_t, int>> tried_;  // submitted by this invocation: ended, ok or not
+};
+
 }  // namespace
 
 int run_experiment(const Experiment& e, const ExperimentOptions& options) {
+  if (options.executor == "slurm") return SlurmRounds(e, options).run();
   return LocalRunner(e, options).run();
 }
 
@@ -653,7 +772,7 @@ int run_experiment_file(const std::string& file, const std::vector<std::string>&
   Experiment e = load_experiment(file, extra_sets);
   check_experiment(e);
   if (options.gather) return gather_experiment(e, options);
-  if (options.executor == "slurm") return submit_experiment_to_slurm(e, options, file, extra_sets);
+  if (options.executor == "slurm" && !options.slurm.wait) return submit_experiment_to_slurm(e, options, file, extra_sets);
   return run_experiment(e, options);
 }
 

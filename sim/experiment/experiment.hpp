@@ -41,6 +41,8 @@ struct SlurmOptions {
   int chunk = 0;          // runs per array task; 0 = 1, or more when needed to stay within MaxArraySize
   int throttle = 0;       // array tasks running at once (`--array=0-N%M`); 0 = as many as Slurm allows
   bool dry_run = false;   // write the scripts, submit nothing
+  bool wait = false;      // `experiment --wait`: submit, wait for the array, gather here (run_experiment)
+  double poll_seconds = 1;  // how often squeue is asked while waiting
 };
 
 struct ExperimentOptions {
@@ -59,7 +61,10 @@ constexpr int kSomeRunsFailed = 3;
 
 // Runs every point not already finished (a run is finished when its folder holds a summary.json
 // from the same command) and writes results.csv and results.json. Progress goes to stderr.
-// Returns 0, or kSomeRunsFailed.
+// Under `executor == "slurm"` it submits the runs as job arrays in rounds (all that can start, then,
+// under `until`, one more replication of each undecided point), waits for each, and gathers:
+// it returns when the results are written, as the local executor does.
+// Returns 0, or kSomeRunsFailed. Throws SlurmError when Slurm cannot be reached.
 int run_experiment(const Experiment& e, const ExperimentOptions& options);
 
 // Runs nothing: reads every run's folder and writes results.csv and results.json as run_experiment

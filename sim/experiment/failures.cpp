@@ -103,6 +103,13 @@ class FailureSweep {
     name_ = t.name;
     out_ = o.run.out_dir.empty() ? "results/failures-" + t.name : o.run.out_dir;
     double window = t.run.duration - t.run.warmup;
+    // The per-second series needs a whole second before the failure, during it and after it.
+    if (o.at.empty() && o.length.empty() && window < 3)
+      throw ConfigError(fmt::format(
+          "{}: error: the measured window ({} to {}) is shorter than the 3 s the sweep needs (a second before the "
+          "failure, during it and after it): set run.duration to {} or more, e.g. --set run.duration={}",
+          t.where(t.run.duration_loc), format_duration(t.run.warmup), format_duration(t.run.duration),
+          format_duration(t.run.warmup + 3), format_duration(std::ceil(t.run.warmup + 6))));
     // Whole seconds, so that the time series' seconds fall inside or outside the window.
     at_ = std::round(t.run.warmup + window / 3);
     length_ = std::max(1.0, std::round(window / 3));

@@ -2,7 +2,7 @@
 // failure point". For every component (one replica of it: a host), every region and every region
 // link, one run of the design with that failure alone for a window of an otherwise steady run
 // (the topology's own faults removed), against a baseline run with none; each run an experiment
-// point, so `--jobs` and resuming come with it (on this machine).
+// point, so `--jobs`, resuming and `--executor slurm` come with it.
 //
 // For each failure: availability during the window and after it, overall and per client region;
 // the failures by reason; whether and how fast goodput recovered (the summary's fault recovery);

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 namespace archsim {
 
@@ -46,7 +49,7 @@ std::string header(const SlurmJob& job, const std::string& name, const std::stri
 std::string capture(const std::vector<std::string>& argv) {
   std::string cmd = command_line(argv) + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) throw std::runtime_error("cannot run " + argv[0]);
+  if (!pipe) throw SlurmError("cannot run " + argv[0]);
   std::string out;
   std::array<char, 4096> buf;
   size_t n;
@@ -54,7 +57,7 @@ std::string capture(const std::vector<std::string>& argv) {
   int status = pclose(pipe);
   if (status != 0) {
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    throw std::runtime_error(fmt::format("`{}` failed: {}", cmd.substr(0, cmd.size() - 5), out));
+    throw SlurmError(fmt::format("`{}` failed: {}", cmd.substr(0, cmd.size() - 5), out));
   }
   return out;
 }
@@ -82,7 +85,7 @@ std::string job_id(std::string out) {
   if (nl != std::string::npos) out = out.substr(nl + 1);
   out = out.substr(0, out.find(';'));
   if (out.empty() || out.find_first_not_of("0123456789") != std::string::npos)
-    throw std::runtime_error("sbatch printed no job id: '" + out + "'");
+    throw SlurmError("sbatch printed no job id: '" + out + "'");
   return out;
 }
 
@@ -155,16 +158,53 @@ int slurm_max_array_size() {
   }
 }
 
-SlurmSubmission submit_to_slurm(const SlurmJob& job) {
+std::string submit_array_to_slurm(const SlurmJob& job) {
   if (!on_path("sbatch"))
-    throw std::runtime_error(fmt::format(
+    throw SlurmError(fmt::format(
         "sbatch is not on PATH; the scripts are in {}: submit them on the cluster's login node, or pass --dry-run",
         job.slurm_dir));
+  return job_id(capture({"sbatch", "--parsable", job.slurm_dir + "/array.sbatch"}));
+}
+
+SlurmSubmission submit_to_slurm(const SlurmJob& job) {
   SlurmSubmission sub;
-  sub.array_job = job_id(capture({"sbatch", "--parsable", job.slurm_dir + "/array.sbatch"}));
+  sub.array_job = submit_array_to_slurm(job);
   sub.gather_job = job_id(capture({"sbatch", "--parsable", "--dependency=afterany:" + sub.array_job,
                                    job.slurm_dir + "/gather.sbatch"}));
   return sub;
+}
+
+int slurm_tasks_left(const std::string& id) {
+  if (!on_path("squeue")) throw SlurmError("squeue is not on PATH: cannot follow Slurm job " + id);
+  const auto first_failure = std::chrono::steady_clock::now();
+  while (true) {
+    try {
+      // One line per pending or running task; a pending array's unstarted tasks share one line
+      // ("123_[4-9]"), so -r expands them.
+      std::string out = capture({"squeue", "-h", "-r", "-j", id, "-o", "%i"});
+      int n = 0;
+      for (char c : out) n += c == '\n';
+      return n;
+    } catch (const SlurmError& ex) {
+      // squeue refuses a job id its controller has already purged: that job has ended.
+      if (std::string(ex.what()).find("Invalid job id") != std::string::npos) return 0;
+      if (std::chrono::steady_clock::now() - first_failure > std::chrono::seconds(60))
+        throw SlurmError(fmt::format("cannot follow Slurm job {} for a minute: {}", id, ex.what()));
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+  }
+}
+
+void wait_for_slurm_job(const std::string& id, double poll_seconds, const std::function<void(int)>& progress) {
+  // Short jobs end within a second or two: ask often at first, then every poll_seconds.
+  double pause = std::min(0.1, poll_seconds);
+  while (true) {
+    int left = slurm_tasks_left(id);
+    progress(left);
+    if (left == 0) return;
+    std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+    pause = std::min(2 * pause, poll_seconds);
+  }
 }
 
 }  // namespace archsim

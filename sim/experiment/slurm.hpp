@@ -8,15 +8,27 @@
 // signal such as the OOM killer's, a missing binary on the node) makes the task exit with
 // kTransientExit, which a cluster configured with `RequeueExit=75` requeues.
 //
+// The searches (capacity, failures, review) cannot submit and return: each round of probes
+// decides the next. They submit the array alone and wait for it (squeue), then read the runs back
+// as the gather job would.
+//
 // Left out on purpose: job steps per run (`srun`), accounting queries (sacct needs slurmdbd), and
 // any scheduling of our own: Slurm decides where and when each task runs.
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace archsim {
+
+// The cluster cannot be reached or refused a job: sbatch or squeue missing or failing. Not bad
+// input, and not a fault of archsim's: the CLI says so and exits 1.
+struct SlurmError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 constexpr int kTransientExit = 75;  // EX_TEMPFAIL: "try again"; the RequeueExit code in docs/experiments.md
 
@@ -46,8 +58,21 @@ std::string slurm_gather_script(const SlurmJob& job);
 // The cluster's MaxArraySize (`scontrol show config`), or Slurm's default 1001 without scontrol.
 int slurm_max_array_size();
 
-// Submits the array, then the gather job after it. Throws std::runtime_error when sbatch is not on
+// Submits the array, then the gather job after it. Throws SlurmError when sbatch is not on
 // PATH or refuses a script (its message included).
 SlurmSubmission submit_to_slurm(const SlurmJob& job);
+
+// Submits the array alone (no gather job: the caller waits and gathers); returns its job id.
+// Throws as submit_to_slurm does.
+std::string submit_array_to_slurm(const SlurmJob& job);
+
+// How many of job `id`'s tasks are still pending or running (squeue; a requeued task counts as
+// pending), 0 once it has ended. A job Slurm no longer knows has ended. Throws SlurmError
+// when squeue is missing, or fails for a minute on end (no controller).
+int slurm_tasks_left(const std::string& id);
+
+// Blocks until job `id` has ended, polling squeue (every 0.1 s at first, doubling up to every
+// `poll_seconds`); calls `progress(left)` after each poll. Throws as slurm_tasks_left does.
+void wait_for_slurm_job(const std::string& id, double poll_seconds, const std::function<void(int)>& progress);
 
 }  // namespace archsim

@@ -175,6 +175,7 @@ struct RunSpec {
   double duration = 60;  // total simulated seconds
   double warmup = 0;     // seconds excluded from the measurement at the start
   uint64_t seed = 1;
+  Location duration_loc;  // where run.duration was given (or the run: block, or nothing)
 };
 
 struct Topology {
