@@ -99,3 +99,48 @@ TEST_CASE("Failures: a measured window too short for the default window is refus
   CHECK_THAT(o.err, Catch::Contains(f + ":6:17: error: the measured window (1s to 2s) is shorter than the 3 s"));
   CHECK_THAT(o.err, Catch::Contains("--set run.duration=7s"));
 }
+
+// System: clients -> least-connections load balancer -> app (4 replicas) -> db (2 replicas),
+// 2400 requests/s (each app replica 60% busy), 12 s, each failure from 4 s for 4 s. A crashed app replica refuses at once, so
+// least-connections sends it more than its quarter: the row says why, names the balancer's line,
+// and says what health_check would take it out. With a fast health_check the loss is near the
+// detection time's share and the row has no note.
+TEST_CASE("Failures: a replica's crash behind a balancer without health_check costs more than its share, and says why",
+          "[failures]") {
+  auto text = [](const std::string& health) {
+    return "name: lc\n"
+           "components:\n"
+           "  users: {kind: client, arrival: {process: poisson, rate: 2400/s}, requests: {get: {weight: 1}}, target: lb}\n"
+           "  lb: {kind: load_balancer, policy: least_connections, targets: app" + health + "}\n"
+           "  app: {kind: service, replicas: 4, cpu: 1ms, calls: [db]}\n"
+           "  db: {kind: database, replicas: 2, read: {io: 1ms}}\n"
+           "run: {duration: 12s, warmup: 1s}\n";
+  };
+  std::string bare = write_temp("lc.yaml", text(""));
+  Outcome o = run_archsim({"failures", bare, "--at", "4s", "--for", "4s", "--out", bare + ".fail", "--jobs", "2"});
+  REQUIRE(o.exit_code == 0);
+  nlohmann::json j = read_json(bare + ".fail/failures.json");
+  const nlohmann::json* app = row(j, "crash app/0 (one of its replicas)");
+  REQUIRE(app != nullptr);
+  INFO(app->dump(2));
+  CHECK((*app)["availability"]["during"].get<double>() < 0.6);  // more than 1.5 x its 25%
+  REQUIRE(app->contains("note"));
+  CHECK_THAT((*app)["note"].get<std::string>(),
+             Catch::Contains("not the 25% one of 4 replicas carries: load balancer lb (least_connections) has no "
+                             "health_check") &&
+                 Catch::Contains("on lb (" + bare + ":4:65)"));
+  CHECK_THAT(o.out, Catch::Contains("load balancer lb (least_connections) has no health_check"));
+  const nlohmann::json* db = row(j, "crash db/0 (one of its replicas)");
+  REQUIRE(db != nullptr);
+  CHECK_FALSE(db->contains("note"));  // no balancer in front of it
+
+  std::string checked = write_temp("lc-checked.yaml", text(", health_check: {interval: 250ms, unhealthy_after: 2}"));
+  REQUIRE(run_archsim({"failures", checked, "--at", "4s", "--for", "4s", "--out", checked + ".fail", "--jobs", "2"})
+              .exit_code == 0);
+  nlohmann::json k = read_json(checked + ".fail/failures.json");
+  const nlohmann::json* app2 = row(k, "crash app/0 (one of its replicas)");
+  REQUIRE(app2 != nullptr);
+  INFO(app2->dump(2));
+  CHECK((*app2)["availability"]["during"].get<double>() > 0.85);
+  CHECK_FALSE(app2->contains("note"));
+}

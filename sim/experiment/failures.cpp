@@ -27,10 +27,18 @@ using nlohmann::ordered_json;
 
 constexpr double kSinglePoint = 0.05;  // a client region or request type's availability during the window, at most
 
+// A load balancer in front of a crashed replica that does not check its replicas' health: it keeps
+// the crashed one in rotation for the whole window.
+struct UncheckedBalancer {
+  std::string name, policy, where;  // where: its line, for the health_check: to add
+};
+
 struct Candidate {
   std::string id;     // the point's folder: "crash-db-0", "region_down-us-east"
   std::string what;   // "crash db/0", "region us-east down", "link us-east<->eu-west down"
   std::string fault;  // the fault's YAML, without at/for
+  int replicas = 1;   // of the component a crash takes one of
+  std::vector<UncheckedBalancer> unchecked;  // balancers in front of it without health_check
 };
 
 // Availability from timeseries.csv's client rows over [a, b) seconds, per client.
@@ -91,6 +99,7 @@ struct Outcome {
   std::string rto, rpo;
   bool single_point = false;
   std::string folder;
+  std::string note;  // why it cost more than its share, when the design says why
 };
 
 class FailureSweep {
@@ -135,8 +144,13 @@ class FailureSweep {
         continue;
       }
       std::string target = c.replicas > 1 ? fmt::format("{}/0", c.name) : c.name;
-      add(t, {fmt::format("crash-{}", slug(c.name)), "crash " + target + (c.replicas > 1 ? " (one of its replicas)" : ""),
-              fmt::format("{{crash: {}}}", target)});
+      Candidate cand{fmt::format("crash-{}", slug(c.name)),
+                     "crash " + target + (c.replicas > 1 ? " (one of its replicas)" : ""),
+                     fmt::format("{{crash: {}}}", target), static_cast<int>(c.replicas), {}};
+      for (const auto& lb : t.components)
+        if (lb.lb_targets == c.name && !lb.health_check.enabled())
+          cand.unchecked.push_back({lb.name, to_string(lb.policy), t.where(lb.lb_targets_loc)});
+      add(t, std::move(cand));
     }
     if (t.regions.size() > 1)
       for (const auto& r : t.regions)
@@ -299,7 +313,26 @@ class FailureSweep {
       }
     }
     o.single_point = c != nullptr && o.worst_during <= kSinglePoint;
+    if (c) o.note = share_note(*c, o);
     return o;
+  }
+
+  // One replica of R carries about 1/R of its component's traffic. A crash that fails much more
+  // than that, behind a load balancer that never takes the replica out of rotation, says so.
+  static std::string share_note(const Candidate& c, const Outcome& o) {
+    if (c.replicas < 2 || c.unchecked.empty()) return "";
+    double lost = 1 - o.during, share = 1.0 / c.replicas;
+    if (lost < std::max(1.5 * share, share + 0.05)) return "";
+    const UncheckedBalancer& lb = c.unchecked.front();
+    std::string why = lb.policy == "least_connections"
+                          ? "; least_connections sends it more than its share: it refuses at once, so it always has "
+                            "the fewest connections"
+                          : "";
+    return fmt::format(
+        "{:.0f}% of requests failed during the window, not the {:.3g}% one of {} replicas carries: load balancer {} "
+        "({}) has no health_check, so the crashed replica stayed in rotation{}; a health_check such as {{interval: 250ms, "
+        "unhealthy_after: 2}} on {} ({}) takes a crashed replica out within about 0.5 s",
+        100 * lost, 100 * share, c.replicas, lb.name, lb.policy, why, lb.name, lb.where);
   }
 
   static std::string pct(double v) { return fmt::format("{:.2f}%", 100 * v); }
@@ -330,6 +363,7 @@ class FailureSweep {
     r["lost_acknowledged_writes"] = o.lost_writes;
     if (!o.rto.empty()) r["rto"] = o.rto;
     if (!o.rpo.empty()) r["rpo"] = o.rpo;
+    if (!o.note.empty()) r["note"] = o.note;
     r["folder"] = o.folder;
     if (o.c) {
       std::vector<std::string> cmd{"archsim", "run", file_};
@@ -388,6 +422,7 @@ class FailureSweep {
                          reasons.empty() ? "none" : reasons, rec, o.lost_writes, rr,
                          o.single_point ? "  SINGLE POINT OF FAILURE" : "");
       if (!o.recovered) out += fmt::format("{:<{}}   did not recover: {}\n", "", w, o.recovery.substr(4));
+      if (!o.note.empty()) out += fmt::format("{:<{}}   {}\n", "", w, o.note);
     }
     out += spof.empty() ? "\nsingle points of failure: none (no single failure takes a client region or a request type to 5% "
                           "or below)\n"

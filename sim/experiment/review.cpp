@@ -714,6 +714,8 @@ Section Review::failures_section() const {
   s.add(tab);
   if (f["failures"].size() > 8) s.say(fmt::format("{} more failure(s) in {}/failures/failures.json.", f["failures"].size() - 8, out_));
   s.say(rto.empty() ? "No failure set off a database failover, so there is no RTO/RPO." : rto + ".");
+  for (const auto& r : f["failures"])
+    if (r.contains("note")) s.say(fmt::format("{}: {}.", r["failure"].get<std::string>(), r["note"].get<std::string>()));
   for (const auto& n : f["not_swept"])
     s.say(fmt::format("Not swept: {} ({}).", n["failure"].get<std::string>(), n["why"].get<std::string>()));
   auto c = command("failures");
