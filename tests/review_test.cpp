@@ -35,9 +35,9 @@ const char* kSections[] = {"1. The design",
 }  // namespace
 
 // System under consideration: topologies/url-shortener.yaml (10k req/s: redirects through Redis,
-// 1% shortens to PostgreSQL), run for 3 s with 1 s of warm-up, reviewed against p99 <= 50 ms with
-// one wall of the capacity ladder. Expectations: review.md and review.html carry every section in
-// the seed's order; the HTML holds the picture inline; the simulated p99, the capacity knee, the
+// 1% shortens to PostgreSQL), run for 4 s with 1 s of warm-up (the failure sweep needs 3 s
+// measured), reviewed against p99 <= 50 ms with one wall of the capacity ladder. Expectations:
+// review.md and review.html carry every section in the seed's order; the HTML holds the picture inline; the simulated p99, the capacity knee, the
 // single points of failure and the mutations' p99s are the ones in the JSON files the runs wrote;
 // the shortener has no region links and no replicated store, which the report says in a sentence.
 TEST_CASE("Review: every section is there and its numbers are the runs' own", "[review]") {
@@ -45,7 +45,7 @@ TEST_CASE("Review: every section is there and its numbers are the runs' own", "[
   static const std::string out = write_temp("review-url", "") + ".d";
   static const Outcome o = [] {
     std::filesystem::remove_all(out);
-    return run_archsim({"review", source_path("topologies/url-shortener.yaml"), "--set", "run.duration=3s", "--set",
+    return run_archsim({"review", source_path("topologies/url-shortener.yaml"), "--set", "run.duration=4s", "--set",
                         "run.warmup=1s", "--slo", "p99<=50ms", "--steps", "1", "--precision", "25%", "--jobs", "2",
                         "--out", out});
   }();
