@@ -34,12 +34,13 @@ const char* kSections[] = {"1. The design",
 
 }  // namespace
 
-// System under consideration: topologies/url-shortener.yaml (10k req/s: redirects through Redis,
-// 1% shortens to PostgreSQL), run for 4 s with 1 s of warm-up (the failure sweep needs 3 s
-// measured), reviewed against p99 <= 50 ms with one wall of the capacity ladder. Expectations:
-// review.md and review.html carry every section in the seed's order; the HTML holds the picture inline; the simulated p99, the capacity knee, the
-// single points of failure and the mutations' p99s are the ones in the JSON files the runs wrote;
-// the shortener has no region links and no replicated store, which the report says in a sentence.
+// System under consideration: topologies/url-shortener.yaml (10k req/s: redirects through Redis, 1%
+// shortens to PostgreSQL), run for 4 s with 1 s of warm-up (the failure sweep needs 3 s measured),
+// reviewed against p99 <= 50 ms with one wall of the capacity ladder. Expectations: review.md and
+// review.html carry every section in the seed's order; the HTML holds the picture inline; the
+// simulated p99, the capacity knee, the single points of failure and the mutations' p99s are the
+// ones in the JSON files the runs wrote; the shortener has no region links and no replicated store,
+// which the report says in a sentence.
 TEST_CASE("Review: every section is there and its numbers are the runs' own", "[review]") {
   // Catch2 runs this body once per SECTION: the review runs once and the sections read it.
   static const std::string out = write_temp("review-url", "") + ".d";
