@@ -180,3 +180,74 @@ TEST_CASE("Capacity: a trace replay cannot be scaled, and says so at its line", 
   CHECK(o.exit_code == 2);
   CHECK_THAT(o.err, Catch::StartsWith(file + ":3:") && Catch::Contains("replays a trace"));
 }
+
+// System under consideration: two Poisson clients, a and b, at 100/s each, into one M/M/1 server
+// (exponential CPU, mean 2 ms: mu = 500/s), no network time; SLO p99 <= 40 ms. An M/M/1's sojourn
+// time is exponential with rate mu - lambda, so its p99 is ln(100) / (mu - lambda) and the SLO holds
+// while lambda <= mu - ln(100) / 40 ms = 384.9/s. Expectations, from that closed form:
+//   every client's load scaled (the default): 200 m <= 384.9, m = 1.924; analytic rho = 1 at 2.5x;
+//   `--scale a`: 100 m + 100 <= 384.9, m = 2.849; analytic 4x; b's rate stays 100/s;
+//   `--scale components.server.cpu` (the demand, not the load): 500 / m - 200 >= 115.1, m = 1.587;
+//   analytic 2.5x; the offered rate stays 200/s.
+// The search's bracket must hold each knee (20 s runs, precision 5%).
+TEST_CASE("Capacity: --scale multiplies one client's load, or any number, and the knee follows the closed form",
+          "[capacity]") {
+  const std::string yaml =
+      "name: two\nnetwork: {intra_region_rtt: 0}\ncomponents:\n"
+      "  a: {kind: client, arrival: {process: poisson, rate: 100/s}, requests: {get: {request_size: 0B, "
+      "response_size: 0B}}, target: server}\n"
+      "  b: {kind: client, arrival: {process: poisson, rate: 100/s}, requests: {get: {request_size: 0B, "
+      "response_size: 0B}}, target: server}\n"
+      "  server: {kind: service, cores: 1, workers: 1, queue: unbounded, cpu: {dist: exponential, mean: 2ms}}\n"
+      "run: {duration: 20s, warmup: 2s}\n";
+  const std::string file = write_temp("cap-two.yaml", yaml);
+  const double lambda_max = 500 - std::log(100.0) / 0.040;
+  struct Case {
+    std::vector<std::string> scale;
+    double knee, analytic, offered_at_1x;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{}, lambda_max / 200, 2.5, 200, "the multiplier scales every client's load"},
+      {{"--scale", "a"}, (lambda_max - 100) / 100, 4.0, 200, "the multiplier scales a's load"},
+      {{"--scale", "components.server.cpu.mean"}, 500 / (200 + std::log(100.0) / 0.040), 2.5, 200,
+       "the multiplier scales components.server.cpu.mean"},
+  };
+  for (const auto& c : cases) {
+    std::string out = write_temp("cap-two", "") + ".d" + std::to_string(&c - cases.data());
+    std::vector<std::string> args{"capacity", file, "--slo", "p99<=40ms", "--precision", "5%", "--out", out,
+                                  "--jobs", "2"};
+    args.insert(args.end(), c.scale.begin(), c.scale.end());
+    Outcome o = run_archsim(args);
+    INFO(c.says << "\n" << o.err);
+    REQUIRE(o.exit_code == 0);
+    CHECK_THAT(o.out, Catch::Contains(c.says));
+    nlohmann::json j = read_json(out + "/capacity.json");
+    const auto& k = j["rungs"][0]["knee"];
+    INFO(k.dump());
+    CHECK(k["holds_at"].get<double>() <= c.knee * 1.03);
+    CHECK(k["fails_at"].get<double>() >= c.knee * 0.97);
+    CHECK(j["rungs"][0]["analytic"]["multiplier"].get<double>() == Approx(c.analytic).epsilon(2e-3));
+    // The probe at 1x offers what the design does; a probe's command carries its scaled value.
+    for (const auto& p : j["rungs"][0]["probes"]) {
+      if (p["multiplier"].get<double>() != 1) continue;
+      CHECK(p["offered_rps"].get<double>() == Approx(c.offered_at_1x));
+    }
+  }
+  SECTION("what cannot be scaled is refused, naming where") {
+    Outcome none = run_archsim({"capacity", file, "--slo", "p99<=40ms", "--scale", "c"});
+    CHECK(none.exit_code == 2);
+    CHECK(none.err == "--scale c: error: no client 'c' (the clients: a, b); or give the path of a number to scale, "
+                      "such as components.a.arrival.rate\n");
+    Outcome word = run_archsim({"capacity", file, "--slo", "p99<=40ms", "--scale", "components.server.kind"});
+    CHECK(word.exit_code == 2);
+    CHECK_THAT(word.err, Catch::StartsWith(file + ":6:18: error: --scale components.server.kind: 'service' is not a "
+                                                  "number"));
+    Outcome map = run_archsim({"capacity", file, "--slo", "p99<=40ms", "--scale", "components.server.cpu"});
+    CHECK(map.exit_code == 2);
+    CHECK_THAT(map.err, Catch::Contains("error: --scale components.server.cpu: 'components.server.cpu' is a map"));
+    Outcome unwritten = run_archsim({"capacity", file, "--slo", "p99<=40ms", "--scale", "components.server.replicas"});
+    CHECK(unwritten.exit_code == 2);
+    CHECK_THAT(unwritten.err, Catch::Contains("is not written in the topology"));
+  }
+}

@@ -548,6 +548,9 @@ void add_capacity_command(CLI::App& app, CommandLine& a) {
                                    "'availability>=99.9%' (repeat for several)")
       ->required();
   cap->add_option("--set", a.sets, "override a value in every probe")->take_all();
+  cap->add_option("--scale", a.cap.scale,
+                  "what the multiplier scales: a client (its load) or the path of a number, e.g. "
+                  "components.users.requests.read.keys.count (repeat for several; default: every client's load)");
   cap->add_option("--max", a.cap_max, "the largest multiplier tried (default 100x)");
   cap->add_option("--steps", a.cap.steps, "walls to find: relieve each and search again (default 1)")
       ->check(CLI::Range(1, 20));

@@ -1251,6 +1251,38 @@ std::string resolved_topology_text(const std::string& path, const std::vector<st
   return std::string(out.c_str()) + "\n";
 }
 
+ScalarAt topology_scalar(const std::string& path, const std::vector<std::string>& overrides, const std::string& dotted) {
+  Source src(path);
+  YAML::Node node = resolved_document(src, overrides);
+  std::string walked;
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    size_t dot = dotted.find('.', start);
+    std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string here = walked.empty() ? key : walked + "." + key;
+    YAML::Node next;
+    if (node.IsMap()) {
+      next = node[key];
+    } else if (node.IsSequence() && !key.empty() && key.find_first_not_of("0123456789") == std::string::npos &&
+               std::stoul(key) < node.size()) {
+      next = node[std::stoul(key)];
+    }
+    if (!next || !next.IsDefined() || next.IsNull())
+      throw ConfigError(fmt::format("{}: error: '{}' is not written in the topology{}; a value left at its default "
+                                    "must be written out first",
+                                    path, here,
+                                    walked.empty() ? "" : fmt::format(" (under {}, at {})", walked, src.where(node))));
+    node = next;
+    walked = here;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (!node.IsScalar())
+    throw ConfigError(fmt::format("{}: error: '{}' is a {}, not a value: name a number inside it", src.where(node), dotted,
+                                  node.IsMap() ? "map" : "list"));
+  return {node.Scalar(), src.where(node)};
+}
+
 size_t count_faults(const std::string& path, const std::vector<std::string>& overrides) {
   try {
     Source src(path);

@@ -22,6 +22,15 @@ Topology load_topology_text(const std::string& text, const std::string& path,
 // Throws ConfigError on bad input.
 std::string resolved_topology_text(const std::string& path, const std::vector<std::string>& overrides);
 
+// The scalar at a dotted path of the document as it is run (`components.users.arrival.rate`; a
+// list's entries by index), and where it was written ("file:line:col", or the `--set` that wrote
+// it). Throws ConfigError when the path names nothing, or a map or a list.
+struct ScalarAt {
+  std::string text;
+  std::string where;
+};
+ScalarAt topology_scalar(const std::string& path, const std::vector<std::string>& overrides, const std::string& dotted);
+
 // How many entries the document's `faults:` has with the overrides applied (0 without it, or when
 // the file or an override is bad: loading the topology names that).
 size_t count_faults(const std::string& path, const std::vector<std::string>& overrides);

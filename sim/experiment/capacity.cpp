@@ -1,6 +1,7 @@
 #include "sim/experiment/capacity.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -154,16 +155,31 @@ class CapacitySearch {
     validate_topology(t);
     name_ = t.name;
     out_ = o.run.out_dir.empty() ? "results/capacity-" + t.name : o.run.out_dir;
-    for (const auto& c : t.components) {
-      if (!c.kind->traits().client) continue;
+    std::vector<std::string> all_clients;
+    for (const auto& c : t.components)
+      if (c.kind->traits().client) all_clients.push_back(c.name);
+    if (all_clients.empty())
+      throw ConfigError(fmt::format("{}: error: the topology has no client: capacity scales the clients' load", file));
+    if (o.scale.empty()) clients_ = all_clients;
+    for (const auto& what : o.scale) {
+      if (what.find('.') != std::string::npos) {
+        paths_.push_back(scaled_value(what));
+        continue;
+      }
+      if (std::find(all_clients.begin(), all_clients.end(), what) == all_clients.end())
+        throw ConfigError(fmt::format("--scale {}: error: no client '{}' (the clients: {}); or give the path of a "
+                                      "number to scale, such as components.{}.arrival.rate",
+                                      what, what, fmt::join(all_clients, ", "), all_clients.front()));
+      if (std::find(clients_.begin(), clients_.end(), what) == clients_.end()) clients_.push_back(what);
+    }
+    for (const auto& name : clients_) {
+      const Component& c = *t.find(name);
       if (c.arrival.process == ArrivalSpec::Process::Trace)
         throw ConfigError(fmt::format("{}:{}:{}: error: client '{}' replays a trace, whose rate capacity cannot "
-                                      "scale; give it a poisson or constant arrival to search its capacity",
-                                      file, c.arrival.loc.line, c.arrival.loc.col, c.name));
-      clients_.push_back(c.name);
+                                      "scale; give it a poisson or constant arrival to search its capacity{}",
+                                      file, c.arrival.loc.line, c.arrival.loc.col, c.name,
+                                      o.scale.empty() ? ", or --scale the other clients" : ""));
     }
-    if (clients_.empty())
-      throw ConfigError(fmt::format("{}: error: the topology has no client: capacity scales the clients' load", file));
   }
 
   int run() {
@@ -218,7 +234,58 @@ class CapacitySearch {
     return load_topology(file_, sets);
   }
 
-  // The `--set`s that scale every client by m.
+  // A `--scale` path: the number there, read once from the design as given (with --set).
+  struct ScaledValue {
+    std::string path, where;
+    double base = 0;
+    std::string unit;  // what the value is written in: "" (a number), "/s", "B", "bps" or "s"
+    bool integral = false;
+  };
+
+  ScaledValue scaled_value(const std::string& path) const {
+    ScalarAt at;
+    try {
+      at = topology_scalar(file_, o_.sets, path);
+    } catch (const ConfigError& err) {
+      std::string msg = err.what();
+      size_t e = msg.find("error: ");
+      throw ConfigError(e == std::string::npos ? msg : msg.insert(e + 7, "--scale " + path + ": "));
+    }
+    ScaledValue v{path, at.where, 0, "", false};
+    std::string why;
+    if (auto x = parse_number(at.text, &why)) {
+      v.base = *x;
+      v.integral = at.text.find_first_of(".eE") == std::string::npos;
+    } else if (auto r = parse_rate(at.text, &why)) {
+      v.base = *r, v.unit = "/s";
+    } else if (auto b = parse_size(at.text, &why)) {
+      v.base = *b, v.unit = "B";
+    } else if (auto w = parse_bandwidth(at.text, &why)) {
+      v.base = *w, v.unit = "bps";
+    } else if (auto d = parse_duration(at.text, &why)) {
+      v.base = *d, v.unit = "s";
+    } else {
+      throw ConfigError(fmt::format("{}: error: --scale {}: '{}' is not a number, rate, size, bandwidth or duration "
+                                    "that a multiplier can scale; write the value as one (e.g. 20k/s, 4KiB, 2ms)",
+                                    at.where, path, at.text));
+    }
+    if (v.base <= 0)
+      throw ConfigError(fmt::format("{}: error: --scale {}: its value is {}, and scaling nothing gives nothing; "
+                                    "scale a positive value", at.where, path, at.text));
+    return v;
+  }
+
+  // What the multiplier multiplies, in words.
+  std::string scale_text() const {
+    if (o_.scale.empty()) return "every client's load";
+    std::vector<std::string> parts;
+    for (const auto& c : clients_) parts.push_back(c + "'s load");
+    for (const auto& v : paths_) parts.push_back(v.path);
+    return fmt::format("{}", fmt::join(parts, ", "));
+  }
+
+  // The `--set`s that scale what is scaled by m: the clients' load (an open loop's rate, a closed
+  // loop's users), and each `--scale` path's value.
   std::vector<Override> scaled(const Topology& t, double m) const {
     std::vector<Override> out;
     for (const auto& name : clients_) {
@@ -230,13 +297,29 @@ class CapacitySearch {
       else
         out.push_back({path + "rate", fmt::format("{:.9g}/s", c.arrival.rate * m), "capacity"});
     }
+    for (const auto& v : paths_) {
+      double x = v.base * m;
+      std::string value = v.integral ? fmt::format("{}", std::max<int64_t>(1, std::llround(x)))
+                                     : fmt::format("{:.9g}{}", x, v.unit);
+      out.push_back({v.path, value, "capacity --scale"});
+    }
     return out;
   }
 
-  static double offered(const Topology& t, double m) {
+  // The design with these reliefs at multiplier m, as a probe runs it.
+  Topology topology_at(const std::vector<std::string>& reliefs, double m) const {
+    Topology t = topology_of(reliefs);
+    std::vector<std::string> sets = o_.sets;
+    sets.insert(sets.end(), reliefs.begin(), reliefs.end());
+    for (const auto& ov : scaled(t, m)) sets.push_back(ov.assignment());
+    return load_topology(file_, sets);
+  }
+
+  // The open-loop clients' offered rate at m.
+  double offered(const std::vector<std::string>& reliefs, double m) const {
     double r = 0;
-    for (const auto& c : t.components)
-      if (c.kind->traits().client && c.arrival.process != ArrivalSpec::Process::Closed) r += c.arrival.rate * m;
+    for (const auto& c : topology_at(reliefs, m).components)
+      if (c.kind->traits().client && c.arrival.process != ArrivalSpec::Process::Closed) r += c.arrival.rate;
     return r;
   }
 
@@ -245,7 +328,7 @@ class CapacitySearch {
     Topology t = topology_of(rung.reliefs);
     Probe p;
     p.m = m;
-    p.offered_rps = offered(t, m);
+    p.offered_rps = offered(rung.reliefs, m);
     Experiment e;
     e.file = file_;
     e.name = fmt::format("capacity-{}", name_);
@@ -372,17 +455,47 @@ class CapacitySearch {
     return p.undecided;
   }
 
+  // Where the analytic view puts the first saturation, as a multiplier. Every client's load scaled
+  // alike: the model's saturating client rate over the offered rate, exactly. Otherwise (some
+  // clients, or a value other than load): the multiplier at which the model, rebuilt at each m,
+  // is at rho = 1, bisected to 0.1%.
+  void analytic_knee(Rung& rung) const {
+    auto at = [&](double m) {
+      AnalyticModel model = analyze_topology(topology_at(rung.reliefs, m));
+      double offered_now = offered(rung.reliefs, m);
+      return std::make_pair(model, offered_now);
+    };
+    auto [model, base] = at(1);
+    if (o_.scale.empty()) {
+      if (model.saturation_client_rate > 0 && base > 0) rung.analytic_multiplier = model.saturation_client_rate / base;
+    } else if (model.saturation_client_rate > 0 && base > 0) {
+      // The model's own headroom at m: > 1 below the saturation, < 1 beyond it.
+      auto headroom = [&](double m) {
+        auto [mm, off] = at(m);
+        return mm.saturation_client_rate > 0 && off > 0 ? mm.saturation_client_rate / off : 1e9;
+      };
+      double lo = 1.0 / 64, hi = o_.max_multiplier * 2;
+      if (headroom(lo) < 1 || headroom(hi) >= 1) {
+        rung.analytic_multiplier = 0;  // saturated at any scale, or never within reach
+      } else {
+        while (hi / lo > 1.001) {
+          double mid = std::sqrt(lo * hi);
+          (headroom(mid) >= 1 ? lo : hi) = mid;
+        }
+        rung.analytic_multiplier = std::sqrt(lo * hi);
+        model = at(rung.analytic_multiplier).first;
+      }
+    }
+    if (rung.analytic_multiplier > 0)
+      rung.analytic = fmt::format("{} {} saturates (rho = 1) at {}", model.saturates_component, model.saturates_resource,
+                                  multiplier_text(rung.analytic_multiplier));
+  }
+
   // Brackets by doubling (or halving) from `start`, then bisects geometrically.
   void search(Rung& rung, int step, double start) {
     Topology t = topology_of(rung.reliefs);
     validate_topology(t);
-    AnalyticModel model = analyze_topology(t);
-    double base = offered(t, 1);
-    if (model.saturation_client_rate > 0 && base > 0) {
-      rung.analytic_multiplier = model.saturation_client_rate / base;
-      rung.analytic = fmt::format("{} {} saturates (rho = 1) at {}", model.saturates_component, model.saturates_resource,
-                                  multiplier_text(rung.analytic_multiplier));
-    }
+    analytic_knee(rung);
     auto round4 = [](double m) { return std::stod(fmt::format("{:.4g}", m)); };
     auto run_at = [&](double m) {
       rung.probes.push_back(probe(rung, step, m));
@@ -541,6 +654,17 @@ class CapacitySearch {
     ordered_json slos = ordered_json::array();
     for (const auto& s : o_.slos) slos.push_back(s.text);
     j["slos"] = slos;
+    ordered_json scale = ordered_json::array();
+    if (o_.scale.empty())
+      for (const auto& c : clients_) scale.push_back({{"client", c}});
+    else {
+      for (const auto& c : clients_) scale.push_back({{"client", c}});
+      for (const auto& v : paths_)
+        scale.push_back({{"path", v.path}, {"at_1x", v.integral ? fmt::format("{}", std::llround(v.base))
+                                                                 : fmt::format("{:.9g}{}", v.base, v.unit)},
+                         {"where", v.where}});
+    }
+    j["scale"] = scale;
     j["precision"] = o_.precision;
     j["replications"] = {{"min", o_.min_replications}, {"max", o_.max_replications}};
     j["relief_rule"] = kReliefRule;
@@ -587,8 +711,9 @@ class CapacitySearch {
   std::string text(const std::string& ladder) const {
     std::string slos;
     for (const auto& s : o_.slos) slos += (slos.empty() ? "" : ", ") + s.text;
-    std::string out = fmt::format("capacity of {} under {} ({} to {} replications per probe, precision {:g}%)\n\n",
+    std::string out = fmt::format("capacity of {} under {} ({} to {} replications per probe, precision {:g}%)\n",
                                   name_, slos, o_.min_replications, o_.max_replications, 100 * o_.precision);
+    out += fmt::format("the multiplier scales {}\n\n", scale_text());
     out += fmt::format("{:<4} {:<28} {:<28} {:>10}  {:<24} {:>9}\n", "rung", "design", "knee (load x) [bracket)",
                        "offered/s", "first wall", "$/month");
     for (size_t i = 0; i < rungs_.size(); ++i) {
@@ -638,7 +763,8 @@ class CapacitySearch {
 
   std::string file_, name_, out_;
   CapacityOptions o_;
-  std::vector<std::string> clients_;
+  std::vector<std::string> clients_;  // whose load the multiplier scales
+  std::vector<ScaledValue> paths_;    // `--scale` paths the multiplier scales
   std::vector<Rung> rungs_;
   bool failed_runs_ = false;
 };

@@ -42,6 +42,8 @@ Slo parse_slo(const std::string& text);
 struct CapacityOptions {
   std::vector<Slo> slos;
   std::vector<std::string> sets;   // `--set` on every probe
+  std::vector<std::string> scale;  // what the multiplier scales: client names (their load) and paths
+                                   // to numbers; empty = every client's load
   double max_multiplier = 100;     // the search stops here ("holds up to ...")
   double precision = 0.02;         // bisection ends when hi / lo <= 1 + precision
   int min_replications = 2;        // per probe (1: a single run decides)
