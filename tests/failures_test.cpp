@@ -144,3 +144,37 @@ TEST_CASE("Failures: a replica's crash behind a balancer without health_check co
   CHECK((*app2)["availability"]["during"].get<double>() > 0.85);
   CHECK_FALSE(app2->contains("note"));
 }
+
+// System: reads go app -> cache (warm, holding all 100 keys), writes app -> db (one replica),
+// 500 requests/s, 10% writes, 12 s, the db down from 4 s for 4 s. Expectations, per request type from type_timeseries.csv:
+// every write fails during the window and none after it; reads do not notice; so the db is a
+// single point of failure for writes, though 90% of requests still succeed.
+TEST_CASE("Failures: each request type's availability during and after the window is counted, not estimated",
+          "[failures]") {
+  std::string f = write_temp(
+      "types.yaml",
+      "name: types\ncomponents:\n"
+      "  users: {kind: client, arrival: {process: poisson, rate: 500/s}, target: app, requests: {\n"
+      "    read: {weight: 0.9, keys: {count: 100}}, write: {weight: 0.1, op: write, keys: {count: 100}}}}\n"
+      "  app: {kind: service, replicas: 2, cpu: 1ms, calls: {read: [cache], write: [db]}}\n"
+      "  cache: {kind: cache, replicas: 2, capacity: 1000, warm: true, hit: 100us, backend: db}\n"
+      "  db: {kind: database, read: {io: 1ms}}\n"
+      "run: {duration: 12s, warmup: 1s}\n");
+  Outcome o = run_archsim({"failures", f, "--at", "4s", "--for", "4s", "--out", f + ".fail", "--jobs", "2"});
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  nlohmann::json j = read_json(f + ".fail/failures.json");
+  const nlohmann::json* db = row(j, "crash db");
+  REQUIRE(db != nullptr);
+  INFO(db->dump(2));
+  CHECK((*db)["by_type"]["write"]["during"].get<double>() == 0.0);
+  CHECK((*db)["by_type"]["write"]["after"].get<double>() == 1.0);
+  CHECK((*db)["by_type"]["read"]["during"].get<double>() > 0.99);
+  CHECK((*db)["availability"]["during"].get<double>() > 0.85);
+  CHECK((*db)["single_point_of_failure"] == true);
+  // The types add up to the client's own counts in the run's type_timeseries.csv.
+  std::ifstream ts(f + ".fail/points/crash-db/r1/type_timeseries.csv");
+  std::string header;
+  std::getline(ts, header);
+  CHECK(header == "t_s,client,type,completed,errors");
+}

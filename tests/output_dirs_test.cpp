@@ -26,8 +26,8 @@ const char* kSmall =
     "  db: {kind: database, read: {io: 1ms}}\n"
     "run: {duration: 1.5s, warmup: 0.5s}\n";
 
-const char* kRunFiles[] = {"summary.json",   "components.csv", "latency_histogram.csv", "timeseries.csv",
-                           "topology.dot",   "topology.yaml",  "overrides.txt"};
+const char* kRunFiles[] = {"summary.json",  "components.csv", "latency_histogram.csv", "timeseries.csv",
+                           "type_timeseries.csv", "topology.dot", "topology.yaml", "overrides.txt"};
 
 // A fresh folder holding the small topology; returns the folder.
 fs::path scratch() { return fs::path(write_temp("small.yaml", kSmall)).parent_path(); }

@@ -169,6 +169,7 @@ void Client::on_message(Context& ctx, MessagePtr msg) {
     }
   }
   stats_->series.record(t, latency, ok);
+  stats_->record_type_second(t, f.type, ok);
   user_done(ctx, f.user);
 }
 
@@ -188,6 +189,7 @@ void Client::on_timer(Context& ctx, uint64_t tag) {
     stats_->outstanding.add(ctx.now(), -1);
     if (f.measured) ++stats_->timed_out;
     stats_->series.record(ctx.now(), p_.timeout, false);
+    stats_->record_type_second(ctx.now(), f.type, false);
     user_done(ctx, f.user);
   }
 }

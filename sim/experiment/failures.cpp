@@ -81,6 +81,31 @@ std::map<std::string, std::pair<Window, Window>> windows(const std::string& csv,
   return out;
 }
 
+// Availability per request type from type_timeseries.csv over [a, b) seconds and after b, summed
+// over the clients.
+std::map<std::string, std::pair<Window, Window>> type_windows(const std::string& csv, double at, double until) {
+  std::map<std::string, std::pair<Window, Window>> out;
+  std::ifstream in(csv);
+  std::string line;
+  if (!std::getline(in, line)) return out;  // t_s,client,type,completed,errors
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string c; std::getline(ls, c, ',');) f.push_back(c);
+    if (f.size() < 5) continue;
+    double t = std::stod(f[0]), ok = std::stod(f[3]), bad = std::stod(f[4]);
+    auto& w = out[f[2]];
+    if (t >= at && t + 1 <= until + 1e-9) {
+      w.first.ok += ok;
+      w.first.failed += bad;
+    } else if (t >= until) {
+      w.second.ok += ok;
+      w.second.failed += bad;
+    }
+  }
+  return out;
+}
+
 struct Outcome {
   const Candidate* c = nullptr;
   bool ok = false;
@@ -89,8 +114,7 @@ struct Outcome {
   std::string worst_region;
   double worst_during = 1;
   std::map<std::string, double> region_during, region_after;
-  std::map<std::string, double> type_during;  // estimated: failures beyond the baseline's over the window's share
-  std::map<std::string, std::pair<double, double>> type_counts;  // attempted, failed over the measured window
+  std::map<std::string, double> type_during, type_after;
   std::vector<std::pair<std::string, uint64_t>> failed_by;
   uint64_t failed = 0;
   std::string recovery;  // "0 s", "did not recover: ...", "not judged: ..."
@@ -185,7 +209,6 @@ class FailureSweep {
     int rc = run_experiment(e, ro);
 
     Outcome base = outcome(nullptr, "baseline");
-    base_ = &base;
     std::vector<Outcome> rows;
     for (const auto& c : candidates_) rows.push_back(outcome(&c, c.id));
     std::stable_sort(rows.begin(), rows.end(), [](const Outcome& a, const Outcome& b) {
@@ -268,20 +291,12 @@ class FailureSweep {
       }
     }
     if (o.worst_during > 1) o.worst_during = o.during;
-    for (const auto& [type, v] : av["by_type"].items())
-      o.type_counts[type] = {v["attempted"].get<double>(), v["attempted"].get<double>() - v["successful"].get<double>()};
-    if (c && base_) {
-      double share = length_ / j["sim_time_s"].get<double>();
-      for (const auto& [type, v] : o.type_counts) {
-        double base_failed = base_->type_counts.count(type) ? base_->type_counts.at(type).second : 0;
-        double expected = v.first * share;
-        if (expected <= 0) continue;
-        double a = std::clamp(1 - (v.second - base_failed) / expected, 0.0, 1.0);
-        o.type_during[type] = a;
-        if (a < o.worst_during) {
-          o.worst_during = a;
-          o.worst_region = "type " + type;
-        }
+    for (const auto& [type, pair] : type_windows(o.folder + "/type_timeseries.csv", at_, at_ + length_)) {
+      o.type_during[type] = pair.first.availability();
+      o.type_after[type] = pair.second.availability();
+      if (c && pair.first.availability() < o.worst_during) {
+        o.worst_during = pair.first.availability();
+        o.worst_region = "type " + type;
       }
     }
     for (const auto& el : j["requests"]["failed_by_reason"].items())
@@ -352,7 +367,7 @@ class FailureSweep {
     r["by_client_region"] = regions;
     if (!o.type_during.empty()) {
       ordered_json types;
-      for (const auto& [name, v] : o.type_during) types[name] = {{"during_estimated", v}};
+      for (const auto& [name, v] : o.type_during) types[name] = {{"during", v}, {"after", o.type_after.at(name)}};
       r["by_type"] = types;
     }
     ordered_json reasons = ordered_json::object();
@@ -439,7 +454,6 @@ class FailureSweep {
   std::map<std::string, std::string> client_region_;
   std::vector<Candidate> candidates_;
   std::vector<std::pair<std::string, std::string>> skipped_;
-  const Outcome* base_ = nullptr;  // the baseline's, once read
 };
 
 }  // namespace

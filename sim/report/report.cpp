@@ -980,6 +980,29 @@ void write_outputs(const RunResult& r, const std::string& dir, const std::vector
     }
     f.commit();
   }
+  {
+    // Per second, client and request type: answered and failed requests. A type appears for a
+    // client when it ended at least one of them in the run; its seconds with none are zeros.
+    AtomicFile f(dir, "type_timeseries.csv");
+    f.out() << "t_s,client,type,completed,errors\n";
+    size_t seconds = static_cast<size_t>(std::ceil(r.window_end - 1e-9));
+    std::vector<std::vector<bool>> sends(r.clients.size(), std::vector<bool>(r.type_names.size(), false));
+    for (size_t ci = 0; ci < r.clients.size(); ++ci)
+      for (const auto& row : r.clients[ci].type_seconds)
+        for (size_t ti = 0; ti < row.size() && ti < r.type_names.size(); ++ti)
+          if (row[ti].completed + row[ti].errors > 0) sends[ci][ti] = true;
+    for (size_t sec = 0; sec < seconds; ++sec)
+      for (size_t ci = 0; ci < r.clients.size(); ++ci) {
+        const ClientStats& c = r.clients[ci];
+        for (size_t ti = 0; ti < r.type_names.size(); ++ti) {
+          if (!sends[ci][ti]) continue;
+          ClientStats::TypeSecond cell;
+          if (sec < c.type_seconds.size() && ti < c.type_seconds[sec].size()) cell = c.type_seconds[sec][ti];
+          f.out() << fmt::format("{},{},{},{},{}\n", sec, c.name, r.type_names[ti], cell.completed, cell.errors);
+        }
+      }
+    f.commit();
+  }
   if (!r.stores.empty()) {
     AtomicFile f(dir, "store_timeseries.csv");
     write_store_timeseries(r, f.out());

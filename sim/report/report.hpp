@@ -50,7 +50,8 @@ struct RunReport;
 // The run's report in sections (sim/report/document.hpp): what the terminal prints and report.html shows.
 RunReport run_report(const RunResult& r);
 std::string terminal_summary(const RunResult& r);
-// Writes summary.json, report.json, components.csv, latency_histogram.csv, timeseries.csv and topology.dot
+// Writes summary.json, report.json, components.csv, latency_histogram.csv, timeseries.csv,
+// type_timeseries.csv and topology.dot
 // into `dir` (created if needed), with a copy of the topology file (topology.yaml; merged with the
 // files it extends, when it extends any) and the `--set`
 // overrides of the run (overrides.txt, one per line) so the folder says what was simulated. Each

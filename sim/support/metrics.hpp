@@ -282,6 +282,20 @@ struct ClientStats {
   TimeWeighted outstanding;
   LatencyHistogram in_flight_age;
   SecondSeries series;
+  // Per second of the whole run and per request type: requests answered and requests failed
+  // (rejected, failed or timed out), counted as `series` counts them (type_timeseries.csv).
+  struct TypeSecond {
+    uint64_t completed = 0, errors = 0;
+  };
+  std::vector<std::vector<TypeSecond>> type_seconds;  // [second][type]
+  void record_type_second(double t, size_t type, bool ok) {
+    size_t sec = t > 0 ? static_cast<size_t>(t) : 0;
+    if (type_seconds.size() <= sec) type_seconds.resize(sec + 1);
+    auto& row = type_seconds[sec];
+    if (row.size() <= type) row.resize(type + 1);
+    auto& cell = row[type];
+    ++(ok ? cell.completed : cell.errors);
+  }
   CriticalPathStats critical;  // where the completed requests' time went
 };
 
