@@ -118,7 +118,8 @@ TEST_CASE("Review: every section is there and its numbers are the runs' own", "[
 // straight to an ap replicated store (one replica per region, R = W = 1) that costs $100 per
 // replica-month, partitioned from 2 s to 4 s of a 6 s run. Expectations: section 5 gives the
 // store's mode and the run's stale reads, lost writes and convergence, as summary.json has them;
-// the region RTT and cp mutations run (cp as a topology of its own, without the ap-only quorum),
+// the region RTT and cp mutations run (cp as a topology of its own, without the ap-only keys the
+// store gives: quorum, conflict and request_timeout, as the kind declares them),
 // and cp costs availability under the partition; section 7 gives the summary's $/month.
 TEST_CASE("Review: a replicated store's choice under partition, its mutations and its cost", "[review]") {
   static const std::string file = write_temp("review-store.yaml", R"(name: review-store
@@ -134,6 +135,8 @@ components:
     replicas: [us, eu]
     consistency: ap
     quorum: {n: 2, r: 1, w: 1}
+    conflict: lww
+    request_timeout: 1s
     cost: {per_replica_month: $100}
 faults:
   - {partition: [[us], [eu]], at: 2s, for: 2s}
@@ -168,7 +171,7 @@ run: {duration: 6s, warmup: 1s}
     nlohmann::json cp = read_json(out + "/mutations/points/stricter-consistency/r1/summary.json");
     CHECK(cp["stores"]["store"]["consistency"] == "cp");
     CHECK(cp["availability"]["availability"].get<double>() < base["availability"]["availability"].get<double>());
-    CHECK_THAT(md, Catch::Contains("store (without its ap-only quorum)"));
+    CHECK_THAT(md, Catch::Contains("store (without its ap-only quorum, conflict, request_timeout)"));
     CHECK_THAT(md, Catch::Contains("every region link's rtt to 800 ms (was us-eu 80 ms)"));
     CHECK(std::filesystem::exists(out + "/mutations/points/cross-region-rtt-800ms/r1/summary.json"));
   }

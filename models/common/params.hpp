@@ -77,6 +77,9 @@ struct ParamDecl {
   // value, or at the key when `check_at_key`).
   std::function<std::string(const Component&, const ParamGiven&)> check;
   bool check_at_key = false;
+  // "consistency: ap": the key is refused unless the component says so (its check says why);
+  // empty = no such condition. Tools that rewrite a component (review's stricter consistency) read it.
+  std::string applies_when;
 };
 
 // A kind's keys in the order the loader reads them (the order matters where one key's default or
@@ -230,6 +233,10 @@ class ParamTable {
   ParamTable& check(std::function<std::string(const Component&, const ParamGiven&)> f, bool at_key = false) {
     decls_.back().check = std::move(f);
     decls_.back().check_at_key = at_key;
+    return *this;
+  }
+  ParamTable& applies_when(std::string condition) {
+    decls_.back().applies_when = std::move(condition);
     return *this;
   }
   // What the kind derives from its keys once they are read (a cache's entries from its bytes).

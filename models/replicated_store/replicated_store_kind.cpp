@@ -13,6 +13,7 @@ namespace {
 // A key of one consistency mode on a store of the other.
 ParamTable& only(ParamTable& t, StoreSpec::Consistency mode) {
   std::string k = t.decls().back().key;
+  t.applies_when(mode == StoreSpec::Consistency::Ap ? "consistency: ap" : "consistency: cp");
   return t.check(
       [k, mode](const Component& c, const ParamGiven&) -> std::string {
         if (c.store.consistency == mode) return "";
@@ -64,7 +65,8 @@ const ParamTable& store_table() {
                "and leaves the store without a leader for longer after a real failure; it must exceed the round "
                "trip between the replicas (Raft: broadcast time << election timeout)",
                false)
-        .at(&S::election_timeout_loc);
+        .at(&S::election_timeout_loc)
+        .applies_when("consistency: cp");
     t.check([](const Component& c, const ParamGiven& g) {
       std::string m = c.store.consistency == C::Cp ? "" : "'election_timeout' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
       return m.empty() ? heartbeat_check(c, g, false) : m;
@@ -74,6 +76,7 @@ const ParamTable& store_table() {
                "must be below `election_timeout`",
                false)
         .at(&S::heartbeat_interval_loc)
+        .applies_when("consistency: cp")
         .check(
             [](const Component& c, const ParamGiven& g) {
               std::string m = c.store.consistency == C::Cp ? "" : "'heartbeat_interval' applies to `consistency: cp` only; this store is ap; remove it or set consistency: cp";
@@ -92,6 +95,7 @@ const ParamTable& store_table() {
            "cp: the region whose replica is the leader when the run starts (term 1, elected before t = 0); the "
            "first replica's region when not given. The leader's region sets every write's latency: a write waits "
            "for the leader and its nearest follower");
+    t.applies_when("consistency: cp");
     t.check(
         [](const Component& c, const ParamGiven& g) -> std::string {
           const StoreSpec& s = c.store;

@@ -1283,6 +1283,19 @@ ScalarAt topology_scalar(const std::string& path, const std::vector<std::string>
   return {node.Scalar(), src.where(node)};
 }
 
+std::vector<std::string> component_keys(const std::string& path, const std::vector<std::string>& overrides,
+                                        const std::string& component) {
+  Source src(path);
+  YAML::Node root = resolved_document(src, overrides);
+  std::vector<std::string> keys;
+  if (!root.IsMap() || !root["components"] || !root["components"].IsMap()) return keys;
+  YAML::Node c = root["components"][component];
+  if (!c || !c.IsMap()) return keys;
+  for (auto it = c.begin(); it != c.end(); ++it)
+    if (it->first.IsScalar()) keys.push_back(it->first.Scalar());
+  return keys;
+}
+
 size_t count_faults(const std::string& path, const std::vector<std::string>& overrides) {
   try {
     Source src(path);

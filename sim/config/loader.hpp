@@ -31,6 +31,11 @@ struct ScalarAt {
 };
 ScalarAt topology_scalar(const std::string& path, const std::vector<std::string>& overrides, const std::string& dotted);
 
+// The keys written for `component` in the document as it is run (with the files it extends and
+// the overrides), in their order; empty when it has none. Throws ConfigError on bad input.
+std::vector<std::string> component_keys(const std::string& path, const std::vector<std::string>& overrides,
+                                        const std::string& component);
+
 // How many entries the document's `faults:` has with the overrides applied (0 without it, or when
 // the file or an override is bad: loading the topology names that).
 size_t count_faults(const std::string& path, const std::vector<std::string>& overrides);

@@ -340,9 +340,10 @@ Mutation budget_cut_80(const Topology& t, const std::string& file, const std::ve
 // The stores come from the simulated run's summary (`stores.<name>.consistency`). An ap store's
 // own keys (quorum, conflict, ...) are refused on a cp store, and `--set` cannot remove a key: the
 // mutation is a topology of its own in `dir`, extending the design, with `consistency: cp` and
-// `key: ~` for each key the loader names as ap-only.
-Mutation stricter_consistency(const json& summary, const std::string& file, const std::vector<std::string>& sets,
-                              const std::string& dir) {
+// `key: ~` for each key the store gives that its kind declares for `consistency: ap` only
+// (ParamDecl::applies_when).
+Mutation stricter_consistency(const json& summary, const Topology& t, const std::string& file,
+                              const std::vector<std::string>& sets, const std::string& dir) {
   Mutation m{"stricter-consistency", "", {}, "", ""};
   const json* stores = at(summary, {"stores"});
   std::map<std::string, std::vector<std::string>> removed;  // by store
@@ -352,36 +353,22 @@ Mutation stricter_consistency(const json& summary, const std::string& file, cons
   if (!stores || stores->empty()) m.skipped = "the design has no replicated_store";
   else if (removed.empty()) m.skipped = "every replicated store is already cp";
   if (!m.skipped.empty()) return m;
-  m.topology = dir + "/stricter-consistency.yaml";
-  auto text = [&] {
-    std::string t = fmt::format("# {}, its replicated stores cp\nextends: {}\ncomponents:\n", file, fs::absolute(file).string());
-    for (const auto& [name, keys] : removed) {
-      t += fmt::format("  {}:\n    consistency: cp\n", name);
-      for (const auto& k : keys) t += fmt::format("    {}: ~\n", k);
-    }
-    return t;
-  };
-  const std::string kApOnly = "' applies to `consistency: ap` only";
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    std::ofstream(m.topology) << text();
-    try {
-      validate_topology(load_topology(m.topology, sets));
-      break;
-    } catch (const ConfigError& e) {
-      std::string msg = e.what();
-      size_t end = msg.find(kApOnly), start = end == std::string::npos ? end : msg.rfind('\'', end - 1);
-      if (start == std::string::npos) break;  // refused for another reason: run_mutations says why
-      std::string key = msg.substr(start + 1, end - start - 1);
-      bool added = false;
-      for (auto& [name, keys] : removed)
-        if (msg.find("error: '" + key) != std::string::npos && std::find(keys.begin(), keys.end(), key) == keys.end()) {
-          keys.push_back(key);  // the first store still holding it (stores are checked in file order)
-          added = true;
-          break;
-        }
-      if (!added) break;
-    }
+  for (auto& [name, keys] : removed) {
+    const Component* c = t.find(name);
+    if (!c) continue;
+    std::vector<std::string> written = component_keys(file, sets, name);
+    for (const auto& d : c->kind->params().decls())
+      if (d.applies_when == "consistency: ap" && std::find(written.begin(), written.end(), d.key) != written.end())
+        keys.push_back(d.key);
   }
+  m.topology = dir + "/stricter-consistency.yaml";
+  std::string text = fmt::format("# {}, its replicated stores cp\nextends: {}\ncomponents:\n", file,
+                                 fs::absolute(file).string());
+  for (const auto& [name, keys] : removed) {
+    text += fmt::format("  {}:\n    consistency: cp\n", name);
+    for (const auto& k : keys) text += fmt::format("    {}: ~\n", k);
+  }
+  std::ofstream(m.topology) << text;
   std::string names;
   for (const auto& [name, keys] : removed) {
     names += fmt::format("{}{}", names.empty() ? "" : "; ", name);
@@ -503,7 +490,7 @@ class Review {
   int run_mutations() {
     make_output_dir(out_ + "/mutations", "review --out");
     mutations_ = {write_volume_x100(t_), mix_reversed(t_), rtt_800ms(t_), budget_cut_80(t_, file_, o_.sets),
-                  stricter_consistency(summary_, file_, o_.sets, out_ + "/mutations")};
+                  stricter_consistency(summary_, t_, file_, o_.sets, out_ + "/mutations")};
     Experiment e;
     e.file = file_;
     e.name = "review-" + t_.name + "-mutations";
