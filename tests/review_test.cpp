@@ -197,3 +197,28 @@ TEST_CASE("Review: bad input exits 2 and writes nothing", "[review]") {
   CHECK_THAT(trace.err, Catch::Contains("rate-limiter.yaml:") && Catch::Contains("replays a trace"));
   CHECK_FALSE(std::filesystem::exists(out));
 }
+
+// System under consideration: 200 req/s through 5 app replicas to a database of 5 shards with one
+// read replica each (10 nodes). Expectation: the budget cut (x0.2) cuts the app to 1 replica and
+// the database by its shards and read replicas, 5 -> 1 and 1 -> 0, to 1 node; the cut run's
+// summary has those replicas, and the report says how each was cut.
+TEST_CASE("Review: the budget cut reaches a sharded database through its shards and read replicas", "[review]") {
+  std::string file = write_temp("review-shards.yaml", R"(name: review-shards
+components:
+  users: {kind: client, arrival: {process: poisson, rate: 200/s}, requests: {get: {weight: 1, keys: {count: 1000}}}, target: app}
+  app: {kind: service, replicas: 5, cpu: 1ms, calls: [db]}
+  db: {kind: database, shards: 5, read_replicas: 1, read: {io: 1ms}}
+run: {duration: 4s, warmup: 1s}
+)");
+  std::string out = file + ".d";
+  Outcome o = run_archsim({"review", file, "--steps", "1", "--precision", "25%", "--jobs", "2", "--out", out});
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  nlohmann::json base = read_json(out + "/mutations/points/baseline/r1/summary.json");
+  nlohmann::json cut = read_json(out + "/mutations/points/budget-cut-80/r1/summary.json");
+  CHECK(base["components"]["db"]["replicas"] == 10);
+  CHECK(cut["components"]["db"]["replicas"] == 1);
+  CHECK(cut["components"]["app"]["replicas"] == 1);
+  std::string md = read_text(out + "/review.md");
+  CHECK_THAT(md, Catch::Contains("app 5 -> 1, db shards 5 -> 1, read replicas 1 -> 0 (nodes 10 -> 1)"));
+}

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -312,24 +313,48 @@ Mutation budget_cut_80(const Topology& t, const std::string& file, const std::ve
     if (c.kind->traits().client || c.kind->traits().single_node) continue;
     int64_t n = std::max<int64_t>(1, std::llround(c.replicas * 0.2));
     if (n == c.replicas) continue;
-    std::string set = fmt::format("components.{}.replicas={}", c.name, n);
-    std::vector<std::string> all = sets;
-    all.push_back(set);
-    // Refused, or loaded with other replicas than asked (a database's follow from its shards and
-    // read replicas): kept as it is.
-    int64_t loaded = c.replicas;
-    try {
-      Topology cut = load_topology(file, all);
-      validate_topology(cut);
-      loaded = cut.find(c.name)->replicas;
-    } catch (const ConfigError&) {
+    // The replicas each loaded with `cut` applied, or -1 when the topology refuses it.
+    auto loaded_with = [&](const std::vector<std::string>& cut) -> int64_t {
+      std::vector<std::string> all = sets;
+      all.insert(all.end(), cut.begin(), cut.end());
+      try {
+        Topology t2 = load_topology(file, all);
+        validate_topology(t2);
+        return t2.find(c.name)->replicas;
+      } catch (const ConfigError&) {
+        return -1;
+      }
+    };
+    std::vector<std::string> cut{fmt::format("components.{}.replicas={}", c.name, n)};
+    std::string how = fmt::format("{} {} -> {}", c.name, c.replicas, n);
+    int64_t loaded = loaded_with(cut);
+    if (loaded != n && (c.shards > 0 || c.db.read_replicas > 0)) {
+      // A sharded or replicated database's (or sharded cache's) nodes follow from its shards and
+      // read replicas: cut those by the same factor.
+      cut.clear();
+      std::vector<std::string> parts;
+      if (c.shards > 0) {
+        int64_t s = std::max<int64_t>(1, std::llround(c.shards * 0.2));
+        cut.push_back(fmt::format("components.{}.shards={}", c.name, s));
+        parts.push_back(fmt::format("shards {} -> {}", c.shards, s));
+      }
+      if (c.db.read_replicas > 0) {
+        int64_t r = std::llround(c.db.read_replicas * 0.2);
+        cut.push_back(fmt::format("components.{}.read_replicas={}", c.name, r));
+        parts.push_back(fmt::format("read replicas {} -> {}", c.db.read_replicas, r));
+      }
+      loaded = loaded_with(cut);
+      how = fmt::format("{} {} (nodes {} -> {})", c.name, fmt::join(parts, ", "), c.replicas, loaded);
+      if (loaded < 1 || loaded >= c.replicas) loaded = -1;
+      else n = loaded;
     }
+    // Refused, or loaded with other replicas than asked: kept as it is.
     if (loaded != n) {
       kept += fmt::format("{}{}", kept.empty() ? "" : ", ", c.name);
       continue;
     }
-    m.sets.push_back(set);
-    changed += fmt::format("{}{} {} -> {}", changed.empty() ? "" : ", ", c.name, c.replicas, n);
+    m.sets.insert(m.sets.end(), cut.begin(), cut.end());
+    changed += fmt::format("{}{}", changed.empty() ? "" : ", ", how);
   }
   if (m.sets.empty()) m.skipped = "no component's replicas can be cut: every one already runs on one replica, the fewest x0.2 leaves" +
                                   (kept.empty() ? std::string() : ", or keeps its replicas when told `replicas: N` (" + kept + ")");
