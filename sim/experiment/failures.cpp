@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -41,14 +42,18 @@ struct Candidate {
   std::vector<UncheckedBalancer> unchecked;  // balancers in front of it without health_check
 };
 
-// Availability from timeseries.csv's client rows over [a, b) seconds, per client.
+// Requests answered and failed in some seconds.
 struct Window {
   double ok = 0, failed = 0;
   double availability() const { return ok + failed > 0 ? ok / (ok + failed) : 1; }
 };
 
-std::map<std::string, std::pair<Window, Window>> windows(const std::string& csv, const std::vector<std::string>& clients,
-                                                         double at, double until) {
+// Availability over the seconds wholly inside [at, until) and over those after it, from a per-second
+// CSV (timeseries.csv, type_timeseries.csv): its rows grouped by the `key` column, answered requests
+// in `ok`, failed ones in `errors`; rows whose key `keep` refuses are left out.
+std::map<std::string, std::pair<Window, Window>> windows(const std::string& csv, const char* key, const char* ok_col,
+                                                         double at, double until,
+                                                         const std::function<bool(const std::string&)>& keep) {
   std::map<std::string, std::pair<Window, Window>> out;
   std::ifstream in(csv);
   std::string line;
@@ -61,40 +66,14 @@ std::map<std::string, std::pair<Window, Window>> windows(const std::string& csv,
   auto col = [&](const char* n) {
     return static_cast<size_t>(std::find(cols.begin(), cols.end(), n) - cols.begin());
   };
-  size_t ct = col("t_s"), cc = col("component"), cok = col("throughput_rps"), cerr = col("errors");
+  size_t ct = col("t_s"), ck = col(key), cok = col(ok_col), cerr = col("errors");
   while (std::getline(in, line)) {
     std::vector<std::string> f;
     std::stringstream ls(line);
     for (std::string c; std::getline(ls, c, ',');) f.push_back(c);
-    if (f.size() <= std::max({ct, cc, cok, cerr})) continue;
-    if (std::find(clients.begin(), clients.end(), f[cc]) == clients.end()) continue;
+    if (f.size() <= std::max({ct, ck, cok, cerr}) || !keep(f[ck])) continue;
     double t = std::stod(f[ct]), ok = std::stod(f[cok]), bad = std::stod(f[cerr]);
-    auto& w = out[f[cc]];
-    if (t >= at && t + 1 <= until + 1e-9) {  // the seconds wholly inside the window
-      w.first.ok += ok;
-      w.first.failed += bad;
-    } else if (t >= until) {
-      w.second.ok += ok;
-      w.second.failed += bad;
-    }
-  }
-  return out;
-}
-
-// Availability per request type from type_timeseries.csv over [a, b) seconds and after b, summed
-// over the clients.
-std::map<std::string, std::pair<Window, Window>> type_windows(const std::string& csv, double at, double until) {
-  std::map<std::string, std::pair<Window, Window>> out;
-  std::ifstream in(csv);
-  std::string line;
-  if (!std::getline(in, line)) return out;  // t_s,client,type,completed,errors
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ls(line);
-    for (std::string c; std::getline(ls, c, ',');) f.push_back(c);
-    if (f.size() < 5) continue;
-    double t = std::stod(f[0]), ok = std::stod(f[3]), bad = std::stod(f[4]);
-    auto& w = out[f[2]];
+    auto& w = out[f[ck]];
     if (t >= at && t + 1 <= until + 1e-9) {
       w.first.ok += ok;
       w.first.failed += bad;
@@ -265,7 +244,10 @@ class FailureSweep {
     o.ok = true;
     const json& av = j["availability"];
     o.overall = av["availability"].is_number() ? av["availability"].get<double>() : 1;
-    auto w = windows(o.folder + "/timeseries.csv", clients_, at_, at_ + length_);
+    auto w = windows(o.folder + "/timeseries.csv", "component", "throughput_rps", at_, at_ + length_,
+                     [&](const std::string& name) {
+                       return std::find(clients_.begin(), clients_.end(), name) != clients_.end();
+                     });
     Window d, a;
     std::map<std::string, std::pair<Window, Window>> by_region;
     for (const auto& [client, pair] : w) {
@@ -291,7 +273,8 @@ class FailureSweep {
       }
     }
     if (o.worst_during > 1) o.worst_during = o.during;
-    for (const auto& [type, pair] : type_windows(o.folder + "/type_timeseries.csv", at_, at_ + length_)) {
+    for (const auto& [type, pair] : windows(o.folder + "/type_timeseries.csv", "type", "completed", at_, at_ + length_,
+                                            [](const std::string&) { return true; })) {
       o.type_during[type] = pair.first.availability();
       o.type_after[type] = pair.second.availability();
       if (c && pair.first.availability() < o.worst_during) {
