@@ -251,3 +251,32 @@ TEST_CASE("Capacity: --scale multiplies one client's load, or any number, and th
     CHECK_THAT(unwritten.err, Catch::Contains("is not written in the topology"));
   }
 }
+
+// System under consideration: a service with 300 cores, scaled by --scale components.app.cores:
+// more cores only help, so every probe holds until the cores pass the kind's limit of 1024 at 4x
+// and the probe cannot run (the loader refuses it). Expectation: that probe is not counted as the
+// SLO failing: the knee is ">= 2x (4x did not run)", no wall is named, the note says why, and the
+// exit code says a run failed.
+TEST_CASE("Capacity: a probe that cannot run stops the search and says so, rather than count as a failure",
+          "[capacity]") {
+  std::string file = write_temp(
+      "cap-unrun.yaml",
+      "name: unrun\ncomponents:\n"
+      "  users: {kind: client, arrival: {process: poisson, rate: 100/s}, requests: {get: {weight: 1}}, target: app}\n"
+      "  app: {kind: service, cores: 300, cpu: 1ms}\n"
+      "run: {duration: 2s, warmup: 0.5s}\n");
+  std::string out = write_temp("cap-unrun", "") + ".d";
+  Outcome o = run_archsim({"capacity", file, "--slo", "p99<=50ms", "--scale", "components.app.cores", "--out", out,
+                           "--jobs", "2"});
+  INFO(o.err);
+  CHECK(o.exit_code == 3);
+  nlohmann::json j = read_json(out + "/capacity.json");
+  const auto& r = j["rungs"][0];
+  INFO(r.dump(2));
+  CHECK(r["knee"]["holds_at"] == 2.0);
+  CHECK(r["knee"]["fails_at"].is_null());
+  CHECK(r["knee"]["text"] == ">= 2x (4x did not run)");
+  CHECK_FALSE(r.contains("wall"));
+  CHECK_THAT(r["note"].get<std::string>(), Catch::StartsWith("the probe at 4x could not run, so nothing is known beyond 2x"));
+  CHECK(j["ladder"] == ">= 2x (4x did not run)");
+}

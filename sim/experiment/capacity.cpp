@@ -141,6 +141,7 @@ struct Rung {
   std::vector<Probe> probes;         // in the order they ran
   std::optional<size_t> lo, hi;      // the highest probe that holds, the lowest that does not
   std::optional<size_t> near;        // a probe between them whose SLO is within noise of its limit
+  std::optional<size_t> unrun;       // a probe whose run did not finish: the search stopped there
   std::string analytic;              // the analytic view's first saturation, as text
   double analytic_multiplier = 0;    // 0 = never
   std::string note;                  // why the search or the ladder stopped here
@@ -328,7 +329,15 @@ class CapacitySearch {
     Topology t = topology_of(rung.reliefs);
     Probe p;
     p.m = m;
-    p.offered_rps = offered(rung.reliefs, m);
+    try {
+      p.offered_rps = offered(rung.reliefs, m);
+    } catch (const ConfigError& err) {
+      // Scaled past what the topology accepts (cores beyond their limit): nothing to run.
+      p.failed_run = true;
+      p.why = std::string("the design at this multiplier is refused: ") + err.what();
+      fmt::print(stderr, "capacity {}: {} cannot run ({})\n", name_, multiplier_text(m), p.why);
+      return p;
+    }
     Experiment e;
     e.file = file_;
     e.name = fmt::format("capacity-{}", name_);
@@ -475,15 +484,23 @@ class CapacitySearch {
         return mm.saturation_client_rate > 0 && off > 0 ? mm.saturation_client_rate / off : 1e9;
       };
       double lo = 1.0 / 64, hi = o_.max_multiplier * 2;
-      if (headroom(lo) < 1 || headroom(hi) >= 1) {
-        rung.analytic_multiplier = 0;  // saturated at any scale, or never within reach
-      } else {
-        while (hi / lo > 1.001) {
-          double mid = std::sqrt(lo * hi);
-          (headroom(mid) >= 1 ? lo : hi) = mid;
+      try {
+        if (headroom(lo) < 1 || headroom(hi) >= 1) {
+          rung.analytic_multiplier = 0;  // saturated at any scale, or never within reach
+        } else {
+          while (hi / lo > 1.001) {
+            double mid = std::sqrt(lo * hi);
+            (headroom(mid) >= 1 ? lo : hi) = mid;
+          }
+          rung.analytic_multiplier = std::sqrt(lo * hi);
+          model = at(rung.analytic_multiplier).first;
         }
-        rung.analytic_multiplier = std::sqrt(lo * hi);
-        model = at(rung.analytic_multiplier).first;
+      } catch (const ConfigError& err) {
+        // A scaled value the topology refuses somewhere in the range (cores past their limit):
+        // the probes there say so when they run; the model has no answer to give.
+        rung.analytic_multiplier = 0;
+        rung.analytic = std::string("not computed: the design cannot be rebuilt across the range: ") + err.what();
+        return;
       }
     }
     if (rung.analytic_multiplier > 0)
@@ -497,15 +514,29 @@ class CapacitySearch {
     validate_topology(t);
     analytic_knee(rung);
     auto round4 = [](double m) { return std::stod(fmt::format("{:.4g}", m)); };
+    // A probe whose run did not finish (refused by the run's cost guard, or crashed) says nothing
+    // about the SLOs: the search stops there and says why, rather than count it as a failure.
     auto run_at = [&](double m) {
       rung.probes.push_back(probe(rung, step, m));
-      return rung.probes.size() - 1;
+      size_t i = rung.probes.size() - 1;
+      if (rung.probes[i].failed_run) {
+        failed_runs_ = true;  // the exit code says the search is incomplete
+        rung.unrun = i;
+        std::string known = rung.lo && rung.hi ? fmt::format("the bisection stops at [{}, {})",
+                                                             multiplier_text(rung.probes[*rung.lo].m),
+                                                             multiplier_text(rung.probes[*rung.hi].m))
+                            : rung.lo ? "nothing is known beyond " + multiplier_text(rung.probes[*rung.lo].m)
+                                      : "nothing is known";
+        rung.note = fmt::format("the probe at {} could not run, so {}: {}", multiplier_text(m), known, rung.probes[i].why);
+      }
+      return i;
     };
     constexpr double kMin = 1.0 / 64;
     // A rung after a relief starts just below where the analytic view now puts the saturation, when
     // that is beyond the old wall: the bracket then usually closes in two probes.
     if (step > 0 && rung.analytic_multiplier > start) start = std::max(start, rung.analytic_multiplier * (1 - 2 * o_.precision));
     size_t first = run_at(round4(start));
+    if (rung.unrun) return;
     if (rung.probes[first].holds) {
       rung.lo = first;
       double m = rung.probes[first].m;
@@ -520,6 +551,7 @@ class CapacitySearch {
         if (rung.analytic_multiplier > m * 1.01 && rung.analytic_multiplier < next) next = rung.analytic_multiplier;
         m = round4(std::min(next, o_.max_multiplier));
         size_t i = run_at(m);
+        if (rung.unrun) return;
         (rung.probes[i].holds ? rung.lo : rung.hi) = i;
       }
     } else {
@@ -532,6 +564,7 @@ class CapacitySearch {
         }
         m = round4(m / 2);
         size_t i = run_at(m);
+        if (rung.unrun) return;
         (rung.probes[i].holds ? rung.lo : rung.hi) = i;
       }
     }
@@ -539,6 +572,10 @@ class CapacitySearch {
       double mid = round4(std::sqrt(rung.probes[*rung.lo].m * rung.probes[*rung.hi].m));
       if (mid <= rung.probes[*rung.lo].m || mid >= rung.probes[*rung.hi].m) break;  // at 4 significant digits
       size_t i = run_at(mid);
+      if (rung.unrun) {
+        // The bracket stands; its upper end is the last probe that ran and failed the SLOs.
+        break;
+      }
       if (rung.probes[i].undecided) {
         // The SLO's metric is within its interval of the limit here: the knee is about mid, and more
         // bisection would only chase noise.
@@ -611,6 +648,10 @@ class CapacitySearch {
       double k = r.near ? r.probes[*r.near].m : r.probes[*r.lo].m;
       return fmt::format("{}{} [{}, {})", r.near ? "~" : "", multiplier_text(k), multiplier_text(r.probes[*r.lo].m),
                          multiplier_text(r.probes[*r.hi].m));
+    }
+    if (r.unrun) {
+      std::string unrun = fmt::format("{} did not run", multiplier_text(r.probes[*r.unrun].m));
+      return r.lo ? fmt::format(">= {} ({})", multiplier_text(r.probes[*r.lo].m), unrun) : "not found (" + unrun + ")";
     }
     if (r.lo) return fmt::format(">= {}", multiplier_text(r.probes[*r.lo].m));
     return "< 1/64x";
@@ -694,7 +735,9 @@ class CapacitySearch {
       rungs.push_back(rj);
       if (!ladder.empty()) ladder += " -> " + r.relief_text + " -> ";
       ladder += r.lo && r.hi ? fmt::format("{}{} {}", r.near ? "~" : "", multiplier_text(r.near ? r.probes[*r.near].m : r.probes[*r.lo].m), wall_text(r))
-                             : r.lo ? fmt::format("beyond {}", multiplier_text(r.probes[*r.lo].m)) : "below 1/64x";
+                : r.unrun        ? knee_text(r)
+                : r.lo           ? fmt::format("beyond {}", multiplier_text(r.probes[*r.lo].m))
+                                 : "below 1/64x";
     }
     j["rungs"] = rungs;
     j["ladder"] = ladder;
