@@ -280,3 +280,23 @@ TEST_CASE("Capacity: a probe that cannot run stops the search and says so, rathe
   CHECK_THAT(r["note"].get<std::string>(), Catch::StartsWith("the probe at 4x could not run, so nothing is known beyond 2x"));
   CHECK(j["ladder"] == ">= 2x (4x did not run)");
 }
+
+// The same M/M/4 searched with --parallel-probes 3: each round runs three probes splitting the
+// bracket into four (in a folder named after the bracket), and the bracket found still holds
+// Erlang C's knee, 0.8083x.
+TEST_CASE("Capacity: --parallel-probes bisects with several probes a round and still brackets the knee",
+          "[capacity]") {
+  std::string out = write_temp("cap-mmc-k", "") + ".d";
+  Outcome o = run_archsim({"capacity", topology("mmc.yaml"), "--slo", "p99<=5ms", "--set", "run.duration=20s", "--set",
+                           "run.warmup=2s", "--precision", "5%", "--parallel-probes", "3", "--out", out, "--jobs", "2"});
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  nlohmann::json j = read_json(out + "/capacity.json");
+  const auto& k = j["rungs"][0]["knee"];
+  INFO(k.dump());
+  CHECK(k["holds_at"].get<double>() <= 0.8083 * 1.02);
+  CHECK(k["fails_at"].get<double>() >= 0.8083 * 0.98);
+  // Bracketed by halving from 1x to [0.5x, 1x); the first round probes the three points between.
+  CHECK(std::filesystem::exists(out + "/rung1/x0.5-x1/points/x0.5946/r1/summary.json"));
+  CHECK(std::filesystem::exists(out + "/rung1/x0.5-x1/points/x0.8409/r1/summary.json"));
+}

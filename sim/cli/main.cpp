@@ -556,6 +556,10 @@ void add_capacity_command(CLI::App& app, CommandLine& a) {
       ->check(CLI::Range(1, 20));
   cap->add_option("--target", a.cap_target, "stop the ladder once a wall is at or beyond this multiplier (e.g. 10x)");
   cap->add_option("--precision", a.cap_precision, "stop bisecting when the bracket is this narrow (default 2%)");
+  cap->add_option("--parallel-probes", a.cap.parallel_probes,
+                  "bisection probes run together each round, splitting the bracket in K + 1 (default 1; more "
+                  "rounds' worth of probes at once for many cores or a Slurm cluster)")
+      ->check(CLI::Range(1, 64));
   cap->add_option("--min-replications", a.cap.min_replications, "runs per probe before deciding (default 2)")
       ->check(CLI::Range(1, 100));
   cap->add_option("--max-replications", a.cap.max_replications,

@@ -324,62 +324,79 @@ class CapacitySearch {
     return r;
   }
 
-  // Runs (or reads back) the probe at m with this rung's reliefs, replicating until it decides.
+  // Runs (or reads back) the probe at m with this rung's reliefs, replicating until it decides,
+  // in its own folder rung<k>/x<m>.
   Probe probe(const Rung& rung, int step, double m) {
+    return probes_at(rung, step, {m}, fmt::format("{}/rung{}/x{:.4g}", out_, step + 1, m)).front();
+  }
+
+  // Runs (or reads back) the probes at `ms` together, as the points of one experiment in `folder`:
+  // each round runs one more replication of every probe not yet decided, so the probes' runs
+  // share the job slots (or one Slurm array a round).
+  std::vector<Probe> probes_at(const Rung& rung, int step, const std::vector<double>& ms, const std::string& folder) {
+    (void)step;
     Topology t = topology_of(rung.reliefs);
-    Probe p;
-    p.m = m;
-    try {
-      p.offered_rps = offered(rung.reliefs, m);
-    } catch (const ConfigError& err) {
-      // Scaled past what the topology accepts (cores beyond their limit): nothing to run.
-      p.failed_run = true;
-      p.why = std::string("the design at this multiplier is refused: ") + err.what();
-      fmt::print(stderr, "capacity {}: {} cannot run ({})\n", name_, multiplier_text(m), p.why);
-      return p;
-    }
+    std::vector<Probe> probes(ms.size());
     Experiment e;
     e.file = file_;
     e.name = fmt::format("capacity-{}", name_);
-    e.description = "a capacity probe";
+    e.description = ms.size() == 1 ? "a capacity probe" : "capacity probes bisecting a bracket together";
     e.topology = file_;
     e.seed = o_.seed;
-    ExperimentPoint pt;
-    pt.id = fmt::format("x{:.4g}", m);
-    pt.topology = file_;
-    for (const auto& s : o_.sets) pt.overrides.push_back(Override::of(s, "--set " + s));
-    for (const auto& s : rung.reliefs)
-      pt.overrides.push_back(Override::of(s, "capacity relief"));
-    for (auto& ov : scaled(t, m)) pt.overrides.push_back(ov);
-    e.points.push_back(pt);
+    std::vector<ExperimentPoint> points(ms.size());
+    std::vector<size_t> open;  // probes still undecided, by index
+    for (size_t i = 0; i < ms.size(); ++i) {
+      Probe& p = probes[i];
+      p.m = ms[i];
+      p.folder = folder;
+      ExperimentPoint& pt = points[i];
+      pt.id = fmt::format("x{:.4g}", ms[i]);
+      pt.topology = file_;
+      for (const auto& s : o_.sets) pt.overrides.push_back(Override::of(s, "--set " + s));
+      for (const auto& s : rung.reliefs) pt.overrides.push_back(Override::of(s, "capacity relief"));
+      for (auto& ov : scaled(t, ms[i])) pt.overrides.push_back(ov);
+      p.command = {"archsim", "run", file_};
+      for (const auto& a : pt.assignments()) {
+        p.command.push_back("--set");
+        p.command.push_back(a);
+      }
+      p.command.push_back("--seed");
+      p.command.push_back(std::to_string(o_.seed));
+      try {
+        p.offered_rps = offered(rung.reliefs, ms[i]);
+        open.push_back(i);
+      } catch (const ConfigError& err) {
+        // Scaled past what the topology accepts (cores beyond their limit): nothing to run.
+        p.failed_run = true;
+        p.why = std::string("the design at this multiplier is refused: ") + err.what();
+      }
+    }
     ExperimentOptions ro = o_.run;
-    ro.out_dir = fmt::format("{}/rung{}/{}", out_, step + 1, pt.id);
-    p.folder = ro.out_dir;
-    for (int n = o_.min_replications; n <= o_.max_replications; ++n) {
+    ro.out_dir = folder;
+    for (int n = o_.min_replications; n <= o_.max_replications && !open.empty(); ++n) {
+      e.points.clear();
+      for (size_t i : open) e.points.push_back(points[i]);
       e.replications = n;
       ro.max_replications = n;
       if (run_experiment(e, ro) != 0) failed_runs_ = true;
-      if (decide(e, ro.out_dir, n, p)) break;
+      std::vector<size_t> still;
+      for (size_t i : open)
+        if (!decide(points[i].id, folder, n, probes[i])) still.push_back(i);
+      open = std::move(still);
     }
-    p.command = {"archsim", "run", file_};
-    for (const auto& a : pt.assignments()) {
-      p.command.push_back("--set");
-      p.command.push_back(a);
-    }
-    p.command.push_back("--seed");
-    p.command.push_back(std::to_string(o_.seed));
-    fmt::print(stderr, "capacity {}: {} {}{}\n", name_, multiplier_text(m), p.holds ? "holds" : "does not hold",
-               p.why.empty() ? "" : " (" + p.why + ")");
-    return p;
+    for (const auto& p : probes)
+      fmt::print(stderr, "capacity {}: {} {}{}\n", name_, multiplier_text(p.m),
+                 p.failed_run ? "cannot run" : p.holds ? "holds" : "does not hold", p.why.empty() ? "" : " (" + p.why + ")");
+    return probes;
   }
 
   // Reads the n runs of a probe; true when they decide it (or no more runs would).
-  bool decide(const Experiment& e, const std::string& dir, int n, Probe& p) {
+  bool decide(const std::string& id, const std::string& dir, int n, Probe& p) {
     std::vector<json> runs;
     for (int k = 1; k <= n; ++k) {
-      std::ifstream in(fmt::format("{}/points/{}/r{}/summary.json", dir, e.points[0].id, k));
+      std::ifstream in(fmt::format("{}/points/{}/r{}/summary.json", dir, id, k));
       if (!in) {
-        std::ifstream err(fmt::format("{}/points/{}/r{}.stderr", dir, e.points[0].id, k));
+        std::ifstream err(fmt::format("{}/points/{}/r{}.stderr", dir, id, k));
         std::string line, first;
         while (std::getline(err, line))
           if (first.empty() || line.find("error") != std::string::npos) first = line;
@@ -569,8 +586,13 @@ class CapacitySearch {
       }
     }
     while (rung.probes[*rung.hi].m / rung.probes[*rung.lo].m > 1 + o_.precision) {
-      double mid = round4(std::sqrt(rung.probes[*rung.lo].m * rung.probes[*rung.hi].m));
-      if (mid <= rung.probes[*rung.lo].m || mid >= rung.probes[*rung.hi].m) break;  // at 4 significant digits
+      const double lo = rung.probes[*rung.lo].m, hi = rung.probes[*rung.hi].m;
+      if (o_.parallel_probes > 1) {
+        if (!bisect_together(rung, step, lo, hi, round4)) break;
+        continue;
+      }
+      double mid = round4(std::sqrt(lo * hi));
+      if (mid <= lo || mid >= hi) break;  // at 4 significant digits
       size_t i = run_at(mid);
       if (rung.unrun) {
         // The bracket stands; its upper end is the last probe that ran and failed the SLOs.
@@ -584,6 +606,47 @@ class CapacitySearch {
       }
       (rung.probes[i].holds ? rung.lo : rung.hi) = i;
     }
+  }
+
+  // One round of `--parallel-probes K`: K probes splitting [lo, hi) into K + 1 geometrically equal
+  // parts, run together (rung<k>/x<lo>-x<hi>/). The new bracket is the lowest probe that fails
+  // and the highest below it that holds, as K rounds of bisection would find on a monotone
+  // design; an undecided probe first met ends the search as one does in bisection, and so does
+  // one that cannot run. Returns false when the search ends.
+  template <typename Round>
+  bool bisect_together(Rung& rung, int step, double lo, double hi, const Round& round4) {
+    std::vector<double> ms;
+    for (int j = 1; j <= o_.parallel_probes; ++j) {
+      double m = round4(lo * std::pow(hi / lo, static_cast<double>(j) / (o_.parallel_probes + 1)));
+      if (m > lo && m < hi && (ms.empty() || m > ms.back())) ms.push_back(m);
+    }
+    if (ms.empty()) return false;  // at 4 significant digits
+    std::vector<Probe> batch =
+        probes_at(rung, step, ms, fmt::format("{}/rung{}/x{:.4g}-x{:.4g}", out_, step + 1, lo, hi));
+    size_t first = rung.probes.size();
+    for (auto& p : batch) rung.probes.push_back(std::move(p));
+    for (size_t i = first; i < rung.probes.size(); ++i) {
+      const Probe& p = rung.probes[i];
+      if (p.failed_run) {
+        failed_runs_ = true;
+        rung.unrun = i;
+        rung.note = fmt::format("the probe at {} could not run, so the bisection stops at [{}, {}): {}",
+                                multiplier_text(p.m), multiplier_text(rung.probes[*rung.lo].m),
+                                multiplier_text(rung.probes[*rung.hi].m), p.why);
+        return false;
+      }
+      if (p.holds) {
+        rung.lo = i;
+        continue;
+      }
+      if (p.undecided) {
+        rung.near = i;
+        return false;
+      }
+      rung.hi = i;
+      return true;
+    }
+    return true;
   }
 
   // The relief of the wall at the rung's hi probe: `path=value` and its words. The rule: double

@@ -9,6 +9,8 @@
 // bisecting, it ends the search: the SLO's metric is within noise of its limit there, so the knee
 // is about that multiplier, inside the bracket that is reported with it. A probe whose measured
 // window was not steady does not hold, whatever its percentiles say, with the reason.
+// `parallel_probes` K > 1 runs K bisection probes together each round, splitting the bracket
+// into K + 1 (for many job slots or a cluster).
 //
 // The ladder: once a wall is found, the resource the hi probe's bottleneck verdict names is
 // relieved by the smallest step of one rule (relief_for below) and the next wall is searched, up
@@ -49,6 +51,7 @@ struct CapacityOptions {
   int min_replications = 2;        // per probe (1: a single run decides)
   int max_replications = 5;
   int steps = 1;                   // walls to find (the ladder); 1 = the first wall only
+  int parallel_probes = 1;         // bisection probes run together each round (K splits the bracket in K + 1)
   std::optional<double> target;    // the ladder stops once a wall is at or beyond this multiplier
   uint64_t seed = 1;
   ExperimentOptions run;           // jobs, executor, network; out_dir = the capacity folder
