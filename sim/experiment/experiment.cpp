@@ -525,6 +525,28 @@ class LocalRunner {
   }
 };
 
+// The array job over `runs` runs of `e` (scripts and logs in `slurm_dir`), submitted from here:
+// `--chunk` runs per task, or as many as keep the array within the cluster's MaxArraySize. Throws
+// ConfigError when a given --chunk makes more tasks than that.
+SlurmJob array_job(const Experiment& e, const ExperimentOptions& options, const std::string& slurm_dir, size_t runs) {
+  SlurmJob job;
+  job.name = e.name;
+  job.workdir = fs::current_path().string();
+  job.slurm_dir = slurm_dir;
+  job.runs = runs;
+  job.partition = options.slurm.partition;
+  job.throttle = options.slurm.throttle;
+  const int max_array = slurm_max_array_size();
+  job.chunk = options.slurm.chunk > 0 ? options.slurm.chunk
+                                      : static_cast<int>((runs + max_array - 1) / static_cast<size_t>(max_array));
+  size_t tasks = (runs + job.chunk - 1) / job.chunk;
+  if (tasks > static_cast<size_t>(max_array))
+    throw ConfigError(fmt::format(
+        "--chunk {}: {} runs make {} array tasks, more than this cluster's MaxArraySize of {}; use --chunk {} or more",
+        job.chunk, runs, tasks, max_array, (runs + max_array - 1) / max_array));
+  return job;
+}
+
 // The Slurm executor for callers that need the results before they go on (the searches, and
 // `experiment --wait`): each round is one job array over the runs that can start now, the same
 // runs the local executor would start, and the next round is decided once it has ended.
@@ -590,21 +612,8 @@ class SlurmRounds {
       fs::remove(layout_.dir(p, k) + ".exit", ec);
       runs += layout_.dir(p, k) + "\t" + layout_.command_line(p, k) + "\n";
     }
-    SlurmJob job;
-    job.name = e_.name;
-    job.workdir = fs::current_path().string();
-    job.slurm_dir = slurm_dir_;
-    job.runs = round.size();
-    job.partition = options_.slurm.partition;
-    job.throttle = options_.slurm.throttle;
-    const int max_array = slurm_max_array_size();
-    job.chunk = options_.slurm.chunk > 0
-                    ? options_.slurm.chunk
-                    : static_cast<int>((round.size() + max_array - 1) / static_cast<size_t>(max_array));
+    SlurmJob job = array_job(e_, options_, slurm_dir_, round.size());
     size_t tasks = (round.size() + job.chunk - 1) / job.chunk;
-    if (tasks > static_cast<size_t>(max_array))
-      throw ConfigError(fmt::format("--chunk {}: {} runs make {} array tasks, more than this cluster's MaxArraySize of {}",
-                                    job.chunk, round.size(), tasks, max_array));
     write_atomically(slurm_dir_ + "/runs.tsv", runs);
     write_atomically(slurm_dir_ + "/array.sbatch", slurm_array_script(job));
     std::string id = submit_array_to_slurm(job);
@@ -708,21 +717,8 @@ int submit_experiment_to_slurm(const Experiment& e, const ExperimentOptions& opt
     return gather_experiment(e, options);
   }
 
-  SlurmJob job;
-  job.name = e.name;
-  job.workdir = fs::current_path().string();
-  job.slurm_dir = fs::absolute(layout.out() + "/slurm").lexically_normal().string();
-  job.runs = pending;
-  job.partition = options.slurm.partition;
-  job.throttle = options.slurm.throttle;
-  const int max_array = slurm_max_array_size();
-  job.chunk = options.slurm.chunk > 0 ? options.slurm.chunk
-                                      : static_cast<int>((pending + max_array - 1) / static_cast<size_t>(max_array));
+  SlurmJob job = array_job(e, options, fs::absolute(layout.out() + "/slurm").lexically_normal().string(), pending);
   size_t tasks = (pending + job.chunk - 1) / job.chunk;
-  if (tasks > static_cast<size_t>(max_array))
-    throw ConfigError(fmt::format(
-        "--chunk {}: {} runs make {} array tasks, more than this cluster's MaxArraySize of {}; use --chunk {} or more",
-        job.chunk, pending, tasks, max_array, (pending + max_array - 1) / max_array));
   job.gather_argv = {layout.bin(), "experiment", file, "--gather",
                      "--out", layout.out()};
   if (!options.archsim.empty()) {
