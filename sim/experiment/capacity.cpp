@@ -307,19 +307,19 @@ class CapacitySearch {
     return out;
   }
 
-  // The design with these reliefs at multiplier m, as a probe runs it.
-  Topology topology_at(const std::vector<std::string>& reliefs, double m) const {
-    Topology t = topology_of(reliefs);
+  // The design with these reliefs at multiplier m, as a probe runs it (`base`: the design with
+  // the reliefs, at 1x).
+  Topology topology_at(const Topology& base, const std::vector<std::string>& reliefs, double m) const {
     std::vector<std::string> sets = o_.sets;
     sets.insert(sets.end(), reliefs.begin(), reliefs.end());
-    for (const auto& ov : scaled(t, m)) sets.push_back(ov.assignment());
+    for (const auto& ov : scaled(base, m)) sets.push_back(ov.assignment());
     return load_topology(file_, sets);
   }
 
-  // The open-loop clients' offered rate at m.
-  double offered(const std::vector<std::string>& reliefs, double m) const {
+  // The open-loop clients' offered rate.
+  static double offered(const Topology& t) {
     double r = 0;
-    for (const auto& c : topology_at(reliefs, m).components)
+    for (const auto& c : t.components)
       if (c.kind->traits().client && c.arrival.process != ArrivalSpec::Process::Closed) r += c.arrival.rate;
     return r;
   }
@@ -327,14 +327,13 @@ class CapacitySearch {
   // Runs (or reads back) the probe at m with this rung's reliefs, replicating until it decides,
   // in its own folder rung<k>/x<m>.
   Probe probe(const Rung& rung, int step, double m) {
-    return probes_at(rung, step, {m}, fmt::format("{}/rung{}/x{:.4g}", out_, step + 1, m)).front();
+    return probes_at(rung, {m}, fmt::format("{}/rung{}/x{:.4g}", out_, step + 1, m)).front();
   }
 
   // Runs (or reads back) the probes at `ms` together, as the points of one experiment in `folder`:
   // each round runs one more replication of every probe not yet decided, so the probes' runs
   // share the job slots (or one Slurm array a round).
-  std::vector<Probe> probes_at(const Rung& rung, int step, const std::vector<double>& ms, const std::string& folder) {
-    (void)step;
+  std::vector<Probe> probes_at(const Rung& rung, const std::vector<double>& ms, const std::string& folder) {
     Topology t = topology_of(rung.reliefs);
     std::vector<Probe> probes(ms.size());
     Experiment e;
@@ -363,7 +362,7 @@ class CapacitySearch {
       p.command.push_back("--seed");
       p.command.push_back(std::to_string(o_.seed));
       try {
-        p.offered_rps = offered(rung.reliefs, ms[i]);
+        p.offered_rps = offered(topology_at(t, rung.reliefs, ms[i]));
         open.push_back(i);
       } catch (const ConfigError& err) {
         // Scaled past what the topology accepts (cores beyond their limit): nothing to run.
@@ -486,10 +485,10 @@ class CapacitySearch {
   // clients, or a value other than load): the multiplier at which the model, rebuilt at each m,
   // is at rho = 1, bisected to 0.1%.
   void analytic_knee(Rung& rung) const {
+    const Topology base_topology = topology_of(rung.reliefs);
     auto at = [&](double m) {
-      AnalyticModel model = analyze_topology(topology_at(rung.reliefs, m));
-      double offered_now = offered(rung.reliefs, m);
-      return std::make_pair(model, offered_now);
+      Topology t = topology_at(base_topology, rung.reliefs, m);
+      return std::make_pair(analyze_topology(t), offered(t));
     };
     auto [model, base] = at(1);
     if (o_.scale.empty()) {
@@ -536,16 +535,7 @@ class CapacitySearch {
     auto run_at = [&](double m) {
       rung.probes.push_back(probe(rung, step, m));
       size_t i = rung.probes.size() - 1;
-      if (rung.probes[i].failed_run) {
-        failed_runs_ = true;  // the exit code says the search is incomplete
-        rung.unrun = i;
-        std::string known = rung.lo && rung.hi ? fmt::format("the bisection stops at [{}, {})",
-                                                             multiplier_text(rung.probes[*rung.lo].m),
-                                                             multiplier_text(rung.probes[*rung.hi].m))
-                            : rung.lo ? "nothing is known beyond " + multiplier_text(rung.probes[*rung.lo].m)
-                                      : "nothing is known";
-        rung.note = fmt::format("the probe at {} could not run, so {}: {}", multiplier_text(m), known, rung.probes[i].why);
-      }
+      if (rung.probes[i].failed_run) stop_at_unrun(rung, i);
       return i;
     };
     constexpr double kMin = 1.0 / 64;
@@ -608,6 +598,20 @@ class CapacitySearch {
     }
   }
 
+  // Probe i of the rung could not run: the search stops, the note says what is known, and the exit
+  // code says the search is incomplete.
+  void stop_at_unrun(Rung& rung, size_t i) {
+    failed_runs_ = true;
+    rung.unrun = i;
+    std::string known = rung.lo && rung.hi ? fmt::format("the bisection stops at [{}, {})",
+                                                         multiplier_text(rung.probes[*rung.lo].m),
+                                                         multiplier_text(rung.probes[*rung.hi].m))
+                        : rung.lo ? "nothing is known beyond " + multiplier_text(rung.probes[*rung.lo].m)
+                                  : "nothing is known";
+    rung.note = fmt::format("the probe at {} could not run, so {}: {}", multiplier_text(rung.probes[i].m), known,
+                            rung.probes[i].why);
+  }
+
   // One round of `--parallel-probes K`: K probes splitting [lo, hi) into K + 1 geometrically equal
   // parts, run together (rung<k>/x<lo>-x<hi>/). The new bracket is the lowest probe that fails
   // and the highest below it that holds, as K rounds of bisection would find on a monotone
@@ -622,17 +626,13 @@ class CapacitySearch {
     }
     if (ms.empty()) return false;  // at 4 significant digits
     std::vector<Probe> batch =
-        probes_at(rung, step, ms, fmt::format("{}/rung{}/x{:.4g}-x{:.4g}", out_, step + 1, lo, hi));
+        probes_at(rung, ms, fmt::format("{}/rung{}/x{:.4g}-x{:.4g}", out_, step + 1, lo, hi));
     size_t first = rung.probes.size();
     for (auto& p : batch) rung.probes.push_back(std::move(p));
     for (size_t i = first; i < rung.probes.size(); ++i) {
       const Probe& p = rung.probes[i];
       if (p.failed_run) {
-        failed_runs_ = true;
-        rung.unrun = i;
-        rung.note = fmt::format("the probe at {} could not run, so the bisection stops at [{}, {}): {}",
-                                multiplier_text(p.m), multiplier_text(rung.probes[*rung.lo].m),
-                                multiplier_text(rung.probes[*rung.hi].m), p.why);
+        stop_at_unrun(rung, i);
         return false;
       }
       if (p.holds) {
